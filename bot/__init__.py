@@ -1,0 +1,1 @@
+"""The Telegram side of Newswatch: configuration, storage, application wiring and delivery."""

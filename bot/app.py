@@ -1,0 +1,70 @@
+"""Builds the Telegram application: services, every handler, the command menu and the watchers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import BotCommand, BotCommandScopeChat
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.config import Settings
+from bot.storage import Store
+from handlers import fallback, latest, subscription, watchlist
+from handlers.commands import ADMIN_COMMANDS, COMMANDS
+from watchers.matching import AliasBook, load_aliases
+
+__all__ = ["Services", "build_application"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    """The long-lived objects handlers and jobs share, kept in `application.bot_data`."""
+
+    settings: Settings
+    store: Store
+    aliases: AliasBook
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Publish the command menu (admins also see their commands)."""
+    services: Services = application.bot_data["services"]
+    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
+    for admin_id in services.settings.admin_ids:
+        try:
+            await application.bot.set_my_commands(
+                [BotCommand(c.name, c.description) for c in COMMANDS + ADMIN_COMMANDS],
+                scope=BotCommandScopeChat(admin_id),
+            )
+        except TelegramError as error:  # the admin may never have opened a chat with the bot
+            logger.warning("could not set the admin command menu for %s: %s", admin_id, error)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    services: Services = application.bot_data["services"]
+    await services.store.close()
+
+
+def build_application(settings: Settings, store: Store) -> Application:  # type: ignore[type-arg]
+    """The one place that wires the bot together; `newswatch run` and the tests both use it."""
+    assert settings.token, "build_application needs a token; the CLI checks this first"
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = Services(settings=settings, store=store, aliases=load_aliases())
+    # One handler group: the first handler that matches wins, so the catch-all comes last.
+    for module in (subscription, watchlist, latest, fallback):
+        application.add_handlers(module.HANDLERS)
+    application.add_error_handler(fallback.on_error)
+    return application

@@ -1,0 +1,54 @@
+"""Reports and alerts as Telegram HTML: escaped, linked, and within Telegram's length limit."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from watchers.models import Alert, Report
+
+__all__ = ["render_alert", "render_report_line"]
+
+MAX_TITLE_LENGTH = 300  # with a 400-character summary, an alert stays far below Telegram's 4096
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _link(report: Report) -> str:
+    title = report.title or report.url
+    if len(title) > MAX_TITLE_LENGTH:
+        title = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return f'<a href="{html.escape(report.url, quote=True)}">{_e(title)}</a>'
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d %b %Y %H:%M UTC")
+
+
+def _outlet(report: Report) -> str:
+    return report.outlet or report.domain or report.source
+
+
+def render_report_line(report: Report, when: datetime, form: str | None = None) -> str:
+    """One entry of /latest: linked title, then outlet, time and the form that matched."""
+    details = " · ".join(filter(None, [_e(_outlet(report)), _when(when), f"matched “{_e(form)}”" if form else ""]))
+    return f"{_link(report)}\n<i>{details}</i>"
+
+
+def render_alert(alert: Alert) -> str:
+    """The alert message: linked title, outlet and time, why it matched, then the summary."""
+    report = alert.report
+    when = _when(report.published) if report.published else ""
+    head = " · ".join(filter(None, [_e(_outlet(report)), when]))
+    matched = f"🔎 {_e(alert.keyword)}"
+    if fold_differs(alert.keyword, alert.form):
+        matched += f" (as “{_e(alert.form)}”)"
+    parts = [f"<b>{_link(report)}</b>", f"<i>{head}</i>" if head else "", matched, _e(alert.summary)]
+    return "\n".join(p for p in parts if p)
+
+
+def fold_differs(keyword: str, form: str) -> bool:
+    """Name the form only when it tells the reader more than the keyword they typed."""
+    return keyword.strip().lstrip("=").casefold() != form.casefold()

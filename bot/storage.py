@@ -1,0 +1,255 @@
+"""The one module that touches TinyDB: chats with their watchlists, seen reports, source state.
+
+`Store` is a narrow repository: callers get and give plain dataclasses, never TinyDB documents,
+so a PostgreSQL implementation could sit beside it. Every call runs in a worker thread behind one
+lock, because TinyDB is synchronous and not thread-safe, and the event loop must keep serving
+Telegram while a large file is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tinydb import Query, TinyDB
+from tinydb.storages import MemoryStorage, Storage
+
+from watchers.models import Report
+
+__all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry"]
+
+T = TypeVar("T")
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that replaces the file atomically on every write.
+
+    The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed
+    over the old file (and the folder fsynced), so a crash at any instant leaves either the old
+    or the new file on disk, never a torn one.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            with self.path.open(encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            return None
+        return json.loads(text) if text.strip() else None
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, ensure_ascii=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, self.path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # make the rename itself durable
+        finally:
+            os.close(dir_fd)
+
+    def close(self) -> None:
+        """Nothing stays open between writes."""
+
+
+@dataclass(slots=True)
+class WatchEntry:
+    """One keyword a chat watches, and since when: only reports first seen later are alerted."""
+
+    keyword: str
+    since: datetime
+
+
+@dataclass(slots=True)
+class Chat:
+    """A private chat, group or channel that talked to the bot, with its settings."""
+
+    chat_id: int
+    kind: str = "private"
+    title: str = ""
+    subscribed: bool = True
+    paused: bool = False
+    watches: list[WatchEntry] = field(default_factory=list)
+
+    @property
+    def alerts_on(self) -> bool:
+        return self.subscribed and not self.paused
+
+    @property
+    def keywords(self) -> list[str]:
+        return [watch.keyword for watch in self.watches]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    """A report as stored, with the moment the bot first saw it."""
+
+    report: Report
+    first_seen: datetime
+
+    @property
+    def when(self) -> datetime:
+        """The time to sort and show by: publication when the source gave one."""
+        return self.report.published or self.first_seen
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _chat_to_doc(chat: Chat) -> dict[str, Any]:
+    return {
+        "chat_id": chat.chat_id,
+        "kind": chat.kind,
+        "title": chat.title,
+        "subscribed": chat.subscribed,
+        "paused": chat.paused,
+        "watches": [{"keyword": w.keyword, "since": _iso(w.since)} for w in chat.watches],
+    }
+
+
+def _chat_from_doc(doc: dict[str, Any]) -> Chat:
+    return Chat(
+        chat_id=doc["chat_id"],
+        kind=doc.get("kind", "private"),
+        title=doc.get("title", ""),
+        subscribed=doc.get("subscribed", True),
+        paused=doc.get("paused", False),
+        watches=[WatchEntry(w["keyword"], _parse_iso(w["since"]) or datetime.now(UTC)) for w in doc.get("watches", [])],
+    )
+
+
+def _report_to_doc(report: Report, first_seen: datetime) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "url": report.url,
+        "canonical_url": report.canonical_url,
+        "title": report.title,
+        "text": report.text,
+        "published": _iso(report.published),
+        "outlet": report.outlet,
+        "domain": report.domain,
+        "language": report.language,
+        "country": report.country,
+        "source": report.source,
+        "first_seen": _iso(first_seen),
+    }
+
+
+def _report_from_doc(doc: dict[str, Any]) -> StoredReport:
+    fields = {k: v for k, v in doc.items() if k != "first_seen"}
+    fields["published"] = _parse_iso(fields.get("published"))
+    return StoredReport(Report(**fields), _parse_iso(doc["first_seen"]) or datetime.now(UTC))
+
+
+class Store:
+    """Repository over one TinyDB database; all methods are coroutines safe to call concurrently."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._db = db
+        self._chats = db.table("chats")
+        self._reports = db.table("reports")
+        self._sources = db.table("sources")
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """A store on a JSON file that is replaced atomically on every write."""
+        return cls(TinyDB(path, storage=AtomicJSONStorage))
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        """A store that keeps nothing after the process ends: for tests and dry runs."""
+        return cls(TinyDB(storage=MemoryStorage))
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        def locked() -> T:
+            with self._lock:
+                return func(*args)
+
+        return await asyncio.to_thread(locked)
+
+    # Chats -------------------------------------------------------------------------------
+
+    async def get_chat(self, chat_id: int) -> Chat | None:
+        doc = await self._run(self._chats.get, Query().chat_id == chat_id)
+        return _chat_from_doc(doc) if doc else None  # type: ignore[arg-type]
+
+    async def save_chat(self, chat: Chat) -> None:
+        await self._run(self._chats.upsert, _chat_to_doc(chat), Query().chat_id == chat.chat_id)
+
+    async def delete_chat(self, chat_id: int) -> bool:
+        removed = await self._run(self._chats.remove, Query().chat_id == chat_id)
+        return bool(removed)
+
+    async def chats(self) -> list[Chat]:
+        docs = await self._run(self._chats.all)
+        return [_chat_from_doc(doc) for doc in docs]
+
+    # Reports -----------------------------------------------------------------------------
+
+    async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]:
+        """Store the reports never seen before, in one write, and return just those."""
+
+        def add() -> list[Report]:
+            known = {doc["id"] for doc in self._reports.all()}
+            fresh: dict[str, Report] = {}
+            for report in reports:
+                if report.id not in known and report.id not in fresh:
+                    fresh[report.id] = report
+            if fresh:
+                self._reports.insert_multiple(_report_to_doc(r, seen_at) for r in fresh.values())
+            return list(fresh.values())
+
+        return await self._run(add)
+
+    async def known_report_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = set(ids)
+        docs = await self._run(self._reports.search, Query().id.one_of(list(wanted)))
+        return {doc["id"] for doc in docs}
+
+    async def recent_reports(self, limit: int) -> list[StoredReport]:
+        """The `limit` newest reports by publication (else first-seen) time, newest first."""
+        docs = await self._run(self._reports.all)
+        stored = sorted((_report_from_doc(doc) for doc in docs), key=lambda s: s.when, reverse=True)
+        return stored[:limit]
+
+    async def prune_reports(self, seen_before: datetime) -> int:
+        """Forget reports first seen before the cut-off, so the file stays bounded."""
+        cutoff = seen_before.isoformat()
+        removed = await self._run(self._reports.remove, Query().first_seen < cutoff)
+        return len(removed)
+
+    # Source state ------------------------------------------------------------------------
+
+    async def source_states(self) -> dict[str, dict[str, Any]]:
+        docs = await self._run(self._sources.all)
+        return {doc["name"]: dict(doc["state"]) for doc in docs}
+
+    async def save_source_state(self, name: str, state: dict[str, Any]) -> None:
+        await self._run(self._sources.upsert, {"name": name, "state": state}, Query().name == name)
+
+    async def close(self) -> None:
+        await self._run(self._db.close)

@@ -1,0 +1,87 @@
+"""Checks and helpers every handler module shares: services, the chat record, who may change it."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import Chat as TelegramChat
+from telegram import ChatMember, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.storage import Chat
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["argument_text", "can_manage", "escape", "load_chat", "reply", "services"]
+
+logger = logging.getLogger(__name__)
+
+_MANAGERS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+REFUSAL = "Sorry, only this group's administrators can change its watchlist and settings."
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The long-lived services (settings, store, aliases) that `build_application` put in bot_data."""
+    return context.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+def escape(text: str) -> str:
+    """HTML-escape text the user typed before echoing it, so `<b>` comes back as written."""
+    return html.escape(text, quote=False)
+
+
+def argument_text(update: Update) -> str:
+    """Everything after the command word, with the user's own spacing and quotes intact."""
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    return parts[1] if len(parts) > 1 else ""
+
+
+async def reply(update: Update, text: str, **kwargs: object) -> None:
+    """Answer in the chat the update came from."""
+    if update.effective_message:
+        await update.effective_message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+
+
+async def load_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, *, create: bool) -> Chat | None:
+    """The stored record of this chat; with `create`, a fresh subscribed one when there is none."""
+    tg_chat: TelegramChat = update.effective_chat  # type: ignore[assignment]
+    chat = await services(context).store.get_chat(tg_chat.id)
+    if chat is None and create:
+        chat = Chat(chat_id=tg_chat.id, kind=tg_chat.type, title=tg_chat.effective_name or "")
+    return chat
+
+
+async def can_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True when the sender may change this chat's settings; otherwise refuse politely.
+
+    Anyone may in a private chat; in a channel only admins can post at all; in a group the sender
+    must be an administrator (an anonymous admin posts as the group itself).
+    """
+    chat = update.effective_chat
+    if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+        return True
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True
+    user = update.effective_user
+    if user is not None:
+        try:
+            member = await context.bot.get_chat_member(chat.id, user.id)
+        except TelegramError as error:
+            logger.warning("could not check admin rights in chat %s: %s", chat.id, error)
+        else:
+            if member.status in _MANAGERS:
+                return True
+    if update.callback_query is not None:
+        await update.callback_query.answer(REFUSAL, show_alert=True)
+    else:
+        await reply(update, REFUSAL)
+    return False

@@ -1,0 +1,43 @@
+"""What is left over: unknown commands get a pointer to /help, errors get logged once."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes, MessageHandler, filters
+
+from handlers.common import escape, reply
+
+__all__ = ["HANDLERS", "on_error"]
+
+logger = logging.getLogger(__name__)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a command this bot does not have; in groups only when it was addressed to us."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    word = message.text.split(maxsplit=1)[0]
+    name, _, addressee = word.partition("@")
+    in_group = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
+    if in_group and not addressee:
+        return  # probably meant for another bot in the group
+    await reply(update, f"I don't know the command {escape(name)}. Send /help to see what I can do.")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every unhandled error with its traceback, and tell the user something went wrong."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_text("Sorry, something went wrong. Please try again later.")
+        except Exception:  # the chat may be unreachable; the error is already logged
+            logger.debug("could not tell the chat about the error", exc_info=True)
+
+
+HANDLERS = [MessageHandler(filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST), unknown_command)]

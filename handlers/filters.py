@@ -1,0 +1,19 @@
+"""How commands are recognised, the same way for private chats, groups and channel posts."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import CommandHandler, ContextTypes, filters
+
+__all__ = ["command"]
+
+_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+
+
+def command(
+    name: str, callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+) -> CommandHandler[ContextTypes.DEFAULT_TYPE, None]:
+    """A handler for /name in new messages and channel posts (edits are not re-run)."""
+    return CommandHandler(name, callback, filters=_UPDATES)

@@ -1,0 +1,120 @@
+"""Whether a chat gets alerts: /start, /stop, /pause, /resume, /forget and /help."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, ContextTypes
+
+from handlers.commands import ADMIN_COMMANDS, COMMANDS
+from handlers.common import can_manage, load_chat, reply, services
+from handlers.filters import command
+
+__all__ = ["HANDLERS"]
+
+WELCOME = (
+    "<b>Newswatch</b> is watching the news for this chat.\n"
+    "Tell it what to look for, in any spelling:\n"
+    "/watch Lachin\n"
+    '/watch Karabakh, "peace treaty"\n'
+    "/latest\n"
+    "Send /help for every command."
+)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Subscribe the chat (again) and show how to begin."""
+    if not await can_manage(update, context):
+        return
+    chat = await load_chat(update, context, create=True)
+    assert chat is not None
+    chat.subscribed = True
+    chat.paused = False
+    await services(context).store.save_chat(chat)
+    await reply(update, WELCOME)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every command with an example."""
+    lines = ["<b>Commands</b>"]
+    lines += [f"/{c.name} — {c.description}\n    e.g. <code>{c.example}</code>" for c in COMMANDS]
+    user = update.effective_user
+    if user is not None and user.id in services(context).settings.admin_ids:
+        lines += [f"/{c.name} — {c.description}" for c in ADMIN_COMMANDS]
+    lines.append(
+        '\nA watch can be a word, an "exact phrase", alternatives joined by OR, and -word to '
+        "exclude. Watching a place also watches its other spellings; put = in front "
+        "(/watch =Lachin) to watch that exact name only."
+    )
+    await reply(update, "\n".join(lines))
+
+
+async def _set_flags(update: Update, context: ContextTypes.DEFAULT_TYPE, **flags: bool) -> bool:
+    """Change the chat's subscription flags; False when there was nothing to change."""
+    if not await can_manage(update, context):
+        return False
+    chat = await load_chat(update, context, create=False)
+    if chat is None:
+        await reply(update, "This chat is not subscribed. Send /start first.")
+        return False
+    for name, value in flags.items():
+        setattr(chat, name, value)
+    await services(context).store.save_chat(chat)
+    return True
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hold alerts without touching the watchlist."""
+    if await _set_flags(update, context, paused=True):
+        await reply(update, "Alerts are paused. Your watchlist is kept; /resume to start again.")
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Let alerts flow again after /pause (or /stop)."""
+    if await _set_flags(update, context, paused=False, subscribed=True):
+        await reply(update, "Alerts are on again.")
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Unsubscribe but keep the watchlist, so a later /start picks up where it left off."""
+    if await _set_flags(update, context, subscribed=False):
+        await reply(update, "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.")
+
+
+FORGET_YES = "forget:yes"
+FORGET_NO = "forget:no"
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask before deleting everything stored about the chat."""
+    if not await can_manage(update, context):
+        return
+    buttons = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Yes, delete everything", callback_data=FORGET_YES),
+          InlineKeyboardButton("Cancel", callback_data=FORGET_NO)]]
+    )
+    await reply(update, "Delete this chat's watchlist and settings? This cannot be undone.", reply_markup=buttons)
+
+
+async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Carry out or cancel /forget, and replace the question with the outcome."""
+    query = update.callback_query
+    assert query is not None
+    if not await can_manage(update, context):
+        return
+    await query.answer()
+    if query.data == FORGET_YES:
+        await services(context).store.delete_chat(update.effective_chat.id)  # type: ignore[union-attr]
+        await query.edit_message_text("Everything stored about this chat is deleted. Send /start to begin again.")
+    else:
+        await query.edit_message_text("Nothing was deleted.")
+
+
+HANDLERS = [
+    command("start", start),
+    command("help", help_command),
+    command("pause", pause),
+    command("resume", resume),
+    command("stop", stop),
+    command("forget", forget),
+    CallbackQueryHandler(forget_answer, pattern=f"^({FORGET_YES}|{FORGET_NO})$"),
+]

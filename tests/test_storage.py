@@ -1,0 +1,125 @@
+"""The store on memory and on a real file: chats, reports, source state, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.storage import AtomicJSONStorage, Chat, Store, WatchEntry
+from watchers.models import Report
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _report(n: int, published: datetime | None = None) -> Report:
+    url = f"https://news.test/{n}"
+    return Report(id=url, url=url, canonical_url=url, title=f"Report {n}", published=published)
+
+
+@pytest.fixture(params=["memory", "file"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    opened = Store.in_memory() if request.param == "memory" else Store.open(tmp_path / "db.json")
+    yield opened
+    await opened.close()
+
+
+async def test_chat_round_trip(store: Store) -> None:
+    chat = Chat(chat_id=-1001, kind="supergroup", title="Desk", watches=[WatchEntry("Lachin", NOW)])
+    await store.save_chat(chat)
+    loaded = await store.get_chat(-1001)
+    assert loaded == chat
+    loaded.paused = True
+    await store.save_chat(loaded)
+    assert (await store.get_chat(-1001)).paused is True  # type: ignore[union-attr]
+    assert [c.chat_id for c in await store.chats()] == [-1001]
+    assert await store.delete_chat(-1001) is True
+    assert await store.get_chat(-1001) is None
+    assert await store.delete_chat(-1001) is False
+
+
+async def test_add_reports_returns_only_new_ones(store: Store) -> None:
+    first = await store.add_reports([_report(1), _report(2), _report(2)], NOW)
+    assert [r.id for r in first] == ["https://news.test/1", "https://news.test/2"]
+    second = await store.add_reports([_report(2), _report(3)], NOW + timedelta(minutes=5))
+    assert [r.id for r in second] == ["https://news.test/3"]
+
+
+async def test_recent_reports_newest_first_by_publication_else_first_seen(store: Store) -> None:
+    await store.add_reports([_report(1, NOW - timedelta(hours=3)), _report(2, NOW - timedelta(hours=1))], NOW)
+    await store.add_reports([_report(3)], NOW - timedelta(hours=2))
+    recent = await store.recent_reports(10)
+    assert [s.report.title for s in recent] == ["Report 2", "Report 3", "Report 1"]
+    assert recent[0].report.published == NOW - timedelta(hours=1)
+    assert len(await store.recent_reports(2)) == 2
+
+
+async def test_prune_forgets_reports_seen_before_the_cutoff(store: Store) -> None:
+    await store.add_reports([_report(1)], NOW - timedelta(days=40))
+    await store.add_reports([_report(2)], NOW)
+    assert await store.prune_reports(NOW - timedelta(days=30)) == 1
+    assert [s.report.id for s in await store.recent_reports(10)] == ["https://news.test/2"]
+    # A pruned report counts as new again if a source still carries it.
+    assert len(await store.add_reports([_report(1)], NOW)) == 1
+
+
+async def test_source_state_round_trip(store: Store) -> None:
+    await store.save_source_state("bbc", {"etag": '"abc"', "errors": 0})
+    await store.save_source_state("bbc", {"etag": '"def"', "errors": 2})
+    assert await store.source_states() == {"bbc": {"etag": '"def"', "errors": 2}}
+
+
+async def test_file_store_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "db.json"
+    first = Store.open(path)
+    await first.save_chat(Chat(chat_id=7, watches=[WatchEntry("Laçın", NOW)]))
+    await first.add_reports([_report(1)], NOW)
+    await first.close()
+    second = Store.open(path)
+    assert (await second.get_chat(7)).keywords == ["Laçın"]  # type: ignore[union-attr]
+    assert len(await second.add_reports([_report(1)], NOW)) == 0
+    await second.close()
+    assert "Laçın" in path.read_text(encoding="utf-8")  # stored as UTF-8, not \\u escapes
+
+
+def test_atomic_write_leaves_old_file_when_the_write_fails(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"chats": {"1": {"chat_id": 1}}})
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        storage.write({"chats": {"1": {"bad": object()}}})  # not JSON-serialisable, fails mid-write
+    assert path.read_bytes() == before
+    assert json.loads(before) == storage.read()
+    assert [p.name for p in tmp_path.iterdir()] == ["db.json"]  # no temporary file left behind
+
+
+def test_atomic_write_replaces_by_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is never written in place: a crash before the rename keeps the old inode intact."""
+    path = tmp_path / "db.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"t": {"1": {"v": 1}}})
+    old_inode = path.stat().st_ino
+
+    def crash(src: str, dst: str) -> None:
+        raise KeyboardInterrupt("simulated crash before rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        storage.write({"t": {"1": {"v": 2}}})
+    monkeypatch.undo()
+    assert storage.read() == {"t": {"1": {"v": 1}}}
+    assert path.stat().st_ino == old_inode
+    storage.write({"t": {"1": {"v": 3}}})
+    assert storage.read() == {"t": {"1": {"v": 3}}}
+    assert path.stat().st_ino != old_inode
+
+
+def test_empty_or_missing_file_reads_as_empty(tmp_path: Path) -> None:
+    assert AtomicJSONStorage(tmp_path / "none.json").read() is None
+    (tmp_path / "empty.json").write_text("")
+    assert AtomicJSONStorage(tmp_path / "empty.json").read() is None
