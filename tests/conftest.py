@@ -1,0 +1,121 @@
+"""Shared fixtures: a fake Telegram server, and the real bot application polling it.
+
+`bot_harness` builds the application exactly as `newswatch run` does (`build_application`) and
+starts it the way `Application.run_polling` does (initialize, post_init, start polling, start),
+so handlers, the rate limiter and the job queue all run for real against HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+
+# PTB warns that RetryAfter.retry_after will become a timedelta unless this is set; the suite turns
+# warnings into errors, and the rate limiter creates RetryAfter on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+import asyncio  # noqa: E402
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from telegram.ext import Application  # noqa: E402
+
+from bot.app import build_application  # noqa: E402
+from bot.config import Settings, load_settings  # noqa: E402
+from bot.storage import Store  # noqa: E402
+from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared, or skip the test when that folder is not beside the repo."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared ships beside the repo in CI only)")
+    return path
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """A fake Bot API server; per-chat flood control is off unless a test turns it on."""
+    with FakeTelegram(per_chat_burst=None) as server:
+        yield server
+
+
+class BotHarness:
+    """The real application, polling the fake server, with helpers to talk to it like a user."""
+
+    def __init__(self, telegram: FakeTelegram, settings: Settings) -> None:
+        self.telegram = telegram
+        self.settings = settings
+        self.store: Store | None = Store.open(settings.db_path)  # tests may fill it before start()
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+
+    async def start(self) -> None:
+        """Start the bot on the database file; after a stop this is a restart."""
+        if self.store is None:
+            self.store = Store.open(self.settings.db_path)
+        app = build_application(self.settings, self.store)
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await app.start()
+        self.application = app
+
+    async def stop(self) -> None:
+        app, self.application = self.application, None
+        if app is None:
+            return
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)  # closes the store
+        self.store = None
+
+    async def send(self, chat_id: int, text: str, *, count: int = 1, **kwargs: Any) -> list[SentRecord]:
+        """Send a message as a user and return the bot's answer(s) in that chat."""
+        mark = self.telegram.mark()
+        self.telegram.push_message(chat_id, text, **kwargs)
+        return await self.telegram.wait_for_sent(since=mark, count=count, chat_id=chat_id)
+
+    async def tap(self, chat_id: int, message_id: int, data: str, **kwargs: Any) -> None:
+        """Tap an inline button and wait until the bot has answered the callback query."""
+        answered = len(self.telegram.answered_callbacks)
+        self.telegram.push_callback(chat_id, message_id, data, **kwargs)
+        for _ in range(250):
+            if len(self.telegram.answered_callbacks) > answered:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"the bot did not answer the callback {data!r}")
+
+
+@pytest.fixture
+def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
+    """Settings for the harness: the fake server, a file store in tmp_path, no news sources."""
+    return replace(
+        load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN}),
+        api_base_url=telegram.base_url,
+        db_path=tmp_path / "newswatch.json",
+        admin_ids=frozenset({4242}),
+        default_sources=False,
+        google_news_url=None,
+        gdelt_url=None,
+    )
+
+
+@pytest.fixture
+async def bot_harness(telegram: FakeTelegram, settings: Settings) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(telegram, settings)
+    await harness.start()
+    yield harness
+    await harness.stop()

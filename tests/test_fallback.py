@@ -1,0 +1,66 @@
+"""Unknown commands and errors: a clear answer to the user, a log line for the operator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from tests.conftest import BotHarness
+
+USER = 1001
+GROUP = -2001
+
+
+async def test_unknown_command_points_to_help(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/frobnicate now")
+    assert answer.text == "I don't know the command /frobnicate. Send /help to see what I can do."
+
+
+async def test_unknown_command_is_escaped(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/x<b>")
+    assert "/x<b>" in answer.text and "&lt;b&gt;" in answer.raw_text
+
+
+async def test_unknown_command_for_another_bot_is_ignored_in_groups(bot_harness: BotHarness) -> None:
+    telegram = bot_harness.telegram
+    mark = telegram.mark()
+    telegram.push_message(GROUP, "/roll", user_id=5, chat_type="group")
+    telegram.push_message(GROUP, "/roll@dicebot", user_id=5, chat_type="group")
+    [answer] = await bot_harness.send(GROUP, "/roll@newswatch_test_bot", user_id=5, chat_type="group")
+    assert "I don't know the command /roll" in answer.text
+    assert len([r for r in telegram.sent[mark:] if r.chat_id == GROUP]) == 1
+
+
+async def test_a_failing_handler_is_logged_and_the_user_told(
+    bot_harness: BotHarness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = bot_harness.store
+    assert store is not None
+
+    async def broken(chat_id: int) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(store, "get_chat", broken)
+    with caplog.at_level(logging.ERROR):
+        [answer] = await bot_harness.send(USER, "/list")
+    assert "something went wrong" in answer.text
+    assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
+    monkeypatch.undo()
+    [after] = await bot_harness.send(USER, "/list")  # the bot is still alive
+    assert "/start" in after.text
+
+
+async def test_a_blocked_chat_does_not_stop_the_bot(bot_harness: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+    telegram = bot_harness.telegram
+    telegram.block_chat(USER)
+    with caplog.at_level(logging.ERROR):
+        telegram.push_message(USER, "/help")
+        for _ in range(100):
+            if any("Forbidden" in repr(r.exc_info) for r in caplog.records if r.exc_info):
+                break
+            await asyncio.sleep(0.02)
+    assert any("blocked" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+    [answer] = await bot_harness.send(USER + 1, "/help")
+    assert "Commands" in answer.text

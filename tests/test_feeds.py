@@ -1,0 +1,323 @@
+"""Tests for feed parsing (handwritten fixtures, then the recorded real feeds) and sources.toml."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from watchers import feeds
+from watchers.feeds import FeedResult, clean_text, load_sources, parse_date, parse_feed
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
+REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+
+
+def parse(name: str, feed_url: str = "https://feeds.example/feed.xml") -> FeedResult:
+    return parse_feed((FIXTURES / name).read_bytes(), source="test", feed_url=feed_url)
+
+
+def test_rss2_cdata_ttl_and_tracking_parameters() -> None:
+    result = parse("rss2_cdata_ttl.xml")
+    assert result.ok and result.error is None
+    assert result.title == "Caucasus Wire - World"
+    assert result.ttl_minutes == 15
+    ids = [report.id for report in result.reports]
+    assert ids == [
+        "https://caucasuswire.example/news/articles/lachin-corridor-reopens",
+        "https://caucasuswire.example/news/articles/karabakh-returnees?id=42",
+        "https://caucasuswire.example/news/articles/relative-story",
+        "g:cw-bulletin-2026-0042",
+    ]
+    lachin = result.reports[0]
+    assert lachin.title == "Lachin corridor reopens to civilian traffic"
+    assert lachin.url.endswith("lachin-corridor-reopens?at_medium=RSS&at_campaign=rss")
+    assert lachin.canonical_url == lachin.id
+    assert "<b>Lachin</b>" in lachin.text
+    assert lachin.published == datetime(2026, 2, 17, 18, 55, 33, tzinfo=UTC)
+    assert lachin.language == "en"
+    assert lachin.domain == "caucasuswire.example"
+    assert lachin.outlet == "Caucasus Wire - World"
+    assert lachin.source == "test"
+
+
+def test_rss2_item_details() -> None:
+    reports = parse("rss2_cdata_ttl.xml").reports
+    returnees, relative, bulletin = reports[1], reports[2], reports[3]
+    assert returnees.title == "Talks on Karabakh returnees & property claims"
+    assert returnees.outlet == "Partner Agency"
+    assert returnees.published == datetime(2026, 2, 18, 3, 5, tzinfo=UTC)
+    assert relative.url == "https://www.caucasuswire.example/news/articles/relative-story"
+    assert relative.published == datetime(2026, 2, 18, 8, 0, tzinfo=UTC)
+    assert bulletin.url == "" and bulletin.canonical_url == ""
+    assert bulletin.published is None
+
+
+def test_atom_feed() -> None:
+    result = parse("atom.xml", feed_url="https://cdn.example/feeds/analysis.atom")
+    assert result.ok
+    zangezur, budget = result.reports
+    assert zangezur.url == "https://analysis.example/2026/02/zangezur-matters"
+    assert zangezur.title == "Why Zangezur matters to Yerevan"
+    assert "<strong>Zangezur</strong>" in zangezur.text
+    assert zangezur.published == datetime(2026, 2, 18, 5, 15, tzinfo=UTC)
+    assert zangezur.language == "en"
+    assert budget.published == datetime(2026, 2, 17, 21, 0, tzinfo=UTC)
+    assert budget.text == "Budget vote in Tbilisi."
+
+
+def test_rss1_rdf_feed() -> None:
+    result = parse("rss1_rdf.xml")
+    assert result.ok and result.title == "Radio Example English"
+    assert [report.id for report in result.reports] == [
+        "https://radio.example/en/baku-summit/a-100",
+        "https://radio.example/en/yerevan-protest/a-101",
+    ]
+    assert result.reports[1].published == datetime(2026, 2, 17, 18, 40, tzinfo=UTC)
+    assert all(report.language == "en" for report in result.reports)
+
+
+def test_feed_without_declaration_and_per_fetch_guids() -> None:
+    body = (FIXTURES / "no_declaration_per_fetch_guids.xml").read_bytes()
+    first = parse_feed(body, source="gulf", feed_url="https://www.gulf.example/xml/rss/all.xml")
+    refetched = parse_feed(
+        body.replace(b"?t=17713", b"?t=17719"),
+        source="gulf",
+        feed_url="https://www.gulf.example/xml/rss/all.xml",
+    )
+    assert first.title == "Gulf Example \u2013 Breaking News"
+    assert len(first.reports) == 2
+    assert [r.id for r in first.reports] == [r.id for r in refetched.reports]
+    assert all("?t=" not in r.id and "traffic_source" not in r.id for r in first.reports)
+
+
+def test_two_guids_and_repeated_item_give_one_report() -> None:
+    result = parse("two_guids.xml")
+    assert result.ttl_minutes == 300
+    assert [report.id for report in result.reports] == ["http://puzzles.example/1234.html"]
+
+
+def test_truncated_cdata_degrades_without_raising() -> None:
+    result = parse("truncated_cdata.xml")
+    assert not result.ok
+    assert result.reports == []
+    assert result.error and "\n" not in result.error
+
+
+def test_truncated_cdata_after_good_item_keeps_the_good_item() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cut</title>'
+        b"<item><title>Complete item</title><link>https://cut.example/a</link></item>"
+        b"<item><title><![CD"
+    )
+    result = parse_feed(body, source="cut", feed_url="https://cut.example/rss")
+    assert [report.title for report in result.reports] == ["Complete item"]
+
+
+def test_malformed_feed_with_undeclared_prefixes_is_recovered() -> None:
+    result = parse("malformed_prefix.xml")
+    assert result.ok
+    assert result.ttl_minutes == 1440
+    assert [report.title for report in result.reports] == [
+        "notes from gyumri",
+        "back from batumi",
+        "sevan at dawn",
+    ]
+    assert result.reports[0].published == datetime(2026, 1, 19, tzinfo=UTC)
+    assert result.reports[1].published == datetime(2025, 12, 29, tzinfo=UTC)
+
+
+def test_armenian_azerbaijani_and_russian_titles() -> None:
+    result = parse("caucasus_multilingual.xml")
+    assert result.title == "Կովկաս Լուրեր"
+    titles = [report.title for report in result.reports]
+    assert titles == [
+        "Լաչինի միջանցքում բեռնատարներ են անցել",
+        "Laçın dəhlizində yük maşınları keçib",
+        "Через Лачинский коридор прошли грузовики",
+    ]
+    assert all(report.language == "hy" for report in result.reports)
+
+
+def test_windows_1251_feed() -> None:
+    result = parse("russian_cp1251.xml")
+    (report,) = result.reports
+    assert report.title == "Карабах: переговоры возобновятся в марте"
+    assert report.outlet == "Новости Кавказа"
+    assert report.language == "ru"
+
+
+def test_empty_but_valid_feed_is_ok() -> None:
+    result = parse("empty_channel.xml")
+    assert result.ok and result.reports == [] and result.title == "Quiet feed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"   \n",
+        (FIXTURES / "not_a_feed.html").read_bytes(),
+        b"\x00\xff\xfe garbage \x89PNG",
+        b'{"articles": []}',
+    ],
+)
+def test_non_feeds_fail_without_raising(body: bytes) -> None:
+    result = parse_feed(body, source="x", feed_url="https://x.example/feed")
+    assert not result.ok
+    assert result.reports == []
+    assert result.error and "\n" not in result.error
+
+
+def test_falls_back_to_feedparser_when_fastfeedparser_raises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("simulated failure")
+
+    monkeypatch.setattr(feeds.fastfeedparser, "parse", broken)
+    result = parse("rss2_cdata_ttl.xml")
+    assert result.ok
+    assert len(result.reports) == 4
+    assert result.reports[1].outlet == "Partner Agency"
+    assert result.ttl_minutes == 15
+
+
+def test_never_raises_even_when_both_parsers_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(feeds.fastfeedparser, "parse", broken)
+    monkeypatch.setattr(feeds.feedparser, "parse", broken)
+    result = parse("rss2_cdata_ttl.xml")
+    assert not result.ok and result.error == "parse error: RuntimeError"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Wed, 19 jan 2026 00:00:00 GMT", datetime(2026, 1, 19, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 12:00:00 +0400", datetime(2026, 2, 17, 8, 0, tzinfo=UTC)),
+        ("2026-02-18T09:15:00+04:00", datetime(2026, 2, 18, 5, 15, tzinfo=UTC)),
+        ("2026-02-18T00:15:00Z", datetime(2026, 2, 18, 0, 15, tzinfo=UTC)),
+        ("2026-02-18T00:15:00", datetime(2026, 2, 18, 0, 15, tzinfo=UTC)),
+        ("not a date", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_date(value: str | None, expected: datetime | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_clean_text() -> None:
+    assert clean_text("<![CDATA[  A  <em>b</em>\n c &amp; d ]]>") == "A b c & d"
+    assert clean_text("1 &lt; 2 and 3 > 2") == "1 < 2 and 3 > 2"
+    assert clean_text(None) == ""
+
+
+def test_default_sources_load_and_are_http() -> None:
+    sources = load_sources()
+    assert len(sources) >= 10
+    assert all(source.url.startswith(("http://", "https://")) for source in sources)
+    assert len({source.name for source in sources}) == len(sources)
+    assert len({source.url for source in sources}) == len(sources)
+    names = " ".join(source.name for source in sources)
+    for outlet in ("Azatutyun", "Azadliq", "OC Media", "JAMnews", "Civil.ge"):
+        assert outlet in names
+
+
+def test_load_sources_from_path(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[feed]]\nname = "One"\nurl = "https://one.example/rss"\nverified = true\n'
+        '[[feed]]\nname = "Two"\nurl = "http://two.example/feed"\nlanguage = "hy"\n',
+        encoding="utf-8",
+    )
+    one, two = load_sources(path)
+    assert (one.name, one.url, one.language, one.verified) == (
+        "One",
+        "https://one.example/rss",
+        None,
+        True,
+    )
+    assert (two.language, two.verified) == ("hy", False)
+
+
+def test_load_sources_rejects_entries_without_url(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text('[[feed]]\nname = "No URL"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="url"):
+        load_sources(path)
+
+
+# Recorded real feeds (see /work/shared/fixtures/real/SOURCES.md): name -> expected reports.
+REAL_FEEDS = {
+    "rss_bbc_world.xml": 33,
+    "rss_aljazeera_all.xml": 25,
+    "rdf_rss10_dw_all.xml": 141,
+    "atom_talkingpointsmemo.xml": 20,
+    "rss_boston_world_news_armenia_item.xml": 10,
+    "rss_feedburner_guid_dupes.xml": 1,
+    "reliefweb_updates_rss_ukr.xml": 20,
+    "emm_newsbrief_rss_sample.xml": 5,
+}
+
+
+def real_feed(name: str) -> bytes:
+    path = REAL / name
+    if not path.is_file():
+        pytest.skip(f"shared fixture {path} is absent")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("name", "count"), sorted(REAL_FEEDS.items()))
+def test_real_feed(name: str, count: int) -> None:
+    result = parse_feed(real_feed(name), source="real", feed_url="https://feeds.example/x")
+    assert result.ok, result.error
+    assert len(result.reports) == count
+    assert len({report.id for report in result.reports}) == count
+    for report in result.reports:
+        assert report.url.startswith(("http://", "https://"))
+        assert report.title
+        assert report.published is None or report.published.tzinfo is UTC
+
+
+def test_real_bbc_identity_language_and_ttl() -> None:
+    result = parse_feed(real_feed("rss_bbc_world.xml"), source="bbc", feed_url="https://x/")
+    assert result.ttl_minutes == 15
+    assert all(report.language == "en" for report in result.reports)
+    assert all("at_medium" not in report.id and "#" not in report.id for report in result.reports)
+    assert all("at_medium" in report.url for report in result.reports)
+
+
+def test_real_aljazeera_ids_ignore_per_fetch_guids() -> None:
+    result = parse_feed(real_feed("rss_aljazeera_all.xml"), source="aj", feed_url="https://x/")
+    assert all("?t=" not in report.id for report in result.reports)
+    assert all("traffic_source" not in report.id for report in result.reports)
+
+
+def test_real_emm_source_country() -> None:
+    result = parse_feed(real_feed("emm_newsbrief_rss_sample.xml"), source="emm", feed_url="x")
+    assert result.reports[0].country == "DK"
+    assert result.reports[0].outlet == "finanz"
+
+
+def test_real_malformed_feed_recovers_or_fails_cleanly() -> None:
+    body = real_feed("malformed_rss_dylanharris_artsandego.xml")
+    result = parse_feed(body, source="dh", feed_url="https://dylanharris.org/feed-me.rss")
+    if result.ok:
+        # 35 items, two of which share one link: 34 distinct reports.
+        assert len(result.reports) == 34
+        assert result.reports[0].published == datetime(2026, 1, 19, tzinfo=UTC)
+    else:
+        assert result.error and "\n" not in result.error
+
+
+def test_real_truncated_cdata_does_not_raise() -> None:
+    result = parse_feed(
+        real_feed("illformed_rss_incomplete_cdata.xml"), source="t", feed_url="http://x/"
+    )
+    assert all("![CD" not in report.title for report in result.reports)
+    assert result.ok or (result.error and "\n" not in result.error)

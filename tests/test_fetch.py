@@ -1,0 +1,238 @@
+"""Tests for polite fetching against a real local server, and for the polling bookkeeping."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.feed_server import FeedServer
+from watchers.feeds import parse_feed
+from watchers.fetch import (
+    MAX_BACKOFF_SECONDS,
+    MAX_TTL_SECONDS,
+    USER_AGENT,
+    FetchResult,
+    SourceState,
+    fetch,
+    next_delay,
+    record_failure,
+    record_success,
+    should_disable,
+)
+
+FEED = (Path(__file__).resolve().parent / "fixtures" / "feeds" / "rss2_cdata_ttl.xml").read_bytes()
+NOW = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as http:
+        yield http
+
+
+async def test_200_then_304_with_stored_etag(server: FeedServer, client: httpx.AsyncClient) -> None:
+    server.set("/feed.xml", FEED)
+    url = server.url("/feed.xml")
+    first = await fetch(client, url, SourceState())
+    assert first.ok and first.status == 200 and first.body == FEED
+    assert first.etag and not first.not_modified
+    assert parse_feed(first.body or b"", source="s", feed_url=url).ttl_minutes == 15
+    assert "if-none-match" not in server.requests[0].headers
+    assert server.requests[0].headers["user-agent"] == USER_AGENT
+
+    state = record_success(SourceState(), first, NOW, ttl_minutes=15)
+    second = await fetch(client, url, state)
+    assert second.not_modified and second.status == 304 and second.body is None
+    assert second.ok
+    assert server.requests[1].headers["if-none-match"] == first.etag
+
+    server.set("/feed.xml", FEED + b"\n<!-- changed -->")
+    third = await fetch(client, url, record_success(state, second, NOW))
+    assert third.status == 200 and third.etag != first.etag
+    assert third.body and third.body.endswith(b"<!-- changed -->")
+
+
+async def test_last_modified_conditional_get(server: FeedServer, client: httpx.AsyncClient) -> None:
+    modified = datetime(2026, 2, 18, 9, 30, tzinfo=UTC)
+    server.set("/lm.xml", FEED, etag=None, last_modified=modified)
+    url = server.url("/lm.xml")
+    first = await fetch(client, url, SourceState())
+    assert first.etag is None
+    assert first.last_modified == "Wed, 18 Feb 2026 09:30:00 GMT"
+
+    second = await fetch(client, url, record_success(SourceState(), first, NOW))
+    assert server.requests[1].headers["if-modified-since"] == first.last_modified
+    assert second.not_modified
+
+    server.set("/lm.xml", FEED, etag=None, last_modified=modified + timedelta(hours=1))
+    third = await fetch(client, url, record_success(SourceState(), first, NOW))
+    assert third.status == 200 and third.body == FEED
+
+
+async def test_server_error_names_host_and_status_only(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    server.set("/broken", b"oops", status=500)
+    result = await fetch(client, server.url("/broken?apikey=SECRET123"), SourceState())
+    assert result.status == 500 and result.body is None
+    assert result.error == "127.0.0.1: HTTP 500"
+    assert server.requests[0].path == "/broken?apikey=SECRET123"
+
+
+async def test_404_for_unknown_path(server: FeedServer, client: httpx.AsyncClient) -> None:
+    result = await fetch(client, server.url("/missing"), SourceState())
+    assert result.status == 404 and result.error == "127.0.0.1: HTTP 404"
+
+
+async def test_retry_after_is_reported(server: FeedServer, client: httpx.AsyncClient) -> None:
+    server.set("/busy", b"slow down", status=429, headers={"Retry-After": "120"})
+    result = await fetch(client, server.url("/busy"), SourceState())
+    assert result.status == 429 and result.retry_after == 120.0
+
+
+async def test_redirects_are_followed(server: FeedServer, client: httpx.AsyncClient) -> None:
+    server.set("/new.xml", FEED)
+    server.set("/old.xml", b"", status=301, headers={"Location": server.url("/new.xml")})
+    result = await fetch(client, server.url("/old.xml"), SourceState())
+    assert result.status == 200 and result.body == FEED
+
+
+async def test_timeout(server: FeedServer, client: httpx.AsyncClient) -> None:
+    server.set("/hang", FEED, delay=5.0)
+    started = time.monotonic()
+    result = await fetch(client, server.url("/hang?token=abc"), SourceState(), timeout=0.3)
+    assert time.monotonic() - started < 3
+    assert result.error == "127.0.0.1: timed out"
+    assert result.status is None and result.body is None
+
+
+async def test_connection_refused(client: httpx.AsyncClient) -> None:
+    with FeedServer() as temporary:
+        url = temporary.url("/gone?key=abc")
+    result = await fetch(client, url, SourceState(), timeout=2)
+    assert result.error is not None
+    assert result.error.startswith("127.0.0.1: connection failed")
+    assert "key" not in result.error
+
+
+async def test_invalid_url_does_not_raise(client: httpx.AsyncClient) -> None:
+    result = await fetch(client, "ftp://files.example/feed.xml", SourceState())
+    assert result.error == "files.example: invalid URL"
+
+
+@pytest.mark.parametrize("content_length", [True, False])
+async def test_size_cap(
+    server: FeedServer, client: httpx.AsyncClient, content_length: bool
+) -> None:
+    server.set("/big", b"x" * 200_000, content_length=content_length)
+    result = await fetch(client, server.url("/big"), SourceState(), max_bytes=100_000)
+    assert result.body is None
+    assert result.error == "127.0.0.1: response over 100000 bytes"
+
+
+async def test_default_cap_is_10_mb(server: FeedServer, client: httpx.AsyncClient) -> None:
+    server.set("/huge", b"x" * (10 * 1024 * 1024 + 1), content_length=False)
+    result = await fetch(client, server.url("/huge"), SourceState())
+    assert result.error == "127.0.0.1: response over 10 MB"
+    server.set("/exact", b"x" * 1000)
+    exact = await fetch(client, server.url("/exact"), SourceState(), max_bytes=1000)
+    assert exact.ok and exact.body is not None and len(exact.body) == 1000
+
+
+def test_record_success_resets_errors_and_keeps_validators() -> None:
+    failing = SourceState(
+        etag='"old"', last_modified="Tue, 17 Feb 2026 00:00:00 GMT", errors=3,
+        last_error="x: HTTP 500", first_failure=NOW - timedelta(hours=2), ttl_minutes=30,
+    )  # fmt: skip
+    not_modified = FetchResult(304, not_modified=True)
+    state = record_success(failing, not_modified, NOW)
+    assert (state.errors, state.last_error, state.first_failure) == (0, None, None)
+    assert (state.etag, state.last_modified) == ('"old"', "Tue, 17 Feb 2026 00:00:00 GMT")
+    assert state.last_success == NOW and state.ttl_minutes == 30
+    fresh = record_success(state, FetchResult(200, body=b"", etag='"new"'), NOW, ttl_minutes=15)
+    assert fresh.etag == '"new"' and fresh.ttl_minutes == 15
+
+
+def test_record_failure_counts_consecutive_errors() -> None:
+    first = record_failure(SourceState(), "a: HTTP 500", NOW)
+    second = record_failure(first, "a: timed out", NOW + timedelta(minutes=10))
+    assert (second.errors, second.last_error) == (2, "a: timed out")
+    assert second.first_failure == NOW
+    assert second.next_poll is None
+    deferred = record_failure(second, "a: HTTP 429", NOW, retry_after=600)
+    assert deferred.next_poll == NOW + timedelta(seconds=600)
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (SourceState(), 300),
+        (SourceState(ttl_minutes=15), 900),
+        (SourceState(ttl_minutes=1), 300),
+        (SourceState(ttl_minutes=1440), MAX_TTL_SECONDS),
+        (SourceState(errors=1), 600),
+        (SourceState(errors=3, ttl_minutes=15), 2400),
+        (SourceState(errors=20), MAX_BACKOFF_SECONDS),
+        (SourceState(errors=10_000), MAX_BACKOFF_SECONDS),
+        (SourceState(next_poll=NOW + timedelta(hours=1)), 3600),
+        (SourceState(next_poll=NOW - timedelta(hours=1)), 300),
+    ],
+)
+def test_next_delay(state: SourceState, expected: float) -> None:
+    assert next_delay(state, 300, NOW) == expected
+
+
+def test_should_disable_after_a_day_of_failures() -> None:
+    failing = SourceState(errors=40, first_failure=NOW - timedelta(hours=23, minutes=59))
+    assert not should_disable(failing, NOW)
+    assert should_disable(failing, NOW + timedelta(minutes=1))
+    assert should_disable(failing, NOW, after=timedelta(hours=1))
+    assert not should_disable(SourceState(), NOW)
+    assert should_disable(SourceState(disabled=True), NOW)
+
+
+def test_state_round_trips_through_json() -> None:
+    state = SourceState(
+        etag='"abc"', last_modified="Wed, 18 Feb 2026 09:30:00 GMT", errors=2,
+        last_success=NOW - timedelta(days=1), last_error="h: HTTP 503",
+        first_failure=NOW - timedelta(hours=1), disabled=False, next_poll=NOW, ttl_minutes=15,
+    )  # fmt: skip
+    stored = json.loads(json.dumps(state.to_dict()))
+    assert stored["last_success"] == "2026-02-17T12:00:00+00:00"
+    assert SourceState.from_dict(stored) == state
+
+
+def test_state_from_partial_dict() -> None:
+    state = SourceState.from_dict(
+        {"etag": '"x"', "unknown": 1, "last_success": "2026-02-18T12:00:00"}
+    )
+    assert state.etag == '"x"' and state.errors == 0
+    assert state.last_success == NOW
+
+
+def test_feed_server_basics() -> None:
+    server = FeedServer()
+    with pytest.raises(RuntimeError):
+        server.url("/x")
+    with server:
+        server.set("plain", b"hello", content_type="text/plain")
+        response = httpx.get(server.url("plain?x=1"), headers={"X-Test": "1"})
+        assert (response.status_code, response.text) == (200, "hello")
+        assert response.headers["content-type"] == "text/plain"
+        assert server.requests[-1].headers["x-test"] == "1"
+        assert server.requests[-1].path == "/plain?x=1"
+        server.set("/plain?x=1", b"query route")
+        assert httpx.get(server.url("/plain?x=1")).text == "query route"
+    server.stop()

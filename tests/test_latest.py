@@ -1,0 +1,65 @@
+"""End to end: /latest shows the newest stored reports that match, newest first, at most five."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.conftest import BotHarness
+from watchers.models import Report
+
+USER = 1001
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _report(n: int, title: str, hours_ago: int, outlet: str = "OC Media") -> Report:
+    url = f"https://oc-media.org/{n}?a=1&b=2"
+    return Report(
+        id=url, url=url, canonical_url=url, title=title, text="", outlet=outlet,
+        domain="oc-media.org", published=NOW - timedelta(hours=hours_ago),
+    )
+
+
+async def test_latest_with_nothing_stored_says_so(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    [answer] = await bot_harness.send(USER, "/latest")
+    assert "Nothing reported yet" in answer.text
+
+
+async def test_latest_with_an_empty_watchlist_explains(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/latest")
+    assert "watchlist is empty" in answer.text
+
+
+async def test_latest_shows_five_newest_matches_newest_first(bot_harness: BotHarness) -> None:
+    store = bot_harness.store
+    assert store is not None
+    reports = [_report(n, f"Convoy reaches Laçın, day {n}", hours_ago=n) for n in range(1, 8)]
+    reports.append(_report(99, "Tbilisi hosts a film festival", hours_ago=0))
+    await store.add_reports(reports, NOW)
+    await bot_harness.send(USER, "/watch Lachin")
+    [answer] = await bot_harness.send(USER, "/latest")
+    days = [line for line in answer.text.splitlines() if line.startswith("Convoy")]
+    assert days == [f"Convoy reaches Laçın, day {n}" for n in range(1, 6)]
+    assert "film festival" not in answer.text
+    assert "OC Media" in answer.text and "25 Nov 2026 11:00 UTC" in answer.text
+    assert "Laçın" in answer.text  # the form that matched
+    # Each title is a link to the report, with & in the URL escaped for HTML.
+    assert 'href="https://oc-media.org/1?a=1&amp;b=2"' in answer.raw_text
+
+
+async def test_latest_with_a_keyword_ignores_the_watchlist(bot_harness: BotHarness) -> None:
+    store = bot_harness.store
+    assert store is not None
+    await store.add_reports([_report(1, "Talks on Karabakh resume", 1), _report(2, "Колонна вошла в Лачин", 2)], NOW)
+    await bot_harness.send(USER, "/watch Karabakh")
+    [answer] = await bot_harness.send(USER, "/latest Lachin")
+    assert "Колонна вошла в Лачин" in answer.text
+    assert "Talks on Karabakh" not in answer.text
+    [mine] = await bot_harness.send(USER, "/latest")
+    assert "Talks on Karabakh resume" in mine.text
+
+
+async def test_latest_escapes_the_keyword_it_echoes(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/latest <i>x</i>")
+    assert "<i>x</i>" in answer.text
+    assert "&lt;i&gt;" in answer.raw_text

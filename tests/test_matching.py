@@ -1,0 +1,387 @@
+"""Keyword matching: watch syntax, alias groups across scripts, endings, boundaries and scale."""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from watchers.matching import AliasBook, Matcher, Term, Watch, load_aliases, parse_watch
+from watchers.models import Match
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# Written for this test: the same facts the seed report carries (Karabakh, Khankendi, Baku,
+# "Armenian" before "Armenia", a Lachin corridor headline at the end), in other words.
+HANDWRITTEN = (
+    "Two soldiers died on Sunday after Armenian units fired near the Karabakh line, a ministry "
+    "in Baku said. It said trucks had carried arms from Armenia along the Khankendi road, where "
+    "Russian peacekeeping troops have stood since 2020.\n\n"
+    "ALSO READ: Washington presses both sides to reopen the Lachin corridor"
+)
+
+
+@pytest.fixture(scope="module")
+def aliases() -> AliasBook:
+    return load_aliases()
+
+
+def forms_found(watch: str, aliases: AliasBook, title: str, text: str = "") -> list[str]:
+    """The forms one watch of one chat is reported with for a report ([] when it does not match)."""
+    return [match.form for match in Matcher.build([(1, watch)], aliases).match(title, text)]
+
+
+# --- The alias file ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "spellings"),
+    [
+        (
+            "Karabakh",
+            [
+                "Nagorno Karabakh",
+                "Qarabağ",
+                "Dağlıq Qarabağ",
+                "Нагорный Карабах",
+                "Ղարաբաղ",
+                "Artsakh",
+                "Արցախ",
+                "Арцах",
+            ],
+        ),
+        ("Lachin", ["Laçın", "Лачин", "Լաչին", "Berdzor", "Բերձոր", "Бердзор"]),
+        ("Khankendi", ["Xankəndi", "Ханкенди", "Stepanakert", "Степанакерт", "Ստեփանակերտ"]),
+        ("Shusha", ["Şuşa", "Шуша", "Shushi", "Շուշի", "Шуши"]),
+        ("Lachin corridor", ["Laçın dəhlizi", "Лачинский коридор", "Լաչինի միջանցք"]),
+        ("Zangezur corridor", ["Zəngəzur dəhlizi", "Зангезурский коридор"]),
+        ("Armenia", ["Armenian", "Ermənistan", "армянский", "Հայաստան"]),
+        ("Azerbaijan", ["Azerbaijani", "Azərbaycan", "азербайджанский", "Ադրբեջան"]),
+        ("Georgia", ["Georgian", "Грузия", "Վրաստան"]),
+        ("Yerevan", ["Ереван", "Երևան"]),
+        ("Baku", ["Bakı", "Баку", "Բաքու"]),
+        ("Tbilisi", ["Тбилиси", "Թբիլիսի"]),
+        ("Nakhchivan", ["Naxçıvan", "Нахичевань", "Նախիջևան"]),
+        ("Syunik", ["Сюник", "Սյունիք"]),
+        ("Pashinyan", ["Paşinyan", "Пашинян", "Փաշինյան"]),
+        ("Aliyev", ["Əliyev", "Алиев"]),
+        ("peacekeepers", ["миротворцы"]),
+        ("South Caucasus", ["Cənubi Qafqaz", "Южный Кавказ"]),
+    ],
+)
+def test_shipped_alias_groups(aliases: AliasBook, name: str, spellings: list[str]) -> None:
+    assert aliases.forms_of(name)
+    for spelling in spellings:
+        assert aliases.forms_of(spelling) == aliases.forms_of(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Aghdam", "Fuzuli", "Kalbajar", "Gubadli", "Zangilan", "Jabrayil", "Tartar", "Ganja",
+     "Gyumri", "Goris", "Kapan", "Meghri", "Jermuk", "Sotk", "Zangezur"],
+)  # fmt: skip
+def test_shipped_alias_file_has_the_other_places(aliases: AliasBook, name: str) -> None:
+    assert {form.language for form in aliases.forms_of(name)} >= {"en", "ru", "hy"}
+
+
+def test_alias_forms_are_written_in_the_script_of_their_language(aliases: AliasBook) -> None:
+    script_of = {"en": "LATIN", "az": "LATIN", "tr": "LATIN", "ru": "CYRILLIC", "hy": "ARMENIAN"}
+    misfiled = [
+        (group.name, form.text)
+        for group in aliases.groups
+        for form in group.forms
+        for char in form.text
+        if char.isalpha() and not unicodedata.name(char).startswith(script_of[form.language])
+    ]
+    assert misfiled == []
+
+
+def test_lookup_is_by_folded_form(aliases: AliasBook) -> None:
+    assert aliases.forms_of("LAÇIN") == aliases.forms_of("Lachin")
+    assert aliases.forms_of("qarabag") == aliases.forms_of("Karabakh")
+    assert aliases.forms_of("football") == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            '[[group]]\nname = "A"\nen = ["Lachin"]\n[[group]]\nname = "B"\naz = ["LACHIN"]\n',
+            "both",
+        ),
+        ('[[group]]\nname = "A"\nfr = ["Lachine"]\n', "unknown language"),
+        ('[[group]]\nen = ["Lachin"]\n', "needs a name"),
+        ('[[group]]\nname = "A"\n', "no forms"),
+        ('[[group]]\nname = "A"\nen = "Lachin"\n', "list of strings"),
+        ('[[group]]\nname = "A"\nen = ["--"]\n', "without letters"),
+    ],
+)
+def test_malformed_alias_files_are_refused(tmp_path: Path, content: str, reason: str) -> None:
+    path = tmp_path / "aliases.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=reason):
+        load_aliases(path)
+
+
+# --- Watch syntax --------------------------------------------------------------------------------
+
+
+def test_parse_watch_structure() -> None:
+    assert parse_watch(
+        'Stepanakert OR Khankendi "peace treaty" -football -="Lachin road" =Baku'
+    ) == Watch(
+        clauses=(
+            (Term("Stepanakert"), Term("Khankendi")),
+            (Term("peace treaty"),),
+            (Term("Baku", exact=True),),
+        ),
+        excluded=(Term("football"), Term("Lachin road", exact=True)),
+    )
+    assert parse_watch("peace treaty") == Watch(clauses=((Term("peace"),), (Term("treaty"),)))
+    assert parse_watch("“Lachin corridor”") == Watch(clauses=((Term("Lachin corridor"),),))
+    assert parse_watch('"OR"').clauses == ((Term("OR"),),)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "empty"),
+        ("-football", "only exclusions"),
+        ('"Nagorno Karabakh', "closing quote"),
+        ("Lachin OR", "both sides of OR"),
+        ("OR Lachin", "both sides of OR"),
+        ("Lachin OR OR Berdzor", "both sides of OR"),
+        ("Lachin OR -Berdzor", "cannot be one side of OR"),
+        ('Lachin ""', "empty phrase"),
+        ("Lachin - football", "right before a word"),
+        ("Lachin !!!", "no letters or digits"),
+    ],
+)
+def test_parse_watch_refuses_with_a_reason(raw: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_watch(raw)
+
+
+# --- Matching across scripts, endings and boundaries -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("watch", "text", "form"),
+    [
+        ("Lachin", "Convoy reaches Lachin", "Lachin"),
+        ("Lachin", "Laçın rayonunda yeni məktəb", "Laçın"),
+        ("Lachin", "Yol Laçına qədər uzanır", "Laçına"),
+        ("Lachin", "Laçından gələn avtobus", "Laçından"),
+        ("Lachin", "Колонна прибыла в Лачин", "Лачин"),
+        ("Lachin", "Колонна прибыла в Лачине", "Лачине"),
+        ("Lachin", "Լաչինում նոր դպրոց", "Լաչինում"),
+        ("Lachin", "Residents left Berdzor", "Berdzor"),
+        ("Lachin", "LACHIN'S MAYOR", "LACHIN'S"),
+        ("Lachin", "Lachin-Khankendi road", "Lachin"),
+        ("Karabakh", "Qarabağda sülh", "Qarabağda"),
+        ("Karabakh", "Qarabağın gələcəyi", "Qarabağın"),
+        ("Karabakh", "Qarabağa qayıdış", "Qarabağa"),
+        ("Karabakh", "QARABAĞ", "QARABAĞ"),
+        ("Karabakh", "из Карабаха", "Карабаха"),
+        ("Karabakh", "в Карабахе", "Карабахе"),
+        ("Karabakh", "над Карабахом", "Карабахом"),
+        ("Karabakh", "в Нагорном Карабахе", "Нагорном Карабахе"),
+        ("Karabakh", "Ղարաբաղում", "Ղարաբաղում"),
+        ("Karabakh", "Ղարաբաղի հարցը", "Ղարաբաղի"),
+        ("Karabakh", "Ղարաբաղից", "Ղարաբաղից"),
+        ("Karabakh", "talks on Nagorno-Karabakh", "Nagorno-Karabakh"),
+        ("Karabakh", "Nagorno Karabakh talks", "Nagorno Karabakh"),
+        ("Karabakh", "Karabakh’s future", "Karabakh’s"),
+        ("Karabakh", "Artsakh", "Artsakh"),
+        ("Khankendi", "Xankəndidə mitinq", "Xankəndidə"),
+        ("Khankendi", "a rally in Stepanakert", "Stepanakert"),
+        ("Stepanakert", "Ханкенди", "Ханкенди"),
+        ("Shusha", "в Шуше", "Шуше"),
+        ("Shusha", "Şuşada festival", "Şuşada"),
+        ("Baku", "Bakının küçələri", "Bakının"),
+        ("Baku", "Բաքվում", "Բաքվում"),
+        ("Armenia", "Armenian forces", "Armenian"),
+        ("Armenia", "Armenians abroad", "Armenians"),
+        ("Armenia", "в Армении", "Армении"),
+        ("Azerbaijan", "Azerbaijani troops", "Azerbaijani"),
+        ('"Lachin corridor"', "по Лачинскому коридору", "Лачинскому коридору"),
+        ('"Lachin corridor"', "Laçın dəhlizində", "Laçın dəhlizində"),
+        ('"South Caucasus"', "на Южном Кавказе", "Южном Кавказе"),
+        ("peacekeepers", "российских миротворцев", "миротворцев"),
+        ("İstanbul", "talks in istanbul", "istanbul"),
+        ("istanbul", "İSTANBUL görüşü", "İSTANBUL"),
+        ("tank", "two tanks", "tanks"),
+    ],
+)
+def test_must_match(aliases: AliasBook, watch: str, text: str, form: str) -> None:
+    assert forms_found(watch, aliases, text) == [form]
+
+
+@pytest.mark.parametrize(
+    ("watch", "text"),
+    [
+        ("Lachin", "Blachinsky said"),
+        ("Lachin", "a Lachinese dish"),
+        ("Lachin", "Lachine, Quebec"),
+        ("Baku", "Bakunin's anarchism"),
+        ("Karabakh", "a Karabakhtsi family"),
+        ("Karabakh", "Ղարաբաղցի ընտանիք"),
+        ("Karabakh", "Qarabağlıqdan"),
+        ("Shusha", "Шушара"),
+        ("tan", "sun tans"),
+        ("=Lachin", "Berdzor"),
+        ("=Lachin", "Лачин"),
+        ("=Lachin", "Laçın"),
+        ("=Armenia", "Armenian forces"),
+        ("Armenia", "Armenianism"),
+    ],
+)
+def test_must_not_match(aliases: AliasBook, watch: str, text: str) -> None:
+    assert forms_found(watch, aliases, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [("LACHIN", "LACHIN"), ("Lachin's", "Lachin's"), ("Lachin", "Lachin")],
+)
+def test_exact_watch_still_ignores_case(aliases: AliasBook, text: str, form: str) -> None:
+    assert forms_found("=Lachin", aliases, text) == [form]
+
+
+def test_exact_russian_phrase_still_declines(aliases: AliasBook) -> None:
+    assert forms_found('="Нагорный Карабах"', aliases, "в Нагорном Карабахе") == [
+        "Нагорном Карабахе"
+    ]
+    assert forms_found('="Нагорный Карабах"', aliases, "в Карабахе") == []
+
+
+def test_phrase_needs_consecutive_words(aliases: AliasBook) -> None:
+    assert forms_found('"peace treaty"', aliases, "the peace treaty text") == ["peace treaty"]
+    assert forms_found('"peace treaty"', aliases, "a treaty for peace") == []
+    assert forms_found('"peace treaty"', aliases, "peace", "treaty") == []
+
+
+def test_words_without_quotes_must_all_appear(aliases: AliasBook) -> None:
+    assert forms_found("peace treaty", aliases, "a treaty for peace") == ["treaty"]
+    assert forms_found("peace treaty", aliases, "Peace talks", "the treaty") == ["Peace"]
+    assert forms_found("peace treaty", aliases, "peace talks") == []
+
+
+def test_or_needs_either_side(aliases: AliasBook) -> None:
+    watch = "Goris OR Meghri"
+    assert forms_found(watch, aliases, "Road to Meghri") == ["Meghri"]
+    assert forms_found(watch, aliases, "Горис") == ["Горис"]
+    assert forms_found(watch, aliases, "Road to Kapan") == []
+    assert forms_found("Goris or Meghri", aliases, "Road to Meghri") == []
+
+
+def test_exclusion_anywhere_in_the_report_vetoes(aliases: AliasBook) -> None:
+    watch = "Karabakh -football"
+    assert forms_found(watch, aliases, "Karabakh talks") == ["Karabakh"]
+    assert forms_found(watch, aliases, "Qarabağ wins", "a football match in Baku") == []
+    assert forms_found(watch, aliases, "Football: Qarabağ wins") == []
+    assert forms_found("Karabakh -Armenia", aliases, "Karabakh", "Armenian view") == []
+    assert forms_found("Karabakh -=Armenia", aliases, "Karabakh", "Armenian view") == ["Karabakh"]
+
+
+def test_form_comes_from_the_title_first(aliases: AliasBook) -> None:
+    assert forms_found("Lachin", aliases, "Лачин: новости", "Lachin corridor reopened") == ["Лачин"]
+    assert forms_found("Lachin", aliases, "Road news", "Laçın and Lachin") == ["Laçın"]
+
+
+def test_two_watches_of_one_chat_give_two_matches(aliases: AliasBook) -> None:
+    matcher = Matcher.build([(7, "Lachin"), (7, "Karabakh"), (7, "Shusha"), (8, "Lachin")], aliases)
+    assert matcher.match("Лачин и Карабах") == [
+        Match(7, "Lachin", "Лачин"),
+        Match(8, "Lachin", "Лачин"),
+        Match(7, "Karabakh", "Карабах"),
+    ]
+
+
+def test_duplicate_pairs_match_once_and_bad_watches_are_skipped(
+    aliases: AliasBook, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="watchers.matching"):
+        matcher = Matcher.build(
+            [(1, "Lachin"), (1, "Lachin"), (2, '"broken'), (3, "lachin")], aliases
+        )
+    assert matcher.match("Lachin") == [Match(1, "Lachin", "Lachin"), Match(3, "lachin", "Lachin")]
+    assert "broken" in caplog.text
+
+
+def test_matcher_without_watches_matches_nothing(aliases: AliasBook) -> None:
+    assert Matcher.build([], aliases).match("Lachin", "Karabakh") == []
+
+
+def test_thousand_chats_with_five_watches_each(aliases: AliasBook) -> None:
+    chats = range(1000)
+
+    def watches_of(chat: int) -> list[str]:
+        return [
+            f"topic{chat}",
+            f'"alpha{chat} beta"',
+            "Karabakh",
+            f"gamma{chat % 50} OR delta{chat}",
+            f"Lachin -noise{chat}",
+        ]
+
+    started = time.perf_counter()
+    matcher = Matcher.build(
+        [(chat, watch) for chat in chats for watch in watches_of(chat)], aliases
+    )
+    assert time.perf_counter() - started < 5
+    title = "Karabakh: topic417 and alpha3 beta"
+    text = "Laçın road, gamma7 and delta900; noise5"
+    expected = set()
+    for chat in chats:
+        expected.add((chat, "Karabakh", "Karabakh"))
+        if chat != 5:
+            expected.add((chat, f"Lachin -noise{chat}", "Laçın"))
+        if chat == 417:
+            expected.add((chat, "topic417", "topic417"))
+        if chat == 3:
+            expected.add((chat, '"alpha3 beta"', "alpha3 beta"))
+        if chat % 50 == 7:
+            expected.add((chat, f"gamma{chat % 50} OR delta{chat}", "gamma7"))
+        if chat == 900:
+            expected.add((chat, "gamma0 OR delta900", "delta900"))
+    found = [(m.chat_id, m.keyword, m.form) for m in matcher.match(title, text)]
+    assert len(found) == len(set(found))
+    assert set(found) == expected
+
+
+# --- A real report, and the same case written by hand ----------------------------------------------
+
+REPORT_CASES = [
+    ("Karabakh", "Karabakh"),
+    ("Khankendi", "Khankendi"),
+    ("Stepanakert", "Khankendi"),
+    ("Baku", "Baku"),
+    ("Armenia", "Armenian"),
+    ("=Armenia", "Armenia"),
+    ("Lachin", "Lachin"),
+    ('"Lachin corridor"', "Lachin corridor"),
+    ("Karabakh -football", "Karabakh"),
+    ("Shusha", None),
+    ("=Berdzor", None),
+    ("Lachin -corridor", None),
+]
+
+
+def check_report(aliases: AliasBook, text: str) -> None:
+    for watch, form in REPORT_CASES:
+        assert forms_found(watch, aliases, "", text) == ([form] if form else []), watch
+
+
+def test_seed_report(aliases: AliasBook) -> None:
+    seeds = sorted((SHARED / "seed").glob("*.txt"))
+    if not seeds:
+        pytest.skip(f"no seed report under {SHARED / 'seed'}")
+    check_report(aliases, seeds[0].read_text(encoding="utf-8"))
+
+
+def test_handwritten_report(aliases: AliasBook) -> None:
+    check_report(aliases, HANDWRITTEN)

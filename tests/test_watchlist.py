@@ -1,0 +1,154 @@
+"""End to end through the fake Bot API: /watch, /unwatch (typed and tapped) and /list, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import BotHarness
+from watchers.keywords import MAX_WATCHES
+
+USER = 1001
+GROUP = -2001
+ADMIN = 3001
+MEMBER = 3002
+
+
+async def _keywords(harness: BotHarness, chat_id: int = USER) -> list[str]:
+    chat = await harness.store.get_chat(chat_id)  # type: ignore[union-attr]
+    return chat.keywords if chat else []
+
+
+async def test_watch_adds_several_comma_separated(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, '/watch Lachin, "Lachin corridor", Stepanakert OR Khankendi')
+    assert "Watching" in answer.text
+    assert await _keywords(bot_harness) == ["Lachin", '"Lachin corridor"', "Stepanakert OR Khankendi"]
+
+
+async def test_watch_reports_duplicates_ignoring_case_and_accents(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Laçın")
+    [answer] = await bot_harness.send(USER, "/watch LACIN, lacın, Karabakh")
+    assert "Already watched: LACIN, lacın" in answer.text
+    assert await _keywords(bot_harness) == ["Laçın", "Karabakh"]
+
+
+async def test_watch_without_keywords_shows_usage(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/watch")
+    assert "/watch Lachin" in answer.text
+    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("/watch ,", "cannot be empty"),
+        ("/watch " + "x" * 101, "at most 100"),
+        ("/watch bad\x07word", "control characters"),
+        ('/watch "unclosed', "closing quote"),
+        ("/watch -football", ""),
+    ],
+)
+async def test_bad_keywords_are_refused_and_nothing_is_stored(bot_harness: BotHarness, line: str, reason: str) -> None:
+    [answer] = await bot_harness.send(USER, line)
+    assert "Not added" in answer.text and reason in answer.text
+    assert await _keywords(bot_harness) == []
+
+
+async def test_user_text_is_echoed_back_as_written(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/watch <b>, A&B")
+    assert answer.text == "Watching: <b>, A&B"  # plain text as the user sees it
+    assert "&lt;b&gt;" in answer.raw_text and "A&amp;B" in answer.raw_text
+    [listing] = await bot_harness.send(USER, "/list")
+    assert "• <b>\n• A&B" in listing.text
+
+
+async def test_at_most_fifty_keywords_per_chat(bot_harness: BotHarness) -> None:
+    many = ", ".join(f"term{n}" for n in range(MAX_WATCHES - 1))
+    await bot_harness.send(USER, f"/watch {many}")
+    [answer] = await bot_harness.send(USER, "/watch one more, and another")
+    assert "Watching: one more" in answer.text
+    assert "at most 50" in answer.text and "and another" in answer.text
+    assert len(await _keywords(bot_harness)) == MAX_WATCHES
+
+
+async def test_unwatch_by_name(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin, Karabakh")
+    [answer] = await bot_harness.send(USER, "/unwatch lachin")
+    assert "Stopped watching" in answer.text
+    assert await _keywords(bot_harness) == ["Karabakh"]
+    [missing] = await bot_harness.send(USER, "/unwatch Shusha")
+    assert "not on the watchlist" in missing.text
+    assert await _keywords(bot_harness) == ["Karabakh"]
+
+
+async def test_unwatch_alone_offers_buttons_and_a_tap_removes(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin, Karabakh")
+    [menu] = await bot_harness.send(USER, "/unwatch")
+    buttons = {b["text"]: b["callback_data"] for row in menu.reply_markup["inline_keyboard"] for b in row}  # type: ignore[index]
+    assert set(buttons) == {"✖ Lachin", "✖ Karabakh"}
+    await bot_harness.tap(USER, menu.message_id, buttons["✖ Lachin"])
+    assert await _keywords(bot_harness) == ["Karabakh"]
+    message = bot_harness.telegram.messages(USER)[-1]
+    assert "Stopped watching Lachin" in message["text"]
+    assert [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row] == ["✖ Karabakh"]
+    await bot_harness.tap(USER, menu.message_id, buttons["✖ Karabakh"])
+    assert await _keywords(bot_harness) == []
+    assert "now empty" in bot_harness.telegram.messages(USER)[-1]["text"]
+
+
+async def test_a_stale_button_changes_nothing(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    [menu] = await bot_harness.send(USER, "/unwatch")
+    data = menu.reply_markup["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
+    await bot_harness.send(USER, "/unwatch Lachin")
+    await bot_harness.tap(USER, menu.message_id, data)
+    assert "no longer" in bot_harness.telegram.answered_callbacks[-1]["text"]
+
+
+async def test_unwatch_on_an_empty_list(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/unwatch")
+    assert "empty" in answer.text
+
+
+async def test_list_shows_keywords_and_alert_state(bot_harness: BotHarness) -> None:
+    [before] = await bot_harness.send(USER, "/list")
+    assert "/start" in before.text
+    await bot_harness.send(USER, "/watch Lachin")
+    [listing] = await bot_harness.send(USER, "/list")
+    assert "Lachin" in listing.text and "Alerts: on" in listing.text
+    await bot_harness.send(USER, "/stop")
+    [after] = await bot_harness.send(USER, "/list")
+    assert "Alerts: off" in after.text
+
+
+async def test_only_group_admins_change_the_watchlist(bot_harness: BotHarness) -> None:
+    bot_harness.telegram.set_member_status(GROUP, ADMIN, "administrator")
+    [refused] = await bot_harness.send(GROUP, "/watch Lachin", user_id=MEMBER, chat_type="group")
+    assert "administrators" in refused.text
+    assert await _keywords(bot_harness, GROUP) == []
+    await bot_harness.send(GROUP, "/watch Lachin", user_id=ADMIN, chat_type="group")
+    [refused_unwatch] = await bot_harness.send(GROUP, "/unwatch Lachin", user_id=MEMBER, chat_type="group")
+    assert "administrators" in refused_unwatch.text
+    assert await _keywords(bot_harness, GROUP) == ["Lachin"]
+    [listing] = await bot_harness.send(GROUP, "/list", user_id=MEMBER, chat_type="group")
+    assert "Lachin" in listing.text  # anyone may look
+
+
+async def test_anonymous_group_admin_is_an_admin(bot_harness: BotHarness) -> None:
+    """An anonymous admin posts as the group itself (sender_chat == chat), not as a member."""
+    [answer] = await bot_harness.send(GROUP, "/watch Lachin", chat_type="supergroup", anonymous_admin=True)
+    assert "Watching" in answer.text
+    assert await _keywords(bot_harness, GROUP) == ["Lachin"]
+
+
+async def test_commands_addressed_to_the_bot_by_name_work_in_groups(bot_harness: BotHarness) -> None:
+    bot_harness.telegram.set_member_status(GROUP, ADMIN, "administrator")
+    await bot_harness.send(GROUP, "/watch@newswatch_test_bot Karabakh", user_id=ADMIN, chat_type="group")
+    assert await _keywords(bot_harness, GROUP) == ["Karabakh"]
+
+
+async def test_the_watchlist_survives_a_restart(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    await bot_harness.stop()
+    await bot_harness.start()
+    [listing] = await bot_harness.send(USER, "/list")
+    assert "Lachin" in listing.text

@@ -1,0 +1,447 @@
+"""RSS, RDF and Atom feeds turned into plain `Report` records.
+
+Parsing tries fastfeedparser first: it is 15-60 times faster than feedparser on real feeds and
+recovers broken documents (undeclared prefixes, garbled declarations) where feedparser finds
+nothing. feedparser is the fallback when fastfeedparser raises, finds no entries, or returns
+titles that still carry CDATA markers (it garbles truncated CDATA); the result that yields more
+reports wins. Neither library exposes everything alerts need (`<ttl>`, the channel
+`<language>`, an item's `<source url="..." country="...">`), so a light scan of the raw text
+supplies those and is matched back to entries by link or guid.
+
+`parse_feed` never raises: a document that yields nothing comes back with `ok=False` and a
+one-line error, so one broken source cannot stop the bot.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import tomllib
+from calendar import timegm
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import fastfeedparser
+import feedparser
+
+from watchers.identity import canonical_url, is_stable_guid, report_id
+from watchers.models import Report
+
+__all__ = [
+    "FeedResult",
+    "FeedSource",
+    "clean_text",
+    "domain_of",
+    "load_sources",
+    "parse_date",
+    "parse_feed",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class FeedResult:
+    """What one fetched feed yielded; `ok=False` means nothing usable came out of it."""
+
+    reports: list[Report]
+    title: str = ""
+    ttl_minutes: int | None = None
+    ok: bool = True
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """One operator-listed feed from `watchers/data/sources.toml`."""
+
+    name: str
+    url: str
+    language: str | None = None
+    verified: bool = False
+
+
+@dataclass(slots=True)
+class _Extras:
+    """What the raw-text scan found for one item that the parsers do not report."""
+
+    source_text: str = ""
+    source_url: str = ""
+    country: str | None = None
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One item as either parser saw it, before it becomes a `Report`."""
+
+    link: str
+    guid: str
+    title: str
+    text: str
+    published: datetime | None
+    source_text: str = ""
+    source_url: str = ""
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """One parser's view of the whole document."""
+
+    title: str
+    link: str
+    language: str | None
+    ttl: int | None
+    entries: list[_Entry] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Scan:
+    """Channel-level facts and per-item extras read from the raw text."""
+
+    ttl: int | None = None
+    language: str | None = None
+    items: dict[str, _Extras] = field(default_factory=dict)
+
+
+_ENCODING_DECL = re.compile(rb"""encoding\s*=\s*["']?([A-Za-z0-9._-]+)""")
+_ITEM = re.compile(
+    r"<(?:[\w.-]+:)?(item|entry)\b[^>]*>(.*?)</(?:[\w.-]+:)?\1\s*>", re.DOTALL | re.IGNORECASE
+)
+_FIRST_ITEM = re.compile(r"<(?:[\w.-]+:)?(?:item|entry)\b", re.IGNORECASE)
+_TTL = re.compile(r"<(?:[\w.-]+:)?ttl\b[^>]*>\s*(\d+)\s*<", re.IGNORECASE)
+_LANGUAGE = re.compile(r"<(?:[\w.-]+:)?language\b[^>]*>(.*?)</", re.DOTALL | re.IGNORECASE)
+_XML_LANG = re.compile(r"""\bxml:lang\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_LINK_TEXT = re.compile(
+    r"<(?:[\w.-]+:)?link\b[^>]*>(.*?)</(?:[\w.-]+:)?link\s*>", re.DOTALL | re.IGNORECASE
+)
+_LINK_HREF = re.compile(
+    r"""<(?:[\w.-]+:)?link\b[^>]*\bhref\s*=\s*["']([^"']+)["']""", re.IGNORECASE
+)
+_GUID = re.compile(
+    r"<(?:[\w.-]+:)?(guid|id)\b[^>]*>(.*?)</(?:[\w.-]+:)?\1\s*>", re.DOTALL | re.IGNORECASE
+)
+_SOURCE = re.compile(
+    r"<(?:[\w.-]+:)?source\b([^>]*)>(.*?)</(?:[\w.-]+:)?source\s*>", re.DOTALL | re.IGNORECASE
+)
+_INNER_TITLE = re.compile(r"<(?:[\w.-]+:)?title\b[^>]*>(.*?)</", re.DOTALL | re.IGNORECASE)
+_ATTR = re.compile(r"""(?:[\w.-]+:)?(\w+)\s*=\s*["']?([^"'\s>]+)""")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z!][^>]*>")
+_LANG_CODE = re.compile(r"[A-Za-z]{2,3}")
+_GARBLED = ("<![", "]]>", "![CD")
+_HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+def clean_text(value: str | None) -> str:
+    """Return `value` as one line of plain text: CDATA markers and tags gone, entities decoded.
+
+    Tags are stripped before entities are decoded, so an escaped `&lt;` stays a literal `<`.
+    """
+    if not value:
+        return ""
+    value = _CDATA.sub(r"\1", value)
+    value = _TAG.sub(" ", value)
+    return " ".join(html.unescape(value).split())
+
+
+def domain_of(url: str) -> str:
+    """Return the lowercased host of `url` without `www.`, or "" for anything unparsable."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Parse an RFC 822 or ISO 8601 date into an aware UTC datetime, or None.
+
+    RFC 822 parsing ignores the weekday and accepts lowercase months ("Wed, 19 jan 2026"),
+    which real feeds get wrong; dates without a zone are taken as UTC.
+    """
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _language_code(value: str | None) -> str | None:
+    """Reduce a language tag to its primary subtag: "en-gb" -> "en"."""
+    if not value:
+        return None
+    primary = re.split(r"[-_\s]", value.strip(), maxsplit=1)[0]
+    return primary.lower() if _LANG_CODE.fullmatch(primary) else None
+
+
+def _decode(body: bytes) -> str:
+    """Decode the raw document for the extras scan, honouring a declared encoding."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", errors="replace")
+    declared = _ENCODING_DECL.search(body[:512])
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        return body.decode(encoding, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _raw(value: str) -> str:
+    """Text of an element as the parsers would give it: CDATA unwrapped, entities decoded."""
+    return html.unescape(_CDATA.sub(r"\1", value)).strip()
+
+
+def _item_extras(block: str) -> tuple[list[str], _Extras]:
+    """Read one item's keys (link, guid) and its extras from its raw text."""
+    extras = _Extras()
+    source = _SOURCE.search(block)
+    if source:
+        attrs = {name.lower(): value for name, value in _ATTR.findall(source.group(1))}
+        inner = source.group(2)
+        inner_title = _INNER_TITLE.search(inner) if "<" in _CDATA.sub("", inner) else None
+        extras.source_text = clean_text(inner_title.group(1) if inner_title else inner)
+        extras.source_url = html.unescape(attrs.get("url", ""))
+        country = attrs.get("country", "").strip()
+        extras.country = country.upper() if country else None
+    block_without_source = _SOURCE.sub("", block)
+    language = _LANGUAGE.search(block_without_source)
+    extras.language = _language_code(_raw(language.group(1))) if language else None
+    keys = [_raw(m.group(1)) for m in _LINK_TEXT.finditer(block_without_source)]
+    keys += [html.unescape(m.group(1)).strip() for m in _LINK_HREF.finditer(block_without_source)]
+    keys += [_raw(m.group(2)) for m in _GUID.finditer(block_without_source)]
+    return [key for key in keys if key], extras
+
+
+def _scan(text: str) -> _Scan:
+    """Find `<ttl>`, the channel language and per-item extras in the raw document."""
+    scan = _Scan()
+    first_item = _FIRST_ITEM.search(text)
+    head = text[: first_item.start()] if first_item else text
+    ttl = _TTL.search(head)
+    if ttl:
+        scan.ttl = int(ttl.group(1)) or None
+    language = _LANGUAGE.search(head) or _XML_LANG.search(head)
+    scan.language = _language_code(_raw(language.group(1))) if language else None
+    for match in _ITEM.finditer(text):
+        keys, extras = _item_extras(match.group(2))
+        for key in keys:
+            scan.items.setdefault(key, extras)
+    return scan
+
+
+def _from_fastfeedparser(body: bytes) -> _Parsed:
+    parsed = fastfeedparser.parse(
+        body, include_tags=False, include_media=False, include_enclosures=False
+    )
+    feed = parsed.get("feed", {})
+    entries = []
+    for entry in parsed.get("entries", []):
+        content = entry.get("content") or []
+        text = (content[0].get("value") if content else None) or entry.get("description")
+        entries.append(
+            _Entry(
+                link=(entry.get("link") or "").strip(),
+                guid=(entry.get("id") or "").strip(),
+                title=entry.get("title") or "",
+                text=(text or "").strip(),
+                published=parse_date(entry.get("published") or entry.get("updated")),
+            )
+        )
+    return _Parsed(
+        title=feed.get("title") or "",
+        link=feed.get("link") or "",
+        language=_language_code(feed.get("language")),
+        ttl=None,
+        entries=entries,
+    )
+
+
+def _struct_to_datetime(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(timegm(value), tz=UTC) if value else None
+
+
+def _from_feedparser(body: bytes) -> tuple[_Parsed, str | None]:
+    """Parse with feedparser; the second value is its complaint about a malformed document."""
+    parsed = feedparser.parse(body)
+    feed = parsed.get("feed", {})
+    entries = []
+    for entry in parsed.get("entries", []):
+        content = entry.get("content") or []
+        text = (content[0].get("value") if content else None) or entry.get("summary")
+        published = _struct_to_datetime(
+            entry.get("published_parsed") or entry.get("updated_parsed")
+        ) or parse_date(entry.get("published") or entry.get("updated"))
+        source = entry.get("source") or {}
+        entries.append(
+            _Entry(
+                link=(entry.get("link") or "").strip(),
+                guid=(entry.get("id") or "").strip(),
+                title=entry.get("title") or "",
+                text=(text or "").strip(),
+                published=published,
+                source_text=source.get("title") or "",
+                source_url=source.get("href") or "",
+            )
+        )
+    ttl = feed.get("ttl")
+    complaint = None
+    problem = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(problem, _HARMLESS_BOZO):
+        complaint = _one_line(str(problem or "malformed document"))
+    elif not parsed.get("version"):
+        complaint = "not an RSS, RDF or Atom document"
+    return (
+        _Parsed(
+            title=feed.get("title") or "",
+            link=feed.get("link") or "",
+            language=_language_code(feed.get("language")),
+            ttl=int(ttl) if isinstance(ttl, str) and ttl.strip().isdigit() else None,
+            entries=entries,
+        ),
+        complaint,
+    )
+
+
+def _one_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    return lines[0][:200] if lines else ""
+
+
+def _http_link(link: str, base: str) -> str:
+    """Absolutise `link` against `base`; return "" unless the result is an http(s) URL."""
+    if not link:
+        return ""
+    absolute = link[:8].lower().startswith(("http://", "https://"))
+    joined = urljoin(base, link) if base and not absolute else link
+    return joined if joined.lower().startswith(("http://", "https://")) else ""
+
+
+def _to_reports(
+    parsed: _Parsed,
+    scan: _Scan,
+    *,
+    source: str,
+    feed_url: str,
+    domain_from_source: bool,
+) -> list[Report]:
+    base = urljoin(feed_url, parsed.link) if parsed.link else feed_url
+    feed_title = clean_text(parsed.title)
+    language = scan.language or parsed.language
+    reports: list[Report] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        url = _http_link(entry.link, base)
+        if not url and _http_link(entry.guid, "") and is_stable_guid(entry.guid):
+            url = entry.guid
+        canonical = canonical_url(url) if url else ""
+        ident = canonical or report_id("", entry.guid, is_stable_guid(entry.guid))
+        if not ident or ident in seen:
+            continue
+        seen.add(ident)
+        extras = scan.items.get(entry.link) or scan.items.get(entry.guid) or _Extras()
+        source_text = clean_text(extras.source_text or entry.source_text)
+        source_url = extras.source_url or entry.source_url
+        domain = domain_of(source_url) if domain_from_source and source_url else ""
+        reports.append(
+            Report(
+                id=ident,
+                url=url,
+                canonical_url=canonical,
+                title=clean_text(entry.title),
+                text=entry.text,
+                published=entry.published,
+                outlet=source_text or feed_title,
+                domain=domain or domain_of(url),
+                language=extras.language or language,
+                country=extras.country,
+                source=source,
+            )
+        )
+    return reports
+
+
+def _looks_garbled(parsed: _Parsed) -> bool:
+    """fastfeedparser leaves CDATA debris in titles of truncated documents."""
+    return any(marker in entry.title for entry in parsed.entries for marker in _GARBLED)
+
+
+def _parse(body: bytes, *, source: str, feed_url: str, domain_from_source: bool) -> FeedResult:
+    scan = _scan(_decode(body))
+    convert = {"source": source, "feed_url": feed_url, "domain_from_source": domain_from_source}
+    fast: _Parsed | None = None
+    fast_error: str | None = None
+    try:
+        fast = _from_fastfeedparser(body)
+    except Exception as exc:  # noqa: BLE001 - any fastfeedparser failure means "try feedparser"
+        fast_error = _one_line(str(exc)) or type(exc).__name__
+    if fast is not None and fast.entries and not _looks_garbled(fast):
+        reports = _to_reports(fast, scan, **convert)
+        return FeedResult(reports, clean_text(fast.title), scan.ttl)
+
+    slow, complaint = _from_feedparser(body)
+    slow_reports = _to_reports(slow, scan, **convert)
+    fast_reports = _to_reports(fast, scan, **convert) if fast is not None else []
+    use_fast = fast is not None and len(fast_reports) > len(slow_reports)
+    chosen, reports = (fast, fast_reports) if use_fast else (slow, slow_reports)
+    title = clean_text(chosen.title) or clean_text(slow.title)
+    ttl = scan.ttl or slow.ttl
+    if reports or (fast is not None and complaint is None):
+        return FeedResult(reports, title, ttl)
+    error = complaint or fast_error or "no feed found"
+    return FeedResult([], title, ttl, ok=False, error=f"malformed feed: {error}")
+
+
+def parse_feed(
+    body: bytes, *, source: str, feed_url: str, domain_from_source: bool = False
+) -> FeedResult:
+    """Turn a fetched RSS/RDF/Atom document into reports; never raises.
+
+    `domain_from_source` takes each report's domain from the item's `<source url=...>`
+    instead of its link, for aggregators (Google News) whose links all point at themselves.
+    """
+    if not body or not body.strip():
+        return FeedResult([], ok=False, error="empty response")
+    try:
+        return _parse(body, source=source, feed_url=feed_url, domain_from_source=domain_from_source)
+    except Exception as exc:  # noqa: BLE001 - a broken feed must never stop the poller
+        logger.warning("feed %s from %s could not be parsed", source, domain_of(feed_url))
+        return FeedResult([], ok=False, error=f"parse error: {type(exc).__name__}")
+
+
+def _source_from_table(table: dict[str, Any]) -> FeedSource:
+    name, url = table.get("name"), table.get("url")
+    if not isinstance(name, str) or not isinstance(url, str) or not name or not url:
+        raise ValueError(f"feed entry needs a name and a url: {table!r}")
+    language = table.get("language")
+    return FeedSource(
+        name=name,
+        url=url,
+        language=language if isinstance(language, str) and language else None,
+        verified=bool(table.get("verified", False)),
+    )
+
+
+def load_sources(path: Path | None = None) -> list[FeedSource]:
+    """Load the curated feed list (the packaged `watchers/data/sources.toml` by default)."""
+    if path is None:
+        raw = resources.files("watchers").joinpath("data/sources.toml").read_text("utf-8")
+    else:
+        raw = path.read_text("utf-8")
+    tables: Iterable[dict[str, Any]] = tomllib.loads(raw).get("feed", [])
+    return [_source_from_table(table) for table in tables]

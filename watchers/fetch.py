@@ -1,0 +1,262 @@
+"""Polite HTTP for every source: conditional GETs, a size cap, backoff and auto-disable.
+
+`fetch` never raises for network trouble: timeouts, refused connections, bad statuses and
+oversized bodies all come back as `FetchResult.error`, a short string naming only the host and
+what went wrong (never the query string, which may hold keys). The bookkeeping between polls
+lives in `SourceState`, updated by the pure functions `record_success` and `record_failure`;
+`next_delay` and `should_disable` turn it into scheduling decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+__all__ = [
+    "MAX_BACKOFF_SECONDS",
+    "MAX_TTL_SECONDS",
+    "USER_AGENT",
+    "FetchResult",
+    "SourceState",
+    "fetch",
+    "next_delay",
+    "record_failure",
+    "record_success",
+    "should_disable",
+]
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "Newswatch/0.1 (+https://github.com/newswatch)"
+MAX_BACKOFF_SECONDS = 6 * 60 * 60
+MAX_TTL_SECONDS = 2 * 60 * 60
+"""A feed's `<ttl>` is honoured up to this: a day-long ttl must not hide a day of news."""
+
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
+    "application/json;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the poller remembers about one source URL between fetches."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    errors: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+    first_failure: datetime | None = None
+    disabled: bool = False
+    next_poll: datetime | None = None
+    ttl_minutes: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict for TinyDB (datetimes as ISO 8601 strings)."""
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceState:
+        """Rebuild a state from `to_dict` output; unknown keys are ignored, missing ones default."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        for key in ("last_success", "first_failure", "next_poll"):
+            if isinstance(values.get(key), str):
+                values[key] = _aware(datetime.fromisoformat(values[key]))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One HTTP attempt: a body, a 304, or an error string safe to show and log."""
+
+    status: int | None
+    body: bytes | None = None
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or "invalid URL"
+    except ValueError:
+        return "invalid URL"
+
+
+def _size(limit: int) -> str:
+    mebibyte = 1024 * 1024
+    return f"{limit // mebibyte} MB" if limit % mebibyte == 0 else f"{limit} bytes"
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Read Retry-After as seconds or as an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max((_aware(when) - now).total_seconds(), 0.0)
+
+
+def _conditional_headers(state: SourceState) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None:
+    """Read the body, or return None as soon as it grows past `max_bytes`."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes(_CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _get(
+    client: httpx.AsyncClient, url: str, state: SourceState, timeout: float, max_bytes: int
+) -> FetchResult:
+    host = _host(url)
+    request_headers = _conditional_headers(state)
+    async with client.stream(
+        "GET", url, headers=request_headers, timeout=timeout, follow_redirects=True
+    ) as response:
+        etag = response.headers.get("ETag")
+        last_modified = response.headers.get("Last-Modified")
+        status = response.status_code
+        if status == 304:
+            return FetchResult(status, not_modified=True, etag=etag, last_modified=last_modified)
+        if not 200 <= status < 300:
+            retry = _retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
+            return FetchResult(status, error=f"{host}: HTTP {status}", retry_after=retry)
+        body = await _read_capped(response, max_bytes)
+        if body is None:
+            return FetchResult(status, error=f"{host}: response over {_size(max_bytes)}")
+        return FetchResult(status, body=body, etag=etag, last_modified=last_modified)
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    state: SourceState,
+    *,
+    timeout: float = 20.0,
+    max_bytes: int = 10 * 1024 * 1024,
+) -> FetchResult:
+    """GET `url` conditionally (ETag / Last-Modified from `state`); never raises for the network.
+
+    `timeout` bounds each network step and the whole exchange, so a server dripping bytes
+    cannot hold a poll forever. Redirects are followed.
+    """
+    host = _host(url)
+    try:
+        async with asyncio.timeout(timeout):
+            return await _get(client, url, state, timeout, max_bytes)
+    except (TimeoutError, httpx.TimeoutException):
+        return FetchResult(None, error=f"{host}: timed out")
+    except httpx.TooManyRedirects:
+        return FetchResult(None, error=f"{host}: too many redirects")
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        return FetchResult(None, error=f"{host}: invalid URL")
+    except httpx.HTTPError as exc:
+        logger.debug("fetch from %s failed: %s", host, type(exc).__name__)
+        return FetchResult(None, error=f"{host}: connection failed ({type(exc).__name__})")
+
+
+def record_success(
+    state: SourceState, result: FetchResult, now: datetime, *, ttl_minutes: int | None = None
+) -> SourceState:
+    """Clear the error streak and keep the validators for the next conditional GET.
+
+    A 304 may omit the validators, so the stored ones are kept unless new ones arrive;
+    `ttl_minutes=None` (unknown, as after a 304) keeps the stored ttl.
+    """
+    return dataclasses.replace(
+        state,
+        etag=result.etag or state.etag,
+        last_modified=result.last_modified or state.last_modified,
+        errors=0,
+        last_success=now,
+        last_error=None,
+        first_failure=None,
+        next_poll=None,
+        ttl_minutes=ttl_minutes if ttl_minutes is not None else state.ttl_minutes,
+    )
+
+
+def record_failure(
+    state: SourceState, error: str, now: datetime, *, retry_after: float | None = None
+) -> SourceState:
+    """Count one more consecutive failure; `retry_after` (seconds) defers the next poll."""
+    return dataclasses.replace(
+        state,
+        errors=state.errors + 1,
+        last_error=error,
+        first_failure=state.first_failure or now,
+        next_poll=now + timedelta(seconds=retry_after) if retry_after is not None else None,
+    )
+
+
+def next_delay(state: SourceState, base_seconds: float, now: datetime) -> float:
+    """Seconds until the next poll: backoff on errors, the feed's ttl, and any Retry-After.
+
+    Each consecutive error doubles the wait (capped at 6 hours); a healthy feed is polled at
+    the base rate or its `<ttl>` (capped at `MAX_TTL_SECONDS`), whichever is slower.
+    """
+    if state.errors:
+        delay = min(base_seconds * 2 ** min(state.errors, 32), MAX_BACKOFF_SECONDS)
+    else:
+        ttl = min((state.ttl_minutes or 0) * 60, MAX_TTL_SECONDS)
+        delay = max(base_seconds, ttl)
+    if state.next_poll is not None:
+        delay = max(delay, (state.next_poll - now).total_seconds())
+    return float(delay)
+
+
+def should_disable(
+    state: SourceState, now: datetime, after: timedelta = timedelta(hours=24)
+) -> bool:
+    """True once a source has been failing without a single success for `after`."""
+    if state.disabled:
+        return True
+    return (
+        state.errors > 0 and state.first_failure is not None and now - state.first_failure >= after
+    )

@@ -1,0 +1,121 @@
+"""Google News search RSS: one query URL per batch of watched terms, items split by publisher.
+
+Google News answers `.../rss/search?q=a OR "b c"` with an RSS 2.0 feed whose item titles read
+"Headline - Publisher", whose links are `news.google.com/rss/articles/CBMi...` redirects (the
+publisher's URL is not recoverable from them), and whose `<source url="...">Publisher</source>`
+names the outlet. Parsing reuses `watchers.feeds.parse_feed`, takes the domain from the
+`<source url>` and strips the " - Publisher" suffix from titles (an item without `<source>`
+takes its publisher from that suffix).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+from urllib.parse import quote, urlencode
+
+from watchers.feeds import FeedResult, parse_feed
+from watchers.models import Report
+from watchers.text import fold
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "build_search_urls",
+    "parse_google_news",
+    "split_publisher",
+    "unique_terms",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://news.google.com/rss/search"
+_SEPARATORS = (" - ", " – ", " — ", " | ")
+
+
+def _query_term(term: str) -> str:
+    """Quote terms that are more than one word so Google matches them as phrases."""
+    return f'"{term}"' if " " in term or "-" in term else term
+
+
+def unique_terms(terms: Iterable[str]) -> list[str]:
+    """Clean search terms and drop blanks and case/accent duplicates, in a fixed order.
+
+    Double quotes are removed (the query quotes phrases itself) and whitespace collapsed.
+    Of spellings that fold alike ("Laçın", "LAÇIN") the one that sorts first is kept, and
+    terms are ordered by folded form, so the result does not depend on the input order.
+    """
+    chosen: dict[str, str] = {}
+    for term in terms:
+        cleaned = " ".join(term.replace('"', " ").split())
+        if cleaned:
+            key = fold(cleaned)
+            chosen[key] = min(chosen.get(key, cleaned), cleaned)
+    return [chosen[key] for key in sorted(chosen)]
+
+
+def _search_url(base_url: str, query: str, params: dict[str, str]) -> str:
+    return f"{base_url}?{urlencode({'q': query, **params}, quote_via=quote)}"
+
+
+def build_search_urls(
+    terms: Iterable[str],
+    base_url: str = DEFAULT_BASE_URL,
+    *,
+    max_url_length: int = 1800,
+    hl: str = "en-US",
+    gl: str = "US",
+    ceid: str = "US:en",
+) -> list[str]:
+    """Build as few search URLs as possible, each OR-ing terms and under `max_url_length`.
+
+    Terms are deduplicated by folded form ("Laçın" and "LACIN" are one term), sorted by it so
+    the same watchlist always gives the same URLs (and so the same ETags), and packed
+    greedily. A term too long to fit in any URL on its own is dropped with a warning.
+    """
+    params = {"hl": hl, "gl": gl, "ceid": ceid}
+    urls: list[str] = []
+    batch: list[str] = []
+    for term in unique_terms(terms):
+        quoted = _query_term(term)
+        candidate = [*batch, quoted]
+        if len(_search_url(base_url, " OR ".join(candidate), params)) <= max_url_length:
+            batch = candidate
+            continue
+        if len(_search_url(base_url, quoted, params)) > max_url_length:
+            logger.warning("search term of %d characters does not fit in a URL", len(term))
+            continue
+        urls.append(_search_url(base_url, " OR ".join(batch), params))
+        batch = [quoted]
+    if batch:
+        urls.append(_search_url(base_url, " OR ".join(batch), params))
+    return urls
+
+
+def split_publisher(title: str, publisher: str) -> str:
+    """Strip a trailing " - Publisher" from `title` when it names `publisher`."""
+    if not publisher:
+        return title
+    folded_publisher = fold(publisher).strip()
+    for separator in _SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and head.strip() and fold(tail).strip() == folded_publisher:
+            return head.strip()
+    return title
+
+
+def parse_google_news(body: bytes, *, source: str, feed_url: str) -> FeedResult:
+    """Parse a Google News search feed; outlet and domain name the publisher, not Google."""
+    result = parse_feed(body, source=source, feed_url=feed_url, domain_from_source=True)
+    result.reports = [_with_publisher(report, result.title) for report in result.reports]
+    return result
+
+
+def _with_publisher(report: Report, feed_title: str) -> Report:
+    """Split the publisher off the title; without `<source>`, trust the title's last part."""
+    if report.outlet and report.outlet != feed_title:
+        return dataclasses.replace(report, title=split_publisher(report.title, report.outlet))
+    head, found, tail = report.title.rpartition(" - ")
+    if not found or not head.strip() or not tail.strip():
+        return report
+    return dataclasses.replace(report, title=head.strip(), outlet=tail.strip())
