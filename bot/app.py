@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import httpx
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
+from bot.jobs import schedule_watchers
 from bot.storage import Store
-from handlers import fallback, latest, subscription, watchlist
+from handlers import admin, fallback, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
+from watchers.alerts import LLMConfig, Summariser
+from watchers.fetch import USER_AGENT
 from watchers.matching import AliasBook, load_aliases
+from watchers.poll import Poller
+from watchers.sources import Source, configured_sources
 
-__all__ = ["Services", "build_application"]
+__all__ = ["Services", "build_application", "build_services"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +34,29 @@ class Services:
     settings: Settings
     store: Store
     aliases: AliasBook
+    http: httpx.AsyncClient
+    sources: list[Source]
+    poller: Poller
+
+
+def build_services(settings: Settings, store: Store) -> Services:
+    """Everything the bot shares, built once; `newswatch scan` uses the same pieces."""
+    aliases = load_aliases()
+    http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+    llm = LLMConfig(settings.llm_url, settings.llm_model, settings.llm_api_key) if settings.llm_url and settings.llm_model else None
+    sources = configured_sources(
+        feeds=settings.feeds,
+        default_sources=settings.default_sources,
+        google_news_url=settings.google_news_url,
+        gdelt_url=settings.gdelt_url,
+        poll_seconds=settings.poll_seconds,
+    )
+    poller = Poller(http, store, aliases, lambda: Summariser(http, llm=llm))
+    return Services(settings, store, aliases, http, sources, poller)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Publish the command menu (admins also see their commands)."""
+    """Publish the command menu (admins also see their commands) and start the watchers."""
     services: Services = application.bot_data["services"]
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
     for admin_id in services.settings.admin_ids:
@@ -42,10 +67,12 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             )
         except TelegramError as error:  # the admin may never have opened a chat with the bot
             logger.warning("could not set the admin command menu for %s: %s", admin_id, error)
+    schedule_watchers(application)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.bot_data["services"]
+    await services.http.aclose()
     await services.store.close()
 
 
@@ -62,9 +89,9 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data["services"] = Services(settings=settings, store=store, aliases=load_aliases())
+    application.bot_data["services"] = build_services(settings, store)
     # One handler group: the first handler that matches wins, so the catch-all comes last.
-    for module in (subscription, watchlist, latest, fallback):
+    for module in (subscription, watchlist, latest, admin, fallback):
         application.add_handlers(module.HANDLERS)
     application.add_error_handler(fallback.on_error)
     return application

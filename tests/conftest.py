@@ -15,8 +15,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 import asyncio  # noqa: E402
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
-from dataclasses import replace  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from email.utils import format_datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
+from xml.sax.saxutils import escape  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
@@ -26,6 +29,7 @@ from bot.app import build_application  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.storage import Store  # noqa: E402
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord  # noqa: E402
+from tests.feed_server import FeedServer  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -37,6 +41,38 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not here (../shared ships beside the repo in CI only)")
     return path
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of a handwritten RSS feed served to the bot in tests."""
+
+    title: str
+    link: str
+    description: str = ""
+    published: datetime | None = None
+
+
+def make_rss(items: list[Item], *, title: str = "Caucasus Test Wire") -> bytes:
+    """An RSS 2.0 document with the given items, newest first as feeds list them."""
+    entries = "".join(
+        f"<item><title>{escape(i.title)}</title><link>{escape(i.link)}</link>"
+        f"<guid isPermaLink=\"true\">{escape(i.link)}</guid>"
+        f"<description>{escape(i.description)}</description>"
+        f"<pubDate>{format_datetime(i.published or datetime.now(UTC))}</pubDate></item>"
+        for i in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+        f"<link>https://wire.test/</link><description>test</description>{entries}</channel></rss>"
+    ).encode()
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    """A local HTTP server for feeds and article pages."""
+    with FeedServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ __all__ = [
     "Watch",
     "load_aliases",
     "parse_watch",
+    "search_terms",
 ]
 
 logger = logging.getLogger(__name__)
@@ -379,6 +380,23 @@ def _forms(term: Term, aliases: AliasBook) -> tuple[AliasForm, ...]:
         return group
     key = _key(term.text)
     return tuple(form for form in group if _key(form.text) == key)
+
+
+def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
+    """Spellings to ask search sources (Google News, GDELT) for, so they return every candidate.
+
+    A report must satisfy every clause of a watch, so one clause's alternatives (the first)
+    suffice; the matcher then applies the whole watch. Unparsable watches are skipped.
+    """
+    terms: dict[str, None] = {}
+    for raw in watches:
+        try:
+            watch = parse_watch(raw)
+        except ValueError:
+            continue
+        for term in watch.clauses[0]:
+            terms.update((form.text, None) for form in _forms(term, aliases))
+    return list(terms)
 
 
 @dataclass(frozen=True, slots=True)

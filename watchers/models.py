@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["Alert", "Match", "Report"]
+__all__ = ["Alert", "Match", "Report", "Subscription"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,15 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class Subscription:
+    """One keyword one chat watches with alerts on, and since when it has watched it."""
+
+    chat_id: int
+    keyword: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """A report matched one watch of one chat; `form` is the text as it appears in the report."""
 
@@ -47,4 +56,3 @@ class Alert:
     keyword: str
     form: str
     summary: str
-    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,89 @@
+"""The scheduled work: one repeating JobQueue job per source, and a daily prune of old reports."""
+
+from __future__ import annotations
+
+import html
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from telegram.ext import Application, ContextTypes
+
+from bot.delivery import deliver, tell_admins
+from bot.storage import Store
+from watchers.models import Subscription
+from watchers.sources import Source
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["active_subscriptions", "schedule_watchers"]
+
+logger = logging.getLogger(__name__)
+
+PRUNE_EVERY = timedelta(hours=6)
+
+
+async def active_subscriptions(store: Store) -> list[Subscription]:
+    """Every keyword of every chat that currently wants alerts."""
+    return [
+        Subscription(chat.chat_id, watch.keyword, watch.since)
+        for chat in await store.chats()
+        if chat.alerts_on
+        for watch in chat.watches
+    ]
+
+
+async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Poll one source (the job's data) and send what it found."""
+    assert context.job is not None
+    source: Source = context.job.data  # type: ignore[assignment]
+    services: Services = context.bot_data["services"]
+    result = await services.poller.poll(source, await active_subscriptions(services.store))
+    if result.skipped:
+        return
+    sent = await deliver(context.bot, result.alerts)
+    logger.info(
+        "polled %s: %d reports, %d new, %d alerts sent%s",
+        source.name, result.fetched, result.new, sent, f", error: {result.error}" if result.error else "",
+    )
+    if result.disabled_now:
+        await tell_admins(
+            context.bot,
+            services.settings.admin_ids,
+            f"Source <b>{html.escape(source.name)}</b> has failed for 24 hours and is switched off.\n"
+            f"Last error: {html.escape(result.error or 'unknown')}",
+        )
+
+
+async def prune_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget reports older than the retention period so the database stays bounded."""
+    services: Services = context.bot_data["services"]
+    cutoff = datetime.now(UTC) - timedelta(days=services.settings.retention_days)
+    removed = await services.store.prune_reports(cutoff)
+    if removed:
+        logger.info("pruned %d reports first seen before %s", removed, cutoff.date())
+
+
+def schedule_watchers(application: Application) -> None:  # type: ignore[type-arg]
+    """One job per source, spread out by jitter, never overlapping itself."""
+    services: Services = application.bot_data["services"]
+    queue = application.job_queue
+    assert queue is not None, "install python-telegram-bot[job-queue]"
+    for source in services.sources:
+        queue.run_repeating(
+            poll_job,
+            interval=source.interval,
+            first=random.uniform(0.5, min(source.interval, 10.0)),
+            name=f"poll:{source.name}",
+            data=source,
+            job_kwargs={
+                "max_instances": 1,
+                "coalesce": True,
+                "misfire_grace_time": max(int(source.interval), 1),
+                "jitter": min(source.interval / 10, 30.0),
+            },
+        )
+    queue.run_repeating(prune_job, interval=PRUNE_EVERY, first=5.0, name="prune")
+    logger.info("watching %d sources", len(services.sources))

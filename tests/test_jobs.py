@@ -1,0 +1,126 @@
+"""End to end: feeds on a local server, the bot's JobQueue polling them, alerts in the fake Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.config import Settings
+from tests.conftest import FIXTURES, BotHarness, Item, make_rss
+from tests.fake_telegram import FakeTelegram
+from tests.feed_server import FeedServer
+from watchers.fetch import SourceState
+
+USER = 1001
+OTHER = 1002
+ADMIN = 4242
+
+
+async def _polled(harness: BotHarness, name: str, after: datetime) -> SourceState:
+    """Wait until `name` has been polled after `after`, successfully or not."""
+    for _ in range(300):
+        assert harness.store is not None
+        raw = (await harness.store.source_states()).get(name)
+        if raw:
+            state = SourceState.from_dict(raw)
+            last = max(filter(None, [state.last_success, state.first_failure if state.errors else None]), default=None)
+            if last is not None and last > after:
+                return state
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} was not polled")
+
+
+@pytest.fixture
+def watched_settings(settings: Settings, feeds: FeedServer) -> Settings:
+    feeds.set("/wire.xml", make_rss([Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC) - timedelta(hours=2))]))
+    feeds.set("/broken.xml", (FIXTURES / "feeds" / "truncated_cdata.xml").read_bytes())
+    return replace(settings, feeds=(feeds.url("/wire.xml"), feeds.url("/broken.xml")), poll_seconds=1)
+
+
+async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
+    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings
+) -> None:
+    harness = BotHarness(telegram, watched_settings)
+    started = datetime.now(UTC)
+    await harness.start()
+    try:
+        await harness.send(USER, "/watch Lachin")
+        await harness.send(OTHER, "/watch Shusha")
+        await _polled(harness, feeds.url("/wire.xml"), started)
+        mark = telegram.mark()
+        story = Item(
+            "Convoy reaches Laçın after talks",
+            "https://wire.test/convoy?utm_source=rss&utm_medium=feed",
+            "<p>BAKU (Wire) — A humanitarian convoy reached Laçın on Tuesday. Twelve trucks carried flour "
+            "and medicine. More are planned next week.</p>",
+            datetime.now(UTC),
+        )
+        feeds.set("/wire.xml", make_rss([story]))
+        [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
+        assert "Convoy reaches Laçın after talks" in alert.text
+        assert 'href="https://wire.test/convoy?utm_source=rss&amp;utm_medium=feed"' in alert.raw_text
+        assert "Caucasus Test Wire" in alert.text
+        assert "Laçın" in alert.text and "Lachin" in alert.text  # the keyword and the form found
+        assert "humanitarian convoy reached Laçın" in alert.text
+        assert "BAKU (Wire)" not in alert.text  # dateline removed
+        assert len(alert.text) < 1000
+        polled_at = datetime.now(UTC)
+        await _polled(harness, feeds.url("/wire.xml"), polled_at)
+
+        await harness.stop()
+        restarted = datetime.now(UTC)
+        await harness.start()
+        await _polled(harness, feeds.url("/wire.xml"), restarted)
+        await _polled(harness, feeds.url("/wire.xml"), datetime.now(UTC))
+    finally:
+        await harness.stop()
+    alerts = [r for r in telegram.sent[mark:] if r.chat_id in (USER, OTHER)]
+    assert len(alerts) == 1  # nothing twice, nothing to the chat watching Shusha
+
+
+async def test_a_malformed_feed_beside_a_good_one_changes_nothing_for_the_good_one(
+    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings
+) -> None:
+    harness = BotHarness(telegram, watched_settings)
+    started = datetime.now(UTC)
+    await harness.start()
+    try:
+        await harness.send(USER, "/watch Karabakh")
+        await _polled(harness, feeds.url("/wire.xml"), started)
+        broken = await _polled(harness, feeds.url("/broken.xml"), started)
+        assert broken.errors >= 1 and broken.last_error
+        mark = telegram.mark()
+        feeds.set("/wire.xml", make_rss([Item("Карабахские беженцы получили жильё", "https://wire.test/ru", "", datetime.now(UTC))]))
+        [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
+        assert "Карабахские беженцы" in alert.text
+        [status] = await harness.send(ADMIN, "/sources")
+        assert "broken.xml" in status.text and "errors in a row" in status.text
+        assert "wire.xml" in status.text and "ok" in status.text
+    finally:
+        await harness.stop()
+
+
+async def test_paused_chats_get_no_alerts(telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings) -> None:
+    harness = BotHarness(telegram, watched_settings)
+    started = datetime.now(UTC)
+    await harness.start()
+    try:
+        await harness.send(USER, "/watch Lachin")
+        await harness.send(USER, "/pause")
+        await harness.send(OTHER, "/watch Lachin")
+        await _polled(harness, feeds.url("/wire.xml"), started)
+        mark = telegram.mark()
+        feeds.set("/wire.xml", make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]))
+        await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
+        await _polled(harness, feeds.url("/wire.xml"), datetime.now(UTC))
+    finally:
+        await harness.stop()
+    assert [r.chat_id for r in telegram.sent[mark:]] == [OTHER]
+
+
+async def test_sources_is_for_operators_only(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/sources")
+    assert "only for the bot's operators" in answer.text

@@ -1,0 +1,230 @@
+"""One poll end to end without Telegram: real HTTP from a local feed server into the store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.storage import Store
+from tests.conftest import FIXTURES, Item, make_rss
+from tests.feed_server import FeedServer
+from watchers.alerts import Summariser
+from watchers.fetch import SourceState
+from watchers.matching import load_aliases
+from watchers.models import Subscription
+from watchers.poll import Poller, match_reports
+from watchers.sources import Kind, Source
+
+START = datetime.now(UTC).replace(microsecond=0)
+LACHIN = Subscription(1, "Lachin", START - timedelta(days=1))
+KARABAKH = Subscription(2, "Karabakh", START - timedelta(days=1))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+async def poller(tmp_path: Path) -> AsyncIterator[tuple[Poller, Store, Clock]]:
+    store = Store.in_memory()
+    clock = Clock()
+    async with httpx.AsyncClient() as client:
+        yield Poller(client, store, load_aliases(), lambda: Summariser(client), now=clock), store, clock
+
+
+def _feed(server: FeedServer, items: list[Item], path: str = "/wire.xml") -> Source:
+    server.set(path, make_rss(items))
+    return Source("Test Wire", Kind.FEED, server.url(path), 60)
+
+
+def _old(n: int) -> Item:
+    return Item(f"Older story {n}", f"https://wire.test/old/{n}", "Nothing to see.", START - timedelta(hours=n))
+
+
+async def test_first_poll_stores_without_alerting_then_new_items_alert(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    poll, store, clock = poller
+    source = _feed(feeds, [_old(1), Item("Convoy reaches Laçın", "https://wire.test/a", "", START - timedelta(hours=3))])
+    first = await poll.poll(source, [LACHIN, KARABAKH])
+    assert (first.fetched, first.new, first.alerts) == (2, 2, [])
+    clock.advance(61)
+    new = Item(
+        "Talks resume",
+        "https://wire.test/b?utm_source=rss",
+        "Negotiators met in Qarabağda on Monday. They agreed to meet again. A third sentence follows.",
+        clock.now,
+    )
+    source = _feed(feeds, [new, _old(1)])
+    second = await poll.poll(source, [LACHIN, KARABAKH])
+    assert second.new == 1
+    [alert] = second.alerts
+    assert alert.chat_id == 2 and alert.keyword == "Karabakh" and alert.form == "Qarabağda"
+    assert "Qarabağda" in alert.summary and len(alert.summary) <= 400
+    assert alert.report.url == "https://wire.test/b?utm_source=rss"
+    assert [s.report.title for s in await store.recent_reports(5)][0] == "Talks resume"
+
+
+async def test_a_source_is_not_polled_before_it_is_due(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+    poll, _, clock = poller
+    source = _feed(feeds, [_old(1)])
+    await poll.poll(source, [])
+    clock.advance(30)
+    assert (await poll.poll(source, [])).skipped
+    assert len(feeds.requests) == 1
+    clock.advance(31)
+    assert not (await poll.poll(source, [])).skipped
+
+
+async def test_conditional_get_and_304(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+    poll, store, clock = poller
+    source = _feed(feeds, [_old(1)])
+    await poll.poll(source, [LACHIN])
+    clock.advance(61)
+    result = await poll.poll(source, [LACHIN])
+    assert feeds.requests[-1].headers.get("if-none-match")
+    assert (result.error, result.new, result.fetched) == (None, 0, 0)
+    state = SourceState.from_dict((await store.source_states())["Test Wire"])
+    assert state.errors == 0 and state.last_success == clock.now
+
+
+async def test_old_backlog_is_stored_but_not_alerted(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+    poll, store, clock = poller
+    fresh_watch = Subscription(3, "Lachin", START)
+    await poll.poll(_feed(feeds, [_old(1)]), [fresh_watch])
+    clock.advance(61)
+    week_old = Item("Laçın archive piece", "https://wire.test/week", "", START - timedelta(days=7))
+    just_before = Item("Lachin border post opens", "https://wire.test/recent", "", START - timedelta(minutes=20))
+    result = await poll.poll(_feed(feeds, [week_old, just_before, _old(1)]), [fresh_watch])
+    assert result.new == 2
+    assert [a.report.title for a in result.alerts] == ["Lachin border post opens"]
+    assert {s.report.title for s in await store.recent_reports(10)} >= {"Laçın archive piece"}
+
+
+async def test_failures_back_off_and_switch_the_source_off_after_a_day(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    poll, store, clock = poller
+    feeds.set("/down.xml", b"oops", status=500)
+    source = Source("Down", Kind.FEED, feeds.url("/down.xml"), 60)
+    first = await poll.poll(source, [LACHIN])
+    assert first.error and "500" in first.error and not first.disabled_now
+    state = SourceState.from_dict((await store.source_states())["Down"])
+    assert state.errors == 1 and state.next_poll is not None
+    assert (state.next_poll - clock.now).total_seconds() >= 120  # doubled
+    disabled = None
+    for _ in range(40):
+        clock.advance(6 * 3600)
+        result = await poll.poll(source, [LACHIN])
+        if result.disabled_now:
+            disabled = result
+            break
+    assert disabled is not None
+    assert clock.now - START >= timedelta(hours=24)
+    clock.advance(7 * 24 * 3600)
+    assert (await poll.poll(source, [LACHIN])).skipped
+
+
+async def test_a_malformed_feed_is_an_error_not_a_crash(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+    poll, _, _ = poller
+    feeds.set("/broken.xml", (FIXTURES / "feeds" / "not_a_feed.html").read_bytes(), content_type="text/html")
+    result = await poll.poll(Source("Broken", Kind.FEED, feeds.url("/broken.xml"), 60), [LACHIN])
+    assert result.error and result.alerts == []
+
+
+async def test_thin_feed_text_is_completed_from_the_article_page(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    poll, _, clock = poller
+    await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
+    clock.advance(61)
+    article = (
+        "<html><head><title>x</title></head><body><nav>Home | World | Sport</nav><article><h1>Convoy</h1>"
+        "<p>A humanitarian convoy reached the town of Laçın on Tuesday after a week of delays at the checkpoint.</p>"
+        "<p>Officials said twelve trucks carried flour, medicine and fuel for the coming winter months.</p>"
+        "<p>Further deliveries are planned for next week if the road stays open.</p></article>"
+        "<footer>Copyright Wire 2026</footer></body></html>"
+    )
+    feeds.set("/story", article.encode(), content_type="text/html; charset=utf-8")
+    item = Item("Convoy arrives", feeds.url("/story"), "Convoy in Lachin.", clock.now)
+    [alert] = (await poll.poll(_feed(feeds, [item, _old(1)]), [LACHIN])).alerts
+    assert "twelve trucks" in alert.summary or "humanitarian convoy" in alert.summary
+    assert "Home | World" not in alert.summary and "Copyright" not in alert.summary
+
+
+async def test_google_news_is_asked_for_every_spelling_and_its_items_matched(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    poll, _, _ = poller
+    feeds.set("/rss/search", (FIXTURES / "feeds" / "google_news.xml").read_bytes())
+    source = Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/rss/search"), 60)
+    result = await poll.poll(source, [LACHIN])
+    assert result.error is None and result.fetched > 0
+    query = feeds.requests[-1].path
+    assert "Lachin" in query and "La%C3%A7%C4%B1n" in query  # Laçın, URL-encoded
+    assert "Berdzor" in query
+
+
+async def test_google_news_without_watches_fetches_nothing(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+    poll, _, _ = poller
+    result = await poll.poll(Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/rss/search"), 60), [])
+    assert result.fetched == 0 and result.error is None
+    assert feeds.requests == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "error"),
+    [("gdelt_throttle.txt", 200, "throttled"), ("gdelt_throttle.txt", 429, "429"), ("gdelt_keyword_error.txt", 200, "too short")],
+)
+async def test_gdelt_plain_text_answers_are_errors(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], fixture: str, status: int, error: str
+) -> None:
+    poll, store, clock = poller
+    feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / fixture).read_bytes(), content_type="text/plain", status=status)
+    result = await poll.poll(Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN])
+    assert result.error is not None and error in result.error
+    state = SourceState.from_dict((await store.source_states())["GDELT"])
+    assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
+
+
+async def test_gdelt_articles_become_reports_asked_in_batches(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll, _, _ = poller
+    monkeypatch.setattr("watchers.poll.GDELT_MIN_INTERVAL_SECONDS", 0.05)  # GDELT's own is 5 s
+    feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / "gdelt_artlist.json").read_bytes(), content_type="application/json")
+    result = await poll.poll(Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN, KARABAKH])
+    assert result.error is None and result.fetched > 0
+    assert len(feeds.requests) == 2  # two spelling groups exceed one query's terms
+    assert all("mode=artlist" in r.path and "timespan=" in r.path for r in feeds.requests)
+
+
+def test_one_alert_per_chat_even_when_two_watches_match() -> None:
+    from watchers.models import Report
+
+    report = Report(id="r", url="https://x.test/r", canonical_url="https://x.test/r", title="Laçın and Qarabağ", published=START)
+    subscriptions = [Subscription(1, "Lachin", START), Subscription(1, "Karabakh", START), Subscription(2, "Karabakh", START)]
+    matched = match_reports([report], subscriptions, load_aliases())
+    assert [(m.chat_id, m.keyword) for _, m in matched] == [(1, "Lachin"), (2, "Karabakh")]
+
+
+def test_html_in_feed_text_is_not_matched() -> None:
+    """Words inside markup (an image URL naming Armenia) do not trigger an alert."""
+    from watchers.models import Report
+
+    report = Report(
+        id="r", url="https://x.test/r", canonical_url="https://x.test/r", title="Vance visits Europe", published=START,
+        text='<p>A speech.</p><img src="https://img.test/APTOPIX_Armenia_Vance.jpg">',
+    )
+    assert match_reports([report], [Subscription(1, "Armenia", START)], load_aliases()) == []

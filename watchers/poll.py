@@ -1,0 +1,201 @@
+"""One poll of one source: fetch -> reports -> new? -> matched chats -> summary -> alerts.
+
+`collect` turns a source into reports, `match_reports` finds which chats want which new report,
+and `Poller.poll` ties them to the stored state (validators, errors, backoff, seen reports).
+The bot layer delivers the alerts; nothing here knows about Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+
+from watchers.alerts import Summariser
+from watchers.feeds import parse_feed
+from watchers.fetch import FetchResult, SourceState, fetch, next_delay, record_failure, record_success, should_disable
+from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, build_gdelt_url, parse_gdelt
+from watchers.google_news import build_search_urls, parse_google_news
+from watchers.matching import AliasBook, Matcher, search_terms
+from watchers.models import Alert, Match, Report, Subscription
+from watchers.sources import Kind, Source
+from watchers.summary import clean_text
+
+__all__ = ["BACKLOG_GRACE", "Collected", "PollResult", "Poller", "collect", "match_reports"]
+
+logger = logging.getLogger(__name__)
+
+BACKLOG_GRACE = timedelta(hours=1)
+"""A report published this long before a keyword was watched still counts as news to the chat;
+older ones (which a search source returns the first time it is asked for a new keyword) only
+show in /latest."""
+
+GDELT_TERMS_PER_QUERY = 20  # GDELT refuses over-long queries
+
+
+class PollStore(Protocol):
+    """The part of the store a poll needs (`bot.storage.Store` provides it)."""
+
+    async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]: ...
+    async def source_states(self) -> dict[str, dict[str, Any]]: ...
+    async def save_source_state(self, name: str, state: dict[str, Any]) -> None: ...
+
+
+@dataclass(slots=True)
+class Collected:
+    """What fetching one source gave: reports, or why there are none."""
+
+    reports: list[Report] = field(default_factory=list)
+    error: str | None = None
+    not_modified: bool = False
+    ttl_minutes: int | None = None
+    retry_after: float | None = None
+    response: FetchResult | None = None  # a feed's answer, whose validators are kept
+
+
+@dataclass(slots=True)
+class PollResult:
+    """The outcome of one poll, for the bot to deliver and log."""
+
+    source: str
+    alerts: list[Alert] = field(default_factory=list)
+    fetched: int = 0
+    new: int = 0
+    error: str | None = None
+    skipped: bool = False
+    disabled_now: bool = False
+
+
+async def _collect_feed(client: httpx.AsyncClient, source: Source, state: SourceState) -> Collected:
+    result = await fetch(client, source.url, state)
+    if result.error:
+        return Collected(error=result.error, retry_after=result.retry_after)
+    if result.not_modified or result.body is None:
+        return Collected(not_modified=True, response=result)
+    parsed = await asyncio.to_thread(parse_feed, result.body, source=source.name, feed_url=source.url)
+    if not parsed.ok and not parsed.reports:
+        return Collected(error=f"{source.name}: {parsed.error or 'not a feed'}")
+    return Collected(parsed.reports, ttl_minutes=parsed.ttl_minutes, response=result)
+
+
+async def _collect_google_news(client: httpx.AsyncClient, source: Source, terms: Sequence[str]) -> Collected:
+    collected = Collected()
+    errors = []
+    for url in build_search_urls(terms, source.url):
+        result = await fetch(client, url, SourceState())
+        if result.error or result.body is None:
+            errors.append(result.error or "empty response")
+            continue
+        parsed = await asyncio.to_thread(parse_google_news, result.body, source=source.name, feed_url=url)
+        collected.reports += parsed.reports
+        if not parsed.ok and not parsed.reports:
+            errors.append(parsed.error or "not a feed")
+    if errors and not collected.reports:
+        collected.error = errors[0]
+    return collected
+
+
+async def _collect_gdelt(client: httpx.AsyncClient, source: Source, terms: Sequence[str]) -> Collected:
+    """Ask GDELT for the terms in batches, one request every 5 seconds as GDELT demands."""
+    collected = Collected()
+    span = max(1, int(source.interval * 2 / 60) + 1)  # overlap the previous poll's window
+    batches = [terms[i : i + GDELT_TERMS_PER_QUERY] for i in range(0, len(terms), GDELT_TERMS_PER_QUERY)]
+    for number, batch in enumerate(batches):
+        if number:
+            await asyncio.sleep(GDELT_MIN_INTERVAL_SECONDS)
+        result = await fetch(client, build_gdelt_url(batch, source.url, timespan_minutes=span), SourceState())
+        if result.error or result.body is None:
+            return Collected(collected.reports, error=result.error or "empty response", retry_after=result.retry_after)
+        parsed = parse_gdelt(result.body, source=source.name)
+        if parsed.throttled:
+            return Collected(collected.reports, error="GDELT: throttled", retry_after=GDELT_MIN_INTERVAL_SECONDS * 2)
+        if parsed.error:
+            return Collected(collected.reports, error=f"GDELT: {parsed.error}")
+        collected.reports += parsed.reports
+    return collected
+
+
+async def collect(
+    client: httpx.AsyncClient, source: Source, state: SourceState, subscriptions: Sequence[Subscription], aliases: AliasBook
+) -> Collected:
+    """Fetch and parse one source; search sources ask for every watched keyword's spellings."""
+    if source.kind is Kind.FEED:
+        return await _collect_feed(client, source, state)
+    terms = search_terms(dict.fromkeys(s.keyword for s in subscriptions), aliases)
+    if not terms:
+        return Collected()
+    if source.kind is Kind.GOOGLE_NEWS:
+        return await _collect_google_news(client, source, terms)
+    return await _collect_gdelt(client, source, terms)
+
+
+def match_reports(
+    reports: Sequence[Report], subscriptions: Sequence[Subscription], aliases: AliasBook
+) -> list[tuple[Report, Match]]:
+    """Which chat gets which report: one match per (report, chat), none for old backlog.
+
+    One matcher is built over every chat's watches and each report is scanned once.
+    """
+    since = {(s.chat_id, s.keyword): s.since for s in subscriptions}
+    matcher = Matcher.build(since, aliases)
+    matched: list[tuple[Report, Match]] = []
+    for report in reports:
+        chats: set[int] = set()
+        for match in matcher.match(report.title, clean_text(report.text)):
+            started = since[(match.chat_id, match.keyword)]
+            if match.chat_id in chats:
+                continue
+            if report.published is not None and report.published < started - BACKLOG_GRACE:
+                continue
+            chats.add(match.chat_id)
+            matched.append((report, match))
+    return matched
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Poller:
+    """Polls sources against the store; one instance lives as long as the bot."""
+
+    client: httpx.AsyncClient
+    store: PollStore
+    aliases: AliasBook
+    summariser_factory: Callable[[], Summariser]
+    now: Callable[[], datetime] = _now
+
+    async def poll(self, source: Source, subscriptions: Sequence[Subscription]) -> PollResult:
+        """Poll `source` if it is due; store what is new and return the alerts to send."""
+        stored = (await self.store.source_states()).get(source.name)
+        state = SourceState.from_dict(stored) if stored else SourceState()
+        now = self.now()
+        if state.disabled or (state.next_poll is not None and now < state.next_poll):
+            return PollResult(source.name, skipped=True)
+        collected = await collect(self.client, source, state, subscriptions, self.aliases)
+        result = PollResult(source.name, fetched=len(collected.reports), error=collected.error)
+        if collected.error:
+            state = record_failure(state, collected.error, now, retry_after=collected.retry_after)
+            if should_disable(state, now):
+                state = replace(state, disabled=True)
+                result.disabled_now = True
+            logger.warning("source %s failed (%d in a row): %s", source.name, state.errors, collected.error)
+        else:
+            response = collected.response or FetchResult(200)
+            state = record_success(state, response, now, ttl_minutes=collected.ttl_minutes)
+            fresh = await self.store.add_reports(collected.reports, now)
+            result.new = len(fresh)
+            if stored is None:
+                logger.info("first poll of %s: %d reports stored without alerts", source.name, len(fresh))
+            elif fresh:
+                result.alerts = await self.summariser_factory().alerts(match_reports(fresh, subscriptions, self.aliases))
+        state = replace(state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now)))
+        await self.store.save_source_state(source.name, state.to_dict())
+        return result
+

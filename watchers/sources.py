@@ -1,0 +1,54 @@
+"""Which sources to poll: the built-in outlet list, extra feeds, Google News and GDELT.
+
+A `Source` is plain data; `watchers.poll` knows how to fetch each kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from watchers.feeds import load_sources
+from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS
+
+__all__ = ["Kind", "Source", "configured_sources"]
+
+
+class Kind(StrEnum):
+    FEED = "feed"
+    GOOGLE_NEWS = "google_news"
+    GDELT = "gdelt"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One thing to poll on its own schedule; `name` keys its stored state."""
+
+    name: str
+    kind: Kind
+    url: str
+    interval: float
+
+
+def configured_sources(
+    *,
+    feeds: Sequence[str],
+    default_sources: bool,
+    google_news_url: str | None,
+    gdelt_url: str | None,
+    poll_seconds: float,
+    sources_file: Path | None = None,
+) -> list[Source]:
+    """Every source the settings switch on, each named uniquely and stably."""
+    sources: list[Source] = []
+    if default_sources:
+        sources += [Source(s.name, Kind.FEED, s.url, poll_seconds) for s in load_sources(sources_file)]
+    known = {s.url for s in sources}
+    sources += [Source(url, Kind.FEED, url, poll_seconds) for url in dict.fromkeys(feeds) if url not in known]
+    if google_news_url:
+        sources.append(Source("Google News", Kind.GOOGLE_NEWS, google_news_url, poll_seconds))
+    if gdelt_url:
+        sources.append(Source("GDELT", Kind.GDELT, gdelt_url, max(poll_seconds, GDELT_MIN_INTERVAL_SECONDS)))
+    return sources
