@@ -7,7 +7,7 @@ from datetime import datetime
 
 from watchers.models import Alert, Report
 
-__all__ = ["render_alert", "render_report_line"]
+__all__ = ["render_alert", "render_report_line", "when_text"]
 
 MAX_TITLE_LENGTH = 300  # with a 400-character summary, an alert stays far below Telegram's 4096
 
@@ -23,7 +23,8 @@ def _link(report: Report) -> str:
     return f'<a href="{html.escape(report.url, quote=True)}">{_e(title)}</a>'
 
 
-def _when(moment: datetime) -> str:
+def when_text(moment: datetime) -> str:
+    """Times are shown in UTC: a chat's members may sit in several time zones."""
     return moment.strftime("%d %b %Y %H:%M UTC")
 
 
@@ -33,14 +34,14 @@ def _outlet(report: Report) -> str:
 
 def render_report_line(report: Report, when: datetime, form: str | None = None) -> str:
     """One entry of /latest: linked title, then outlet, time and the form that matched."""
-    details = " · ".join(filter(None, [_e(_outlet(report)), _when(when), f"matched “{_e(form)}”" if form else ""]))
+    details = " · ".join(filter(None, [_e(_outlet(report)), when_text(when), f"matched “{_e(form)}”" if form else ""]))
     return f"{_link(report)}\n<i>{details}</i>"
 
 
 def render_alert(alert: Alert) -> str:
     """The alert message: linked title, outlet and time, why it matched, then the summary."""
     report = alert.report
-    when = _when(report.published) if report.published else ""
+    when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [_e(_outlet(report)), when]))
     matched = f"🔎 {_e(alert.keyword)}"
     if fold_differs(alert.keyword, alert.form):

@@ -37,9 +37,17 @@ class LLMConfig:
 class Summariser:
     """Turns matches into alerts; fetches each article at most once per instance."""
 
-    def __init__(self, client: httpx.AsyncClient, *, llm: LLMConfig | None = None, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        llm: LLMConfig | None = None,
+        concurrency: int = 4,
+        fetch_articles: bool = True,
+    ) -> None:
         self._client = client
         self._llm = llm
+        self._fetch_articles = fetch_articles
         self._fetching = asyncio.Semaphore(concurrency)
         self._texts: dict[str, asyncio.Future[str]] = {}
 
@@ -52,7 +60,7 @@ class Summariser:
     async def _load_text(self, report: Report) -> str:
         """The best plain text for the report: feed text, else the extracted article."""
         text = clean_text(report.text)
-        if needs_article(text) and domain_of(report.url) not in _NO_ARTICLE_FETCH:
+        if self._fetch_articles and needs_article(text) and domain_of(report.url) not in _NO_ARTICLE_FETCH:
             async with self._fetching:
                 article = await fetch_article(self._client, report.url)
             if article:

@@ -1,0 +1,137 @@
+"""`newswatch scan`: one poll without Telegram, printing what would be alerted.
+
+It runs the same pipeline as the bot (collect -> match -> summarise) on the given feeds (URLs or
+files) or on the configured sources, for the given keywords or the stored watchlists, and keeps
+nothing, so it is safe to run beside a live bot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+
+from bot.config import Settings
+from bot.render import when_text
+from bot.storage import Store
+from watchers.alerts import LLMConfig, Summariser
+from watchers.feeds import parse_feed
+from watchers.fetch import USER_AGENT, SourceState
+from watchers.keywords import KeywordError, split_keywords, validate_keyword
+from watchers.matching import AliasBook, load_aliases, parse_watch
+from watchers.models import Alert, Report, Subscription
+from watchers.poll import collect, match_reports
+from watchers.sources import Kind, Source, configured_sources
+
+__all__ = ["SAMPLE_FEED", "ScanError", "scan"]
+
+SAMPLE_FEED = Path(__file__).resolve().parents[1] / "watchers" / "data" / "sample_feed.xml"
+_EVER = datetime(1970, 1, 1, tzinfo=UTC)  # a dry run shows every match, however old
+
+
+class ScanError(Exception):
+    """The scan cannot start; the message is one sentence for the user."""
+
+
+def parse_keywords(line: str) -> list[str]:
+    """The --keywords option, checked by the same rules as /watch."""
+    keywords = []
+    for raw in split_keywords(line):
+        try:
+            keyword = validate_keyword(raw)
+            parse_watch(keyword)
+        except (KeywordError, ValueError) as error:
+            raise ScanError(f"--keywords: {raw!r}: {error}") from None
+        keywords.append(keyword)
+    if not keywords:
+        raise ScanError("--keywords is empty; give at least one keyword.")
+    return keywords
+
+
+async def _stored_keywords(db_path: Path) -> list[str]:
+    if not db_path.is_file():
+        return []
+    store = Store.open(db_path)
+    try:
+        return list(dict.fromkeys(kw for chat in await store.chats() for kw in chat.keywords))
+    finally:
+        await store.close()
+
+
+async def _reports(
+    client: httpx.AsyncClient, feeds: Sequence[str], sources: Sequence[Source],
+    subscriptions: Sequence[Subscription], aliases: AliasBook,
+) -> tuple[list[Report], list[str]]:
+    reports: list[Report] = []
+    errors: list[str] = []
+    for feed in feeds:
+        path = Path(feed)
+        if path.is_file():
+            result = parse_feed(path.read_bytes(), source=path.name, feed_url=path.resolve().as_uri())
+            reports += result.reports
+            if not result.ok:
+                errors.append(f"{feed}: {result.error}")
+            continue
+        sources = [*sources, Source(feed, Kind.FEED, feed, 0)]
+    for source in sources:
+        collected = await collect(client, source, SourceState(), subscriptions, aliases)
+        reports += collected.reports
+        if collected.error:
+            errors.append(collected.error)
+    return list({r.id: r for r in reports}.values()), errors
+
+
+def _as_json(alert: Alert) -> str:
+    report = alert.report
+    return json.dumps(
+        {
+            "title": report.title,
+            "url": report.url,
+            "source": report.outlet or report.domain or report.source,
+            "published": report.published.isoformat() if report.published else None,
+            "matched": {"keyword": alert.keyword, "form": alert.form},
+            "summary": alert.summary,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _as_text(alert: Alert) -> str:
+    report = alert.report
+    details = " · ".join(
+        filter(None, [report.outlet or report.domain, when_text(report.published) if report.published else "",
+                      f"matched {alert.keyword} as “{alert.form}”"])
+    )
+    return f"{report.title}\n  {details}\n  {alert.summary}\n  {report.url}\n"
+
+
+async def scan(
+    settings: Settings, *, keywords: list[str] | None, feeds: Sequence[str], as_json: bool, out: TextIO, err: TextIO
+) -> int:
+    """Poll once and print the would-be alerts; returns how many there were."""
+    keywords = keywords if keywords is not None else await _stored_keywords(settings.db_path)
+    if not keywords:
+        raise ScanError("No keywords to look for: pass --keywords, or /watch some in the bot first.")
+    aliases = load_aliases()
+    subscriptions = [Subscription(0, keyword, _EVER) for keyword in keywords]
+    sources = [] if feeds else configured_sources(
+        feeds=settings.feeds, default_sources=settings.default_sources, google_news_url=settings.google_news_url,
+        gdelt_url=settings.gdelt_url, poll_seconds=settings.poll_seconds,
+    )
+    online = bool(sources) or any(not Path(feed).is_file() for feed in feeds)
+    llm = LLMConfig(settings.llm_url, settings.llm_model, settings.llm_api_key) if settings.llm_url and settings.llm_model else None
+    async with httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True) as client:
+        reports, errors = await _reports(client, feeds, sources, subscriptions, aliases)
+        summariser = Summariser(client, llm=llm, fetch_articles=online)
+        alerts = await summariser.alerts(match_reports(reports, subscriptions, aliases))
+    for error in errors:
+        print(f"newswatch scan: skipped a source: {error}", file=err)
+    for alert in sorted(alerts, key=lambda a: a.report.published or _EVER, reverse=True):
+        print(_as_json(alert) if as_json else _as_text(alert), file=out)
+    if not as_json:
+        print(f"{len(alerts)} of {len(reports)} reports match {', '.join(keywords)}.", file=err)
+    return len(alerts)
