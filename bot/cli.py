@@ -1,12 +1,14 @@
-"""The `newswatch` command: `run` starts the bot; with no sub-command it runs when it can.
+"""The `newswatch` command: `run` starts the bot, `scan` shows what it would alert, offline too.
 
-Every configuration problem ends the program with one sentence and exit code 2, never a
-traceback, so an operator sees at once which variable to fix.
+With no sub-command it runs the bot when a token is configured, and otherwise shows a dry run on
+the sample feed shipped in the package, so a first try does something useful. Every
+configuration problem ends the program with one sentence and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -14,27 +16,38 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings, read_environment
 from bot.logs import setup_logging
+from bot.scan import ScanError, parse_keywords, scan
+from watchers.sources import SAMPLE_FEED
 
 __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
+DEMO_KEYWORDS = "Lachin, Karabakh"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newswatch",
         description="Watch the news for your keywords and get alerts in Telegram.",
-        epilog="With no command: run the bot when TELEGRAM_BOT_TOKEN is set, else show a dry run.",
+        epilog="With no command: run the bot when TELEGRAM_BOT_TOKEN is set, else show a dry run "
+        "on the bundled sample feed.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="start the bot (needs TELEGRAM_BOT_TOKEN)")
+    scan_parser = commands.add_parser(
+        "scan", help="poll once without Telegram and print what would be alerted"
+    )
+    scan_parser.add_argument(
+        "--keywords", metavar="LIST", help='comma-separated, as for /watch (default: the stored watchlists)'
+    )
+    scan_parser.add_argument(
+        "--feed", metavar="URL_OR_FILE", action="append", default=[],
+        help="a feed to read instead of the configured sources (repeatable)",
+    )
+    scan_parser.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
-
-
-def _settings(require_token: bool) -> Settings:
-    return load_settings(read_environment(os.environ), require_token=require_token)
 
 
 def run(settings: Settings) -> None:
@@ -42,27 +55,41 @@ def run(settings: Settings) -> None:
     from bot.app import build_application
     from bot.storage import Store
 
-    store = Store.open(settings.db_path)
-    application = build_application(settings, store)
+    application = build_application(settings, Store.open(settings.db_path))
     logger.info("newswatch starting; database %s", settings.db_path)
     application.run_polling(allowed_updates=["message", "channel_post", "callback_query"])
+
+
+def _scan(settings: Settings, keywords: str | None, feeds: Sequence[str], as_json: bool) -> int:
+    try:
+        chosen = parse_keywords(keywords) if keywords is not None else None
+        asyncio.run(scan(settings, keywords=chosen, feeds=feeds, as_json=as_json, out=sys.stdout, err=sys.stderr))
+    except ScanError as error:
+        print(f"newswatch scan: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of `python -m bot`."""
     args = _parser().parse_args(argv)
     try:
-        settings = _settings(require_token=args.command == "run")
+        settings = load_settings(read_environment(os.environ), require_token=args.command == "run")
     except ConfigError as error:
         print(f"newswatch: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(settings.log_level, secrets=[settings.token, settings.llm_api_key])
-    if settings.token is None:
-        print(
-            "newswatch: TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.\n"
-            "Put a token from @BotFather in .env (see .env.example) and run `newswatch run`.",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    run(settings)
-    return 0
+    undo_logging = setup_logging(settings.log_level, secrets=[settings.token, settings.llm_api_key])
+    try:
+        if args.command == "scan":
+            return _scan(settings, args.keywords, args.feed, args.json)
+        if args.command is None and settings.token is None:
+            print(
+                "newswatch: TELEGRAM_BOT_TOKEN is not set, so here is a dry run on the bundled sample feed "
+                f"for {DEMO_KEYWORDS!r}.\nPut a token from @BotFather in .env (see .env.example) to run the bot.\n",
+                file=sys.stderr,
+            )
+            return _scan(settings, DEMO_KEYWORDS, [str(SAMPLE_FEED)], as_json=False)
+        run(settings)
+        return 0
+    finally:
+        undo_logging()

@@ -22,14 +22,13 @@ from watchers.alerts import LLMConfig, Summariser
 from watchers.feeds import parse_feed
 from watchers.fetch import USER_AGENT, SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
-from watchers.matching import AliasBook, load_aliases, parse_watch
+from watchers.matching import AliasBook, Matcher, load_aliases, parse_watch
 from watchers.models import Alert, Report, Subscription
 from watchers.poll import collect, match_reports
 from watchers.sources import Kind, Source, configured_sources
 
-__all__ = ["SAMPLE_FEED", "ScanError", "scan"]
+__all__ = ["ScanError", "parse_keywords", "scan"]
 
-SAMPLE_FEED = Path(__file__).resolve().parents[1] / "watchers" / "data" / "sample_feed.xml"
 _EVER = datetime(1970, 1, 1, tzinfo=UTC)  # a dry run shows every match, however old
 
 
@@ -127,7 +126,8 @@ async def scan(
     async with httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True) as client:
         reports, errors = await _reports(client, feeds, sources, subscriptions, aliases)
         summariser = Summariser(client, llm=llm, fetch_articles=online)
-        alerts = await summariser.alerts(match_reports(reports, subscriptions, aliases))
+        matcher = Matcher.build(((s.chat_id, s.keyword) for s in subscriptions), aliases)
+        alerts = await summariser.alerts(match_reports(reports, subscriptions, matcher))
     for error in errors:
         print(f"newswatch scan: skipped a source: {error}", file=err)
     for alert in sorted(alerts, key=lambda a: a.report.published or _EVER, reverse=True):

@@ -14,9 +14,9 @@ from tests.conftest import FIXTURES, Item, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
 from watchers.fetch import SourceState
-from watchers.matching import load_aliases
-from watchers.models import Subscription
-from watchers.poll import Poller, match_reports
+from watchers.matching import Matcher, load_aliases
+from watchers.models import Report, Subscription
+from watchers.poll import MatcherCache, Poller, match_reports
 from watchers.sources import Kind, Source
 
 START = datetime.now(UTC).replace(microsecond=0)
@@ -211,20 +211,30 @@ async def test_gdelt_articles_become_reports_asked_in_batches(
 
 
 def test_one_alert_per_chat_even_when_two_watches_match() -> None:
-    from watchers.models import Report
-
     report = Report(id="r", url="https://x.test/r", canonical_url="https://x.test/r", title="Laçın and Qarabağ", published=START)
     subscriptions = [Subscription(1, "Lachin", START), Subscription(1, "Karabakh", START), Subscription(2, "Karabakh", START)]
-    matched = match_reports([report], subscriptions, load_aliases())
+    matched = match_reports([report], subscriptions, _matcher(subscriptions))
     assert [(m.chat_id, m.keyword) for _, m in matched] == [(1, "Lachin"), (2, "Karabakh")]
 
 
 def test_html_in_feed_text_is_not_matched() -> None:
     """Words inside markup (an image URL naming Armenia) do not trigger an alert."""
-    from watchers.models import Report
-
     report = Report(
         id="r", url="https://x.test/r", canonical_url="https://x.test/r", title="Vance visits Europe", published=START,
         text='<p>A speech.</p><img src="https://img.test/APTOPIX_Armenia_Vance.jpg">',
     )
-    assert match_reports([report], [Subscription(1, "Armenia", START)], load_aliases()) == []
+    subscriptions = [Subscription(1, "Armenia", START)]
+    assert match_reports([report], subscriptions, _matcher(subscriptions)) == []
+
+
+async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes() -> None:
+    cache = MatcherCache(load_aliases())
+    first = await cache.get([LACHIN, KARABAKH])
+    assert await cache.get([KARABAKH, LACHIN]) is first
+    changed = await cache.get([LACHIN])
+    assert changed is not first
+    assert [m.chat_id for m in changed.match("Laçın and Qarabağ")] == [1]
+
+
+def _matcher(subscriptions: list[Subscription]) -> Matcher:
+    return Matcher.build([(s.chat_id, s.keyword) for s in subscriptions], load_aliases())

@@ -26,7 +26,7 @@ from watchers.models import Alert, Match, Report, Subscription
 from watchers.sources import Kind, Source
 from watchers.summary import clean_text
 
-__all__ = ["BACKLOG_GRACE", "Collected", "PollResult", "Poller", "collect", "match_reports"]
+__all__ = ["BACKLOG_GRACE", "Collected", "MatcherCache", "PollResult", "Poller", "collect", "match_reports"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,20 +135,19 @@ async def collect(
 
 
 def match_reports(
-    reports: Sequence[Report], subscriptions: Sequence[Subscription], aliases: AliasBook
+    reports: Sequence[Report], subscriptions: Sequence[Subscription], matcher: Matcher
 ) -> list[tuple[Report, Match]]:
     """Which chat gets which report: one match per (report, chat), none for old backlog.
 
-    One matcher is built over every chat's watches and each report is scanned once.
+    `matcher` covers every chat's watches, so each report is scanned once for all of them.
     """
     since = {(s.chat_id, s.keyword): s.since for s in subscriptions}
-    matcher = Matcher.build(since, aliases)
     matched: list[tuple[Report, Match]] = []
     for report in reports:
         chats: set[int] = set()
         for match in matcher.match(report.title, clean_text(report.text)):
-            started = since[(match.chat_id, match.keyword)]
-            if match.chat_id in chats:
+            started = since.get((match.chat_id, match.keyword))
+            if started is None or match.chat_id in chats:
                 continue
             if report.published is not None and report.published < started - BACKLOG_GRACE:
                 continue
@@ -161,6 +160,23 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class MatcherCache:
+    """Keeps the compiled matcher until a watchlist changes: building it for 10,000 chats takes
+    most of a second, so it is rebuilt only then, and in a worker thread."""
+
+    def __init__(self, aliases: AliasBook) -> None:
+        self._aliases = aliases
+        self._key: frozenset[tuple[int, str]] | None = None
+        self._matcher = Matcher.build((), aliases)
+
+    async def get(self, subscriptions: Sequence[Subscription]) -> Matcher:
+        key = frozenset((s.chat_id, s.keyword) for s in subscriptions)
+        if key != self._key:
+            self._matcher = await asyncio.to_thread(Matcher.build, sorted(key), self._aliases)
+            self._key = key
+        return self._matcher
+
+
 @dataclass
 class Poller:
     """Polls sources against the store; one instance lives as long as the bot."""
@@ -170,6 +186,10 @@ class Poller:
     aliases: AliasBook
     summariser_factory: Callable[[], Summariser]
     now: Callable[[], datetime] = _now
+    matchers: MatcherCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.matchers = MatcherCache(self.aliases)
 
     async def poll(self, source: Source, subscriptions: Sequence[Subscription]) -> PollResult:
         """Poll `source` if it is due; store what is new and return the alerts to send."""
@@ -194,7 +214,9 @@ class Poller:
             if stored is None:
                 logger.info("first poll of %s: %d reports stored without alerts", source.name, len(fresh))
             elif fresh:
-                result.alerts = await self.summariser_factory().alerts(match_reports(fresh, subscriptions, self.aliases))
+                matcher = await self.matchers.get(subscriptions)
+                matched = match_reports(fresh, subscriptions, matcher)
+                result.alerts = await self.summariser_factory().alerts(matched)
         state = replace(state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now)))
         await self.store.save_source_state(source.name, state.to_dict())
         return result

@@ -13,7 +13,10 @@ from pathlib import Path
 from watchers.feeds import load_sources
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS
 
-__all__ = ["Kind", "Source", "configured_sources"]
+__all__ = ["SAMPLE_FEED", "Kind", "Source", "configured_sources"]
+
+SAMPLE_FEED = Path(__file__).parent / "data" / "sample_feed.xml"
+"""Invented stories shipped for the dry run, so a first `newswatch` shows alerts offline."""
 
 
 class Kind(StrEnum):
