@@ -22,7 +22,7 @@ from watchers.alerts import LLMConfig, Summariser
 from watchers.feeds import parse_feed
 from watchers.fetch import USER_AGENT, SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
-from watchers.matching import AliasBook, Matcher, load_aliases, parse_watch
+from watchers.matching import AliasBook, Matcher, load_aliases
 from watchers.models import Alert, Report, Subscription
 from watchers.poll import collect, match_reports
 from watchers.sources import Kind, Source, configured_sources
@@ -42,8 +42,7 @@ def parse_keywords(line: str) -> list[str]:
     for raw in split_keywords(line):
         try:
             keyword = validate_keyword(raw)
-            parse_watch(keyword)
-        except (KeywordError, ValueError) as error:
+        except KeywordError as error:
             raise ScanError(f"--keywords: {raw!r}: {error}") from None
         keywords.append(keyword)
     if not keywords:

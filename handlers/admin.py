@@ -37,7 +37,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         _describe(source.name, source.kind, SourceState.from_dict(states[source.name]) if source.name in states else None)
         for source in shared.sources
     ]
-    await reply(update, "\n".join(lines) if lines else "No sources are configured.", disable_web_page_preview=True)
+    await reply(update, "\n".join(lines) if lines else "No sources are configured.")
 
 
 HANDLERS = [command("sources", sources)]

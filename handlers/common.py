@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from telegram import Chat as TelegramChat
-from telegram import ChatMember, Update
+from telegram import ChatMember, LinkPreviewOptions, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -17,13 +17,15 @@ from bot.storage import Chat
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["argument_text", "can_manage", "escape", "load_chat", "reply", "services"]
+__all__ = ["argument_text", "can_manage", "escape", "load_chat", "reply", "services", "split_message"]
 
 logger = logging.getLogger(__name__)
 
 _MANAGERS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
+MAX_MESSAGE_LENGTH = 4096
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 REFUSAL = "Sorry, only this group's administrators can change its watchlist and settings."
 
 
@@ -44,10 +46,38 @@ def argument_text(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Cut text into messages Telegram accepts, at line breaks, so no HTML tag is split.
+
+    Every line the handlers write is short (a keyword is at most 100 characters), so a line
+    never needs cutting itself; the raw HTML is counted, which is never less than what Telegram
+    counts.
+    """
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    chunks.append(current)
+    return chunks
+
+
 async def reply(update: Update, text: str, **kwargs: object) -> None:
-    """Answer in the chat the update came from."""
-    if update.effective_message:
-        await update.effective_message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+    """Answer in the chat the update came from, in several messages if it is long.
+
+    Buttons (`reply_markup`) go on the last message; link previews are off, since replies list
+    several links and a preview of the first would only add noise.
+    """
+    message = update.effective_message
+    if message is None:
+        return
+    *head, last = split_message(text)
+    for chunk in head:
+        await message.reply_text(chunk, link_preview_options=NO_PREVIEW)
+    await message.reply_text(last, link_preview_options=NO_PREVIEW, **kwargs)  # type: ignore[arg-type]
 
 
 async def load_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, *, create: bool) -> Chat | None:

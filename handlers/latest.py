@@ -47,7 +47,7 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lines = [f"<b>Latest for {escape(given) if given else 'your watchlist'}</b>"]
     lines += [render_report_line(stored.report, stored.when, form) for stored, form in found]
-    await reply(update, "\n\n".join(lines), disable_web_page_preview=True)
+    await reply(update, "\n\n".join(lines))
 
 
 HANDLERS = [command("latest", latest)]

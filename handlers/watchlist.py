@@ -13,7 +13,6 @@ from bot.storage import Chat, WatchEntry
 from handlers.common import argument_text, can_manage, escape, load_chat, reply, services
 from handlers.filters import command
 from watchers.keywords import MAX_WATCHES, KeywordError, same_keyword, split_keywords, validate_keyword
-from watchers.matching import parse_watch
 from watchers.text import fold
 
 __all__ = ["HANDLERS"]
@@ -39,16 +38,6 @@ def _keyboard(chat: Chat) -> InlineKeyboardMarkup:
     )
 
 
-def _check(raw: str) -> str:
-    """Validate one keyword, including the watch syntax the matcher understands."""
-    keyword = validate_keyword(raw)
-    try:
-        parse_watch(keyword)
-    except ValueError as error:
-        raise KeywordError(str(error)) from None
-    return keyword
-
-
 async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add one or more comma-separated keywords to the chat's watchlist."""
     if not await can_manage(update, context):
@@ -64,7 +53,7 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     refused: list[str] = []
     for raw in raw_keywords:
         try:
-            keyword = _check(raw)
+            keyword = validate_keyword(raw)
         except KeywordError as error:
             shown = escape(raw[:40] + ("…" if len(raw) > 40 else "")) if raw.isprintable() else "?"
             refused.append(f"“{shown}”: {escape(str(error))}" if raw.strip() else escape(str(error)))
@@ -81,11 +70,11 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.info("chat %s now watches %d keywords", chat.chat_id, len(chat.watches))
     lines = []
     if added:
-        lines.append("Watching: " + ", ".join(f"<b>{escape(k)}</b>" for k in added))
+        lines += ["Watching:", *(f"• <b>{escape(k)}</b>" for k in added)]
     if already:
-        lines.append("Already watched: " + ", ".join(escape(k) for k in already))
+        lines += ["Already watched:", *(f"• {escape(k)}" for k in already)]
     if refused:
-        lines.append("Not added:\n" + "\n".join(refused))
+        lines += ["Not added:", *(f"• {reason}" for reason in refused)]
     if added and not chat.alerts_on:
         lines.append("Alerts are off for this chat; send /resume to turn them on.")
     await reply(update, "\n".join(lines))

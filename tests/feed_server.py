@@ -26,7 +26,9 @@ API:
     `content_length=False` streams without declaring its size (for size-cap tests).
   - `headers` adds extra response headers (e.g. `{"Retry-After": "120"}`).
 * Unknown paths answer 404. A path is matched with its query string first, then without.
-* `requests`: a list of `Request(path, headers)` in arrival order; `headers` has lowercase
+* POST is answered like GET (the request body is recorded), so a route can stand in for an
+  API such as an LLM endpoint.
+* `requests`: a list of `Request(path, headers, body)` in arrival order; `headers` has lowercase
   names. Clear it with `server.requests.clear()`.
 """
 
@@ -47,10 +49,11 @@ __all__ = ["FeedServer", "Request", "Route"]
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One request the server received: the path (with query) and lowercase-named headers."""
+    """One request the server received: the path (with query), lowercase-named headers, body."""
 
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 @dataclass(slots=True)
@@ -177,7 +180,9 @@ class FeedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 headers = {name.lower(): value for name, value in self.headers.items()}
-                server.requests.append(Request(self.path, headers))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                server.requests.append(Request(self.path, headers, body))
                 route = server._route(self.path)
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})
@@ -189,6 +194,8 @@ class FeedServer:
                     return
                 extra = {**self._validators(route), **route.headers}
                 self._send(route.status, route.body, route.content_type, extra, route)
+
+            do_POST = do_GET  # an API stand-in (e.g. an LLM endpoint) answers POSTs the same way
 
             def _validators(self, route: Route) -> dict[str, str]:
                 validators = {}

@@ -124,3 +124,46 @@ async def test_paused_chats_get_no_alerts(telegram: FakeTelegram, feeds: FeedSer
 async def test_sources_is_for_operators_only(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/sources")
     assert "only for the bot's operators" in answer.text
+
+
+async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told(
+    telegram: FakeTelegram, feeds: FeedServer, settings: Settings
+) -> None:
+    feeds.set("/down.xml", b"upstream error", status=502)
+    url = feeds.url("/down.xml")
+    harness = BotHarness(telegram, replace(settings, feeds=(url,), poll_seconds=1))
+    assert harness.store is not None
+    day_ago = datetime.now(UTC) - timedelta(hours=25)
+    await harness.store.save_source_state(url, SourceState(errors=40, first_failure=day_ago, last_error="HTTP 502").to_dict())
+    mark = telegram.mark()
+    await harness.start()
+    try:
+        [notice] = await telegram.wait_for_sent(since=mark, chat_id=ADMIN, timeout=10)
+        assert "has failed for 24 hours and is switched off" in notice.text and "502" in notice.text
+        [status] = await harness.send(ADMIN, "/sources")
+        assert "⛔" in status.text and "switched off" in status.text
+        requests = len(feeds.requests)
+        await asyncio.sleep(1.5)
+        assert len(feeds.requests) == requests  # no longer polled
+    finally:
+        await harness.stop()
+
+
+async def test_an_undeliverable_alert_does_not_stop_the_others(
+    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = BotHarness(telegram, watched_settings)
+    started = datetime.now(UTC)
+    await harness.start()
+    try:
+        await harness.send(USER, "/watch Lachin")
+        await harness.send(OTHER, "/watch Lachin")
+        await _polled(harness, feeds.url("/wire.xml"), started)
+        telegram.block_chat(USER)
+        mark = telegram.mark()
+        feeds.set("/wire.xml", make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]))
+        [alert] = await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
+        assert "Lachin road works" in alert.text
+    finally:
+        await harness.stop()
+    assert any("not delivered" in r.getMessage() and str(USER) in r.getMessage() for r in caplog.records)

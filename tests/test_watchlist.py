@@ -27,7 +27,7 @@ async def test_watch_adds_several_comma_separated(bot_harness: BotHarness) -> No
 async def test_watch_reports_duplicates_ignoring_case_and_accents(bot_harness: BotHarness) -> None:
     await bot_harness.send(USER, "/watch Laçın")
     [answer] = await bot_harness.send(USER, "/watch LACIN, lacın, Karabakh")
-    assert "Already watched: LACIN, lacın" in answer.text
+    assert "Already watched:\n• LACIN\n• lacın" in answer.text
     assert await _keywords(bot_harness) == ["Laçın", "Karabakh"]
 
 
@@ -55,7 +55,7 @@ async def test_bad_keywords_are_refused_and_nothing_is_stored(bot_harness: BotHa
 
 async def test_user_text_is_echoed_back_as_written(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/watch <b>, A&B")
-    assert answer.text == "Watching: <b>, A&B"  # plain text as the user sees it
+    assert answer.text == "Watching:\n• <b>\n• A&B"  # plain text as the user sees it
     assert "&lt;b&gt;" in answer.raw_text and "A&amp;B" in answer.raw_text
     [listing] = await bot_harness.send(USER, "/list")
     assert "• <b>\n• A&B" in listing.text
@@ -65,9 +65,21 @@ async def test_at_most_fifty_keywords_per_chat(bot_harness: BotHarness) -> None:
     many = ", ".join(f"term{n}" for n in range(MAX_WATCHES - 1))
     await bot_harness.send(USER, f"/watch {many}")
     [answer] = await bot_harness.send(USER, "/watch one more, and another")
-    assert "Watching: one more" in answer.text
+    assert "Watching:\n• one more" in answer.text
     assert "at most 50" in answer.text and "and another" in answer.text
     assert len(await _keywords(bot_harness)) == MAX_WATCHES
+
+
+async def test_a_full_watchlist_of_long_keywords_is_listed_in_several_messages(bot_harness: BotHarness) -> None:
+    keywords = [f"{n:02d} " + "long keyword " * 7 + "x" * 6 for n in range(MAX_WATCHES)]
+    assert all(len(k) == 100 for k in keywords)
+    for start in range(0, MAX_WATCHES, 25):  # one /watch message holds at most 4096 characters
+        await bot_harness.send(USER, "/watch " + ", ".join(keywords[start : start + 25]))
+    assert len(await _keywords(bot_harness)) == MAX_WATCHES
+    parts = await bot_harness.send(USER, "/list", count=2)
+    assert len(parts) == 2 and all(len(p.text) <= 4096 for p in parts)
+    listed = "\n".join(p.text for p in parts)
+    assert all(f"• {k}" in listed for k in keywords)
 
 
 async def test_unwatch_by_name(bot_harness: BotHarness) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from watchers.matching import parse_watch
 from watchers.text import fold
 
 __all__ = [
@@ -51,16 +52,22 @@ def split_keywords(line: str) -> list[str]:
 
 
 def validate_keyword(raw: str) -> str:
-    """Return the keyword tidied (outer spaces removed, inner runs collapsed) or raise KeywordError."""
+    """Return the keyword tidied (outer spaces removed, inner runs collapsed) or raise KeywordError.
+
+    Besides length and characters, the watch syntax is checked here (quotes, OR, -word), so a
+    watch that is stored is always one the matcher can use.
+    """
     if any(unicodedata.category(char) in ("Cc", "Cf") for char in raw):
         raise KeywordError("Keywords cannot contain control characters.")
     keyword = " ".join(raw.split())
-    if not keyword or keyword in ('""', "="):
+    if not keyword:
         raise KeywordError("A keyword cannot be empty.")
     if len(keyword) > MAX_KEYWORD_LENGTH:
         raise KeywordError(f"A keyword can be at most {MAX_KEYWORD_LENGTH} characters long.")
-    if keyword.count('"') % 2:
-        raise KeywordError("A quoted phrase is missing its closing quote.")
+    try:
+        parse_watch(keyword)
+    except ValueError as error:
+        raise KeywordError(str(error)) from None
     return keyword
 
 

@@ -1,0 +1,79 @@
+"""The summary step: feed text, article pages fetched once, and the LLM with its fallback."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import httpx
+
+from tests.feed_server import FeedServer
+from watchers.alerts import LLMConfig, Summariser
+from watchers.models import Match, Report
+
+FEED_TEXT = (
+    "<p>A humanitarian convoy reached Laçın on Tuesday. Officials said twelve trucks carried flour. "
+    "A second convoy is planned.</p>"
+)
+ARTICLE = (
+    "<html><body><nav>Menu</nav><article><p>A convoy of twelve trucks reached the town of Laçın on "
+    "Tuesday after a week of delays at the checkpoint on the mountain road.</p><p>Officials said it "
+    "carried flour, medicine and fuel for the winter months ahead.</p></article></body></html>"
+)
+
+
+def _report(url: str, text: str = FEED_TEXT) -> Report:
+    return Report(id=url, url=url, canonical_url=url, title="Convoy", text=text, published=datetime.now(UTC))
+
+
+def _llm_reply(content: str) -> bytes:
+    return json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).encode()
+
+
+async def test_feed_text_with_sentences_is_summarised_without_fetching(feeds: FeedServer) -> None:
+    async with httpx.AsyncClient() as client:
+        [alert] = await Summariser(client).alerts([(_report(feeds.url("/a")), Match(1, "Lachin", "Laçın"))])
+    assert alert.summary.startswith("A humanitarian convoy reached Laçın on Tuesday.")
+    assert feeds.requests == []
+
+
+async def test_thin_feed_text_fetches_the_article_once_for_all_chats(feeds: FeedServer) -> None:
+    feeds.set("/story", ARTICLE.encode(), content_type="text/html")
+    report = _report(feeds.url("/story"), text="Convoy in Laçın.")
+    matched = [(report, Match(chat, "Lachin", "Laçın")) for chat in (1, 2, 3)]
+    async with httpx.AsyncClient() as client:
+        alerts = await Summariser(client).alerts(matched)
+    assert [a.chat_id for a in alerts] == [1, 2, 3]
+    assert all("twelve trucks" in a.summary and "Menu" not in a.summary for a in alerts)
+    assert len(feeds.requests) == 1
+
+
+async def test_no_article_fetch_when_switched_off_or_for_google_news(feeds: FeedServer) -> None:
+    async with httpx.AsyncClient() as client:
+        [offline] = await Summariser(client, fetch_articles=False).alerts(
+            [(_report(feeds.url("/story"), "Convoy in Laçın."), Match(1, "Lachin", "Laçın"))]
+        )
+        google = _report("https://news.google.com/rss/articles/CBMiX?oc=5", "Convoy in Laçın.")
+        [from_google] = await Summariser(client).alerts([(google, Match(1, "Lachin", "Laçın"))])
+    assert offline.summary == "Convoy in Laçın." == from_google.summary
+    assert feeds.requests == []
+
+
+async def test_the_llm_writes_the_summary_when_configured(feeds: FeedServer) -> None:
+    feeds.set("/v1/chat/completions", _llm_reply("Twelve trucks reached Laçın."), content_type="application/json")
+    llm = LLMConfig(feeds.url("/v1"), "tiny-model", "sk-local")
+    async with httpx.AsyncClient() as client:
+        [alert] = await Summariser(client, llm=llm).alerts([(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))])
+    assert alert.summary == "Twelve trucks reached Laçın."
+    [request] = feeds.requests
+    assert request.headers["authorization"] == "Bearer sk-local"
+    assert json.loads(request.body)["model"] == "tiny-model"
+
+
+async def test_a_failing_llm_falls_back_to_the_extractive_summary(feeds: FeedServer) -> None:
+    feeds.set("/v1/chat/completions", b'{"error": "overloaded"}', content_type="application/json", status=503)
+    llm = LLMConfig(feeds.url("/v1"), "tiny-model")
+    async with httpx.AsyncClient() as client:
+        [alert] = await Summariser(client, llm=llm).alerts([(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))])
+    assert alert.summary.startswith("A humanitarian convoy reached Laçın")
+    assert len(feeds.requests) == 1
