@@ -12,7 +12,13 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from bot.storage import Chat, WatchEntry
 from handlers.common import argument_text, can_manage, escape, load_chat, reply, services
 from handlers.filters import command
-from watchers.keywords import MAX_WATCHES, KeywordError, same_keyword, split_keywords, validate_keyword
+from watchers.keywords import (
+    MAX_WATCHES,
+    KeywordError,
+    same_keyword,
+    split_keywords,
+    validate_keyword,
+)
 from watchers.text import fold
 
 __all__ = ["HANDLERS"]

@@ -13,26 +13,38 @@ import os
 # warnings into errors, and the rate limiter creates RetryAfter on every 429.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-import asyncio  # noqa: E402
-from collections.abc import AsyncIterator, Iterator  # noqa: E402
-from dataclasses import dataclass, replace  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from email.utils import format_datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-from xml.sax.saxutils import escape  # noqa: E402
-from typing import Any  # noqa: E402
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
 
-import pytest  # noqa: E402
-from telegram.ext import Application  # noqa: E402
+import pytest
+from telegram.ext import Application
 
-from bot.app import build_application  # noqa: E402
-from bot.config import Settings, load_settings  # noqa: E402
-from bot.storage import Store  # noqa: E402
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord  # noqa: E402
-from tests.feed_server import FeedServer  # noqa: E402
+from bot.app import build_application
+from bot.config import Settings, load_settings
+from bot.storage import Store
+from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
+from tests.feed_server import FeedServer
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def run_newswatch(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` as a user would, in `cwd`, with only the given environment."""
+    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "NEWSWATCH_DB_PATH": str(cwd / "db.json")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True, text=True, env={**base, **(env or {})}, cwd=cwd, timeout=120, check=False,
+    )
 
 
 def shared_path(*parts: str) -> Path:

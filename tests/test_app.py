@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+
 import pytest
 
 from bot.config import Settings

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings, read_environment
+from tests.conftest import run_newswatch
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 
@@ -100,24 +99,17 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     assert settings.retention_days == 3
 
 
-def _newswatch(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
-    )
-
-
 def test_cli_stops_with_one_sentence_and_exit_code_2(tmp_path: Path) -> None:
-    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    missing = _newswatch(["run"], base, tmp_path)
+    missing = run_newswatch("run", cwd=tmp_path)
     assert missing.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in missing.stderr and "Traceback" not in missing.stderr
-    bad = _newswatch(["run"], {**base, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_POLL_SECONDS": "often"}, tmp_path)
+    bad = run_newswatch("run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_POLL_SECONDS": "often"})
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "NEWSWATCH_POLL_SECONDS" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
 def test_cli_help_lists_the_subcommands(tmp_path: Path) -> None:
-    result = _newswatch(["--help"], {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}, tmp_path)
+    result = run_newswatch("--help", cwd=tmp_path)
     assert result.returncode == 0
-    assert "run" in result.stdout
+    assert "run" in result.stdout and "scan" in result.stdout

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from watchers.keywords import MAX_KEYWORD_LENGTH, KeywordError, same_keyword, split_keywords, validate_keyword
+from watchers.keywords import (
+    MAX_KEYWORD_LENGTH,
+    KeywordError,
+    same_keyword,
+    split_keywords,
+    validate_keyword,
+)
 
 
 @pytest.mark.parametrize(

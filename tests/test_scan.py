@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.conftest import FIXTURES, Item, make_rss, shared_path
+from tests.conftest import FIXTURES, Item, make_rss, run_newswatch, shared_path
 from tests.feed_server import FeedServer
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def newswatch(*args: str, env: dict[str, str] | None = None, cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "NEWSWATCH_DB_PATH": str(cwd / "db.json")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env={**base, **(env or {})},
-        cwd=cwd, timeout=120,
-    )
 
 
 def test_without_a_token_newswatch_shows_a_dry_run_on_the_sample_feed(tmp_path: Path) -> None:
-    result = newswatch(cwd=tmp_path)
+    result = run_newswatch(cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     assert "matched Lachin as “Laçın”" in result.stdout
@@ -33,7 +21,7 @@ def test_without_a_token_newswatch_shows_a_dry_run_on_the_sample_feed(tmp_path: 
 
 def test_scan_json_on_a_file(tmp_path: Path) -> None:
     feed = FIXTURES / "feeds" / "caucasus_multilingual.xml"
-    result = newswatch("scan", "--keywords", "Karabakh, Lachin", "--feed", str(feed), "--json", cwd=tmp_path)
+    result = run_newswatch("scan", "--keywords", "Karabakh, Lachin", "--feed", str(feed), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows, result.stderr
@@ -60,7 +48,7 @@ def test_scan_over_http_with_stored_watchlists(tmp_path: Path) -> None:
             Item("Festival returns to Şuşa", "https://wire.test/1", "Musicians gathered in Şuşa on Friday.", datetime.now(UTC)),
             Item("Weather", "https://wire.test/2", "Rain.", datetime.now(UTC)),
         ]))
-        result = newswatch("scan", "--feed", server.url("/feed.xml"), cwd=tmp_path)
+        result = run_newswatch("scan", "--feed", server.url("/feed.xml"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Festival returns to Şuşa" in result.stdout and "matched Shusha as “Şuşa”" in result.stdout
     assert "Weather" not in result.stdout
@@ -68,20 +56,20 @@ def test_scan_over_http_with_stored_watchlists(tmp_path: Path) -> None:
 
 
 def test_scan_refuses_bad_keywords_in_one_sentence(tmp_path: Path) -> None:
-    result = newswatch("scan", "--keywords", '"unclosed', "--feed", str(FIXTURES / "feeds" / "atom.xml"), cwd=tmp_path)
+    result = run_newswatch("scan", "--keywords", '"unclosed', "--feed", str(FIXTURES / "feeds" / "atom.xml"), cwd=tmp_path)
     assert result.returncode == 2
     assert "closing quote" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_scan_without_keywords_explains(tmp_path: Path) -> None:
-    result = newswatch("scan", "--feed", str(FIXTURES / "feeds" / "atom.xml"), cwd=tmp_path)
+    result = run_newswatch("scan", "--feed", str(FIXTURES / "feeds" / "atom.xml"), cwd=tmp_path)
     assert result.returncode == 2
     assert "--keywords" in result.stderr
 
 
 def test_scan_skips_a_broken_feed_and_reads_the_rest(tmp_path: Path) -> None:
     broken = FIXTURES / "feeds" / "truncated_cdata.xml"
-    result = newswatch("scan", "--keywords", "Lachin", "--feed", str(broken), "--feed",
+    result = run_newswatch("scan", "--keywords", "Lachin", "--feed", str(broken), "--feed",
                        str(FIXTURES / "feeds" / "rss2_cdata_ttl.xml"), cwd=tmp_path)
     assert result.returncode == 0
     assert "skipped a source" in result.stderr
@@ -94,6 +82,6 @@ def test_scan_of_the_seed_report_feed_finds_karabakh(tmp_path: Path) -> None:
     item = Item("Azerbaijani soldiers killed in Karabakh clash", "https://seed.test/report", text, datetime.now(UTC))
     feed = tmp_path / "seed.xml"
     feed.write_bytes(make_rss([item]))
-    result = newswatch("scan", "--keywords", "Khankendi", "--feed", str(feed), "--json", cwd=tmp_path)
+    result = run_newswatch("scan", "--keywords", "Khankendi", "--feed", str(feed), "--json", cwd=tmp_path)
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["matched"]["form"] in row["summary"]

@@ -18,7 +18,15 @@ import httpx
 
 from watchers.alerts import Summariser
 from watchers.feeds import parse_feed
-from watchers.fetch import FetchResult, SourceState, fetch, next_delay, record_failure, record_success, should_disable
+from watchers.fetch import (
+    FetchResult,
+    SourceState,
+    fetch,
+    next_delay,
+    record_failure,
+    record_success,
+    should_disable,
+)
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, build_gdelt_url, parse_gdelt
 from watchers.google_news import build_search_urls, parse_google_news
 from watchers.matching import AliasBook, Matcher, search_terms
