@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 from telegram import BotCommand, BotCommandScopeChat
@@ -14,7 +15,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from bot.config import Settings
 from bot.jobs import schedule_watchers
 from bot.storage import Store
-from handlers import admin, fallback, latest, subscription, watchlist
+from handlers import admin, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 from watchers.alerts import LLMConfig, Summariser
 from watchers.fetch import USER_AGENT
@@ -22,7 +23,7 @@ from watchers.matching import AliasBook, load_aliases
 from watchers.poll import Poller
 from watchers.sources import Source, configured_sources
 
-__all__ = ["Services", "build_application", "build_services"]
+__all__ = ["Services", "build_application", "build_services", "llm_config", "sources_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,20 +40,33 @@ class Services:
     poller: Poller
 
 
-def build_services(settings: Settings, store: Store) -> Services:
-    """Everything the bot shares, built once; `newswatch scan` uses the same pieces."""
-    aliases = load_aliases()
-    http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
-    llm = LLMConfig(settings.llm_url, settings.llm_model, settings.llm_api_key) if settings.llm_url and settings.llm_model else None
-    sources = configured_sources(
+def llm_config(settings: Settings) -> LLMConfig | None:
+    """The LLM summariser's endpoint, when the operator configured one."""
+    if settings.llm_url and settings.llm_model:
+        return LLMConfig(settings.llm_url, settings.llm_model, settings.llm_api_key)
+    return None
+
+
+def sources_of(settings: Settings) -> list[Source]:
+    """The sources the settings switch on."""
+    return configured_sources(
         feeds=settings.feeds,
         default_sources=settings.default_sources,
         google_news_url=settings.google_news_url,
         gdelt_url=settings.gdelt_url,
         poll_seconds=settings.poll_seconds,
     )
-    poller = Poller(http, store, aliases, lambda: Summariser(http, llm=llm))
-    return Services(settings, store, aliases, http, sources, poller)
+
+
+def build_services(settings: Settings, store: Store) -> Services:
+    """Everything the bot shares, built once at start-up."""
+    aliases = load_aliases()
+    http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+    llm = llm_config(settings)
+    poller = Poller(
+        http, store, aliases, lambda: Summariser(http, llm=llm), retention=timedelta(days=settings.retention_days)
+    )
+    return Services(settings, store, aliases, http, sources_of(settings), poller)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -91,7 +105,7 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
     )
     application.bot_data["services"] = build_services(settings, store)
     # One handler group: the first handler that matches wins, so the catch-all comes last.
-    for module in (subscription, watchlist, latest, admin, fallback):
+    for module in (subscription, help, watchlist, latest, admin, fallback):
         application.add_handlers(module.HANDLERS)
     application.add_error_handler(fallback.on_error)
     return application

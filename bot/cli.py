@@ -50,14 +50,45 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(settings: Settings) -> None:
-    """Start polling Telegram until interrupted."""
+async def _check_telegram(settings: Settings) -> str | None:
+    """Ask Telegram who we are once before starting, so a bad token or URL is one sentence."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        async with Bot(settings.token or "", base_url=settings.api_base_url):
+            return None
+    except InvalidToken:  # PTB's own message quotes the token; this one does not
+        return "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
+    except NetworkError:
+        return (
+            f"cannot reach the Telegram Bot API at {settings.api_base_url} (TELEGRAM_API_BASE_URL); "
+            "check the network and try again."
+        )
+
+
+def run(settings: Settings) -> int:
+    """Start polling Telegram until interrupted; a start-up failure is one sentence, exit 2."""
     from bot.app import build_application
     from bot.storage import Store
 
-    application = build_application(settings, Store.open(settings.db_path))
+    try:
+        store = Store.open(settings.db_path)
+    except (OSError, ValueError) as error:
+        print(f"newswatch: NEWSWATCH_DB_PATH {settings.db_path} cannot be used: {error}.", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        application = build_application(settings, store)
+    except (OSError, ValueError) as error:  # an edited alias or source file that does not load
+        print(f"newswatch: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    problem = asyncio.run(_check_telegram(settings))
+    if problem:
+        print(f"newswatch: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     logger.info("newswatch starting; database %s", settings.db_path)
     application.run_polling(allowed_updates=["message", "channel_post", "callback_query"])
+    return 0
 
 
 def _scan(settings: Settings, keywords: str | None, feeds: Sequence[str], as_json: bool) -> int:
@@ -89,7 +120,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return _scan(settings, DEMO_KEYWORDS, [str(SAMPLE_FEED)], as_json=False)
-        run(settings)
-        return 0
+        return run(settings)
     finally:
         undo_logging()

@@ -15,11 +15,12 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from watchers.gdelt import DEFAULT_BASE_URL as DEFAULT_GDELT_URL
+from watchers.google_news import DEFAULT_BASE_URL as DEFAULT_GOOGLE_NEWS_URL
+
 __all__ = ["ConfigError", "Settings", "load_settings", "read_environment"]
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
-DEFAULT_GOOGLE_NEWS_URL = "https://news.google.com/rss/search"
-DEFAULT_GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 
 _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 _OFF = {"off", "no", "false", "0", "none", ""}
@@ -59,14 +60,22 @@ def read_environment(environ: Mapping[str, str], env_file: Path | None = Path(".
     return merged
 
 
-def _url(name: str, value: str, *, allow_off: bool = False) -> str | None:
+def _url(name: str, value: str) -> str:
     value = value.strip()
-    if allow_off and value.lower() in _OFF:
-        return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL{' or off' if allow_off else ''}, not {value!r}.")
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}.")
     return value
+
+
+def _optional_url(name: str, value: str) -> str | None:
+    """A URL, or None for a service switched off (off, no, empty)."""
+    if value.strip().lower() in _OFF:
+        return None
+    try:
+        return _url(name, value)
+    except ConfigError:
+        raise ConfigError(f"{name} must be an http(s) URL or off, not {value.strip()!r}.") from None
 
 
 def _int(name: str, value: str, minimum: int) -> int:
@@ -114,26 +123,25 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
         raise ConfigError(f"NEWSWATCH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}.")
     db_path = (get("NEWSWATCH_DB_PATH") or "data/newswatch.json").strip()
     feeds = tuple(
-        _url("NEWSWATCH_FEEDS", url)  # type: ignore[misc]
+        _url("NEWSWATCH_FEEDS", url)
         for url in (u.strip() for u in (get("NEWSWATCH_FEEDS") or "").split(","))
         if url
     )
-    llm_url = _url("NEWSWATCH_LLM_URL", get("NEWSWATCH_LLM_URL", ""), allow_off=True)
+    llm_url = _optional_url("NEWSWATCH_LLM_URL", get("NEWSWATCH_LLM_URL", ""))
     llm_model = (get("NEWSWATCH_LLM_MODEL") or "").strip() or None
     if llm_url and not llm_model:
         raise ConfigError("NEWSWATCH_LLM_MODEL must be set when NEWSWATCH_LLM_URL is.")
     return Settings(
         token=token,
-        api_base_url=_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL)
-        or DEFAULT_API_BASE_URL,
+        api_base_url=_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
         db_path=Path(db_path),
         admin_ids=_admin_ids(get("NEWSWATCH_ADMIN_IDS", "")),
         log_level=log_level,
         feeds=feeds,
-        google_news_url=_url(
-            "NEWSWATCH_GOOGLE_NEWS_URL", get("NEWSWATCH_GOOGLE_NEWS_URL", DEFAULT_GOOGLE_NEWS_URL), allow_off=True
+        google_news_url=_optional_url(
+            "NEWSWATCH_GOOGLE_NEWS_URL", get("NEWSWATCH_GOOGLE_NEWS_URL", DEFAULT_GOOGLE_NEWS_URL)
         ),
-        gdelt_url=_url("NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL), allow_off=True),
+        gdelt_url=_optional_url("NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL)),
         default_sources=_flag("NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES") or "on"),
         poll_seconds=_int("NEWSWATCH_POLL_SECONDS", get("NEWSWATCH_POLL_SECONDS") or "300", 1),
         retention_days=_int("NEWSWATCH_RETENTION_DAYS", get("NEWSWATCH_RETENTION_DAYS") or "30", 1),

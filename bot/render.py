@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import UTC, datetime
 
 from watchers.models import Alert, Report
 
-__all__ = ["render_alert", "render_report_line", "when_text"]
+__all__ = ["escape", "render_alert", "render_report_line", "when_text"]
 
 MAX_TITLE_LENGTH = 300  # with a 400-character summary, an alert stays far below Telegram's 4096
 
 
-def _e(text: str) -> str:
+def escape(text: str) -> str:
+    """HTML-escape text (a title, or what a user typed) so `<b>` or `A&B` shows as written."""
     return html.escape(text, quote=False)
 
 
@@ -20,21 +21,17 @@ def _link(report: Report) -> str:
     title = report.title or report.url
     if len(title) > MAX_TITLE_LENGTH:
         title = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
-    return f'<a href="{html.escape(report.url, quote=True)}">{_e(title)}</a>'
+    return f'<a href="{html.escape(report.url, quote=True)}">{escape(title)}</a>'
 
 
 def when_text(moment: datetime) -> str:
     """Times are shown in UTC: a chat's members may sit in several time zones."""
-    return moment.strftime("%d %b %Y %H:%M UTC")
-
-
-def _outlet(report: Report) -> str:
-    return report.outlet or report.domain or report.source
+    return moment.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
 
 
 def render_report_line(report: Report, when: datetime, form: str | None = None) -> str:
     """One entry of /latest: linked title, then outlet, time and the form that matched."""
-    details = " · ".join(filter(None, [_e(_outlet(report)), when_text(when), f"matched “{_e(form)}”" if form else ""]))
+    details = " · ".join(filter(None, [escape(report.publisher), when_text(when), f"matched “{escape(form)}”" if form else ""]))
     return f"{_link(report)}\n<i>{details}</i>"
 
 
@@ -42,11 +39,11 @@ def render_alert(alert: Alert) -> str:
     """The alert message: linked title, outlet and time, why it matched, then the summary."""
     report = alert.report
     when = when_text(report.published) if report.published else ""
-    head = " · ".join(filter(None, [_e(_outlet(report)), when]))
-    matched = f"🔎 {_e(alert.keyword)}"
+    head = " · ".join(filter(None, [escape(report.publisher), when]))
+    matched = f"🔎 {escape(alert.keyword)}"
     if fold_differs(alert.keyword, alert.form):
-        matched += f" (as “{_e(alert.form)}”)"
-    parts = [f"<b>{_link(report)}</b>", f"<i>{head}</i>" if head else "", matched, _e(alert.summary)]
+        matched += f" (as “{escape(alert.form)}”)"
+    parts = [f"<b>{_link(report)}</b>", f"<i>{head}</i>" if head else "", matched, escape(alert.summary)]
     return "\n".join(p for p in parts if p)
 
 

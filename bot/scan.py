@@ -15,17 +15,18 @@ from typing import TextIO
 
 import httpx
 
+from bot.app import llm_config, sources_of
 from bot.config import Settings
 from bot.render import when_text
 from bot.storage import Store
-from watchers.alerts import LLMConfig, Summariser
+from watchers.alerts import Summariser
 from watchers.feeds import parse_feed
 from watchers.fetch import USER_AGENT, SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher, load_aliases
 from watchers.models import Alert, Report, Subscription
-from watchers.poll import collect, match_reports
-from watchers.sources import Kind, Source, configured_sources
+from watchers.poll import collect, match_reports, plain_reports
+from watchers.sources import Kind, Source
 
 __all__ = ["ScanError", "parse_keywords", "scan"]
 
@@ -53,7 +54,10 @@ def parse_keywords(line: str) -> list[str]:
 async def _stored_keywords(db_path: Path) -> list[str]:
     if not db_path.is_file():
         return []
-    store = Store.open(db_path)
+    try:
+        store = Store.open(db_path)
+    except (OSError, ValueError) as error:
+        raise ScanError(f"NEWSWATCH_DB_PATH {db_path} cannot be read: {error}.") from None
     try:
         return list(dict.fromkeys(kw for chat in await store.chats() for kw in chat.keywords))
     finally:
@@ -70,13 +74,13 @@ async def _reports(
         path = Path(feed)
         if path.is_file():
             result = parse_feed(path.read_bytes(), source=path.name, feed_url=path.resolve().as_uri())
-            reports += result.reports
+            reports += plain_reports(result.reports)
             if not result.ok:
                 errors.append(f"{feed}: {result.error}")
             continue
         sources = [*sources, Source(feed, Kind.FEED, feed, 0)]
     for source in sources:
-        collected = await collect(client, source, SourceState(), subscriptions, aliases)
+        collected = await collect(client, source, SourceState(), subscriptions, aliases, datetime.now(UTC))
         reports += collected.reports
         if collected.error:
             errors.append(collected.error)
@@ -89,7 +93,7 @@ def _as_json(alert: Alert) -> str:
         {
             "title": report.title,
             "url": report.url,
-            "source": report.outlet or report.domain or report.source,
+            "source": report.publisher,
             "published": report.published.isoformat() if report.published else None,
             "matched": {"keyword": alert.keyword, "form": alert.form},
             "summary": alert.summary,
@@ -101,7 +105,7 @@ def _as_json(alert: Alert) -> str:
 def _as_text(alert: Alert) -> str:
     report = alert.report
     details = " · ".join(
-        filter(None, [report.outlet or report.domain, when_text(report.published) if report.published else "",
+        filter(None, [report.publisher, when_text(report.published) if report.published else "",
                       f"matched {alert.keyword} as “{alert.form}”"])
     )
     return f"{report.title}\n  {details}\n  {alert.summary}\n  {report.url}\n"
@@ -109,22 +113,18 @@ def _as_text(alert: Alert) -> str:
 
 async def scan(
     settings: Settings, *, keywords: list[str] | None, feeds: Sequence[str], as_json: bool, out: TextIO, err: TextIO
-) -> int:
-    """Poll once and print the would-be alerts; returns how many there were."""
+) -> None:
+    """Poll once and print the would-be alerts."""
     keywords = keywords if keywords is not None else await _stored_keywords(settings.db_path)
     if not keywords:
         raise ScanError("No keywords to look for: pass --keywords, or /watch some in the bot first.")
     aliases = load_aliases()
     subscriptions = [Subscription(0, keyword, _EVER) for keyword in keywords]
-    sources = [] if feeds else configured_sources(
-        feeds=settings.feeds, default_sources=settings.default_sources, google_news_url=settings.google_news_url,
-        gdelt_url=settings.gdelt_url, poll_seconds=settings.poll_seconds,
-    )
+    sources = [] if feeds else sources_of(settings)
     online = bool(sources) or any(not Path(feed).is_file() for feed in feeds)
-    llm = LLMConfig(settings.llm_url, settings.llm_model, settings.llm_api_key) if settings.llm_url and settings.llm_model else None
     async with httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True) as client:
         reports, errors = await _reports(client, feeds, sources, subscriptions, aliases)
-        summariser = Summariser(client, llm=llm, fetch_articles=online)
+        summariser = Summariser(client, llm=llm_config(settings), fetch_articles=online)
         matcher = Matcher.build(((s.chat_id, s.keyword) for s in subscriptions), aliases)
         alerts = await summariser.alerts(match_reports(reports, subscriptions, matcher))
     for error in errors:
@@ -133,4 +133,3 @@ async def scan(
         print(_as_json(alert) if as_json else _as_text(alert), file=out)
     if not as_json:
         print(f"{len(alerts)} of {len(reports)} reports match {', '.join(keywords)}.", file=err)
-    return len(alerts)

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,10 @@ __all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry"]
 
 T = TypeVar("T")
 
+STORED_TEXT_CHARS = 2000
+"""Stored report text serves /latest matching only (alerts are summarised when first seen), so
+only its opening is kept, which keeps the file small enough to rewrite on every change."""
+
 
 class AtomicJSONStorage(Storage):
     """TinyDB storage that replaces the file atomically on every write.
@@ -35,21 +39,27 @@ class AtomicJSONStorage(Storage):
     The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed
     over the old file (and the folder fsynced), so a crash at any instant leaves either the old
     or the new file on disk, never a torn one.
+
+    The parsed data is kept in memory after the first read, since this process is the file's
+    only writer: re-parsing a large file on every query would stall every command.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            with self.path.open(encoding="utf-8") as handle:
-                text = handle.read()
-        except FileNotFoundError:
-            return None
-        return json.loads(text) if text.strip() else None
+        if self._cache is None:
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return None
+            self._cache = json.loads(text) if text.strip() else None
+        return self._cache
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self._cache = None  # TinyDB edits the read data in place: trust only what reached disk
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -60,6 +70,7 @@ class AtomicJSONStorage(Storage):
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
+        self._cache = data
         dir_fd = os.open(self.path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)  # make the rename itself durable
@@ -147,7 +158,7 @@ def _report_to_doc(report: Report, first_seen: datetime) -> dict[str, Any]:
         "url": report.url,
         "canonical_url": report.canonical_url,
         "title": report.title,
-        "text": report.text,
+        "text": report.text[:STORED_TEXT_CHARS],
         "published": _iso(report.published),
         "outlet": report.outlet,
         "domain": report.domain,
@@ -176,8 +187,17 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        """A store on a JSON file that is replaced atomically on every write."""
-        return cls(TinyDB(path, storage=AtomicJSONStorage))
+        """A store on a JSON file that is replaced atomically on every write.
+
+        The file is read and its folder checked for writing now, so an unreadable, corrupt or
+        read-only database stops the bot at start-up (OSError, ValueError) rather than at the
+        first command.
+        """
+        db = TinyDB(path, storage=AtomicJSONStorage)
+        db.tables()
+        if not os.access(Path(path).parent, os.W_OK):
+            raise PermissionError(f"cannot write in {Path(path).parent}")
+        return cls(db)
 
     @classmethod
     def in_memory(cls) -> Store:
@@ -224,11 +244,6 @@ class Store:
             return list(fresh.values())
 
         return await self._run(add)
-
-    async def known_report_ids(self, ids: Iterable[str]) -> set[str]:
-        wanted = set(ids)
-        docs = await self._run(self._reports.search, Query().id.one_of(list(wanted)))
-        return {doc["id"] for doc in docs}
 
     async def recent_reports(self, limit: int) -> list[StoredReport]:
         """The `limit` newest reports by publication (else first-seen) time, newest first."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from handlers.common import escape, reply, services
+from bot.render import escape, when_text
+from handlers.common import reply, services
 from handlers.filters import command
 from watchers.fetch import SourceState
 
@@ -21,7 +22,7 @@ def _describe(name: str, kind: str, state: SourceState | None) -> str:
         status, detail = "⚠️", f"{state.errors} errors in a row: {escape(state.last_error or '')}"
     else:
         status, detail = "✅", "ok"
-    last = state.last_success.strftime("%d %b %H:%M UTC") if state and state.last_success else "never"
+    last = when_text(state.last_success) if state and state.last_success else "never"
     return f"{status} <b>{escape(name)}</b> ({kind}) — last success {last}; {detail}"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from bot.storage import Chat
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["argument_text", "can_manage", "escape", "load_chat", "reply", "services", "split_message"]
+__all__ = ["argument_text", "can_manage", "load_chat", "reply", "services", "split_message"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +31,6 @@ REFUSAL = "Sorry, only this group's administrators can change its watchlist and 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     """The long-lived services (settings, store, aliases) that `build_application` put in bot_data."""
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
-
-
-def escape(text: str) -> str:
-    """HTML-escape text the user typed before echoing it, so `<b>` comes back as written."""
-    return html.escape(text, quote=False)
 
 
 def argument_text(update: Update) -> str:

@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from handlers.common import escape, reply
+from bot.render import escape
+from handlers.common import reply
 
 __all__ = ["HANDLERS", "on_error"]
 

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.render import render_report_line
-from handlers.common import argument_text, escape, load_chat, reply, services
+from bot.render import escape, render_report_line
+from bot.storage import StoredReport
+from handlers.common import argument_text, load_chat, reply, services
 from handlers.filters import command
 from watchers.keywords import KeywordError, validate_keyword
-from watchers.matching import Matcher
+from watchers.matching import AliasBook, Matcher
 
 __all__ = ["HANDLERS"]
 
 SHOWN = 5
 SCANNED = 1000  # how many of the newest stored reports /latest looks through
+
+
+def _newest_matches(
+    stored: Sequence[StoredReport], keywords: Sequence[str], aliases: AliasBook
+) -> list[tuple[StoredReport, str]]:
+    """The first SHOWN reports (newest first) that match, each with the form found."""
+    matcher = Matcher.build([(0, k) for k in keywords], aliases)
+    found = []
+    for item in stored:
+        matches = matcher.match(item.report.title, item.report.text)
+        if matches:
+            found.append((item, matches[0].form))
+            if len(found) == SHOWN:
+                break
+    return found
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -32,21 +51,15 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not keywords:
             await reply(update, "The watchlist is empty. Add keywords with /watch, or ask /latest <i>keyword</i>.")
             return
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    matcher = Matcher.build([(chat_id, k) for k in keywords], services(context).aliases)
-    found = []
-    for stored in await services(context).store.recent_reports(SCANNED):
-        matches = matcher.match(stored.report.title, stored.report.text)
-        if matches:
-            found.append((stored, matches[0].form))
-        if len(found) == SHOWN:
-            break
+    shared = services(context)
+    stored = await shared.store.recent_reports(SCANNED)
+    found = await asyncio.to_thread(_newest_matches, stored, keywords, shared.aliases)
+    subject = escape(given) if given else "your watchlist"
     if not found:
-        subject = escape(given) if given else "your watchlist"
         await reply(update, f"Nothing reported yet for {subject}. New reports will be alerted as they come.")
         return
-    lines = [f"<b>Latest for {escape(given) if given else 'your watchlist'}</b>"]
-    lines += [render_report_line(stored.report, stored.when, form) for stored, form in found]
+    lines = [f"<b>Latest for {subject}</b>"]
+    lines += [render_report_line(item.report, item.when, form) for item, form in found]
     await reply(update, "\n\n".join(lines))
 
 

@@ -1,11 +1,10 @@
-"""Whether a chat gets alerts: /start, /stop, /pause, /resume, /forget and /help."""
+"""Whether a chat gets alerts: /start, /stop, /pause, /resume and /forget."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from handlers.commands import ADMIN_COMMANDS, COMMANDS
 from handlers.common import can_manage, load_chat, reply, services
 from handlers.filters import command
 
@@ -31,21 +30,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat.paused = False
     await services(context).store.save_chat(chat)
     await reply(update, WELCOME)
-
-
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List every command with an example."""
-    lines = ["<b>Commands</b>"]
-    lines += [f"/{c.name} — {c.description}\n    e.g. <code>{c.example}</code>" for c in COMMANDS]
-    user = update.effective_user
-    if user is not None and user.id in services(context).settings.admin_ids:
-        lines += [f"/{c.name} — {c.description}" for c in ADMIN_COMMANDS]
-    lines.append(
-        '\nA watch can be a word, an "exact phrase", alternatives joined by OR, and -word to '
-        "exclude. Watching a place also watches its other spellings; put = in front "
-        "(/watch =Lachin) to watch that exact name only."
-    )
-    await reply(update, "\n".join(lines))
 
 
 async def _set_flags(update: Update, context: ContextTypes.DEFAULT_TYPE, **flags: bool) -> bool:
@@ -111,7 +95,6 @@ async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 HANDLERS = [
     command("start", start),
-    command("help", help_command),
     command("pause", pause),
     command("resume", resume),
     command("stop", stop),

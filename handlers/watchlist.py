@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
+from bot.render import escape
 from bot.storage import Chat, WatchEntry
-from handlers.common import argument_text, can_manage, escape, load_chat, reply, services
+from handlers.common import argument_text, can_manage, load_chat, reply, services
 from handlers.filters import command
 from watchers.keywords import (
     MAX_WATCHES,

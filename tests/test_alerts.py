@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 from tests.feed_server import FeedServer
 from watchers.alerts import LLMConfig, Summariser
@@ -77,3 +78,24 @@ async def test_a_failing_llm_falls_back_to_the_extractive_summary(feeds: FeedSer
         [alert] = await Summariser(client, llm=llm).alerts([(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))])
     assert alert.summary.startswith("A humanitarian convoy reached Laçın")
     assert len(feeds.requests) == 1
+
+
+async def test_one_llm_call_per_report_however_many_chats(feeds: FeedServer) -> None:
+    feeds.set("/v1/chat/completions", _llm_reply("Twelve trucks reached Laçın."), content_type="application/json")
+    report = _report("https://wire.test/a")
+    matched = [(report, Match(chat, "Lachin", "Laçın")) for chat in range(1, 8)]
+    async with httpx.AsyncClient() as client:
+        alerts = await Summariser(client, llm=LLMConfig(feeds.url("/v1"), "m")).alerts(matched)
+    assert {a.summary for a in alerts} == {"Twelve trucks reached Laçın."} and len(alerts) == 7
+    assert len(feeds.requests) == 1
+
+
+async def test_a_failing_summary_still_leaves_the_alert(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("segmenter exploded")
+
+    monkeypatch.setattr("watchers.alerts.summarise", broken)
+    async with httpx.AsyncClient() as client:
+        [alert] = await Summariser(client).alerts([(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))])
+    assert (alert.chat_id, alert.summary) == (1, "")
+    assert any("segmenter exploded" in r.exc_text for r in caplog.records if r.exc_text)

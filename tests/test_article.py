@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from watchers.article import extract_article, fetch_article, fetch_articles
+from watchers.article import extract_article, fetch_article
 
 STORY = [
     (
@@ -206,14 +206,3 @@ async def test_fetch_article_survives_refused_connection_and_bad_url(
     assert await fetch_article(client, "http://127.0.0.1:9/closed") == ""
     assert await fetch_article(client, "not a url") == ""
     assert len(_warnings(caplog)) == 2
-
-
-async def test_fetch_articles_bounds_concurrency_and_keeps_order(
-    server: _Server, client: httpx.AsyncClient
-) -> None:
-    urls = [server.url(f"/queue/{n}") for n in range(4)] + [server.url("/broken")]
-    server.max_in_flight = 0
-    texts = await fetch_articles(client, urls, concurrency=2)
-    assert len(texts) == 5
-    assert all(STORY[0] in t for t in texts[:4]) and texts[4] == ""
-    assert server.max_in_flight == 2

@@ -113,3 +113,47 @@ def test_cli_help_lists_the_subcommands(tmp_path: Path) -> None:
     result = run_newswatch("--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "run" in result.stdout and "scan" in result.stdout
+
+
+OFFLINE = {"NEWSWATCH_DEFAULT_SOURCES": "off", "NEWSWATCH_GOOGLE_NEWS_URL": "off", "NEWSWATCH_GDELT_URL": "off"}
+
+
+def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Path) -> None:
+    from tests.fake_telegram import FakeTelegram
+
+    with FakeTelegram(token="999999:REAL-token-known-only-to-the-fake-server") as telegram:
+        result = run_newswatch(
+            "run", cwd=tmp_path,
+            env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url},
+        )
+    assert result.returncode == 2
+    assert "rejected TELEGRAM_BOT_TOKEN" in result.stderr
+    assert TOKEN not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) -> None:
+    result = run_newswatch(
+        "run", cwd=tmp_path,
+        env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"},
+    )
+    assert result.returncode == 2
+    assert "cannot reach the Telegram Bot API" in result.stderr and "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr
+
+
+@pytest.mark.parametrize("content", ['{"chats": {', "not json at all"])
+def test_a_corrupt_database_stops_the_bot_and_is_left_alone(tmp_path: Path, content: str) -> None:
+    db = tmp_path / "db.json"
+    db.write_text(content)
+    result = run_newswatch("run", cwd=tmp_path, env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN})
+    assert result.returncode == 2
+    assert "NEWSWATCH_DB_PATH" in result.stderr and "Traceback" not in result.stderr
+    assert db.read_text() == content  # never overwritten
+
+
+def test_an_unusable_database_folder_stops_the_bot(tmp_path: Path) -> None:
+    result = run_newswatch(
+        "run", cwd=tmp_path, env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_DB_PATH": "/proc/nope/db.json"}
+    )
+    assert result.returncode == 2
+    assert "NEWSWATCH_DB_PATH" in result.stderr and "Traceback" not in result.stderr

@@ -46,7 +46,7 @@ async def test_200_then_304_with_stored_etag(server: FeedServer, client: httpx.A
     server.set("/feed.xml", FEED)
     url = server.url("/feed.xml")
     first = await fetch(client, url, SourceState())
-    assert first.ok and first.status == 200 and first.body == FEED
+    assert first.error is None and first.status == 200 and first.body == FEED
     assert first.etag and not first.not_modified
     assert parse_feed(first.body or b"", source="s", feed_url=url).ttl_minutes == 15
     assert "if-none-match" not in server.requests[0].headers
@@ -55,7 +55,7 @@ async def test_200_then_304_with_stored_etag(server: FeedServer, client: httpx.A
     state = record_success(SourceState(), first, NOW, ttl_minutes=15)
     second = await fetch(client, url, state)
     assert second.not_modified and second.status == 304 and second.body is None
-    assert second.ok
+    assert second.error is None
     assert server.requests[1].headers["if-none-match"] == first.etag
 
     server.set("/feed.xml", FEED + b"\n<!-- changed -->")
@@ -127,8 +127,12 @@ async def test_connection_refused(client: httpx.AsyncClient) -> None:
     assert "key" not in result.error
 
 
-async def test_invalid_url_does_not_raise(client: httpx.AsyncClient) -> None:
-    result = await fetch(client, "ftp://files.example/feed.xml", SourceState())
+@pytest.mark.parametrize(
+    "url", ["ftp://files.example/feed.xml", "ftp://www.Files.example/feed.xml?key=abc"]
+)
+async def test_invalid_url_does_not_raise(client: httpx.AsyncClient, url: str) -> None:
+    result = await fetch(client, url, SourceState())
+    assert result.status is None and result.body is None
     assert result.error == "files.example: invalid URL"
 
 
@@ -148,7 +152,7 @@ async def test_default_cap_is_10_mb(server: FeedServer, client: httpx.AsyncClien
     assert result.error == "127.0.0.1: response over 10 MB"
     server.set("/exact", b"x" * 1000)
     exact = await fetch(client, server.url("/exact"), SourceState(), max_bytes=1000)
-    assert exact.ok and exact.body is not None and len(exact.body) == 1000
+    assert exact.error is None and exact.body == b"x" * 1000
 
 
 def test_record_success_resets_errors_and_keeps_validators() -> None:

@@ -78,7 +78,7 @@ def test_no_terms_is_an_error() -> None:
 
 def test_parse_articles() -> None:
     result = parse_gdelt(fixture("gdelt_artlist.json"), source="gdelt")
-    assert result.ok and not result.throttled and result.error is None
+    assert not result.throttled and result.error is None
     assert len(result.reports) == 3
     convoy, koc, lachin = result.reports
     assert convoy.id == "https://caucasuswire.example/news/lachin-aid-convoy"
@@ -98,12 +98,13 @@ def test_parse_articles() -> None:
 
 def test_empty_object_means_no_articles() -> None:
     result = parse_gdelt(fixture("gdelt_empty.json"), source="gdelt")
-    assert result.ok and result.reports == []
+    assert (result.reports, result.throttled, result.error) == ([], False, None)
 
 
 def test_throttle_body_is_detected_even_with_http_200() -> None:
     result = parse_gdelt(fixture("gdelt_throttle.txt"), source="gdelt")
-    assert result.throttled and not result.ok and result.reports == []
+    assert result.throttled and result.reports == []
+    assert result.error == "throttled by GDELT"
 
 
 def test_keyword_error() -> None:
@@ -120,12 +121,20 @@ def test_other_plain_text_error_keeps_first_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"{not json", b"[1, 2]", b'{"articles": "nope"}', b'{"articles": [1, null, {"url": 3}]}'],
+    ("body", "error"),
+    [
+        (
+            b"{not json",
+            "invalid JSON from GDELT: Expecting property name enclosed in double quotes",
+        ),
+        (b"[1, 2]", "unexpected JSON from GDELT: not an object"),
+        (b'{"articles": "nope"}', "unexpected JSON from GDELT: articles is not a list"),
+        (b'{"articles": [1, null, {"url": 3}]}', None),
+    ],
 )
-def test_malformed_json_never_raises(body: bytes) -> None:
+def test_malformed_json_never_raises(body: bytes, error: str | None) -> None:
     result = parse_gdelt(body, source="gdelt")
-    assert result.reports == []
+    assert (result.reports, result.throttled, result.error) == ([], False, error)
 
 
 def test_stray_backslash_in_title_is_repaired() -> None:
@@ -141,7 +150,7 @@ def test_tidy_title() -> None:
 
 def test_real_artlist_sample() -> None:
     result = parse_gdelt(real("gdelt_artlist_sample.json"), source="gdelt")
-    assert result.ok and len(result.reports) == 4
+    assert (result.throttled, result.error, len(result.reports)) == (False, None, 4)
     assert all(" , " not in report.title and " ; " not in report.title for report in result.reports)
     assert result.reports[0].language == "en" and result.reports[1].language == "ml"
     assert result.reports[0].country == "India"

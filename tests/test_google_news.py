@@ -10,6 +10,7 @@ from watchers.google_news import (
     DEFAULT_BASE_URL,
     build_search_urls,
     parse_google_news,
+    quote_term,
     split_publisher,
 )
 
@@ -71,7 +72,7 @@ def test_custom_base_url() -> None:
 
 def test_parse_google_news_fixture() -> None:
     result = parse_google_news(FIXTURE.read_bytes(), source="google-news", feed_url=FEED_URL)
-    assert result.ok
+    assert result.ok and result.error is None
     assert result.title == '"Lachin" OR Karabakh - Google News'
     titles = [report.title for report in result.reports]
     assert titles == [
@@ -108,6 +109,14 @@ def test_refetch_gives_the_same_ids() -> None:
 def test_parse_google_news_degrades_on_garbage() -> None:
     result = parse_google_news(b"<html>Sorry...</html>", source="g", feed_url=FEED_URL)
     assert not result.ok and result.reports == []
+    assert result.error == "malformed feed: not an RSS, RDF or Atom document"
+
+
+def test_quote_term() -> None:
+    assert quote_term("Lachin") == "Lachin"
+    assert quote_term("Nagorno Karabakh") == '"Nagorno Karabakh"'
+    assert quote_term("Nagorno-Karabakh") == '"Nagorno-Karabakh"'
+    assert quote_term("Лачин") == "Лачин"
 
 
 def test_split_publisher() -> None:

@@ -1,10 +1,10 @@
-"""Tests for report identity: canonical URLs, guid stability and report ids."""
+"""Tests for report identity: canonical URLs, domains, guid stability and report ids."""
 
 from __future__ import annotations
 
 import pytest
 
-from watchers.identity import canonical_url, is_stable_guid, report_id
+from watchers.identity import canonical_url, domain_of, is_stable_guid, report_id
 
 
 @pytest.mark.parametrize(
@@ -77,28 +77,41 @@ def test_same_story_from_link_and_guid_meets() -> None:
 
 
 @pytest.mark.parametrize(
-    ("guid", "link", "stable"),
+    ("url", "expected"),
     [
-        (None, None, False),
-        ("", "https://x.example/a", False),
-        ("   ", None, False),
-        ("https://www.aljazeera.com/?t=1771374614", "https://www.aljazeera.com/news/a", False),
-        ("https://www.aljazeera.com/?t=1771374614", None, False),
-        ("https://site.example/feed-item?ts=1771374614123", None, False),
-        ("https://site.example/", None, False),
-        ("https://site.example/?p=123", "https://site.example/2026/02/story/", True),
-        (
-            "https://www.bbc.com/news/articles/cp81#0",
-            "https://www.bbc.com/news/articles/cp81",
-            True,
-        ),
-        ("CBMiggFodHRwczovL29jLW1lZGlh", "https://news.google.com/rss/articles/CBMigg", True),
-        ("tag:analysis.example,2026:entry/101", None, True),
-        ("https://site.example/?t=1771374614", "https://site.example/?t=1771374614", True),
+        ("https://www.BBC.com/news/articles/cp81?at_medium=RSS", "bbc.com"),
+        ("http://en.apa.az:8080/x", "en.apa.az"),
+        ("https://www2.example.org/", "www2.example.org"),
+        ("//caucasuswire.example", "caucasuswire.example"),
+        ("https://127.0.0.1:9999/feed?key=secret", "127.0.0.1"),
+        ("https://[::1", ""),
+        ("tag:analysis.example,2026:entry/101", ""),
+        ("/relative/path", ""),
+        ("", ""),
     ],
 )
-def test_is_stable_guid(guid: str | None, link: str | None, stable: bool) -> None:
-    assert is_stable_guid(guid, link) is stable
+def test_domain_of(url: str, expected: str) -> None:
+    assert domain_of(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("guid", "stable"),
+    [
+        (None, False),
+        ("", False),
+        ("   ", False),
+        ("https://www.aljazeera.com/?t=1771374614", False),
+        ("https://site.example/feed-item?ts=1771374614123", False),
+        ("https://site.example/", False),
+        ("https://site.example/?p=123", True),
+        ("https://site.example/?t=recent", True),
+        ("https://www.bbc.com/news/articles/cp81#0", True),
+        ("CBMiggFodHRwczovL29jLW1lZGlh", True),
+        ("tag:analysis.example,2026:entry/101", True),
+    ],
+)
+def test_is_stable_guid(guid: str | None, stable: bool) -> None:
+    assert is_stable_guid(guid) is stable
 
 
 def test_report_id_prefers_canonical_url() -> None:

@@ -33,6 +33,11 @@ async def _polled(harness: BotHarness, name: str, after: datetime) -> SourceStat
     raise AssertionError(f"{name} was not polled")
 
 
+def _name(path: str) -> str:
+    """How an extra feed is named: host and path."""
+    return f"127.0.0.1{path}"
+
+
 @pytest.fixture
 def watched_settings(settings: Settings, feeds: FeedServer) -> Settings:
     feeds.set("/wire.xml", make_rss([Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC) - timedelta(hours=2))]))
@@ -49,7 +54,7 @@ async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
     try:
         await harness.send(USER, "/watch Lachin")
         await harness.send(OTHER, "/watch Shusha")
-        await _polled(harness, feeds.url("/wire.xml"), started)
+        await _polled(harness, _name("/wire.xml"), started)
         mark = telegram.mark()
         story = Item(
             "Convoy reaches Laçın after talks",
@@ -68,13 +73,13 @@ async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
         assert "BAKU (Wire)" not in alert.text  # dateline removed
         assert len(alert.text) < 1000
         polled_at = datetime.now(UTC)
-        await _polled(harness, feeds.url("/wire.xml"), polled_at)
+        await _polled(harness, _name("/wire.xml"), polled_at)
 
         await harness.stop()
         restarted = datetime.now(UTC)
         await harness.start()
-        await _polled(harness, feeds.url("/wire.xml"), restarted)
-        await _polled(harness, feeds.url("/wire.xml"), datetime.now(UTC))
+        await _polled(harness, _name("/wire.xml"), restarted)
+        await _polled(harness, _name("/wire.xml"), datetime.now(UTC))
     finally:
         await harness.stop()
     alerts = [r for r in telegram.sent[mark:] if r.chat_id in (USER, OTHER)]
@@ -89,8 +94,8 @@ async def test_a_malformed_feed_beside_a_good_one_changes_nothing_for_the_good_o
     await harness.start()
     try:
         await harness.send(USER, "/watch Karabakh")
-        await _polled(harness, feeds.url("/wire.xml"), started)
-        broken = await _polled(harness, feeds.url("/broken.xml"), started)
+        await _polled(harness, _name("/wire.xml"), started)
+        broken = await _polled(harness, _name("/broken.xml"), started)
         assert broken.errors >= 1 and broken.last_error
         mark = telegram.mark()
         feeds.set("/wire.xml", make_rss([Item("Карабахские беженцы получили жильё", "https://wire.test/ru", "", datetime.now(UTC))]))
@@ -111,11 +116,11 @@ async def test_paused_chats_get_no_alerts(telegram: FakeTelegram, feeds: FeedSer
         await harness.send(USER, "/watch Lachin")
         await harness.send(USER, "/pause")
         await harness.send(OTHER, "/watch Lachin")
-        await _polled(harness, feeds.url("/wire.xml"), started)
+        await _polled(harness, _name("/wire.xml"), started)
         mark = telegram.mark()
         feeds.set("/wire.xml", make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]))
         await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
-        await _polled(harness, feeds.url("/wire.xml"), datetime.now(UTC))
+        await _polled(harness, _name("/wire.xml"), datetime.now(UTC))
     finally:
         await harness.stop()
     assert [r.chat_id for r in telegram.sent[mark:]] == [OTHER]
@@ -134,7 +139,7 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
     harness = BotHarness(telegram, replace(settings, feeds=(url,), poll_seconds=1))
     assert harness.store is not None
     day_ago = datetime.now(UTC) - timedelta(hours=25)
-    await harness.store.save_source_state(url, SourceState(errors=40, first_failure=day_ago, last_error="HTTP 502").to_dict())
+    await harness.store.save_source_state(_name("/down.xml"), SourceState(errors=40, first_failure=day_ago, last_error="HTTP 502").to_dict())
     mark = telegram.mark()
     await harness.start()
     try:
@@ -158,7 +163,7 @@ async def test_an_undeliverable_alert_does_not_stop_the_others(
     try:
         await harness.send(USER, "/watch Lachin")
         await harness.send(OTHER, "/watch Lachin")
-        await _polled(harness, feeds.url("/wire.xml"), started)
+        await _polled(harness, _name("/wire.xml"), started)
         telegram.block_chat(USER)
         mark = telegram.mark()
         feeds.set("/wire.xml", make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]))

@@ -44,7 +44,7 @@ async def test_watch_without_keywords_shows_usage(bot_harness: BotHarness) -> No
         ("/watch " + "x" * 101, "at most 100"),
         ("/watch bad\x07word", "control characters"),
         ('/watch "unclosed', "closing quote"),
-        ("/watch -football", ""),
+        ("/watch -football", "not only exclusions"),
     ],
 )
 async def test_bad_keywords_are_refused_and_nothing_is_stored(bot_harness: BotHarness, line: str, reason: str) -> None:

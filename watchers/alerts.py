@@ -2,24 +2,31 @@
 
 Feed text is used when it has at least two sentences; otherwise the article page is fetched
 (bounded in time, size and concurrency) and its main text extracted. An optional LLM writes the
-summary instead, and any failure of it falls back to the extractive one.
+summary instead, and any failure of it falls back to the extractive one. Work is shared: one
+report matched by a thousand chats is fetched, extracted and sent to the LLM once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 
 from watchers.article import fetch_article
-from watchers.feeds import domain_of
+from watchers.identity import domain_of
 from watchers.llm import llm_summarise
 from watchers.models import Alert, Match, Report
-from watchers.summary import clean_text, needs_article, summarise
+from watchers.summary import needs_article, summarise
 
 __all__ = ["LLMConfig", "Summariser"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Google News links lead to a JavaScript redirect page, not to the story: nothing to extract.
 _NO_ARTICLE_FETCH = frozenset({"news.google.com"})
@@ -35,7 +42,7 @@ class LLMConfig:
 
 
 class Summariser:
-    """Turns matches into alerts; fetches each article at most once per instance."""
+    """Turns matches into alerts for one poll, doing each piece of work once per report."""
 
     def __init__(
         self,
@@ -48,41 +55,54 @@ class Summariser:
         self._client = client
         self._llm = llm
         self._fetch_articles = fetch_articles
-        self._fetching = asyncio.Semaphore(concurrency)
-        self._texts: dict[str, asyncio.Future[str]] = {}
+        self._slots = asyncio.Semaphore(concurrency)  # article fetches and LLM calls in flight
+        self._once: dict[tuple[str, ...], asyncio.Future[object]] = {}
 
-    def _text(self, report: Report) -> asyncio.Future[str]:
-        """The report's text, loaded once even when several chats' alerts ask at the same time."""
-        if report.id not in self._texts:
-            self._texts[report.id] = asyncio.ensure_future(self._load_text(report))
-        return self._texts[report.id]
+    def _shared(self, key: tuple[str, ...], make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+        """The result of `make()`, started the first time `key` is asked for."""
+        if key not in self._once:
+            self._once[key] = asyncio.ensure_future(make())
+        return self._once[key]  # type: ignore[return-value]
 
-    async def _load_text(self, report: Report) -> str:
+    async def _text(self, report: Report) -> str:
         """The best plain text for the report: feed text, else the extracted article."""
-        text = clean_text(report.text)
+        text = report.text
         if self._fetch_articles and needs_article(text) and domain_of(report.url) not in _NO_ARTICLE_FETCH:
-            async with self._fetching:
+            async with self._slots:
                 article = await fetch_article(self._client, report.url)
             if article:
                 return article
         return text
 
-    async def summary(self, report: Report, form: str | None) -> str:
-        """At most 400 characters of whole sentences, showing `form` where the text has it."""
-        text = await self._text(report)
-        if self._llm is not None and text:
-            written = await llm_summarise(
+    async def _llm_summary(self, report: Report, text: str) -> str | None:
+        assert self._llm is not None
+        async with self._slots:
+            return await llm_summarise(
                 self._client, url=self._llm.url, model=self._llm.model, api_key=self._llm.api_key,
                 title=report.title, text=text,
             )
+
+    async def summary(self, report: Report, form: str | None) -> str:
+        """At most 400 characters of whole sentences, showing `form` where the text has it."""
+        text = await self._shared(("text", report.id), lambda: self._text(report))
+        if self._llm is not None and text:
+            written = await self._shared(("llm", report.id), lambda: self._llm_summary(report, text))
             if written:
                 return written
-        return summarise(text, form, language=report.language or "en")
+        return await self._shared(
+            ("extract", report.id, form or ""),
+            lambda: asyncio.to_thread(summarise, text, form, language=report.language or "en"),
+        )
 
     async def alerts(self, matched: Sequence[tuple[Report, Match]]) -> list[Alert]:
-        """One alert per (report, chat), summaries made concurrently."""
-        summaries = await asyncio.gather(*(self.summary(report, match.form) for report, match in matched))
-        return [
-            Alert(chat_id=match.chat_id, report=report, keyword=match.keyword, form=match.form, summary=summary)
-            for (report, match), summary in zip(matched, summaries, strict=True)
-        ]
+        """One alert per (report, chat); a summary that fails leaves the alert without one."""
+        summaries = await asyncio.gather(
+            *(self.summary(report, match.form) for report, match in matched), return_exceptions=True
+        )
+        alerts = []
+        for (report, match), summary in zip(matched, summaries, strict=True):
+            if isinstance(summary, BaseException):
+                logger.error("summary of %s failed", report.id, exc_info=summary)
+                summary = ""
+            alerts.append(Alert(match.chat_id, report, match.keyword, match.form, summary))
+        return alerts

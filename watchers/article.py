@@ -14,7 +14,7 @@ import logging
 import httpx
 import trafilatura
 
-__all__ = ["HTML_TYPES", "extract_article", "fetch_article", "fetch_articles"]
+__all__ = ["extract_article", "fetch_article"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,21 +96,3 @@ async def fetch_article(
         logger.warning("article fetch %s: %r", url, exc)
         return ""
     return await asyncio.to_thread(extract_article, body, url)
-
-
-async def fetch_articles(
-    client: httpx.AsyncClient,
-    urls: list[str],
-    *,
-    concurrency: int = 4,
-    timeout: float = 10.0,
-    max_bytes: int = 2_000_000,
-) -> list[str]:
-    """Fetch several pages with at most `concurrency` in flight; results follow `urls`' order."""
-    semaphore = asyncio.Semaphore(concurrency)
-
-    async def one(url: str) -> str:
-        async with semaphore:
-            return await fetch_article(client, url, timeout=timeout, max_bytes=max_bytes)
-
-    return list(await asyncio.gather(*(one(url) for url in urls)))

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
+
+from watchers.identity import domain_of
 
 __all__ = [
     "MAX_BACKOFF_SECONDS",
@@ -92,20 +93,14 @@ class FetchResult:
     error: str | None = None
     retry_after: float | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _host(url: str) -> str:
-    try:
-        return urlsplit(url).hostname or "invalid URL"
-    except ValueError:
-        return "invalid URL"
+    """Name the site in an error string; the rest of the URL may hold keys."""
+    return domain_of(url) or "invalid URL"
 
 
 def _size(limit: int) -> str:

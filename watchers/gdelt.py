@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from watchers.feeds import domain_of
-from watchers.google_news import unique_terms
-from watchers.identity import canonical_url
+from watchers.google_news import quote_term, unique_terms
+from watchers.identity import canonical_url, domain_of
 from watchers.models import Report
 
 __all__ = [
@@ -76,14 +75,6 @@ class GdeltResult:
     throttled: bool = False
     error: str | None = None
 
-    @property
-    def ok(self) -> bool:
-        return not self.throttled and self.error is None
-
-
-def _query_term(term: str) -> str:
-    return f'"{term}"' if " " in term or "-" in term else term
-
 
 def build_query(terms: Iterable[str]) -> str:
     """OR the terms together; GDELT rejects parentheses around a single term.
@@ -94,7 +85,7 @@ def build_query(terms: Iterable[str]) -> str:
     ordered = unique_terms(terms)
     if not ordered:
         raise ValueError("a GDELT query needs at least one term")
-    quoted = [_query_term(term) for term in ordered]
+    quoted = [quote_term(term) for term in ordered]
     return quoted[0] if len(quoted) == 1 else f"({' OR '.join(quoted)})"
 
 
@@ -149,7 +140,8 @@ def _report(article: dict[str, Any], source: str) -> Report | None:
     if not url.lower().startswith(("http://", "https://")):
         return None
     canonical = canonical_url(url)
-    domain = _text(article.get("domain")).lower().removeprefix("www.") or domain_of(url)
+    # GDELT's `domain` is a bare host; as `//host` it reads as a scheme-relative URL.
+    domain = domain_of(f"//{_text(article.get('domain'))}") or domain_of(url)
     return Report(
         id=canonical,
         url=url,

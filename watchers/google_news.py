@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "build_search_urls",
     "parse_google_news",
+    "quote_term",
     "split_publisher",
     "unique_terms",
 ]
@@ -33,8 +34,11 @@ DEFAULT_BASE_URL = "https://news.google.com/rss/search"
 _SEPARATORS = (" - ", " – ", " — ", " | ")
 
 
-def _query_term(term: str) -> str:
-    """Quote terms that are more than one word so Google matches them as phrases."""
+def quote_term(term: str) -> str:
+    """Quote terms with a space or hyphen so the search matches them as one phrase.
+
+    Google News and GDELT read a quoted phrase alike, so both query builders use this.
+    """
     return f'"{term}"' if " " in term or "-" in term else term
 
 
@@ -77,7 +81,7 @@ def build_search_urls(
     urls: list[str] = []
     batch: list[str] = []
     for term in unique_terms(terms):
-        quoted = _query_term(term)
+        quoted = quote_term(term)
         candidate = [*batch, quoted]
         if len(_search_url(base_url, " OR ".join(candidate), params)) <= max_url_length:
             batch = candidate

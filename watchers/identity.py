@@ -4,6 +4,7 @@ Feeds add tracking parameters (`?at_medium=RSS`, `?traffic_source=rss`, `?utm_so
 fragments (BBC guids end in `#0`) and `www.` prefixes that differ between sources and fetches.
 `canonical_url` strips that decoration so the same story compares equal; `report_id` turns
 the canonical URL (or, for items without a link, a stable guid) into the id stored in TinyDB.
+`domain_of` is the one place that names a URL's site (for reports, logs and error strings).
 
 Canonicalisation rules (for identity only: `Report.url` keeps the link as given, and is what
 people open or what an extractor fetches):
@@ -39,6 +40,7 @@ __all__ = [
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
     "canonical_url",
+    "domain_of",
     "is_stable_guid",
     "report_id",
 ]
@@ -157,27 +159,32 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
-_canonical = canonical_url
+def domain_of(url: str) -> str:
+    """Return the lowercased host of `url` without `www.`, or "" when it has none.
+
+    Outlets serve both `www.` and bare hosts, so the bare one names the site everywhere.
+    """
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
 
 
-def is_stable_guid(guid: str | None, link: str | None = None) -> bool:
+def is_stable_guid(guid: str | None) -> bool:
     """Tell whether `guid` names the item itself rather than one fetch of the feed.
 
     Rejected: empty guids; URL guids that point at the site root without a query (a
     homepage is not an item); URL guids carrying a cache-buster parameter with an epoch-like
     value (Al Jazeera's `https://www.aljazeera.com/?t=1700000000` changes on every fetch).
     WordPress's `https://site/?p=123` is kept: `p` is a post number, not a timestamp.
-    A URL guid that canonicalises to the item's own `link` is the permalink and is stable.
     """
     if guid is None or not guid.strip():
         return False
     guid = guid.strip()
     if not _is_http(guid):
         return True
-    canonical = _canonical(guid)
-    if link and _is_http(link) and canonical == _canonical(link):
-        return True
-    parts = urlsplit(canonical)
+    parts = urlsplit(canonical_url(guid))
     if parts.path == "/" and not parts.query:
         return False
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -186,18 +193,19 @@ def is_stable_guid(guid: str | None, link: str | None = None) -> bool:
     return True
 
 
-def report_id(canonical_url: str, guid: str | None, guid_is_stable: bool) -> str:
+def report_id(canonical: str, guid: str | None, guid_is_stable: bool) -> str:
     """Return the stored id of a report, or "" when nothing identifies it.
 
-    The canonical URL wins: it is what different sources and fetches of one story share.
+    `canonical` is the canonical URL of the item's link ("" without one) and wins: it is what
+    different sources and fetches of one story share.
     Items without a link fall back to a stable guid: a URL guid is canonicalised like a link
     (so a BBC `...#0` guid meets its link), any other guid becomes `g:<guid>`.
     """
-    if canonical_url:
-        return canonical_url
+    if canonical:
+        return canonical
     if not guid_is_stable or guid is None or not guid.strip():
         return ""
     guid = guid.strip()
     if _is_http(guid):
-        return _canonical(guid)
+        return canonical_url(guid)
     return f"g:{guid}"

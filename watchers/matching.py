@@ -416,7 +416,7 @@ class _Hit:
 
 
 class Matcher:
-    """Built once per poll over every chat's watches; one Aho-Corasick automaton over every
+    """Built over every chat's watches (and rebuilt only when they change); one Aho-Corasick automaton over every
     distinct folded term of every chat, then per hit a boundary/ending check and per watch the
     AND/OR/NOT logic. Identical watches of many chats are evaluated once."""
 

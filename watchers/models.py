@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["Alert", "Match", "Report", "Subscription"]
+__all__ = ["Alert", "Match", "PollResult", "Report", "Subscription"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,11 @@ class Report:
     language: str | None = None
     country: str | None = None
     source: str = ""
+
+    @property
+    def publisher(self) -> str:
+        """The name to show for where the report comes from."""
+        return self.outlet or self.domain or self.source
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +61,16 @@ class Alert:
     keyword: str
     form: str
     summary: str
+
+
+@dataclass(slots=True)
+class PollResult:
+    """The outcome of polling one source, for the bot to deliver and log."""
+
+    source: str
+    alerts: list[Alert] = field(default_factory=list)
+    fetched: int = 0
+    new: int = 0
+    error: str | None = None
+    skipped: bool = False
+    disabled_now: bool = False

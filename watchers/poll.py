@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -30,11 +32,19 @@ from watchers.fetch import (
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, build_gdelt_url, parse_gdelt
 from watchers.google_news import build_search_urls, parse_google_news
 from watchers.matching import AliasBook, Matcher, search_terms
-from watchers.models import Alert, Match, Report, Subscription
+from watchers.models import Match, PollResult, Report, Subscription
 from watchers.sources import Kind, Source
 from watchers.summary import clean_text
 
-__all__ = ["BACKLOG_GRACE", "Collected", "MatcherCache", "PollResult", "Poller", "collect", "match_reports"]
+__all__ = [
+    "BACKLOG_GRACE",
+    "Collected",
+    "MatcherCache",
+    "Poller",
+    "collect",
+    "match_reports",
+    "plain_reports",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +53,11 @@ BACKLOG_GRACE = timedelta(hours=1)
 older ones (which a search source returns the first time it is asked for a new keyword) only
 show in /latest."""
 
+DUE_TOLERANCE = 0.25
+"""A tick this fraction of the interval early still polls: job jitter must not skip a poll."""
+
 GDELT_TERMS_PER_QUERY = 20  # GDELT refuses over-long queries
+GDELT_MAX_SPAN = timedelta(days=1)
 
 
 class PollStore(Protocol):
@@ -56,27 +70,19 @@ class PollStore(Protocol):
 
 @dataclass(slots=True)
 class Collected:
-    """What fetching one source gave: reports, or why there are none."""
+    """What fetching one source gave: reports, and an error when (part of) it failed."""
 
     reports: list[Report] = field(default_factory=list)
     error: str | None = None
-    not_modified: bool = False
     ttl_minutes: int | None = None
     retry_after: float | None = None
     response: FetchResult | None = None  # a feed's answer, whose validators are kept
 
 
-@dataclass(slots=True)
-class PollResult:
-    """The outcome of one poll, for the bot to deliver and log."""
-
-    source: str
-    alerts: list[Alert] = field(default_factory=list)
-    fetched: int = 0
-    new: int = 0
-    error: str | None = None
-    skipped: bool = False
-    disabled_now: bool = False
+def plain_reports(reports: Sequence[Report]) -> list[Report]:
+    """Reports with their text as plain paragraphs: matched, stored and summarised as such, so
+    words inside markup (an image file named after a country) never count."""
+    return [replace(report, text=clean_text(report.text)) for report in reports]
 
 
 async def _collect_feed(client: httpx.AsyncClient, source: Source, state: SourceState) -> Collected:
@@ -84,7 +90,7 @@ async def _collect_feed(client: httpx.AsyncClient, source: Source, state: Source
     if result.error:
         return Collected(error=result.error, retry_after=result.retry_after)
     if result.not_modified or result.body is None:
-        return Collected(not_modified=True, response=result)
+        return Collected(response=result)
     parsed = await asyncio.to_thread(parse_feed, result.body, source=source.name, feed_url=source.url)
     if not parsed.ok and not parsed.reports:
         return Collected(error=f"{source.name}: {parsed.error or 'not a feed'}")
@@ -92,54 +98,84 @@ async def _collect_feed(client: httpx.AsyncClient, source: Source, state: Source
 
 
 async def _collect_google_news(client: httpx.AsyncClient, source: Source, terms: Sequence[str]) -> Collected:
+    """Every batch of terms is its own search; one failing batch does not lose the others."""
     collected = Collected()
-    errors = []
     for url in build_search_urls(terms, source.url):
         result = await fetch(client, url, SourceState())
         if result.error or result.body is None:
-            errors.append(result.error or "empty response")
+            collected.error = collected.error or result.error or "empty response"
             continue
         parsed = await asyncio.to_thread(parse_google_news, result.body, source=source.name, feed_url=url)
         collected.reports += parsed.reports
         if not parsed.ok and not parsed.reports:
-            errors.append(parsed.error or "not a feed")
-    if errors and not collected.reports:
-        collected.error = errors[0]
+            collected.error = collected.error or f"{source.name}: {parsed.error or 'not a feed'}"
     return collected
 
 
-async def _collect_gdelt(client: httpx.AsyncClient, source: Source, terms: Sequence[str]) -> Collected:
-    """Ask GDELT for the terms in batches, one request every 5 seconds as GDELT demands."""
+class _Pacer:
+    """Keeps requests to one service a minimum time apart, across polls: GDELT answers a second
+    request within 5 seconds (from anywhere in this process) with a throttle notice."""
+
+    def __init__(self) -> None:
+        self._last = -math.inf
+
+    async def wait(self, interval: float) -> None:
+        delay = self._last + interval - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._last = time.monotonic()
+
+
+_gdelt_pacer = _Pacer()
+
+
+async def _collect_gdelt(
+    client: httpx.AsyncClient, source: Source, terms: Sequence[str], state: SourceState, now: datetime
+) -> Collected:
+    """Ask GDELT for the terms in batches, over a window that reaches back past the last success."""
+    since = state.last_success or now - timedelta(seconds=2 * source.interval)
+    span = min(now - since, GDELT_MAX_SPAN) + timedelta(minutes=5)
+    minutes = math.ceil(span.total_seconds() / 60)
     collected = Collected()
-    span = max(1, int(source.interval * 2 / 60) + 1)  # overlap the previous poll's window
-    batches = [terms[i : i + GDELT_TERMS_PER_QUERY] for i in range(0, len(terms), GDELT_TERMS_PER_QUERY)]
-    for number, batch in enumerate(batches):
-        if number:
-            await asyncio.sleep(GDELT_MIN_INTERVAL_SECONDS)
-        result = await fetch(client, build_gdelt_url(batch, source.url, timespan_minutes=span), SourceState())
+    for start in range(0, len(terms), GDELT_TERMS_PER_QUERY):
+        await _gdelt_pacer.wait(GDELT_MIN_INTERVAL_SECONDS)
+        url = build_gdelt_url(terms[start : start + GDELT_TERMS_PER_QUERY], source.url, timespan_minutes=minutes)
+        result = await fetch(client, url, SourceState())
         if result.error or result.body is None:
-            return Collected(collected.reports, error=result.error or "empty response", retry_after=result.retry_after)
+            collected.error, collected.retry_after = result.error or "empty response", result.retry_after
+            return collected
         parsed = parse_gdelt(result.body, source=source.name)
         if parsed.throttled:
-            return Collected(collected.reports, error="GDELT: throttled", retry_after=GDELT_MIN_INTERVAL_SECONDS * 2)
+            collected.error, collected.retry_after = "GDELT: throttled", 2 * GDELT_MIN_INTERVAL_SECONDS
+            return collected
         if parsed.error:
-            return Collected(collected.reports, error=f"GDELT: {parsed.error}")
+            collected.error = f"GDELT: {parsed.error}"
+            return collected
         collected.reports += parsed.reports
     return collected
 
 
 async def collect(
-    client: httpx.AsyncClient, source: Source, state: SourceState, subscriptions: Sequence[Subscription], aliases: AliasBook
+    client: httpx.AsyncClient,
+    source: Source,
+    state: SourceState,
+    subscriptions: Sequence[Subscription],
+    aliases: AliasBook,
+    now: datetime,
 ) -> Collected:
     """Fetch and parse one source; search sources ask for every watched keyword's spellings."""
     if source.kind is Kind.FEED:
-        return await _collect_feed(client, source, state)
-    terms = search_terms(dict.fromkeys(s.keyword for s in subscriptions), aliases)
-    if not terms:
-        return Collected()
-    if source.kind is Kind.GOOGLE_NEWS:
-        return await _collect_google_news(client, source, terms)
-    return await _collect_gdelt(client, source, terms)
+        collected = await _collect_feed(client, source, state)
+    else:
+        terms = search_terms(dict.fromkeys(s.keyword for s in subscriptions), aliases)
+        if not terms:
+            return Collected()
+        if source.kind is Kind.GOOGLE_NEWS:
+            collected = await _collect_google_news(client, source, terms)
+        else:
+            collected = await _collect_gdelt(client, source, terms, state, now)
+    collected.reports = await asyncio.to_thread(plain_reports, collected.reports)
+    return collected
 
 
 def match_reports(
@@ -153,7 +189,7 @@ def match_reports(
     matched: list[tuple[Report, Match]] = []
     for report in reports:
         chats: set[int] = set()
-        for match in matcher.match(report.title, clean_text(report.text)):
+        for match in matcher.match(report.title, report.text):
             started = since.get((match.chat_id, match.keyword))
             if started is None or match.chat_id in chats:
                 continue
@@ -187,26 +223,39 @@ class MatcherCache:
 
 @dataclass
 class Poller:
-    """Polls sources against the store; one instance lives as long as the bot."""
+    """Polls sources against the store; one instance lives as long as the bot.
+
+    `retention` is how long seen reports are remembered: a report published before that is
+    never alerted, since once forgotten it would otherwise look new again.
+    """
 
     client: httpx.AsyncClient
     store: PollStore
     aliases: AliasBook
     summariser_factory: Callable[[], Summariser]
+    retention: timedelta = timedelta(days=30)
     now: Callable[[], datetime] = _now
     matchers: MatcherCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.matchers = MatcherCache(self.aliases)
 
+    def _due(self, source: Source, state: SourceState, now: datetime) -> bool:
+        if state.disabled:
+            return False
+        if state.next_poll is None:
+            return True
+        return (state.next_poll - now).total_seconds() <= source.interval * DUE_TOLERANCE
+
     async def poll(self, source: Source, subscriptions: Sequence[Subscription]) -> PollResult:
         """Poll `source` if it is due; store what is new and return the alerts to send."""
         stored = (await self.store.source_states()).get(source.name)
         state = SourceState.from_dict(stored) if stored else SourceState()
         now = self.now()
-        if state.disabled or (state.next_poll is not None and now < state.next_poll):
+        if not self._due(source, state, now):
             return PollResult(source.name, skipped=True)
-        collected = await collect(self.client, source, state, subscriptions, self.aliases)
+        first = state.last_success is None  # a backlog, however large, is stored, not alerted
+        collected = await collect(self.client, source, state, subscriptions, self.aliases, now)
         result = PollResult(source.name, fetched=len(collected.reports), error=collected.error)
         if collected.error:
             state = record_failure(state, collected.error, now, retry_after=collected.retry_after)
@@ -215,17 +264,17 @@ class Poller:
                 result.disabled_now = True
             logger.warning("source %s failed (%d in a row): %s", source.name, state.errors, collected.error)
         else:
-            response = collected.response or FetchResult(200)
-            state = record_success(state, response, now, ttl_minutes=collected.ttl_minutes)
-            fresh = await self.store.add_reports(collected.reports, now)
-            result.new = len(fresh)
-            if stored is None:
-                logger.info("first poll of %s: %d reports stored without alerts", source.name, len(fresh))
-            elif fresh:
-                matcher = await self.matchers.get(subscriptions)
-                matched = match_reports(fresh, subscriptions, matcher)
-                result.alerts = await self.summariser_factory().alerts(matched)
+            state = record_success(state, collected.response or FetchResult(200), now, ttl_minutes=collected.ttl_minutes)
+        fresh = await self.store.add_reports(collected.reports, now) if collected.reports else []
+        result.new = len(fresh)
+        oldest = now - self.retention
+        alertable = [r for r in fresh if r.published is None or r.published >= oldest]
+        if first and fresh:
+            logger.info("first poll of %s: %d reports stored without alerts", source.name, len(fresh))
+        elif alertable:
+            matcher = await self.matchers.get(subscriptions)
+            matched = await asyncio.to_thread(match_reports, alertable, subscriptions, matcher)
+            result.alerts = await self.summariser_factory().alerts(matched)
         state = replace(state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now)))
         await self.store.save_source_state(source.name, state.to_dict())
         return result
-

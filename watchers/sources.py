@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from watchers.feeds import load_sources
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS
@@ -35,6 +36,20 @@ class Source:
     interval: float
 
 
+def _feed_name(url: str) -> str:
+    """Host and path: readable in /sources and logs, without a query string that may hold a key."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or ''}{parts.path}".rstrip("/") or url
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    number = 2
+    candidate = name
+    while candidate in taken:
+        candidate, number = f"{name} ({number})", number + 1
+    return candidate
+
+
 def configured_sources(
     *,
     feeds: Sequence[str],
@@ -42,14 +57,18 @@ def configured_sources(
     google_news_url: str | None,
     gdelt_url: str | None,
     poll_seconds: float,
-    sources_file: Path | None = None,
 ) -> list[Source]:
     """Every source the settings switch on, each named uniquely and stably."""
     sources: list[Source] = []
     if default_sources:
-        sources += [Source(s.name, Kind.FEED, s.url, poll_seconds) for s in load_sources(sources_file)]
+        sources += [Source(s.name, Kind.FEED, s.url, poll_seconds) for s in load_sources()]
     known = {s.url for s in sources}
-    sources += [Source(url, Kind.FEED, url, poll_seconds) for url in dict.fromkeys(feeds) if url not in known]
+    names = {s.name for s in sources}
+    for url in dict.fromkeys(feeds):
+        if url not in known:
+            name = _unique(_feed_name(url), names)
+            names.add(name)
+            sources.append(Source(name, Kind.FEED, url, poll_seconds))
     if google_news_url:
         sources.append(Source("Google News", Kind.GOOGLE_NEWS, google_news_url, poll_seconds))
     if gdelt_url:

@@ -1,0 +1,30 @@
+"""/help: every command with an example, and how a watch is written."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from handlers.commands import ADMIN_COMMANDS, COMMANDS
+from handlers.common import reply, services
+from handlers.filters import command
+
+__all__ = ["HANDLERS"]
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every command with an example."""
+    lines = ["<b>Commands</b>"]
+    lines += [f"/{c.name} — {c.description}\n    e.g. <code>{c.example}</code>" for c in COMMANDS]
+    user = update.effective_user
+    if user is not None and user.id in services(context).settings.admin_ids:
+        lines += [f"/{c.name} — {c.description}" for c in ADMIN_COMMANDS]
+    lines.append(
+        '\nA watch can be a word, an "exact phrase", alternatives joined by OR, and -word to '
+        "exclude. Watching a place also watches its other spellings; put = in front "
+        "(/watch =Lachin) to watch that exact name only."
+    )
+    await reply(update, "\n".join(lines))
+
+
+HANDLERS = [command("help", help_command)]
