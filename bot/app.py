@@ -64,7 +64,11 @@ def build_services(settings: Settings, store: Store) -> Services:
     http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
     llm = llm_config(settings)
     poller = Poller(
-        http, store, aliases, lambda: Summariser(http, llm=llm), retention=timedelta(days=settings.retention_days)
+        http,
+        store,
+        aliases,
+        lambda: Summariser(http, llm=llm),
+        retention=timedelta(days=settings.retention_days),
     )
     return Services(settings, store, aliases, http, sources_of(settings), poller)
 

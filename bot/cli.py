@@ -40,10 +40,15 @@ def _parser() -> argparse.ArgumentParser:
         "scan", help="poll once without Telegram and print what would be alerted"
     )
     scan_parser.add_argument(
-        "--keywords", metavar="LIST", help='comma-separated, as for /watch (default: the stored watchlists)'
+        "--keywords",
+        metavar="LIST",
+        help="comma-separated, as for /watch (default: the stored watchlists)",
     )
     scan_parser.add_argument(
-        "--feed", metavar="URL_OR_FILE", action="append", default=[],
+        "--feed",
+        metavar="URL_OR_FILE",
+        action="append",
+        default=[],
         help="a feed to read instead of the configured sources (repeatable)",
     )
     scan_parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -75,7 +80,10 @@ def run(settings: Settings) -> int:
     try:
         store = Store.open(settings.db_path)
     except (OSError, ValueError) as error:
-        print(f"newswatch: NEWSWATCH_DB_PATH {settings.db_path} cannot be used: {error}.", file=sys.stderr)
+        print(
+            f"newswatch: NEWSWATCH_DB_PATH {settings.db_path} cannot be used: {error}.",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     try:
         application = build_application(settings, store)
@@ -94,7 +102,16 @@ def run(settings: Settings) -> int:
 def _scan(settings: Settings, keywords: str | None, feeds: Sequence[str], as_json: bool) -> int:
     try:
         chosen = parse_keywords(keywords) if keywords is not None else None
-        asyncio.run(scan(settings, keywords=chosen, feeds=feeds, as_json=as_json, out=sys.stdout, err=sys.stderr))
+        asyncio.run(
+            scan(
+                settings,
+                keywords=chosen,
+                feeds=feeds,
+                as_json=as_json,
+                out=sys.stdout,
+                err=sys.stderr,
+            )
+        )
     except ScanError as error:
         print(f"newswatch scan: {error}", file=sys.stderr)
         return EXIT_CONFIG

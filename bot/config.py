@@ -51,7 +51,9 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
 
 
-def read_environment(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> dict[str, str]:
+def read_environment(
+    environ: Mapping[str, str], env_file: Path | None = Path(".env")
+) -> dict[str, str]:
     """Merge `.env` under the real environment: a variable set in the environment wins."""
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
@@ -114,13 +116,19 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
     get = environ.get
     token = (get("TELEGRAM_BOT_TOKEN") or "").strip() or None
     if token is None and require_token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in .env.")
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in .env."
+        )
     if token is not None and not _TOKEN_RE.match(token):
         # The value is never echoed: a mistyped token is still a secret.
-        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed; it should look like 123456789:AAE... as @BotFather gives it.")
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed; it should look like 123456789:AAE... as @BotFather gives it."
+        )
     log_level = (get("NEWSWATCH_LOG_LEVEL") or "INFO").strip().upper()
     if not isinstance(logging.getLevelName(log_level), int):
-        raise ConfigError(f"NEWSWATCH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}.")
+        raise ConfigError(
+            f"NEWSWATCH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}."
+        )
     db_path = (get("NEWSWATCH_DB_PATH") or "data/newswatch.json").strip()
     feeds = tuple(
         _url("NEWSWATCH_FEEDS", url)
@@ -133,7 +141,9 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
         raise ConfigError("NEWSWATCH_LLM_MODEL must be set when NEWSWATCH_LLM_URL is.")
     return Settings(
         token=token,
-        api_base_url=_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
+        api_base_url=_url(
+            "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL
+        ),
         db_path=Path(db_path),
         admin_ids=_admin_ids(get("NEWSWATCH_ADMIN_IDS", "")),
         log_level=log_level,
@@ -141,8 +151,12 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
         google_news_url=_optional_url(
             "NEWSWATCH_GOOGLE_NEWS_URL", get("NEWSWATCH_GOOGLE_NEWS_URL", DEFAULT_GOOGLE_NEWS_URL)
         ),
-        gdelt_url=_optional_url("NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL)),
-        default_sources=_flag("NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES") or "on"),
+        gdelt_url=_optional_url(
+            "NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL)
+        ),
+        default_sources=_flag(
+            "NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES") or "on"
+        ),
         poll_seconds=_int("NEWSWATCH_POLL_SECONDS", get("NEWSWATCH_POLL_SECONDS") or "300", 1),
         retention_days=_int("NEWSWATCH_RETENTION_DAYS", get("NEWSWATCH_RETENTION_DAYS") or "30", 1),
         llm_url=llm_url,

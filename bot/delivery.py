@@ -23,7 +23,9 @@ async def deliver(bot: Bot, alerts: Sequence[Alert]) -> int:
         try:
             await bot.send_message(alert.chat_id, render_alert(alert))
         except TelegramError as error:
-            logger.warning("alert %s to chat %s not delivered: %s", alert.report.id, alert.chat_id, error)
+            logger.warning(
+                "alert %s to chat %s not delivered: %s", alert.report.id, alert.chat_id, error
+            )
         else:
             sent += 1
     return sent

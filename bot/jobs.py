@@ -46,7 +46,11 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     sent = await deliver(context.bot, result.alerts)
     logger.info(
         "polled %s: %d reports, %d new, %d alerts sent%s",
-        source.name, result.fetched, result.new, sent, f", error: {result.error}" if result.error else "",
+        source.name,
+        result.fetched,
+        result.new,
+        sent,
+        f", error: {result.error}" if result.error else "",
     )
     if result.disabled_now:
         await tell_admins(

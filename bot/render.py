@@ -31,7 +31,16 @@ def when_text(moment: datetime) -> str:
 
 def render_report_line(report: Report, when: datetime, form: str | None = None) -> str:
     """One entry of /latest: linked title, then outlet, time and the form that matched."""
-    details = " · ".join(filter(None, [escape(report.publisher), when_text(when), f"matched “{escape(form)}”" if form else ""]))
+    details = " · ".join(
+        filter(
+            None,
+            [
+                escape(report.publisher),
+                when_text(when),
+                f"matched “{escape(form)}”" if form else "",
+            ],
+        )
+    )
     return f"{_link(report)}\n<i>{details}</i>"
 
 
@@ -43,7 +52,12 @@ def render_alert(alert: Alert) -> str:
     matched = f"🔎 {escape(alert.keyword)}"
     if fold_differs(alert.keyword, alert.form):
         matched += f" (as “{escape(alert.form)}”)"
-    parts = [f"<b>{_link(report)}</b>", f"<i>{head}</i>" if head else "", matched, escape(alert.summary)]
+    parts = [
+        f"<b>{_link(report)}</b>",
+        f"<i>{head}</i>" if head else "",
+        matched,
+        escape(alert.summary),
+    ]
     return "\n".join(p for p in parts if p)
 
 

@@ -65,22 +65,29 @@ async def _stored_keywords(db_path: Path) -> list[str]:
 
 
 async def _reports(
-    client: httpx.AsyncClient, feeds: Sequence[str], sources: Sequence[Source],
-    subscriptions: Sequence[Subscription], aliases: AliasBook,
+    client: httpx.AsyncClient,
+    feeds: Sequence[str],
+    sources: Sequence[Source],
+    subscriptions: Sequence[Subscription],
+    aliases: AliasBook,
 ) -> tuple[list[Report], list[str]]:
     reports: list[Report] = []
     errors: list[str] = []
     for feed in feeds:
         path = Path(feed)
         if path.is_file():
-            result = parse_feed(path.read_bytes(), source=path.name, feed_url=path.resolve().as_uri())
+            result = parse_feed(
+                path.read_bytes(), source=path.name, feed_url=path.resolve().as_uri()
+            )
             reports += plain_reports(result.reports)
             if not result.ok:
                 errors.append(f"{feed}: {result.error}")
             continue
         sources = [*sources, Source(feed, Kind.FEED, feed, 0)]
     for source in sources:
-        collected = await collect(client, source, SourceState(), subscriptions, aliases, datetime.now(UTC))
+        collected = await collect(
+            client, source, SourceState(), subscriptions, aliases, datetime.now(UTC)
+        )
         reports += collected.reports
         if collected.error:
             errors.append(collected.error)
@@ -105,24 +112,40 @@ def _as_json(alert: Alert) -> str:
 def _as_text(alert: Alert) -> str:
     report = alert.report
     details = " · ".join(
-        filter(None, [report.publisher, when_text(report.published) if report.published else "",
-                      f"matched {alert.keyword} as “{alert.form}”"])
+        filter(
+            None,
+            [
+                report.publisher,
+                when_text(report.published) if report.published else "",
+                f"matched {alert.keyword} as “{alert.form}”",
+            ],
+        )
     )
     return f"{report.title}\n  {details}\n  {alert.summary}\n  {report.url}\n"
 
 
 async def scan(
-    settings: Settings, *, keywords: list[str] | None, feeds: Sequence[str], as_json: bool, out: TextIO, err: TextIO
+    settings: Settings,
+    *,
+    keywords: list[str] | None,
+    feeds: Sequence[str],
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
 ) -> None:
     """Poll once and print the would-be alerts."""
     keywords = keywords if keywords is not None else await _stored_keywords(settings.db_path)
     if not keywords:
-        raise ScanError("No keywords to look for: pass --keywords, or /watch some in the bot first.")
+        raise ScanError(
+            "No keywords to look for: pass --keywords, or /watch some in the bot first."
+        )
     aliases = load_aliases()
     subscriptions = [Subscription(0, keyword, _EVER) for keyword in keywords]
     sources = [] if feeds else sources_of(settings)
     online = bool(sources) or any(not Path(feed).is_file() for feed in feeds)
-    async with httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True) as client:
+    async with httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT}, follow_redirects=True
+    ) as client:
         reports, errors = await _reports(client, feeds, sources, subscriptions, aliases)
         summariser = Summariser(client, llm=llm_config(settings), fetch_articles=online)
         matcher = Matcher.build(((s.chat_id, s.keyword) for s in subscriptions), aliases)

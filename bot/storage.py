@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from tinydb import Query, TinyDB
 from tinydb.storages import MemoryStorage, Storage
 
+from watchers.fetch import SourceState
 from watchers.models import Report
 
 __all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry"]
@@ -60,7 +61,9 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         self._cache = None  # TinyDB edits the read data in place: trust only what reached disk
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle, ensure_ascii=False)
@@ -148,7 +151,10 @@ def _chat_from_doc(doc: dict[str, Any]) -> Chat:
         title=doc.get("title", ""),
         subscribed=doc.get("subscribed", True),
         paused=doc.get("paused", False),
-        watches=[WatchEntry(w["keyword"], _parse_iso(w["since"]) or datetime.now(UTC)) for w in doc.get("watches", [])],
+        watches=[
+            WatchEntry(w["keyword"], _parse_iso(w["since"]) or datetime.now(UTC))
+            for w in doc.get("watches", [])
+        ],
     )
 
 
@@ -259,12 +265,15 @@ class Store:
 
     # Source state ------------------------------------------------------------------------
 
-    async def source_states(self) -> dict[str, dict[str, Any]]:
+    async def source_states(self) -> dict[str, SourceState]:
+        """What the poller remembers about each source, by source name."""
         docs = await self._run(self._sources.all)
-        return {doc["name"]: dict(doc["state"]) for doc in docs}
+        return {doc["name"]: SourceState.from_dict(doc["state"]) for doc in docs}
 
-    async def save_source_state(self, name: str, state: dict[str, Any]) -> None:
-        await self._run(self._sources.upsert, {"name": name, "state": state}, Query().name == name)
+    async def save_source_state(self, name: str, state: SourceState) -> None:
+        await self._run(
+            self._sources.upsert, {"name": name, "state": state.to_dict()}, Query().name == name
+        )
 
     async def close(self) -> None:
         await self._run(self._db.close)

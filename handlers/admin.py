@@ -17,7 +17,10 @@ def _describe(name: str, kind: str, state: SourceState | None) -> str:
     if state is None:
         status, detail = "⏳", "not polled yet"
     elif state.disabled:
-        status, detail = "⛔", f"switched off after {state.errors} errors: {escape(state.last_error or '')}"
+        status, detail = (
+            "⛔",
+            f"switched off after {state.errors} errors: {escape(state.last_error or '')}",
+        )
     elif state.errors:
         status, detail = "⚠️", f"{state.errors} errors in a row: {escape(state.last_error or '')}"
     else:
@@ -35,8 +38,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     states = await shared.store.source_states()
     lines = [
-        _describe(source.name, source.kind, SourceState.from_dict(states[source.name]) if source.name in states else None)
-        for source in shared.sources
+        _describe(source.name, source.kind, states.get(source.name)) for source in shared.sources
     ]
     await reply(update, "\n".join(lines) if lines else "No sources are configured.")
 

@@ -16,7 +16,11 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", "Subscribe this chat to alerts", "/start"),
-    Command("watch", "Watch keywords or \"exact phrases\", comma-separated", '/watch Lachin, "Lachin corridor"'),
+    Command(
+        "watch",
+        'Watch keywords or "exact phrases", comma-separated',
+        '/watch Lachin, "Lachin corridor"',
+    ),
     Command("unwatch", "Stop watching a keyword (alone: pick from buttons)", "/unwatch Lachin"),
     Command("list", "Show the watchlist and whether alerts are on", "/list"),
     Command("latest", "Newest reports matching the watchlist or a keyword", "/latest Karabakh"),

@@ -74,7 +74,9 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
     await message.reply_text(last, link_preview_options=NO_PREVIEW, **kwargs)  # type: ignore[arg-type]
 
 
-async def load_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, *, create: bool) -> Chat | None:
+async def load_chat(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, create: bool
+) -> Chat | None:
     """The stored record of this chat; with `create`, a fresh subscribed one when there is none."""
     tg_chat: TelegramChat = update.effective_chat  # type: ignore[assignment]
     chat = await services(context).store.get_chat(tg_chat.id)
@@ -93,7 +95,11 @@ async def can_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
         return True
     message = update.effective_message
-    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+    if (
+        message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+    ):
         return True
     user = update.effective_user
     if user is not None:

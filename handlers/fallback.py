@@ -28,7 +28,9 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if in_group and not addressee:
         return  # probably meant for another bot in the group
-    await reply(update, f"I don't know the command {escape(name)}. Send /help to see what I can do.")
+    await reply(
+        update, f"I don't know the command {escape(name)}. Send /help to see what I can do."
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -36,9 +38,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_text("Sorry, something went wrong. Please try again later.")
+            await update.effective_message.reply_text(
+                "Sorry, something went wrong. Please try again later."
+            )
         except Exception:  # the chat may be unreachable; the error is already logged
             logger.debug("could not tell the chat about the error", exc_info=True)
 
 
-HANDLERS = [MessageHandler(filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST), unknown_command)]
+HANDLERS = [
+    MessageHandler(
+        filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST),
+        unknown_command,
+    )
+]

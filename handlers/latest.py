@@ -49,14 +49,19 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = await load_chat(update, context, create=False)
         keywords = chat.keywords if chat else []
         if not keywords:
-            await reply(update, "The watchlist is empty. Add keywords with /watch, or ask /latest <i>keyword</i>.")
+            await reply(
+                update,
+                "The watchlist is empty. Add keywords with /watch, or ask /latest <i>keyword</i>.",
+            )
             return
     shared = services(context)
     stored = await shared.store.recent_reports(SCANNED)
     found = await asyncio.to_thread(_newest_matches, stored, keywords, shared.aliases)
     subject = escape(given) if given else "your watchlist"
     if not found:
-        await reply(update, f"Nothing reported yet for {subject}. New reports will be alerted as they come.")
+        await reply(
+            update, f"Nothing reported yet for {subject}. New reports will be alerted as they come."
+        )
         return
     lines = [f"<b>Latest for {subject}</b>"]
     lines += [render_report_line(item.report, item.when, form) for item, form in found]

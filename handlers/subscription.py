@@ -61,7 +61,10 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Unsubscribe but keep the watchlist, so a later /start picks up where it left off."""
     if await _set_flags(update, context, subscribed=False):
-        await reply(update, "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.")
+        await reply(
+            update,
+            "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.",
+        )
 
 
 FORGET_YES = "forget:yes"
@@ -73,10 +76,18 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await can_manage(update, context):
         return
     buttons = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("Yes, delete everything", callback_data=FORGET_YES),
-          InlineKeyboardButton("Cancel", callback_data=FORGET_NO)]]
+        [
+            [
+                InlineKeyboardButton("Yes, delete everything", callback_data=FORGET_YES),
+                InlineKeyboardButton("Cancel", callback_data=FORGET_NO),
+            ]
+        ]
     )
-    await reply(update, "Delete this chat's watchlist and settings? This cannot be undone.", reply_markup=buttons)
+    await reply(
+        update,
+        "Delete this chat's watchlist and settings? This cannot be undone.",
+        reply_markup=buttons,
+    )
 
 
 async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,7 +99,9 @@ async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await query.answer()
     if query.data == FORGET_YES:
         await services(context).store.delete_chat(update.effective_chat.id)  # type: ignore[union-attr]
-        await query.edit_message_text("Everything stored about this chat is deleted. Send /start to begin again.")
+        await query.edit_message_text(
+            "Everything stored about this chat is deleted. Send /start to begin again."
+        )
     else:
         await query.edit_message_text("Nothing was deleted.")
 

@@ -63,12 +63,16 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             keyword = validate_keyword(raw)
         except KeywordError as error:
             shown = escape(raw[:40] + ("…" if len(raw) > 40 else "")) if raw.isprintable() else "?"
-            refused.append(f"“{shown}”: {escape(str(error))}" if raw.strip() else escape(str(error)))
+            refused.append(
+                f"“{shown}”: {escape(str(error))}" if raw.strip() else escape(str(error))
+            )
             continue
         if any(same_keyword(keyword, kw) for kw in chat.keywords):
             already.append(keyword)
         elif len(chat.watches) >= MAX_WATCHES:
-            refused.append(f"“{escape(keyword)}”: a chat can watch at most {MAX_WATCHES} keywords; /unwatch some first.")
+            refused.append(
+                f"“{escape(keyword)}”: a chat can watch at most {MAX_WATCHES} keywords; /unwatch some first."
+            )
         else:
             chat.watches.append(WatchEntry(keyword, datetime.now(UTC)))
             added.append(keyword)

@@ -38,12 +38,23 @@ SHARED = ROOT.parent / "shared"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
-def run_newswatch(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_newswatch(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot ARGS` as a user would, in `cwd`, with only the given environment."""
-    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "NEWSWATCH_DB_PATH": str(cwd / "db.json")}
+    base = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "NEWSWATCH_DB_PATH": str(cwd / "db.json"),
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        capture_output=True, text=True, env={**base, **(env or {})}, cwd=cwd, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        cwd=cwd,
+        timeout=120,
+        check=False,
     )
 
 
@@ -69,7 +80,7 @@ def make_rss(items: list[Item], *, title: str = "Caucasus Test Wire") -> bytes:
     """An RSS 2.0 document with the given items, newest first as feeds list them."""
     entries = "".join(
         f"<item><title>{escape(i.title)}</title><link>{escape(i.link)}</link>"
-        f"<guid isPermaLink=\"true\">{escape(i.link)}</guid>"
+        f'<guid isPermaLink="true">{escape(i.link)}</guid>'
         f"<description>{escape(i.description)}</description>"
         f"<pubDate>{format_datetime(i.published or datetime.now(UTC))}</pubDate></item>"
         for i in items
@@ -130,7 +141,9 @@ class BotHarness:
             await app.post_shutdown(app)  # closes the store
         self.store = None
 
-    async def send(self, chat_id: int, text: str, *, count: int = 1, **kwargs: Any) -> list[SentRecord]:
+    async def send(
+        self, chat_id: int, text: str, *, count: int = 1, **kwargs: Any
+    ) -> list[SentRecord]:
         """Send a message as a user and return the bot's answer(s) in that chat."""
         mark = self.telegram.mark()
         self.telegram.push_message(chat_id, text, **kwargs)

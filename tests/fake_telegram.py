@@ -85,40 +85,87 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
-QUERY_INVALID = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 _HTML_TAGS = frozenset(
     {
-        "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler",
-        "tg-emoji", "span", "pre", "code", "blockquote",
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
     }
 )
 _SIMPLE_TAG_TYPES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
 }
 _BUTTON_ACTIONS = frozenset(
     {
-        "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
-        "switch_inline_query_chosen_chat", "login_url", "web_app", "callback_game", "pay",
+        "callback_data",
+        "url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "login_url",
+        "web_app",
+        "callback_game",
+        "pay",
         "copy_text",
     }
 )
 _MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
 _INT_PARAMS = frozenset(
-    {"message_id", "user_id", "offset", "limit", "cache_time", "message_thread_id",
-     "reply_to_message_id"}
+    {
+        "message_id",
+        "user_id",
+        "offset",
+        "limit",
+        "cache_time",
+        "message_thread_id",
+        "reply_to_message_id",
+    }
 )
 _BOOL_PARAMS = frozenset(
-    {"disable_notification", "protect_content", "show_alert", "drop_pending_updates",
-     "disable_web_page_preview", "allow_sending_without_reply"}
+    {
+        "disable_notification",
+        "protect_content",
+        "show_alert",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+    }
 )
 _JSON_PARAMS = frozenset(
-    {"reply_markup", "commands", "scope", "entities", "link_preview_options",
-     "reply_parameters", "allowed_updates"}
+    {
+        "reply_markup",
+        "commands",
+        "scope",
+        "entities",
+        "link_preview_options",
+        "reply_parameters",
+        "allowed_updates",
+    }
 )
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
 _BOT_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
@@ -216,9 +263,9 @@ def _decode_html_entity(data: bytes, pos: int) -> tuple[str, int] | None:
     """tdlib's decode_html_entity: the character and the position after the reference."""
     end = pos + 1
     value = 0
-    if data[end:end + 1] == b"#":
+    if data[end : end + 1] == b"#":
         end += 1
-        if data[end:end + 1] == b"x":
+        if data[end : end + 1] == b"x":
             end += 1
             while end < len(data) and chr(data[end]) in "0123456789abcdefABCDEF":
                 value = value * 16 + int(chr(data[end]), 16)
@@ -233,17 +280,21 @@ def _decode_html_entity(data: bytes, pos: int) -> tuple[str, int] | None:
     else:
         while end < len(data) and chr(data[end]).isascii() and chr(data[end]).isalpha():
             end += 1
-        named = {b"lt": "<", b"gt": ">", b"amp": "&", b"quot": '"'}.get(data[pos + 1:end])
+        named = {b"lt": "<", b"gt": ">", b"amp": "&", b"quot": '"'}.get(data[pos + 1 : end])
         if named is None:
             return None
         char = named
-    if data[end:end + 1] == b";":
+    if data[end : end + 1] == b";":
         end += 1
     return char, end
 
 
 def _html_entity(
-    tag: str, argument: str, offset: int, length: int, inner_text: str,
+    tag: str,
+    argument: str,
+    offset: int,
+    length: int,
+    inner_text: str,
     entities: list[dict[str, Any]],
 ) -> None:
     """Append (or merge into the previous one) the entity a closed tag produces."""
@@ -266,14 +317,21 @@ def _html_entity(
         if same_span and last is not None and last["type"] == "pre" and argument:
             last["language"] = argument
         else:
-            entities.append({"type": "code", "offset": offset, "length": length,
-                             "language": argument})
+            entities.append(
+                {"type": "code", "offset": offset, "length": length, "language": argument}
+            )
     elif tag == "blockquote":
         kind = "expandable_blockquote" if argument else "blockquote"
         entities.append({"type": kind, "offset": offset, "length": length})
     elif tag == "tg-emoji" and argument.isdigit():
-        entities.append({"type": "custom_emoji", "offset": offset, "length": length,
-                         "custom_emoji_id": argument})
+        entities.append(
+            {
+                "type": "custom_emoji",
+                "offset": offset,
+                "length": length,
+                "custom_emoji_id": argument,
+            }
+        )
 
 
 def _html_attribute_argument(tag: str, name: bytes, value: str, argument: str) -> str:
@@ -281,9 +339,9 @@ def _html_attribute_argument(tag: str, name: bytes, value: str, argument: str) -
     if tag == "a" and name == b"href":
         return value
     if tag == "code" and name == b"class" and value.startswith("language-"):
-        return value[len("language-"):]
+        return value[len("language-") :]
     if tag == "span" and name == b"class" and value.startswith("tg-"):
-        return value[len("tg-"):]
+        return value[len("tg-") :]
     if tag == "tg-emoji" and name == b"emoji-id":
         return value
     return argument
@@ -329,7 +387,7 @@ def parse_html(raw: str, *, strict_ampersand: bool = True) -> tuple[str, list[di
                 i += 1
             if i >= size:
                 raise _entity_error(f"Unclosed start tag at byte offset {begin}")
-            tag = data[begin + 1:i].decode("utf-8", "replace").lower()
+            tag = data[begin + 1 : i].decode("utf-8", "replace").lower()
             if tag not in _HTML_TAGS:
                 raise _entity_error(f'Unsupported start tag "{tag}" at byte offset {begin}')
             argument = ""
@@ -398,7 +456,7 @@ def parse_html(raw: str, *, strict_ampersand: bool = True) -> tuple[str, list[di
                 raise _entity_error(f"Unexpected end tag at byte offset {begin}")
             while at(i) not in _SPACE_BYTES and at(i) != ord(">"):
                 i += 1
-            end_name = data[begin + 2:i].decode("utf-8", "replace")
+            end_name = data[begin + 2 : i].decode("utf-8", "replace")
             while i < size and at(i) in _SPACE_BYTES:
                 i += 1
             if at(i) != ord(">"):
@@ -441,26 +499,27 @@ def _trim(text: str, entities: list[dict[str, Any]]) -> _FormattedText:
 def _check_inline_keyboard(markup: dict[str, Any]) -> None:
     rows = markup.get("inline_keyboard")
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise _bad_request("can't parse inline keyboard button: InlineKeyboardButton must be "
-                           "an Object")
+        raise _bad_request(
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+        )
     for button in (b for row in rows for b in row):
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-            raise _bad_request('can\'t parse inline keyboard button: Field "text" must be of '
-                               "type String")
+            raise _bad_request(
+                'can\'t parse inline keyboard button: Field "text" must be of type String'
+            )
         if not _BUTTON_ACTIONS & button.keys():
-            raise _bad_request("can't parse inline keyboard button: Text buttons are "
-                               "unallowed in the inline keyboard")
+            raise _bad_request(
+                "can't parse inline keyboard button: Text buttons are "
+                "unallowed in the inline keyboard"
+            )
         data = button.get("callback_data")
-        if data is not None and not 1 <= len(str(data).encode("utf-8")) <= \
-                MAX_CALLBACK_DATA_BYTES:
+        if data is not None and not 1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
             raise _bad_request("BUTTON_DATA_INVALID")
         url = button.get("url")
         if url is not None:
             parts = urlsplit(str(url))
             if parts.scheme not in {"http", "https", "tg"} or not parts.netloc:
-                raise _bad_request(
-                    f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL"
-                )
+                raise _bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
 
 
 def _decode_json_param(name: str, value: Any) -> Any:
@@ -533,8 +592,12 @@ def _raw_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
 
 
 def _user(user_id: int, first_name: str, username: str | None) -> dict[str, Any]:
-    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name,
-                            "language_code": "en"}
+    user: dict[str, Any] = {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": first_name,
+        "language_code": "en",
+    }
     if username:
         user["username"] = username
     return user
@@ -547,20 +610,40 @@ def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
         member["is_anonymous"] = False
     elif status == "administrator":
         member.update(
-            can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-            can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
-            can_promote_members=False, can_change_info=True, can_invite_users=True,
-            can_post_stories=False, can_edit_stories=False, can_delete_stories=False,
-            can_pin_messages=True, can_manage_topics=False,
+            can_be_edited=False,
+            is_anonymous=False,
+            can_manage_chat=True,
+            can_delete_messages=True,
+            can_manage_video_chats=True,
+            can_restrict_members=True,
+            can_promote_members=False,
+            can_change_info=True,
+            can_invite_users=True,
+            can_post_stories=False,
+            can_edit_stories=False,
+            can_delete_stories=False,
+            can_pin_messages=True,
+            can_manage_topics=False,
         )
     elif status == "restricted":
         member.update(
-            is_member=True, can_change_info=False, can_invite_users=False,
-            can_pin_messages=False, can_send_messages=False, can_send_polls=False,
-            can_send_other_messages=False, can_add_web_page_previews=False,
-            can_manage_topics=False, until_date=0, can_send_audios=False,
-            can_send_documents=False, can_send_photos=False, can_send_videos=False,
-            can_send_video_notes=False, can_send_voice_notes=False, can_edit_tag=False,
+            is_member=True,
+            can_change_info=False,
+            can_invite_users=False,
+            can_pin_messages=False,
+            can_send_messages=False,
+            can_send_polls=False,
+            can_send_other_messages=False,
+            can_add_web_page_previews=False,
+            can_manage_topics=False,
+            until_date=0,
+            can_send_audios=False,
+            can_send_documents=False,
+            can_send_photos=False,
+            can_send_videos=False,
+            can_send_video_notes=False,
+            can_send_voice_notes=False,
+            can_edit_tag=False,
             can_react_to_messages=False,
         )
     elif status == "kicked":
@@ -694,8 +777,10 @@ class FakeTelegram:
         self._stopping = False
         self._server = _Server(self)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
-            name="fake-telegram", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            name="fake-telegram",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -782,8 +867,14 @@ class FakeTelegram:
             self._users[user_id] = user
             message_id = self._new_message_id(chat_id)
             self._foreign_messages.add((chat_id, message_id))
-            message = {"message_id": message_id, "from": user, "chat": chat,
-                       "date": int(time.time()), "text": text, **self._command_entities(text)}
+            message = {
+                "message_id": message_id,
+                "from": user,
+                "chat": chat,
+                "date": int(time.time()),
+                "text": text,
+                **self._command_entities(text),
+            }
             if anonymous_admin:
                 message["sender_chat"] = chat
             return self._enqueue({"message": message})
@@ -801,8 +892,14 @@ class FakeTelegram:
             self._chats[chat_id] = chat
             message_id = self._new_message_id(chat_id)
             self._foreign_messages.add((chat_id, message_id))
-            post = {"message_id": message_id, "sender_chat": chat, "chat": chat,
-                    "date": int(time.time()), "text": text, **self._command_entities(text)}
+            post = {
+                "message_id": message_id,
+                "sender_chat": chat,
+                "chat": chat,
+                "date": int(time.time()),
+                "text": text,
+                **self._command_entities(text),
+            }
             return self._enqueue({"channel_post": post})
 
     def push_callback(
@@ -830,8 +927,13 @@ class FakeTelegram:
             query_id = str(self._next_callback_id)
             self._next_callback_id += 1
             self._open_callbacks.add(query_id)
-            query = {"id": query_id, "from": user, "message": copy.deepcopy(stored.message),
-                     "chat_instance": str(abs(chat_id)), "data": data}
+            query = {
+                "id": query_id,
+                "from": user,
+                "message": copy.deepcopy(stored.message),
+                "chat_instance": str(abs(chat_id)),
+                "data": data,
+            }
             return self._enqueue({"callback_query": query})
 
     def block_chat(self, chat_id: int) -> None:
@@ -908,17 +1010,20 @@ class FakeTelegram:
         while True:
             records = self.sent[since:]
             found = [
-                r for r in records
-                if (chat_id is None or r.chat_id == chat_id)
-                and (predicate is None or predicate(r))
+                r
+                for r in records
+                if (chat_id is None or r.chat_id == chat_id) and (predicate is None or predicate(r))
             ]
             if len(found) >= count:
                 return found
             if time.monotonic() >= deadline:
-                seen = "\n".join(
-                    f"  {r.method} chat={r.chat_id} id={r.message_id}: {r.text[:200]!r}"
-                    for r in records
-                ) or "  (nothing)"
+                seen = (
+                    "\n".join(
+                        f"  {r.method} chat={r.chat_id} id={r.message_id}: {r.text[:200]!r}"
+                        for r in records
+                    )
+                    or "  (nothing)"
+                )
                 raise AssertionError(
                     f"expected {count} matching message(s) (chat_id={chat_id}) within "
                     f"{timeout}s, got {len(found)}; sent since #{since}:\n{seen}"
@@ -976,8 +1081,11 @@ class FakeTelegram:
         except Exception as error:  # a bug in the fake must surface in the test, not hang it
             logger.exception("fake telegram failed on %s", method)
             status = 500
-            payload = {"ok": False, "error_code": 500,
-                       "description": f"Internal Server Error: {error!r}"}
+            payload = {
+                "ok": False,
+                "error_code": 500,
+                "description": f"Internal Server Error: {error!r}",
+            }
         with self._lock:
             self._requests.append(RequestRecord(method, params, status, time.monotonic()))
         return status, payload
@@ -1135,13 +1243,19 @@ class FakeTelegram:
         markup = self._markup(params, inline_only=False)
         with self._lock:
             if chat_id in self._blocked:
-                reason = "bot was blocked by the user" if chat_id > 0 else \
-                    "bot was kicked from the group chat"
+                reason = (
+                    "bot was blocked by the user"
+                    if chat_id > 0
+                    else "bot was kicked from the group chat"
+                )
                 raise ApiError(403, f"Forbidden: {reason}")
             self._check_flood(chat_id)
             chat = self._chat(chat_id)
-            message: dict[str, Any] = {"message_id": self._new_message_id(chat_id),
-                                       "date": int(time.time()), "chat": chat}
+            message: dict[str, Any] = {
+                "message_id": self._new_message_id(chat_id),
+                "date": int(time.time()),
+                "chat": chat,
+            }
             if chat["type"] == "channel":
                 message["sender_chat"] = chat
             else:
@@ -1156,13 +1270,21 @@ class FakeTelegram:
             self._record("sendMessage", stored)
             return copy.deepcopy(message)
 
-    def _edit(self, method: str, stored: _StoredMessage, formatted: _FormattedText,
-              markup: dict[str, Any] | None, raw_text: str, parse_mode: str | None
-              ) -> dict[str, Any]:
+    def _edit(
+        self,
+        method: str,
+        stored: _StoredMessage,
+        formatted: _FormattedText,
+        markup: dict[str, Any] | None,
+        raw_text: str,
+        parse_mode: str | None,
+    ) -> dict[str, Any]:
         message = stored.message
-        if (message["text"] == formatted.text
-                and message.get("entities", []) == formatted.entities
-                and message.get("reply_markup") == markup):
+        if (
+            message["text"] == formatted.text
+            and message.get("entities", []) == formatted.entities
+            and message.get("reply_markup") == markup
+        ):
             raise ApiError(400, NOT_MODIFIED)
         message["text"] = formatted.text
         message.pop("entities", None)
@@ -1182,17 +1304,28 @@ class FakeTelegram:
         markup = self._markup(params, inline_only=True)
         with self._lock:
             stored = self._stored_for_edit(params)
-            return self._edit("editMessageText", stored, formatted, markup,
-                              str(params["text"]), params.get("parse_mode"))
+            return self._edit(
+                "editMessageText",
+                stored,
+                formatted,
+                markup,
+                str(params["text"]),
+                params.get("parse_mode"),
+            )
 
     def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
         markup = self._markup(params, inline_only=True)
         with self._lock:
             stored = self._stored_for_edit(params)
-            current = _FormattedText(stored.message["text"],
-                                     stored.message.get("entities", []))
-            return self._edit("editMessageReplyMarkup", stored, current, markup,
-                              stored.raw_text, stored.parse_mode)
+            current = _FormattedText(stored.message["text"], stored.message.get("entities", []))
+            return self._edit(
+                "editMessageReplyMarkup",
+                stored,
+                current,
+                markup,
+                stored.raw_text,
+                stored.parse_mode,
+            )
 
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id") or "")
@@ -1201,8 +1334,10 @@ class FakeTelegram:
                 raise ApiError(400, QUERY_INVALID)
             self._open_callbacks.discard(query_id)
             self._answered.append(
-                {key: params.get(key)
-                 for key in ("callback_query_id", "text", "show_alert", "url", "cache_time")}
+                {
+                    key: params.get(key)
+                    for key in ("callback_query_id", "text", "show_alert", "url", "cache_time")
+                }
             )
         return True
 

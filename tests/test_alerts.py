@@ -24,16 +24,22 @@ ARTICLE = (
 
 
 def _report(url: str, text: str = FEED_TEXT) -> Report:
-    return Report(id=url, url=url, canonical_url=url, title="Convoy", text=text, published=datetime.now(UTC))
+    return Report(
+        id=url, url=url, canonical_url=url, title="Convoy", text=text, published=datetime.now(UTC)
+    )
 
 
 def _llm_reply(content: str) -> bytes:
-    return json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).encode()
+    return json.dumps(
+        {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
+    ).encode()
 
 
 async def test_feed_text_with_sentences_is_summarised_without_fetching(feeds: FeedServer) -> None:
     async with httpx.AsyncClient() as client:
-        [alert] = await Summariser(client).alerts([(_report(feeds.url("/a")), Match(1, "Lachin", "Laçın"))])
+        [alert] = await Summariser(client).alerts(
+            [(_report(feeds.url("/a")), Match(1, "Lachin", "Laçın"))]
+        )
     assert alert.summary.startswith("A humanitarian convoy reached Laçın on Tuesday.")
     assert feeds.requests == []
 
@@ -61,10 +67,16 @@ async def test_no_article_fetch_when_switched_off_or_for_google_news(feeds: Feed
 
 
 async def test_the_llm_writes_the_summary_when_configured(feeds: FeedServer) -> None:
-    feeds.set("/v1/chat/completions", _llm_reply("Twelve trucks reached Laçın."), content_type="application/json")
+    feeds.set(
+        "/v1/chat/completions",
+        _llm_reply("Twelve trucks reached Laçın."),
+        content_type="application/json",
+    )
     llm = LLMConfig(feeds.url("/v1"), "tiny-model", "sk-local")
     async with httpx.AsyncClient() as client:
-        [alert] = await Summariser(client, llm=llm).alerts([(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))])
+        [alert] = await Summariser(client, llm=llm).alerts(
+            [(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))]
+        )
     assert alert.summary == "Twelve trucks reached Laçın."
     [request] = feeds.requests
     assert request.headers["authorization"] == "Bearer sk-local"
@@ -72,16 +84,27 @@ async def test_the_llm_writes_the_summary_when_configured(feeds: FeedServer) -> 
 
 
 async def test_a_failing_llm_falls_back_to_the_extractive_summary(feeds: FeedServer) -> None:
-    feeds.set("/v1/chat/completions", b'{"error": "overloaded"}', content_type="application/json", status=503)
+    feeds.set(
+        "/v1/chat/completions",
+        b'{"error": "overloaded"}',
+        content_type="application/json",
+        status=503,
+    )
     llm = LLMConfig(feeds.url("/v1"), "tiny-model")
     async with httpx.AsyncClient() as client:
-        [alert] = await Summariser(client, llm=llm).alerts([(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))])
+        [alert] = await Summariser(client, llm=llm).alerts(
+            [(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))]
+        )
     assert alert.summary.startswith("A humanitarian convoy reached Laçın")
     assert len(feeds.requests) == 1
 
 
 async def test_one_llm_call_per_report_however_many_chats(feeds: FeedServer) -> None:
-    feeds.set("/v1/chat/completions", _llm_reply("Twelve trucks reached Laçın."), content_type="application/json")
+    feeds.set(
+        "/v1/chat/completions",
+        _llm_reply("Twelve trucks reached Laçın."),
+        content_type="application/json",
+    )
     report = _report("https://wire.test/a")
     matched = [(report, Match(chat, "Lachin", "Laçın")) for chat in range(1, 8)]
     async with httpx.AsyncClient() as client:
@@ -90,12 +113,16 @@ async def test_one_llm_call_per_report_however_many_chats(feeds: FeedServer) -> 
     assert len(feeds.requests) == 1
 
 
-async def test_a_failing_summary_still_leaves_the_alert(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_summary_still_leaves_the_alert(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("segmenter exploded")
 
     monkeypatch.setattr("watchers.alerts.summarise", broken)
     async with httpx.AsyncClient() as client:
-        [alert] = await Summariser(client).alerts([(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))])
+        [alert] = await Summariser(client).alerts(
+            [(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))]
+        )
     assert (alert.chat_id, alert.summary) == (1, "")
     assert any("segmenter exploded" in r.exc_text for r in caplog.records if r.exc_text)

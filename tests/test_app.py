@@ -54,12 +54,18 @@ def test_redaction_scrubs_messages_args_and_tracebacks(caplog: pytest.LogCapture
         try:
             raise RuntimeError(f"token {secret} rejected")
         except RuntimeError:
-            logging.getLogger("any.library").exception("url %s failed", f"https://t/bot{secret}/getMe")
+            logging.getLogger("any.library").exception(
+                "url %s failed", f"https://t/bot{secret}/getMe"
+            )
     finally:
         undo()
     [record] = caplog.records
     assert secret not in record.getMessage() and REDACTED in record.getMessage()
-    assert record.exc_text is not None and "RuntimeError" in record.exc_text and secret not in record.exc_text
+    assert (
+        record.exc_text is not None
+        and "RuntimeError" in record.exc_text
+        and secret not in record.exc_text
+    )
     assert secret not in caplog.text
     logging.getLogger("any.library").error("after undo %s", secret)
     assert secret in caplog.records[-1].getMessage()  # undo really restores the old factory

@@ -103,7 +103,9 @@ def test_cli_stops_with_one_sentence_and_exit_code_2(tmp_path: Path) -> None:
     missing = run_newswatch("run", cwd=tmp_path)
     assert missing.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in missing.stderr and "Traceback" not in missing.stderr
-    bad = run_newswatch("run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_POLL_SECONDS": "often"})
+    bad = run_newswatch(
+        "run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_POLL_SECONDS": "often"}
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "NEWSWATCH_POLL_SECONDS" in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -115,7 +117,11 @@ def test_cli_help_lists_the_subcommands(tmp_path: Path) -> None:
     assert "run" in result.stdout and "scan" in result.stdout
 
 
-OFFLINE = {"NEWSWATCH_DEFAULT_SOURCES": "off", "NEWSWATCH_GOOGLE_NEWS_URL": "off", "NEWSWATCH_GDELT_URL": "off"}
+OFFLINE = {
+    "NEWSWATCH_DEFAULT_SOURCES": "off",
+    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
+    "NEWSWATCH_GDELT_URL": "off",
+}
 
 
 def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Path) -> None:
@@ -123,8 +129,13 @@ def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Pat
 
     with FakeTelegram(token="999999:REAL-token-known-only-to-the-fake-server") as telegram:
         result = run_newswatch(
-            "run", cwd=tmp_path,
-            env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url},
+            "run",
+            cwd=tmp_path,
+            env={
+                **OFFLINE,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": telegram.base_url,
+            },
         )
     assert result.returncode == 2
     assert "rejected TELEGRAM_BOT_TOKEN" in result.stderr
@@ -133,8 +144,13 @@ def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Pat
 
 def test_an_unreachable_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) -> None:
     result = run_newswatch(
-        "run", cwd=tmp_path,
-        env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"},
+        "run",
+        cwd=tmp_path,
+        env={
+            **OFFLINE,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        },
     )
     assert result.returncode == 2
     assert "cannot reach the Telegram Bot API" in result.stderr and "Traceback" not in result.stderr
@@ -153,7 +169,9 @@ def test_a_corrupt_database_stops_the_bot_and_is_left_alone(tmp_path: Path, cont
 
 def test_an_unusable_database_folder_stops_the_bot(tmp_path: Path) -> None:
     result = run_newswatch(
-        "run", cwd=tmp_path, env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_DB_PATH": "/proc/nope/db.json"}
+        "run",
+        cwd=tmp_path,
+        env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_DB_PATH": "/proc/nope/db.json"},
     )
     assert result.returncode == 2
     assert "NEWSWATCH_DB_PATH" in result.stderr and "Traceback" not in result.stderr

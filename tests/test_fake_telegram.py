@@ -56,12 +56,15 @@ async def test_send_message_stores_plain_text_and_echoes_markup(
     fake: FakeTelegram, bot: Bot
 ) -> None:
     sent = await bot.send_message(
-        CHAT, "<b>Laçın</b> &amp; Karabakh 😀 <i>x</i>", parse_mode="HTML",
+        CHAT,
+        "<b>Laçın</b> &amp; Karabakh 😀 <i>x</i>",
+        parse_mode="HTML",
         reply_markup=keyboard("more"),
     )
     assert sent.text == "Laçın & Karabakh 😀 x"
     assert sent.entities == (
-        MessageEntity("bold", 0, 5), MessageEntity("italic", 20, 1),
+        MessageEntity("bold", 0, 5),
+        MessageEntity("italic", 20, 1),
     )
     assert sent.reply_markup == keyboard("more")
     assert sent.from_user is not None and sent.from_user.username == "newswatch_test_bot"
@@ -165,17 +168,24 @@ async def test_raw_http_unknown_method_json_and_multipart(fake: FakeTelegram) ->
         missing = await client.post(f"{url}/sendPhoto", data={"chat_id": "1"})
         as_json = await client.post(
             f"{url}/SENDMESSAGE",
-            json={"chat_id": 7, "text": "[json] body",
-                  "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}},
+            json={
+                "chat_id": 7,
+                "text": "[json] body",
+                "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]},
+            },
         )
         multipart = await client.post(
-            f"{url}/sendMessage", data={"chat_id": "8", "text": "multi"},
+            f"{url}/sendMessage",
+            data={"chat_id": "8", "text": "multi"},
             files={"doc": ("a.txt", b"xyz")},
         )
         too_long_data = await client.post(
             f"{url}/sendMessage",
-            json={"chat_id": 9, "text": "t", "reply_markup": {
-                "inline_keyboard": [[{"text": "a", "callback_data": "x" * 65}]]}},
+            json={
+                "chat_id": 9,
+                "text": "t",
+                "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "x" * 65}]]},
+            },
         )
     assert missing.status_code == 404
     assert missing.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -204,8 +214,13 @@ async def test_long_poll_wakes_on_push_and_honours_offset(fake: FakeTelegram, bo
 
 
 async def test_group_commands_and_dropped_updates(fake: FakeTelegram, bot: Bot) -> None:
-    update = fake.push_message(-100, "/watch@newswatch_test_bot Karabakh", user_id=7,
-                               chat_type="supergroup", chat_title="Desk")
+    update = fake.push_message(
+        -100,
+        "/watch@newswatch_test_bot Karabakh",
+        user_id=7,
+        chat_type="supergroup",
+        chat_title="Desk",
+    )
     assert update["message"]["entities"][0]["length"] == len("/watch@newswatch_test_bot")
     with pytest.raises(ValueError, match="user_id"):
         fake.push_message(-100, "hi", chat_type="group")
@@ -226,16 +241,18 @@ async def test_callback_round_trip_and_edits(fake: FakeTelegram, bot: Bot) -> No
     with pytest.raises(BadRequest, match="Query is too old"):
         await query.answer("twice")
     with pytest.raises(BadRequest, match="Message is not modified"):
-        await bot.edit_message_text("page 1", CHAT, sent.message_id,
-                                    reply_markup=keyboard("page:2"))
-    edited = await bot.edit_message_text("page <b>2</b>", CHAT, sent.message_id,
-                                         parse_mode="HTML")
+        await bot.edit_message_text(
+            "page 1", CHAT, sent.message_id, reply_markup=keyboard("page:2")
+        )
+    edited = await bot.edit_message_text("page <b>2</b>", CHAT, sent.message_id, parse_mode="HTML")
     assert edited.text == "page 2" and edited.reply_markup is None
     assert fake.messages(CHAT)[0]["text"] == "page 2"
     assert "reply_markup" not in fake.messages(CHAT)[0]
     await bot.edit_message_reply_markup(CHAT, sent.message_id, reply_markup=keyboard("p:1"))
     assert [r.method for r in fake.sent] == [
-        "sendMessage", "editMessageText", "editMessageReplyMarkup",
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
     ]
     with pytest.raises(BadRequest, match="Message to edit not found"):
         await bot.edit_message_text("nope", CHAT, 999)

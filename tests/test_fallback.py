@@ -23,12 +23,16 @@ async def test_unknown_command_is_escaped(bot_harness: BotHarness) -> None:
     assert "/x<b>" in answer.text and "&lt;b&gt;" in answer.raw_text
 
 
-async def test_unknown_command_for_another_bot_is_ignored_in_groups(bot_harness: BotHarness) -> None:
+async def test_unknown_command_for_another_bot_is_ignored_in_groups(
+    bot_harness: BotHarness,
+) -> None:
     telegram = bot_harness.telegram
     mark = telegram.mark()
     telegram.push_message(GROUP, "/roll", user_id=5, chat_type="group")
     telegram.push_message(GROUP, "/roll@dicebot", user_id=5, chat_type="group")
-    [answer] = await bot_harness.send(GROUP, "/roll@newswatch_test_bot", user_id=5, chat_type="group")
+    [answer] = await bot_harness.send(
+        GROUP, "/roll@newswatch_test_bot", user_id=5, chat_type="group"
+    )
     assert "I don't know the command /roll" in answer.text
     assert len([r for r in telegram.sent[mark:] if r.chat_id == GROUP]) == 1
 
@@ -52,7 +56,9 @@ async def test_a_failing_handler_is_logged_and_the_user_told(
     assert "/start" in after.text
 
 
-async def test_a_blocked_chat_does_not_stop_the_bot(bot_harness: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_blocked_chat_does_not_stop_the_bot(
+    bot_harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
     telegram = bot_harness.telegram
     telegram.block_chat(USER)
     with caplog.at_level(logging.ERROR):

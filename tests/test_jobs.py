@@ -23,10 +23,12 @@ async def _polled(harness: BotHarness, name: str, after: datetime) -> SourceStat
     """Wait until `name` has been polled after `after`, successfully or not."""
     for _ in range(300):
         assert harness.store is not None
-        raw = (await harness.store.source_states()).get(name)
-        if raw:
-            state = SourceState.from_dict(raw)
-            last = max(filter(None, [state.last_success, state.first_failure if state.errors else None]), default=None)
+        state = (await harness.store.source_states()).get(name)
+        if state:
+            last = max(
+                filter(None, [state.last_success, state.first_failure if state.errors else None]),
+                default=None,
+            )
             if last is not None and last > after:
                 return state
         await asyncio.sleep(0.05)
@@ -40,9 +42,23 @@ def _name(path: str) -> str:
 
 @pytest.fixture
 def watched_settings(settings: Settings, feeds: FeedServer) -> Settings:
-    feeds.set("/wire.xml", make_rss([Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC) - timedelta(hours=2))]))
+    feeds.set(
+        "/wire.xml",
+        make_rss(
+            [
+                Item(
+                    "Weather in Tbilisi",
+                    "https://wire.test/w",
+                    "Sunny.",
+                    datetime.now(UTC) - timedelta(hours=2),
+                )
+            ]
+        ),
+    )
     feeds.set("/broken.xml", (FIXTURES / "feeds" / "truncated_cdata.xml").read_bytes())
-    return replace(settings, feeds=(feeds.url("/wire.xml"), feeds.url("/broken.xml")), poll_seconds=1)
+    return replace(
+        settings, feeds=(feeds.url("/wire.xml"), feeds.url("/broken.xml")), poll_seconds=1
+    )
 
 
 async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
@@ -66,7 +82,9 @@ async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
         feeds.set("/wire.xml", make_rss([story]))
         [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
         assert "Convoy reaches Laçın after talks" in alert.text
-        assert 'href="https://wire.test/convoy?utm_source=rss&amp;utm_medium=feed"' in alert.raw_text
+        assert (
+            'href="https://wire.test/convoy?utm_source=rss&amp;utm_medium=feed"' in alert.raw_text
+        )
         assert "Caucasus Test Wire" in alert.text
         assert "Laçın" in alert.text and "Lachin" in alert.text  # the keyword and the form found
         assert "humanitarian convoy reached Laçın" in alert.text
@@ -98,7 +116,19 @@ async def test_a_malformed_feed_beside_a_good_one_changes_nothing_for_the_good_o
         broken = await _polled(harness, _name("/broken.xml"), started)
         assert broken.errors >= 1 and broken.last_error
         mark = telegram.mark()
-        feeds.set("/wire.xml", make_rss([Item("Карабахские беженцы получили жильё", "https://wire.test/ru", "", datetime.now(UTC))]))
+        feeds.set(
+            "/wire.xml",
+            make_rss(
+                [
+                    Item(
+                        "Карабахские беженцы получили жильё",
+                        "https://wire.test/ru",
+                        "",
+                        datetime.now(UTC),
+                    )
+                ]
+            ),
+        )
         [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
         assert "Карабахские беженцы" in alert.text
         [status] = await harness.send(ADMIN, "/sources")
@@ -108,7 +138,9 @@ async def test_a_malformed_feed_beside_a_good_one_changes_nothing_for_the_good_o
         await harness.stop()
 
 
-async def test_paused_chats_get_no_alerts(telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings) -> None:
+async def test_paused_chats_get_no_alerts(
+    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings
+) -> None:
     harness = BotHarness(telegram, watched_settings)
     started = datetime.now(UTC)
     await harness.start()
@@ -118,7 +150,10 @@ async def test_paused_chats_get_no_alerts(telegram: FakeTelegram, feeds: FeedSer
         await harness.send(OTHER, "/watch Lachin")
         await _polled(harness, _name("/wire.xml"), started)
         mark = telegram.mark()
-        feeds.set("/wire.xml", make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]))
+        feeds.set(
+            "/wire.xml",
+            make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]),
+        )
         await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
         await _polled(harness, _name("/wire.xml"), datetime.now(UTC))
     finally:
@@ -139,7 +174,9 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
     harness = BotHarness(telegram, replace(settings, feeds=(url,), poll_seconds=1))
     assert harness.store is not None
     day_ago = datetime.now(UTC) - timedelta(hours=25)
-    await harness.store.save_source_state(_name("/down.xml"), SourceState(errors=40, first_failure=day_ago, last_error="HTTP 502").to_dict())
+    await harness.store.save_source_state(
+        _name("/down.xml"), SourceState(errors=40, first_failure=day_ago, last_error="HTTP 502")
+    )
     mark = telegram.mark()
     await harness.start()
     try:
@@ -155,7 +192,10 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
 
 
 async def test_an_undeliverable_alert_does_not_stop_the_others(
-    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings, caplog: pytest.LogCaptureFixture
+    telegram: FakeTelegram,
+    feeds: FeedServer,
+    watched_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     harness = BotHarness(telegram, watched_settings)
     started = datetime.now(UTC)
@@ -166,9 +206,30 @@ async def test_an_undeliverable_alert_does_not_stop_the_others(
         await _polled(harness, _name("/wire.xml"), started)
         telegram.block_chat(USER)
         mark = telegram.mark()
-        feeds.set("/wire.xml", make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]))
+        feeds.set(
+            "/wire.xml",
+            make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]),
+        )
         [alert] = await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
         assert "Lachin road works" in alert.text
     finally:
         await harness.stop()
-    assert any("not delivered" in r.getMessage() and str(USER) in r.getMessage() for r in caplog.records)
+    assert any(
+        "not delivered" in r.getMessage() and str(USER) in r.getMessage() for r in caplog.records
+    )
+
+
+async def test_one_repeating_job_per_source_that_never_overlaps_itself(
+    telegram: FakeTelegram, watched_settings: Settings
+) -> None:
+    harness = BotHarness(telegram, watched_settings)
+    await harness.start()
+    try:
+        assert harness.application is not None and harness.application.job_queue is not None
+        jobs = {job.name: job.job for job in harness.application.job_queue.jobs()}
+    finally:
+        await harness.stop()
+    assert set(jobs) == {"poll:127.0.0.1/wire.xml", "poll:127.0.0.1/broken.xml", "prune"}
+    wire = jobs["poll:127.0.0.1/wire.xml"]
+    assert wire.max_instances == 1 and wire.coalesce is True and wire.misfire_grace_time == 1
+    assert wire.trigger.interval == timedelta(seconds=1) and wire.trigger.jitter == 0.1

@@ -31,7 +31,13 @@ def test_split_keywords(line: str, expected: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("  Lachin  ", "Lachin"), ('"peace   treaty"', '"peace treaty"'), ("<b>", "<b>"), ("A&B", "A&B"), ("Laçın", "Laçın")],
+    [
+        ("  Lachin  ", "Lachin"),
+        ('"peace   treaty"', '"peace treaty"'),
+        ("<b>", "<b>"),
+        ("A&B", "A&B"),
+        ("Laçın", "Laçın"),
+    ],
 )
 def test_valid_keywords_are_tidied(raw: str, expected: str) -> None:
     assert validate_keyword(raw) == expected
@@ -61,7 +67,12 @@ def test_a_keyword_of_exactly_the_limit_is_accepted() -> None:
 
 @pytest.mark.parametrize(
     ("left", "right", "same"),
-    [("Lachin", "lachin", True), ("Laçın", "LACIN", True), ("Qarabağ", "Qarabag", True), ("Lachin", "Lachin corridor", False)],
+    [
+        ("Lachin", "lachin", True),
+        ("Laçın", "LACIN", True),
+        ("Qarabağ", "Qarabag", True),
+        ("Lachin", "Lachin corridor", False),
+    ],
 )
 def test_same_keyword_ignores_case_and_accents(left: str, right: str, same: bool) -> None:
     assert same_keyword(left, right) is same

@@ -14,8 +14,14 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 def _report(n: int, title: str, hours_ago: int, outlet: str = "OC Media") -> Report:
     url = f"https://oc-media.org/{n}?a=1&b=2"
     return Report(
-        id=url, url=url, canonical_url=url, title=title, text="", outlet=outlet,
-        domain="oc-media.org", published=NOW - timedelta(hours=hours_ago),
+        id=url,
+        url=url,
+        canonical_url=url,
+        title=title,
+        text="",
+        outlet=outlet,
+        domain="oc-media.org",
+        published=NOW - timedelta(hours=hours_ago),
     )
 
 
@@ -50,7 +56,9 @@ async def test_latest_shows_five_newest_matches_newest_first(bot_harness: BotHar
 async def test_latest_with_a_keyword_ignores_the_watchlist(bot_harness: BotHarness) -> None:
     store = bot_harness.store
     assert store is not None
-    await store.add_reports([_report(1, "Talks on Karabakh resume", 1), _report(2, "Колонна вошла в Лачин", 2)], NOW)
+    await store.add_reports(
+        [_report(1, "Talks on Karabakh resume", 1), _report(2, "Колонна вошла в Лачин", 2)], NOW
+    )
     await bot_harness.send(USER, "/watch Karabakh")
     [answer] = await bot_harness.send(USER, "/latest Lachin")
     assert "Колонна вошла в Лачин" in answer.text

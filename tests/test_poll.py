@@ -14,7 +14,6 @@ from bot.storage import Store
 from tests.conftest import FIXTURES, Item, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
-from watchers.fetch import SourceState
 from watchers.matching import Matcher, load_aliases
 from watchers.models import Report, Subscription
 from watchers.poll import MatcherCache, Poller, match_reports, plain_reports
@@ -47,7 +46,11 @@ async def poller(tmp_path: Path) -> AsyncIterator[tuple[Poller, Store, Clock]]:
     store = Store.in_memory()
     clock = Clock()
     async with httpx.AsyncClient() as client:
-        yield Poller(client, store, load_aliases(), lambda: Summariser(client), now=clock), store, clock
+        yield (
+            Poller(client, store, load_aliases(), lambda: Summariser(client), now=clock),
+            store,
+            clock,
+        )
 
 
 def _feed(server: FeedServer, items: list[Item], path: str = "/wire.xml") -> Source:
@@ -56,14 +59,25 @@ def _feed(server: FeedServer, items: list[Item], path: str = "/wire.xml") -> Sou
 
 
 def _old(n: int) -> Item:
-    return Item(f"Older story {n}", f"https://wire.test/old/{n}", "Nothing to see.", START - timedelta(hours=n))
+    return Item(
+        f"Older story {n}",
+        f"https://wire.test/old/{n}",
+        "Nothing to see.",
+        START - timedelta(hours=n),
+    )
 
 
 async def test_first_poll_stores_without_alerting_then_new_items_alert(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock]
 ) -> None:
     poll, store, clock = poller
-    source = _feed(feeds, [_old(1), Item("Convoy reaches Laçın", "https://wire.test/a", "", START - timedelta(hours=3))])
+    source = _feed(
+        feeds,
+        [
+            _old(1),
+            Item("Convoy reaches Laçın", "https://wire.test/a", "", START - timedelta(hours=3)),
+        ],
+    )
     first = await poll.poll(source, [LACHIN, KARABAKH])
     assert (first.fetched, first.new, first.alerts) == (2, 2, [])
     clock.advance(61)
@@ -91,34 +105,55 @@ async def test_a_failed_first_poll_does_not_turn_the_backlog_into_alerts(
     source = Source("Test Wire", Kind.FEED, feeds.url("/wire.xml"), 60)
     assert (await poll.poll(source, [LACHIN])).error
     clock.advance(3600)
-    backlog = [Item(f"Laçın story {n}", f"https://wire.test/{n}", "", START - timedelta(hours=n)) for n in range(1, 6)]
+    backlog = [
+        Item(f"Laçın story {n}", f"https://wire.test/{n}", "", START - timedelta(hours=n))
+        for n in range(1, 6)
+    ]
     result = await poll.poll(_feed(feeds, backlog), [LACHIN])
     assert (result.error, result.new, result.alerts) == (None, 5, [])
 
 
-async def test_reports_older_than_the_retention_are_never_alerted(feeds: FeedServer, tmp_path: Path) -> None:
+async def test_reports_older_than_the_retention_are_never_alerted(
+    feeds: FeedServer, tmp_path: Path
+) -> None:
     """Once pruned, a report a feed still carries would look new: its age keeps it quiet."""
     store, clock = Store.in_memory(), Clock()
     async with httpx.AsyncClient() as client:
-        poll = Poller(client, store, load_aliases(), lambda: Summariser(client), retention=timedelta(days=30), now=clock)
+        poll = Poller(
+            client,
+            store,
+            load_aliases(),
+            lambda: Summariser(client),
+            retention=timedelta(days=30),
+            now=clock,
+        )
         await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
         clock.advance(61)
-        ancient = Item("Laçın, forty days on", "https://wire.test/ancient", "", START - timedelta(days=40))
+        ancient = Item(
+            "Laçın, forty days on", "https://wire.test/ancient", "", START - timedelta(days=40)
+        )
         recent = Item("Laçın today", "https://wire.test/today", "", START)
-        result = await poll.poll(_feed(feeds, [ancient, recent, _old(1)]), [Subscription(1, "Lachin", START - timedelta(days=90))])
+        result = await poll.poll(
+            _feed(feeds, [ancient, recent, _old(1)]),
+            [Subscription(1, "Lachin", START - timedelta(days=90))],
+        )
     assert result.new == 2
     assert [a.report.title for a in result.alerts] == ["Laçın today"]
 
 
-async def test_a_feed_ttl_stretches_the_next_poll(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+async def test_a_feed_ttl_stretches_the_next_poll(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
     poll, store, clock = poller
     feeds.set("/ttl.xml", (FIXTURES / "feeds" / "rss2_cdata_ttl.xml").read_bytes())  # <ttl>15</ttl>
     await poll.poll(Source("TTL", Kind.FEED, feeds.url("/ttl.xml"), 60), [])
-    state = SourceState.from_dict((await store.source_states())["TTL"])
+    state = (await store.source_states())["TTL"]
     assert state.next_poll == clock.now + timedelta(minutes=15)
 
 
-async def test_a_tick_a_little_early_still_polls(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+async def test_a_tick_a_little_early_still_polls(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
     """The job queue's jitter may fire a few seconds before the stored next poll."""
     poll, _, clock = poller
     source = _feed(feeds, [_old(1)])
@@ -127,7 +162,9 @@ async def test_a_tick_a_little_early_still_polls(feeds: FeedServer, poller: tupl
     assert not (await poll.poll(source, [])).skipped
 
 
-async def test_a_source_is_not_polled_before_it_is_due(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+async def test_a_source_is_not_polled_before_it_is_due(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
     poll, _, clock = poller
     source = _feed(feeds, [_old(1)])
     await poll.poll(source, [])
@@ -138,7 +175,9 @@ async def test_a_source_is_not_polled_before_it_is_due(feeds: FeedServer, poller
     assert not (await poll.poll(source, [])).skipped
 
 
-async def test_conditional_get_and_304(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+async def test_conditional_get_and_304(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
     poll, store, clock = poller
     source = _feed(feeds, [_old(1)])
     await poll.poll(source, [LACHIN])
@@ -146,17 +185,21 @@ async def test_conditional_get_and_304(feeds: FeedServer, poller: tuple[Poller, 
     result = await poll.poll(source, [LACHIN])
     assert feeds.requests[-1].headers.get("if-none-match")
     assert (result.error, result.new, result.fetched) == (None, 0, 0)
-    state = SourceState.from_dict((await store.source_states())["Test Wire"])
+    state = (await store.source_states())["Test Wire"]
     assert state.errors == 0 and state.last_success == clock.now
 
 
-async def test_old_backlog_is_stored_but_not_alerted(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+async def test_old_backlog_is_stored_but_not_alerted(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
     poll, store, clock = poller
     fresh_watch = Subscription(3, "Lachin", START)
     await poll.poll(_feed(feeds, [_old(1)]), [fresh_watch])
     clock.advance(61)
     week_old = Item("Laçın archive piece", "https://wire.test/week", "", START - timedelta(days=7))
-    just_before = Item("Lachin border post opens", "https://wire.test/recent", "", START - timedelta(minutes=20))
+    just_before = Item(
+        "Lachin border post opens", "https://wire.test/recent", "", START - timedelta(minutes=20)
+    )
     result = await poll.poll(_feed(feeds, [week_old, just_before, _old(1)]), [fresh_watch])
     assert result.new == 2
     assert [a.report.title for a in result.alerts] == ["Lachin border post opens"]
@@ -171,7 +214,7 @@ async def test_failures_back_off_and_switch_the_source_off_after_a_day(
     source = Source("Down", Kind.FEED, feeds.url("/down.xml"), 60)
     first = await poll.poll(source, [LACHIN])
     assert first.error and "500" in first.error and not first.disabled_now
-    state = SourceState.from_dict((await store.source_states())["Down"])
+    state = (await store.source_states())["Down"]
     assert state.errors == 1 and state.next_poll is not None
     assert (state.next_poll - clock.now).total_seconds() >= 120  # doubled
     disabled = None
@@ -187,9 +230,15 @@ async def test_failures_back_off_and_switch_the_source_off_after_a_day(
     assert (await poll.poll(source, [LACHIN])).skipped
 
 
-async def test_a_malformed_feed_is_an_error_not_a_crash(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+async def test_a_malformed_feed_is_an_error_not_a_crash(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
     poll, _, _ = poller
-    feeds.set("/broken.xml", (FIXTURES / "feeds" / "not_a_feed.html").read_bytes(), content_type="text/html")
+    feeds.set(
+        "/broken.xml",
+        (FIXTURES / "feeds" / "not_a_feed.html").read_bytes(),
+        content_type="text/html",
+    )
     result = await poll.poll(Source("Broken", Kind.FEED, feeds.url("/broken.xml"), 60), [LACHIN])
     assert result.error and result.alerts == []
 
@@ -227,25 +276,40 @@ async def test_google_news_is_asked_for_every_spelling_and_its_items_matched(
     assert "Berdzor" in query
 
 
-async def test_google_news_without_watches_fetches_nothing(feeds: FeedServer, poller: tuple[Poller, Store, Clock]) -> None:
+async def test_google_news_without_watches_fetches_nothing(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
     poll, _, _ = poller
-    result = await poll.poll(Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/rss/search"), 60), [])
+    result = await poll.poll(
+        Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/rss/search"), 60), []
+    )
     assert result.fetched == 0 and result.error is None
     assert feeds.requests == []
 
 
 @pytest.mark.parametrize(
     ("fixture", "status", "error"),
-    [("gdelt_throttle.txt", 200, "throttled"), ("gdelt_throttle.txt", 429, "429"), ("gdelt_keyword_error.txt", 200, "too short")],
+    [
+        ("gdelt_throttle.txt", 200, "throttled"),
+        ("gdelt_throttle.txt", 429, "429"),
+        ("gdelt_keyword_error.txt", 200, "too short"),
+    ],
 )
 async def test_gdelt_plain_text_answers_are_errors(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock], fixture: str, status: int, error: str
 ) -> None:
     poll, store, clock = poller
-    feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / fixture).read_bytes(), content_type="text/plain", status=status)
-    result = await poll.poll(Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN])
+    feeds.set(
+        "/api/v2/doc/doc",
+        (FIXTURES / "feeds" / fixture).read_bytes(),
+        content_type="text/plain",
+        status=status,
+    )
+    result = await poll.poll(
+        Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN]
+    )
     assert result.error is not None and error in result.error
-    state = SourceState.from_dict((await store.source_states())["GDELT"])
+    state = (await store.source_states())["GDELT"]
     assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
 
 
@@ -254,7 +318,11 @@ async def test_gdelt_requests_are_spaced_even_across_polls(
 ) -> None:
     poll, _, clock = poller
     monkeypatch.setattr("watchers.poll.GDELT_MIN_INTERVAL_SECONDS", 0.4)  # GDELT's own is 5 s
-    feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes(), content_type="application/json")
+    feeds.set(
+        "/api/v2/doc/doc",
+        (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes(),
+        content_type="application/json",
+    )
     source = Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 1)
     await poll.poll(source, [LACHIN])
     clock.advance(3600)
@@ -268,10 +336,16 @@ async def test_gdelt_window_reaches_back_past_the_last_success(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll, _, clock = poller
-    feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes(), content_type="application/json")
+    feeds.set(
+        "/api/v2/doc/doc",
+        (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes(),
+        content_type="application/json",
+    )
     source = Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60)
     await poll.poll(source, [LACHIN])
-    assert "timespan=15min" in feeds.requests[-1].path  # the first window: at least GDELT's 15 minutes
+    assert (
+        "timespan=15min" in feeds.requests[-1].path
+    )  # the first window: at least GDELT's 15 minutes
     clock.advance(3 * 3600)  # e.g. after a long backoff
     await poll.poll(source, [LACHIN])
     assert "timespan=185min" in feeds.requests[-1].path
@@ -281,16 +355,32 @@ async def test_gdelt_articles_become_reports_asked_in_batches(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll, _, _ = poller
-    feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / "gdelt_artlist.json").read_bytes(), content_type="application/json")
-    result = await poll.poll(Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN, KARABAKH])
+    feeds.set(
+        "/api/v2/doc/doc",
+        (FIXTURES / "feeds" / "gdelt_artlist.json").read_bytes(),
+        content_type="application/json",
+    )
+    result = await poll.poll(
+        Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN, KARABAKH]
+    )
     assert result.error is None and result.fetched > 0
     assert len(feeds.requests) == 2  # two spelling groups exceed one query's terms
     assert all("mode=artlist" in r.path and "timespan=" in r.path for r in feeds.requests)
 
 
 def test_one_alert_per_chat_even_when_two_watches_match() -> None:
-    report = Report(id="r", url="https://x.test/r", canonical_url="https://x.test/r", title="Laçın and Qarabağ", published=START)
-    subscriptions = [Subscription(1, "Lachin", START), Subscription(1, "Karabakh", START), Subscription(2, "Karabakh", START)]
+    report = Report(
+        id="r",
+        url="https://x.test/r",
+        canonical_url="https://x.test/r",
+        title="Laçın and Qarabağ",
+        published=START,
+    )
+    subscriptions = [
+        Subscription(1, "Lachin", START),
+        Subscription(1, "Karabakh", START),
+        Subscription(2, "Karabakh", START),
+    ]
     matched = match_reports([report], subscriptions, _matcher(subscriptions))
     assert [(m.chat_id, m.keyword) for _, m in matched] == [(1, "Lachin"), (2, "Karabakh")]
 
@@ -298,12 +388,18 @@ def test_one_alert_per_chat_even_when_two_watches_match() -> None:
 def test_html_in_feed_text_is_not_matched() -> None:
     """Words inside markup (an image URL naming Armenia) do not trigger an alert."""
     report = Report(
-        id="r", url="https://x.test/r", canonical_url="https://x.test/r", title="Vance visits Europe", published=START,
+        id="r",
+        url="https://x.test/r",
+        canonical_url="https://x.test/r",
+        title="Vance visits Europe",
+        published=START,
         text='<p>A speech.</p><img src="https://img.test/APTOPIX_Armenia_Vance.jpg">',
     )
     subscriptions = [Subscription(1, "Armenia", START)]
     assert match_reports(plain_reports([report]), subscriptions, _matcher(subscriptions)) == []
-    assert match_reports([report], subscriptions, _matcher(subscriptions))  # the markup alone would match
+    assert match_reports(
+        [report], subscriptions, _matcher(subscriptions)
+    )  # the markup alone would match
 
 
 async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes() -> None:

@@ -11,12 +11,22 @@ from watchers.models import Alert, Report
 WHEN = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
 
 
-def _report(title: str = "Convoy reaches Laçın", url: str = "https://wire.test/a?x=1&y=<2>") -> Report:
-    return Report(id=url, url=url, canonical_url=url, title=title, outlet="A&B <News>", published=WHEN)
+def _report(
+    title: str = "Convoy reaches Laçın", url: str = "https://wire.test/a?x=1&y=<2>"
+) -> Report:
+    return Report(
+        id=url, url=url, canonical_url=url, title=title, outlet="A&B <News>", published=WHEN
+    )
 
 
 def test_alert_is_valid_html_with_everything_escaped() -> None:
-    alert = Alert(1, _report("Tanks & <talks> in Laçın"), "Lachin", "Laçın", "Trucks crossed <b>the</b> checkpoint & more.")
+    alert = Alert(
+        1,
+        _report("Tanks & <talks> in Laçın"),
+        "Lachin",
+        "Laçın",
+        "Trucks crossed <b>the</b> checkpoint & more.",
+    )
     text, entities = parse_html(render_alert(alert))
     assert text.splitlines() == [
         "Tanks & <talks> in Laçın",

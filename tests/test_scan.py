@@ -21,7 +21,9 @@ def test_without_a_token_newswatch_shows_a_dry_run_on_the_sample_feed(tmp_path: 
 
 def test_scan_json_on_a_file(tmp_path: Path) -> None:
     feed = FIXTURES / "feeds" / "caucasus_multilingual.xml"
-    result = run_newswatch("scan", "--keywords", "Karabakh, Lachin", "--feed", str(feed), "--json", cwd=tmp_path)
+    result = run_newswatch(
+        "scan", "--keywords", "Karabakh, Lachin", "--feed", str(feed), "--json", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows, result.stderr
@@ -44,19 +46,38 @@ def test_scan_over_http_with_stored_watchlists(tmp_path: Path) -> None:
 
     asyncio.run(fill())
     with FeedServer() as server:
-        server.set("/feed.xml", make_rss([
-            Item("Festival returns to Şuşa", "https://wire.test/1", "Musicians gathered in Şuşa on Friday.", datetime.now(UTC)),
-            Item("Weather", "https://wire.test/2", "Rain.", datetime.now(UTC)),
-        ]))
+        server.set(
+            "/feed.xml",
+            make_rss(
+                [
+                    Item(
+                        "Festival returns to Şuşa",
+                        "https://wire.test/1",
+                        "Musicians gathered in Şuşa on Friday.",
+                        datetime.now(UTC),
+                    ),
+                    Item("Weather", "https://wire.test/2", "Rain.", datetime.now(UTC)),
+                ]
+            ),
+        )
         result = run_newswatch("scan", "--feed", server.url("/feed.xml"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Festival returns to Şuşa" in result.stdout and "matched Shusha as “Şuşa”" in result.stdout
+    assert (
+        "Festival returns to Şuşa" in result.stdout and "matched Shusha as “Şuşa”" in result.stdout
+    )
     assert "Weather" not in result.stdout
     assert "1 of 2 reports match Shusha" in result.stderr
 
 
 def test_scan_refuses_bad_keywords_in_one_sentence(tmp_path: Path) -> None:
-    result = run_newswatch("scan", "--keywords", '"unclosed', "--feed", str(FIXTURES / "feeds" / "atom.xml"), cwd=tmp_path)
+    result = run_newswatch(
+        "scan",
+        "--keywords",
+        '"unclosed',
+        "--feed",
+        str(FIXTURES / "feeds" / "atom.xml"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "closing quote" in result.stderr and "Traceback" not in result.stderr
 
@@ -69,8 +90,16 @@ def test_scan_without_keywords_explains(tmp_path: Path) -> None:
 
 def test_scan_skips_a_broken_feed_and_reads_the_rest(tmp_path: Path) -> None:
     broken = FIXTURES / "feeds" / "truncated_cdata.xml"
-    result = run_newswatch("scan", "--keywords", "Lachin", "--feed", str(broken), "--feed",
-                       str(FIXTURES / "feeds" / "rss2_cdata_ttl.xml"), cwd=tmp_path)
+    result = run_newswatch(
+        "scan",
+        "--keywords",
+        "Lachin",
+        "--feed",
+        str(broken),
+        "--feed",
+        str(FIXTURES / "feeds" / "rss2_cdata_ttl.xml"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0
     assert "skipped a source" in result.stderr
     assert "Lachin" in result.stdout
@@ -79,9 +108,16 @@ def test_scan_skips_a_broken_feed_and_reads_the_rest(tmp_path: Path) -> None:
 def test_scan_of_the_seed_report_feed_finds_karabakh(tmp_path: Path) -> None:
     seed = next(shared_path("seed").glob("*.txt"))
     text = seed.read_text(encoding="utf-8")
-    item = Item("Azerbaijani soldiers killed in Karabakh clash", "https://seed.test/report", text, datetime.now(UTC))
+    item = Item(
+        "Azerbaijani soldiers killed in Karabakh clash",
+        "https://seed.test/report",
+        text,
+        datetime.now(UTC),
+    )
     feed = tmp_path / "seed.xml"
     feed.write_bytes(make_rss([item]))
-    result = run_newswatch("scan", "--keywords", "Khankendi", "--feed", str(feed), "--json", cwd=tmp_path)
+    result = run_newswatch(
+        "scan", "--keywords", "Khankendi", "--feed", str(feed), "--json", cwd=tmp_path
+    )
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["matched"]["form"] in row["summary"]

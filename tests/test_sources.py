@@ -26,19 +26,32 @@ def test_defaults_extra_feeds_and_search_sources() -> None:
 
 
 def test_everything_can_be_switched_off() -> None:
-    assert configured_sources(feeds=[], default_sources=False, google_news_url=None, gdelt_url=None, poll_seconds=300) == []
+    assert (
+        configured_sources(
+            feeds=[], default_sources=False, google_news_url=None, gdelt_url=None, poll_seconds=300
+        )
+        == []
+    )
 
 
 def test_an_extra_feed_already_in_the_defaults_is_not_polled_twice() -> None:
     url = load_sources()[0].url
-    sources = configured_sources(feeds=[url], default_sources=True, google_news_url=None, gdelt_url=None, poll_seconds=300)
+    sources = configured_sources(
+        feeds=[url], default_sources=True, google_news_url=None, gdelt_url=None, poll_seconds=300
+    )
     assert [s.url for s in sources].count(url) == 1
 
 
 def test_extra_feeds_are_named_without_their_query_string() -> None:
     sources = configured_sources(
         feeds=["https://api.test/feed?key=SECRET1", "https://api.test/feed?key=SECRET2"],
-        default_sources=False, google_news_url=None, gdelt_url=None, poll_seconds=300,
+        default_sources=False,
+        google_news_url=None,
+        gdelt_url=None,
+        poll_seconds=300,
     )
     assert [s.name for s in sources] == ["api.test/feed", "api.test/feed (2)"]
-    assert [s.url for s in sources] == ["https://api.test/feed?key=SECRET1", "https://api.test/feed?key=SECRET2"]
+    assert [s.url for s in sources] == [
+        "https://api.test/feed?key=SECRET1",
+        "https://api.test/feed?key=SECRET2",
+    ]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import AtomicJSONStorage, Chat, Store, WatchEntry
+from watchers.fetch import SourceState
 from watchers.models import Report
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -50,7 +51,9 @@ async def test_add_reports_returns_only_new_ones(store: Store) -> None:
 
 
 async def test_recent_reports_newest_first_by_publication_else_first_seen(store: Store) -> None:
-    await store.add_reports([_report(1, NOW - timedelta(hours=3)), _report(2, NOW - timedelta(hours=1))], NOW)
+    await store.add_reports(
+        [_report(1, NOW - timedelta(hours=3)), _report(2, NOW - timedelta(hours=1))], NOW
+    )
     await store.add_reports([_report(3)], NOW - timedelta(hours=2))
     recent = await store.recent_reports(10)
     assert [s.report.title for s in recent] == ["Report 2", "Report 3", "Report 1"]
@@ -68,9 +71,10 @@ async def test_prune_forgets_reports_seen_before_the_cutoff(store: Store) -> Non
 
 
 async def test_source_state_round_trip(store: Store) -> None:
-    await store.save_source_state("bbc", {"etag": '"abc"', "errors": 0})
-    await store.save_source_state("bbc", {"etag": '"def"', "errors": 2})
-    assert await store.source_states() == {"bbc": {"etag": '"def"', "errors": 2}}
+    await store.save_source_state("bbc", SourceState(etag='"abc"'))
+    later = SourceState(etag='"def"', errors=2, first_failure=NOW, last_error="bbc.co.uk: HTTP 500")
+    await store.save_source_state("bbc", later)
+    assert await store.source_states() == {"bbc": later}
 
 
 async def test_file_store_survives_reopening(tmp_path: Path) -> None:

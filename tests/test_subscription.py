@@ -13,7 +13,9 @@ MEMBER = 3002
 
 def _buttons(record: SentRecord) -> list[tuple[str, str]]:
     markup = record.reply_markup or {}
-    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+    return [
+        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
+    ]
 
 
 async def test_start_subscribes_and_shows_three_examples(bot_harness: BotHarness) -> None:
@@ -26,7 +28,18 @@ async def test_start_subscribes_and_shows_three_examples(bot_harness: BotHarness
 
 async def test_help_lists_every_command_with_an_example(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/help")
-    for name in ("start", "watch", "unwatch", "list", "latest", "pause", "resume", "stop", "forget", "help"):
+    for name in (
+        "start",
+        "watch",
+        "unwatch",
+        "list",
+        "latest",
+        "pause",
+        "resume",
+        "stop",
+        "forget",
+        "help",
+    ):
         assert f"/{name} " in answer.text
     assert answer.text.count("e.g.") == 10
     assert "/sources" not in answer.text  # only bot admins see it
@@ -39,7 +52,18 @@ async def test_help_shows_admin_commands_to_admins(bot_harness: BotHarness) -> N
 
 async def test_command_menu_is_set_at_start_up(bot_harness: BotHarness) -> None:
     names = [c["command"] for c in bot_harness.telegram.commands or []]
-    assert {"start", "watch", "unwatch", "list", "latest", "pause", "resume", "stop", "forget", "help"} <= set(names)
+    assert {
+        "start",
+        "watch",
+        "unwatch",
+        "list",
+        "latest",
+        "pause",
+        "resume",
+        "stop",
+        "forget",
+        "help",
+    } <= set(names)
 
 
 async def test_pause_resume_keep_the_watchlist(bot_harness: BotHarness) -> None:
@@ -96,10 +120,14 @@ async def test_forget_cancel_keeps_everything(bot_harness: BotHarness) -> None:
 async def test_group_admin_may_subscribe_member_may_not(bot_harness: BotHarness) -> None:
     telegram = bot_harness.telegram
     telegram.set_member_status(GROUP, ADMIN, "administrator")
-    [refused] = await bot_harness.send(GROUP, "/start", user_id=MEMBER, chat_type="supergroup", chat_title="Desk")
+    [refused] = await bot_harness.send(
+        GROUP, "/start", user_id=MEMBER, chat_type="supergroup", chat_title="Desk"
+    )
     assert "administrators" in refused.text
     assert await bot_harness.store.get_chat(GROUP) is None  # type: ignore[union-attr]
-    [welcome] = await bot_harness.send(GROUP, "/start", user_id=ADMIN, chat_type="supergroup", chat_title="Desk")
+    [welcome] = await bot_harness.send(
+        GROUP, "/start", user_id=ADMIN, chat_type="supergroup", chat_title="Desk"
+    )
     assert "Newswatch" in welcome.text
     chat = await bot_harness.store.get_chat(GROUP)  # type: ignore[union-attr]
     assert chat is not None and chat.kind == "supergroup" and chat.title == "Desk"
@@ -130,3 +158,14 @@ async def test_channel_post_commands_work(bot_harness: BotHarness) -> None:
     assert "Newswatch" in welcome.text
     chat = await bot_harness.store.get_chat(-100777)  # type: ignore[union-attr]
     assert chat is not None and chat.kind == "channel"
+
+
+async def test_bot_admins_get_a_menu_with_their_commands(bot_harness: BotHarness) -> None:
+    scoped = [
+        r.params
+        for r in bot_harness.telegram.requests
+        if r.method.lower() == "setmycommands" and "scope" in r.params
+    ]
+    [admin_menu] = scoped
+    assert admin_menu["scope"] == {"type": "chat", "chat_id": 4242}
+    assert "sources" in [c["command"] for c in admin_menu["commands"]]

@@ -19,9 +19,15 @@ async def _keywords(harness: BotHarness, chat_id: int = USER) -> list[str]:
 
 
 async def test_watch_adds_several_comma_separated(bot_harness: BotHarness) -> None:
-    [answer] = await bot_harness.send(USER, '/watch Lachin, "Lachin corridor", Stepanakert OR Khankendi')
+    [answer] = await bot_harness.send(
+        USER, '/watch Lachin, "Lachin corridor", Stepanakert OR Khankendi'
+    )
     assert "Watching" in answer.text
-    assert await _keywords(bot_harness) == ["Lachin", '"Lachin corridor"', "Stepanakert OR Khankendi"]
+    assert await _keywords(bot_harness) == [
+        "Lachin",
+        '"Lachin corridor"',
+        "Stepanakert OR Khankendi",
+    ]
 
 
 async def test_watch_reports_duplicates_ignoring_case_and_accents(bot_harness: BotHarness) -> None:
@@ -47,7 +53,9 @@ async def test_watch_without_keywords_shows_usage(bot_harness: BotHarness) -> No
         ("/watch -football", "not only exclusions"),
     ],
 )
-async def test_bad_keywords_are_refused_and_nothing_is_stored(bot_harness: BotHarness, line: str, reason: str) -> None:
+async def test_bad_keywords_are_refused_and_nothing_is_stored(
+    bot_harness: BotHarness, line: str, reason: str
+) -> None:
     [answer] = await bot_harness.send(USER, line)
     assert "Not added" in answer.text and reason in answer.text
     assert await _keywords(bot_harness) == []
@@ -70,7 +78,9 @@ async def test_at_most_fifty_keywords_per_chat(bot_harness: BotHarness) -> None:
     assert len(await _keywords(bot_harness)) == MAX_WATCHES
 
 
-async def test_a_full_watchlist_of_long_keywords_is_listed_in_several_messages(bot_harness: BotHarness) -> None:
+async def test_a_full_watchlist_of_long_keywords_is_listed_in_several_messages(
+    bot_harness: BotHarness,
+) -> None:
     keywords = [f"{n:02d} " + "long keyword " * 7 + "x" * 6 for n in range(MAX_WATCHES)]
     assert all(len(k) == 100 for k in keywords)
     for start in range(0, MAX_WATCHES, 25):  # one /watch message holds at most 4096 characters
@@ -95,13 +105,17 @@ async def test_unwatch_by_name(bot_harness: BotHarness) -> None:
 async def test_unwatch_alone_offers_buttons_and_a_tap_removes(bot_harness: BotHarness) -> None:
     await bot_harness.send(USER, "/watch Lachin, Karabakh")
     [menu] = await bot_harness.send(USER, "/unwatch")
-    buttons = {b["text"]: b["callback_data"] for row in menu.reply_markup["inline_keyboard"] for b in row}  # type: ignore[index]
+    buttons = {
+        b["text"]: b["callback_data"] for row in menu.reply_markup["inline_keyboard"] for b in row
+    }  # type: ignore[index]
     assert set(buttons) == {"✖ Lachin", "✖ Karabakh"}
     await bot_harness.tap(USER, menu.message_id, buttons["✖ Lachin"])
     assert await _keywords(bot_harness) == ["Karabakh"]
     message = bot_harness.telegram.messages(USER)[-1]
     assert "Stopped watching Lachin" in message["text"]
-    assert [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row] == ["✖ Karabakh"]
+    assert [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row] == [
+        "✖ Karabakh"
+    ]
     await bot_harness.tap(USER, menu.message_id, buttons["✖ Karabakh"])
     assert await _keywords(bot_harness) == []
     assert "now empty" in bot_harness.telegram.messages(USER)[-1]["text"]
@@ -138,7 +152,9 @@ async def test_only_group_admins_change_the_watchlist(bot_harness: BotHarness) -
     assert "administrators" in refused.text
     assert await _keywords(bot_harness, GROUP) == []
     await bot_harness.send(GROUP, "/watch Lachin", user_id=ADMIN, chat_type="group")
-    [refused_unwatch] = await bot_harness.send(GROUP, "/unwatch Lachin", user_id=MEMBER, chat_type="group")
+    [refused_unwatch] = await bot_harness.send(
+        GROUP, "/unwatch Lachin", user_id=MEMBER, chat_type="group"
+    )
     assert "administrators" in refused_unwatch.text
     assert await _keywords(bot_harness, GROUP) == ["Lachin"]
     [listing] = await bot_harness.send(GROUP, "/list", user_id=MEMBER, chat_type="group")
@@ -147,14 +163,20 @@ async def test_only_group_admins_change_the_watchlist(bot_harness: BotHarness) -
 
 async def test_anonymous_group_admin_is_an_admin(bot_harness: BotHarness) -> None:
     """An anonymous admin posts as the group itself (sender_chat == chat), not as a member."""
-    [answer] = await bot_harness.send(GROUP, "/watch Lachin", chat_type="supergroup", anonymous_admin=True)
+    [answer] = await bot_harness.send(
+        GROUP, "/watch Lachin", chat_type="supergroup", anonymous_admin=True
+    )
     assert "Watching" in answer.text
     assert await _keywords(bot_harness, GROUP) == ["Lachin"]
 
 
-async def test_commands_addressed_to_the_bot_by_name_work_in_groups(bot_harness: BotHarness) -> None:
+async def test_commands_addressed_to_the_bot_by_name_work_in_groups(
+    bot_harness: BotHarness,
+) -> None:
     bot_harness.telegram.set_member_status(GROUP, ADMIN, "administrator")
-    await bot_harness.send(GROUP, "/watch@newswatch_test_bot Karabakh", user_id=ADMIN, chat_type="group")
+    await bot_harness.send(
+        GROUP, "/watch@newswatch_test_bot Karabakh", user_id=ADMIN, chat_type="group"
+    )
     assert await _keywords(bot_harness, GROUP) == ["Karabakh"]
 
 

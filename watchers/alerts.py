@@ -67,7 +67,11 @@ class Summariser:
     async def _text(self, report: Report) -> str:
         """The best plain text for the report: feed text, else the extracted article."""
         text = report.text
-        if self._fetch_articles and needs_article(text) and domain_of(report.url) not in _NO_ARTICLE_FETCH:
+        if (
+            self._fetch_articles
+            and needs_article(text)
+            and domain_of(report.url) not in _NO_ARTICLE_FETCH
+        ):
             async with self._slots:
                 article = await fetch_article(self._client, report.url)
             if article:
@@ -78,15 +82,21 @@ class Summariser:
         assert self._llm is not None
         async with self._slots:
             return await llm_summarise(
-                self._client, url=self._llm.url, model=self._llm.model, api_key=self._llm.api_key,
-                title=report.title, text=text,
+                self._client,
+                url=self._llm.url,
+                model=self._llm.model,
+                api_key=self._llm.api_key,
+                title=report.title,
+                text=text,
             )
 
     async def summary(self, report: Report, form: str | None) -> str:
         """At most 400 characters of whole sentences, showing `form` where the text has it."""
         text = await self._shared(("text", report.id), lambda: self._text(report))
         if self._llm is not None and text:
-            written = await self._shared(("llm", report.id), lambda: self._llm_summary(report, text))
+            written = await self._shared(
+                ("llm", report.id), lambda: self._llm_summary(report, text)
+            )
             if written:
                 return written
         return await self._shared(

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
@@ -64,8 +64,8 @@ class PollStore(Protocol):
     """The part of the store a poll needs (`bot.storage.Store` provides it)."""
 
     async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]: ...
-    async def source_states(self) -> dict[str, dict[str, Any]]: ...
-    async def save_source_state(self, name: str, state: dict[str, Any]) -> None: ...
+    async def source_states(self) -> dict[str, SourceState]: ...
+    async def save_source_state(self, name: str, state: SourceState) -> None: ...
 
 
 @dataclass(slots=True)
@@ -91,13 +91,17 @@ async def _collect_feed(client: httpx.AsyncClient, source: Source, state: Source
         return Collected(error=result.error, retry_after=result.retry_after)
     if result.not_modified or result.body is None:
         return Collected(response=result)
-    parsed = await asyncio.to_thread(parse_feed, result.body, source=source.name, feed_url=source.url)
+    parsed = await asyncio.to_thread(
+        parse_feed, result.body, source=source.name, feed_url=source.url
+    )
     if not parsed.ok and not parsed.reports:
         return Collected(error=f"{source.name}: {parsed.error or 'not a feed'}")
     return Collected(parsed.reports, ttl_minutes=parsed.ttl_minutes, response=result)
 
 
-async def _collect_google_news(client: httpx.AsyncClient, source: Source, terms: Sequence[str]) -> Collected:
+async def _collect_google_news(
+    client: httpx.AsyncClient, source: Source, terms: Sequence[str]
+) -> Collected:
     """Every batch of terms is its own search; one failing batch does not lose the others."""
     collected = Collected()
     for url in build_search_urls(terms, source.url):
@@ -105,7 +109,9 @@ async def _collect_google_news(client: httpx.AsyncClient, source: Source, terms:
         if result.error or result.body is None:
             collected.error = collected.error or result.error or "empty response"
             continue
-        parsed = await asyncio.to_thread(parse_google_news, result.body, source=source.name, feed_url=url)
+        parsed = await asyncio.to_thread(
+            parse_google_news, result.body, source=source.name, feed_url=url
+        )
         collected.reports += parsed.reports
         if not parsed.ok and not parsed.reports:
             collected.error = collected.error or f"{source.name}: {parsed.error or 'not a feed'}"
@@ -130,7 +136,11 @@ _gdelt_pacer = _Pacer()
 
 
 async def _collect_gdelt(
-    client: httpx.AsyncClient, source: Source, terms: Sequence[str], state: SourceState, now: datetime
+    client: httpx.AsyncClient,
+    source: Source,
+    terms: Sequence[str],
+    state: SourceState,
+    now: datetime,
 ) -> Collected:
     """Ask GDELT for the terms in batches, over a window that reaches back past the last success."""
     since = state.last_success or now - timedelta(seconds=2 * source.interval)
@@ -139,14 +149,22 @@ async def _collect_gdelt(
     collected = Collected()
     for start in range(0, len(terms), GDELT_TERMS_PER_QUERY):
         await _gdelt_pacer.wait(GDELT_MIN_INTERVAL_SECONDS)
-        url = build_gdelt_url(terms[start : start + GDELT_TERMS_PER_QUERY], source.url, timespan_minutes=minutes)
+        url = build_gdelt_url(
+            terms[start : start + GDELT_TERMS_PER_QUERY], source.url, timespan_minutes=minutes
+        )
         result = await fetch(client, url, SourceState())
         if result.error or result.body is None:
-            collected.error, collected.retry_after = result.error or "empty response", result.retry_after
+            collected.error, collected.retry_after = (
+                result.error or "empty response",
+                result.retry_after,
+            )
             return collected
         parsed = parse_gdelt(result.body, source=source.name)
         if parsed.throttled:
-            collected.error, collected.retry_after = "GDELT: throttled", 2 * GDELT_MIN_INTERVAL_SECONDS
+            collected.error, collected.retry_after = (
+                "GDELT: throttled",
+                2 * GDELT_MIN_INTERVAL_SECONDS,
+            )
             return collected
         if parsed.error:
             collected.error = f"GDELT: {parsed.error}"
@@ -249,8 +267,7 @@ class Poller:
 
     async def poll(self, source: Source, subscriptions: Sequence[Subscription]) -> PollResult:
         """Poll `source` if it is due; store what is new and return the alerts to send."""
-        stored = (await self.store.source_states()).get(source.name)
-        state = SourceState.from_dict(stored) if stored else SourceState()
+        state = (await self.store.source_states()).get(source.name) or SourceState()
         now = self.now()
         if not self._due(source, state, now):
             return PollResult(source.name, skipped=True)
@@ -262,19 +279,30 @@ class Poller:
             if should_disable(state, now):
                 state = replace(state, disabled=True)
                 result.disabled_now = True
-            logger.warning("source %s failed (%d in a row): %s", source.name, state.errors, collected.error)
+            logger.warning(
+                "source %s failed (%d in a row): %s", source.name, state.errors, collected.error
+            )
         else:
-            state = record_success(state, collected.response or FetchResult(200), now, ttl_minutes=collected.ttl_minutes)
+            state = record_success(
+                state,
+                collected.response or FetchResult(200),
+                now,
+                ttl_minutes=collected.ttl_minutes,
+            )
         fresh = await self.store.add_reports(collected.reports, now) if collected.reports else []
         result.new = len(fresh)
         oldest = now - self.retention
         alertable = [r for r in fresh if r.published is None or r.published >= oldest]
         if first and fresh:
-            logger.info("first poll of %s: %d reports stored without alerts", source.name, len(fresh))
+            logger.info(
+                "first poll of %s: %d reports stored without alerts", source.name, len(fresh)
+            )
         elif alertable:
             matcher = await self.matchers.get(subscriptions)
             matched = await asyncio.to_thread(match_reports, alertable, subscriptions, matcher)
             result.alerts = await self.summariser_factory().alerts(matched)
-        state = replace(state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now)))
-        await self.store.save_source_state(source.name, state.to_dict())
+        state = replace(
+            state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
+        )
+        await self.store.save_source_state(source.name, state)
         return result

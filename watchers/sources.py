@@ -72,5 +72,7 @@ def configured_sources(
     if google_news_url:
         sources.append(Source("Google News", Kind.GOOGLE_NEWS, google_news_url, poll_seconds))
     if gdelt_url:
-        sources.append(Source("GDELT", Kind.GDELT, gdelt_url, max(poll_seconds, GDELT_MIN_INTERVAL_SECONDS)))
+        sources.append(
+            Source("GDELT", Kind.GDELT, gdelt_url, max(poll_seconds, GDELT_MIN_INTERVAL_SECONDS))
+        )
     return sources
