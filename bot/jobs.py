@@ -1,8 +1,7 @@
-"""The scheduled work: one repeating JobQueue job per source, and a daily prune of old reports."""
+"""The scheduled work: one repeating JobQueue job per source, and a regular prune of old reports."""
 
 from __future__ import annotations
 
-import html
 import logging
 import random
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery import deliver, tell_admins
+from bot.render import escape
 from bot.storage import Store
 from watchers.models import Subscription
 from watchers.sources import Source
@@ -56,8 +56,8 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await tell_admins(
             context.bot,
             services.settings.admin_ids,
-            f"Source <b>{html.escape(source.name)}</b> has failed for 24 hours and is switched off.\n"
-            f"Last error: {html.escape(result.error or 'unknown')}",
+            f"Source <b>{escape(source.name)}</b> has failed for 24 hours and is switched off.\n"
+            f"Last error: {escape(result.error or 'unknown')}",
         )
 
 
