@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
-from bot.jobs import schedule_watchers
+from bot.jobs import start_watchers
 from bot.storage import Store
 from handlers import admin, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
@@ -85,7 +85,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             )
         except TelegramError as error:  # the admin may never have opened a chat with the bot
             logger.warning("could not set the admin command menu for %s: %s", admin_id, error)
-    schedule_watchers(application)
+    await start_watchers(application)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

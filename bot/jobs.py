@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from watchers.sources import Source
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["active_subscriptions", "schedule_watchers"]
+__all__ = ["active_subscriptions", "start_watchers"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +71,26 @@ async def prune_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.info("pruned %d reports first seen before %s", removed, cutoff.date())
 
 
-def schedule_watchers(application: Application) -> None:  # type: ignore[type-arg]
-    """One job per source, spread out by jitter, never overlapping itself."""
+async def start_watchers(application: Application) -> None:  # type: ignore[type-arg]
+    """One job per source, spread out by jitter, never overlapping itself.
+
+    A source switched off after a day of failures gets another chance at every start: an
+    operator restarts the bot after fixing its URL or when its outlet is back.
+    """
     services: Services = application.bot_data["services"]
     queue = application.job_queue
     assert queue is not None, "install python-telegram-bot[job-queue]"
+    states = await services.store.source_states()
     for source in services.sources:
+        state = states.get(source.name)
+        if state is not None and state.disabled:
+            logger.warning(
+                "source %s was switched off (%s); polling it again", source.name, state.last_error
+            )
+            fresh_start = replace(
+                state, disabled=False, errors=0, first_failure=None, next_poll=None
+            )
+            await services.store.save_source_state(source.name, fresh_start)
         queue.run_repeating(
             poll_job,
             interval=source.interval,

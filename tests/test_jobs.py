@@ -233,3 +233,22 @@ async def test_one_repeating_job_per_source_that_never_overlaps_itself(
     wire = jobs["poll:127.0.0.1/wire.xml"]
     assert wire.max_instances == 1 and wire.coalesce is True and wire.misfire_grace_time == 1
     assert wire.trigger.interval == timedelta(seconds=1) and wire.trigger.jitter == 0.1
+
+
+async def test_a_switched_off_source_gets_another_chance_at_start(
+    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings
+) -> None:
+    harness = BotHarness(telegram, watched_settings)
+    assert harness.store is not None
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    switched_off = SourceState(
+        errors=90, first_failure=week_ago, last_error="HTTP 502", disabled=True
+    )
+    await harness.store.save_source_state(_name("/wire.xml"), switched_off)
+    started = datetime.now(UTC)
+    await harness.start()
+    try:
+        state = await _polled(harness, _name("/wire.xml"), started)
+    finally:
+        await harness.stop()
+    assert not state.disabled and state.errors == 0

@@ -162,6 +162,18 @@ async def test_a_tick_a_little_early_still_polls(
     assert not (await poll.poll(source, [])).skipped
 
 
+async def test_reports_take_the_listed_language_when_their_feed_gives_none(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    poll, store, _ = poller
+    feeds.set(
+        "/hy.xml", make_rss([Item("Լաչինի ճանապարհը բացվեց", "https://wire.test/hy", "", START)])
+    )
+    await poll.poll(Source("Azatutyun", Kind.FEED, feeds.url("/hy.xml"), 60, language="hy"), [])
+    [stored] = await store.recent_reports(5)
+    assert stored.report.language == "hy"
+
+
 async def test_a_source_is_not_polled_before_it_is_due(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock]
 ) -> None:

@@ -96,7 +96,8 @@ async def _collect_feed(client: httpx.AsyncClient, source: Source, state: Source
     )
     if not parsed.ok and not parsed.reports:
         return Collected(error=f"{source.name}: {parsed.error or 'not a feed'}")
-    return Collected(parsed.reports, ttl_minutes=parsed.ttl_minutes, response=result)
+    reports = [replace(r, language=r.language or source.language) for r in parsed.reports]
+    return Collected(reports, ttl_minutes=parsed.ttl_minutes, response=result)
 
 
 async def _collect_google_news(

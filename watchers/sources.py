@@ -34,6 +34,7 @@ class Source:
     kind: Kind
     url: str
     interval: float
+    language: str | None = None  # for reports whose feed does not say
 
 
 def _feed_name(url: str) -> str:
@@ -61,7 +62,9 @@ def configured_sources(
     """Every source the settings switch on, each named uniquely and stably."""
     sources: list[Source] = []
     if default_sources:
-        sources += [Source(s.name, Kind.FEED, s.url, poll_seconds) for s in load_sources()]
+        sources += [
+            Source(s.name, Kind.FEED, s.url, poll_seconds, s.language) for s in load_sources()
+        ]
     known = {s.url for s in sources}
     names = {s.name for s in sources}
     for url in dict.fromkeys(feeds):
