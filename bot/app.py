@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,11 +64,12 @@ def build_services(settings: Settings, store: Store) -> Services:
     aliases = load_aliases()
     http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
     llm = llm_config(settings)
+    slots = asyncio.Semaphore(4)  # article fetches and LLM calls in flight, for all sources
     poller = Poller(
         http,
         store,
         aliases,
-        lambda: Summariser(http, llm=llm),
+        lambda: Summariser(http, llm=llm, slots=slots),
         retention=timedelta(days=settings.retention_days),
     )
     return Services(settings, store, aliases, http, sources_of(settings), poller)

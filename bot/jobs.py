@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from telegram.ext import Application, ContextTypes
 from bot.delivery import deliver, tell_admins
 from bot.render import escape
 from bot.storage import Store
+from watchers.fetch import SourceState
 from watchers.models import Subscription
 from watchers.sources import Source
 
@@ -44,7 +44,9 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     result = await services.poller.poll(source, await active_subscriptions(services.store))
     if result.skipped:
         return
-    sent = await deliver(context.bot, result.alerts)
+    # Summaries take a while: a chat that paused, stopped or forgot meanwhile gets nothing.
+    still_on = {s.chat_id for s in await active_subscriptions(services.store)}
+    sent = await deliver(context.bot, [a for a in result.alerts if a.chat_id in still_on])
     logger.info(
         "polled %s: %d reports, %d new, %d alerts sent%s",
         source.name,
@@ -87,10 +89,9 @@ async def start_watchers(application: Application) -> None:  # type: ignore[type
             logger.warning(
                 "source %s was switched off (%s); polling it again", source.name, state.last_error
             )
-            fresh_start = replace(
-                state, disabled=False, errors=0, first_failure=None, next_poll=None
-            )
-            await services.store.save_source_state(source.name, fresh_start)
+            # Forgetting the last success makes the next poll a first poll: what the source
+            # published while it was off is stored for /latest, not sent as a flood of alerts.
+            await services.store.save_source_state(source.name, SourceState())
         queue.run_repeating(
             poll_job,
             interval=source.interval,

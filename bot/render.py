@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from watchers.models import Alert, Report
 
-__all__ = ["escape", "render_alert", "render_report_line", "when_text"]
+__all__ = ["echo", "escape", "render_alert", "render_report_line", "when_text"]
 
 MAX_TITLE_LENGTH = 300  # with a 400-character summary, an alert stays far below Telegram's 4096
 
@@ -22,6 +22,11 @@ def _link(report: Report) -> str:
     if len(title) > MAX_TITLE_LENGTH:
         title = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
     return f'<a href="{html.escape(report.url, quote=True)}">{escape(title)}</a>'
+
+
+def echo(text: str, limit: int = 60) -> str:
+    """What a user typed, escaped and shortened, to quote back in a reply of bounded length."""
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def when_text(moment: datetime) -> str:
@@ -50,7 +55,7 @@ def render_alert(alert: Alert) -> str:
     when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [escape(report.publisher), when]))
     matched = f"🔎 {escape(alert.keyword)}"
-    if fold_differs(alert.keyword, alert.form):
+    if _form_differs(alert.keyword, alert.form):
         matched += f" (as “{escape(alert.form)}”)"
     parts = [
         f"<b>{_link(report)}</b>",
@@ -61,6 +66,6 @@ def render_alert(alert: Alert) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def fold_differs(keyword: str, form: str) -> bool:
+def _form_differs(keyword: str, form: str) -> bool:
     """Name the form only when it tells the reader more than the keyword they typed."""
-    return keyword.strip().lstrip("=").casefold() != form.casefold()
+    return keyword.strip().lstrip("=").strip('"“”«»').casefold() != form.casefold()

@@ -43,9 +43,9 @@ def argument_text(update: Update) -> str:
 def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     """Cut text into messages Telegram accepts, at line breaks, so no HTML tag is split.
 
-    Every line the handlers write is short (a keyword is at most 100 characters), so a line
-    never needs cutting itself; the raw HTML is counted, which is never less than what Telegram
-    counts.
+    Every line the handlers write is short (keywords are at most 100 characters, other echoed
+    input is shortened), so a line never needs cutting itself; the raw HTML is counted, which is
+    never less than what Telegram counts.
     """
     chunks: list[str] = []
     current = ""

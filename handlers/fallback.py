@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.render import escape
+from bot.render import echo
 from handlers.common import reply
 
 __all__ = ["HANDLERS", "on_error"]
@@ -29,7 +29,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if in_group and not addressee:
         return  # probably meant for another bot in the group
     await reply(
-        update, f"I don't know the command {escape(name)}. Send /help to see what I can do."
+        update, f"I don't know the command {echo(name)}. Send /help to see what I can do."
     )
 
 

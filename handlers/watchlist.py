@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.render import escape
+from bot.render import echo, escape
 from bot.storage import Chat, WatchEntry
 from handlers.common import argument_text, can_manage, load_chat, reply, services
 from handlers.filters import command
@@ -62,7 +62,7 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             keyword = validate_keyword(raw)
         except KeywordError as error:
-            shown = escape(raw[:40] + ("…" if len(raw) > 40 else "")) if raw.isprintable() else "?"
+            shown = echo(raw, 40) if raw.isprintable() else "?"
             refused.append(
                 f"“{shown}”: {escape(str(error))}" if raw.strip() else escape(str(error))
             )
@@ -105,11 +105,12 @@ async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     kept = [w for w in chat.watches if not same_keyword(w.keyword, wanted)]
     if len(kept) == len(chat.watches):
-        await reply(update, f"“{escape(wanted)}” is not on the watchlist. Send /list to see it.")
+        await reply(update, f"“{echo(wanted)}” is not on the watchlist. Send /list to see it.")
         return
+    removed = ", ".join(escape(w.keyword) for w in chat.watches if w not in kept)
     chat.watches = kept
     await services(context).store.save_chat(chat)
-    await reply(update, f"Stopped watching <b>{escape(wanted)}</b>.")
+    await reply(update, f"Stopped watching <b>{removed}</b>.")
 
 
 async def unwatch_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -70,3 +70,8 @@ async def test_a_blocked_chat_does_not_stop_the_bot(
     assert any("blocked" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
     [answer] = await bot_harness.send(USER + 1, "/help")
     assert "Commands" in answer.text
+
+
+async def test_a_huge_unknown_command_is_quoted_back_short(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/" + "z" * 4000)
+    assert answer.text.startswith("I don't know the command /zzz") and len(answer.text) < 200

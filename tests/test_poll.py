@@ -304,7 +304,6 @@ async def test_google_news_without_watches_fetches_nothing(
     [
         ("gdelt_throttle.txt", 200, "throttled"),
         ("gdelt_throttle.txt", 429, "429"),
-        ("gdelt_keyword_error.txt", 200, "too short"),
     ],
 )
 async def test_gdelt_plain_text_answers_are_errors(
@@ -361,6 +360,72 @@ async def test_gdelt_window_reaches_back_past_the_last_success(
     clock.advance(3 * 3600)  # e.g. after a long backoff
     await poll.poll(source, [LACHIN])
     assert "timespan=185min" in feeds.requests[-1].path
+
+
+async def test_a_query_gdelt_refuses_is_logged_not_held_against_the_source(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], caplog: pytest.LogCaptureFixture
+) -> None:
+    """One chat's odd keyword must not switch GDELT off for every chat."""
+    poll, store, _ = poller
+    body = (FIXTURES / "feeds" / "gdelt_keyword_error.txt").read_bytes()
+    feeds.set("/api/v2/doc/doc", body, content_type="text/plain")
+    result = await poll.poll(Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN])
+    assert result.error is None
+    assert (await store.source_states())["GDELT"].errors == 0
+    assert any("GDELT refused the query" in r.getMessage() for r in caplog.records)
+
+
+async def test_gdelt_is_not_asked_for_terms_it_finds_too_short(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    poll, _, _ = poller
+    feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes())
+    source = Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60)
+    await poll.poll(source, [Subscription(5, "EU OR Baku", START)])
+    [request] = feeds.requests
+    assert "Baku" in request.path and "EU" not in request.path.replace("EUR", "")
+
+
+async def test_one_failing_google_news_search_does_not_hide_the_others(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll, store, clock = poller
+    monkeypatch.setattr(
+        "watchers.poll.build_search_urls",
+        lambda terms, base: [feeds.url("/gn/broken"), feeds.url("/gn/fine")],
+    )
+    feeds.set("/gn/broken", b"busy", status=503)
+    source = Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/gn"), 60)
+    feeds.set("/gn/fine", make_rss([_old(1)]))
+    await poll.poll(source, [LACHIN])
+    clock.advance(61)
+    feeds.set("/gn/fine", make_rss([Item("Laçın talks", "https://wire.test/gn", "", clock.now), _old(1)]))
+    result = await poll.poll(source, [LACHIN])
+    assert result.error is None and [a.report.title for a in result.alerts] == ["Laçın talks"]
+    assert (await store.source_states())["Google News"].errors == 0
+
+
+async def test_a_search_sources_old_results_are_backlog_for_every_chat(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When one chat adds a keyword, the search returns days-old reports; a chat that has
+    watched Karabakh for months must not get them as news."""
+    poll, _, clock = poller
+    monkeypatch.setattr("watchers.poll.build_search_urls", lambda terms, base: [feeds.url("/gn")])
+    source = Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/gn"), 60)
+    veteran = Subscription(1, "Karabakh", START - timedelta(days=90))
+    feeds.set("/gn", make_rss([_old(1)]))
+    await poll.poll(source, [veteran])
+    clock.advance(300)
+    newcomer = Subscription(2, "Shusha", clock.now)
+    feeds.set("/gn", make_rss([
+        Item("Şuşa and Karabakh, a look back", "https://wire.test/old", "", START - timedelta(days=2)),
+        Item("Karabakh talks today", "https://wire.test/new", "", clock.now - timedelta(minutes=30)),
+        _old(1),
+    ]))
+    result = await poll.poll(source, [veteran, newcomer])
+    assert result.new == 2
+    assert [(a.chat_id, a.report.title) for a in result.alerts] == [(1, "Karabakh talks today")]
 
 
 async def test_gdelt_articles_become_reports_asked_in_batches(

@@ -186,3 +186,11 @@ async def test_the_watchlist_survives_a_restart(bot_harness: BotHarness) -> None
     await bot_harness.start()
     [listing] = await bot_harness.send(USER, "/list")
     assert "Lachin" in listing.text
+
+
+async def test_a_huge_unwatch_argument_is_quoted_back_short(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    [answer] = await bot_harness.send(USER, "/unwatch " + "y" * 4000)
+    assert "is not on the watchlist" in answer.text and len(answer.text) < 200
+    [removed] = await bot_harness.send(USER, "/unwatch LACHIN")
+    assert removed.text == "Stopped watching Lachin."

@@ -49,13 +49,14 @@ class Summariser:
         client: httpx.AsyncClient,
         *,
         llm: LLMConfig | None = None,
-        concurrency: int = 4,
+        slots: asyncio.Semaphore | None = None,
         fetch_articles: bool = True,
     ) -> None:
+        """`slots` bounds article fetches and LLM calls in flight; share one across polls."""
         self._client = client
         self._llm = llm
         self._fetch_articles = fetch_articles
-        self._slots = asyncio.Semaphore(concurrency)  # article fetches and LLM calls in flight
+        self._slots = slots or asyncio.Semaphore(4)
         self._once: dict[tuple[str, ...], asyncio.Future[object]] = {}
 
     def _shared(self, key: tuple[str, ...], make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:

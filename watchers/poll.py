@@ -35,6 +35,7 @@ from watchers.matching import AliasBook, Matcher, search_terms
 from watchers.models import Match, PollResult, Report, Subscription
 from watchers.sources import Kind, Source
 from watchers.summary import clean_text
+from watchers.text import fold
 
 __all__ = [
     "BACKLOG_GRACE",
@@ -53,10 +54,14 @@ BACKLOG_GRACE = timedelta(hours=1)
 older ones (which a search source returns the first time it is asked for a new keyword) only
 show in /latest."""
 
+SEARCH_LATENESS = timedelta(hours=6)
+"""How long after publication a search engine may first list a report and still alert it."""
+
 DUE_TOLERANCE = 0.25
 """A tick this fraction of the interval early still polls: job jitter must not skip a poll."""
 
 GDELT_TERMS_PER_QUERY = 20  # GDELT refuses over-long queries
+GDELT_MIN_TERM_LENGTH = 3  # and keywords it finds too short ("EU")
 GDELT_MAX_SPAN = timedelta(days=1)
 
 
@@ -100,23 +105,35 @@ async def _collect_feed(client: httpx.AsyncClient, source: Source, state: Source
     return Collected(reports, ttl_minutes=parsed.ttl_minutes, response=result)
 
 
+def _partial(collected: Collected, source: Source, errors: list[str], answered: int) -> Collected:
+    """A search source is down only when no batch answered; a failing batch is only logged, so
+    one bad batch neither hides the others' reports nor switches the source off."""
+    if errors and answered:
+        logger.warning("%s: %d searches failed, first: %s", source.name, len(errors), errors[0])
+    elif errors:
+        collected.error = errors[0]
+    return collected
+
+
 async def _collect_google_news(
     client: httpx.AsyncClient, source: Source, terms: Sequence[str]
 ) -> Collected:
     """Every batch of terms is its own search; one failing batch does not lose the others."""
-    collected = Collected()
+    collected, errors, answered = Collected(), [], 0
     for url in build_search_urls(terms, source.url):
         result = await fetch(client, url, SourceState())
         if result.error or result.body is None:
-            collected.error = collected.error or result.error or "empty response"
+            errors.append(result.error or "empty response")
             continue
         parsed = await asyncio.to_thread(
             parse_google_news, result.body, source=source.name, feed_url=url
         )
-        collected.reports += parsed.reports
         if not parsed.ok and not parsed.reports:
-            collected.error = collected.error or f"{source.name}: {parsed.error or 'not a feed'}"
-    return collected
+            errors.append(f"{source.name}: {parsed.error or 'not a feed'}")
+            continue
+        answered += 1
+        collected.reports += parsed.reports
+    return _partial(collected, source, errors, answered)
 
 
 class _Pacer:
@@ -147,31 +164,28 @@ async def _collect_gdelt(
     since = state.last_success or now - timedelta(seconds=2 * source.interval)
     span = min(now - since, GDELT_MAX_SPAN) + timedelta(minutes=5)
     minutes = math.ceil(span.total_seconds() / 60)
-    collected = Collected()
-    for start in range(0, len(terms), GDELT_TERMS_PER_QUERY):
+    collected, errors, answered = Collected(), [], 0
+    usable = [t for t in terms if len(fold(t)) >= GDELT_MIN_TERM_LENGTH]
+    for start in range(0, len(usable), GDELT_TERMS_PER_QUERY):
         await _gdelt_pacer.wait(GDELT_MIN_INTERVAL_SECONDS)
-        url = build_gdelt_url(
-            terms[start : start + GDELT_TERMS_PER_QUERY], source.url, timespan_minutes=minutes
-        )
+        batch = usable[start : start + GDELT_TERMS_PER_QUERY]
+        url = build_gdelt_url(batch, source.url, timespan_minutes=minutes)
         result = await fetch(client, url, SourceState())
         if result.error or result.body is None:
-            collected.error, collected.retry_after = (
-                result.error or "empty response",
-                result.retry_after,
-            )
-            return collected
+            errors.append(result.error or "empty response")
+            collected.retry_after = result.retry_after
+            continue
         parsed = parse_gdelt(result.body, source=source.name)
-        if parsed.throttled:
-            collected.error, collected.retry_after = (
-                "GDELT: throttled",
-                2 * GDELT_MIN_INTERVAL_SECONDS,
-            )
-            return collected
-        if parsed.error:
-            collected.error = f"GDELT: {parsed.error}"
-            return collected
+        if parsed.throttled:  # the rest of this poll's batches would be refused too
+            errors.append("GDELT: throttled")
+            collected.retry_after = 2 * GDELT_MIN_INTERVAL_SECONDS
+            break
+        if parsed.error:  # GDELT refused these terms: a problem of the query, not of GDELT
+            logger.warning("GDELT refused the query for %s: %s", ", ".join(batch), parsed.error)
+            continue
+        answered += 1
         collected.reports += parsed.reports
-    return collected
+    return _partial(collected, source, errors, answered)
 
 
 async def collect(
@@ -217,6 +231,20 @@ def match_reports(
             chats.add(match.chat_id)
             matched.append((report, match))
     return matched
+
+
+def _is_news(report: Report, source: Source, previous: datetime | None, oldest: datetime) -> bool:
+    """Whether a newly stored report may be alerted at all, whoever watches it.
+
+    Never past the retention period (a pruned report would look new again). From a search
+    source, not when published well before the source's previous success: such a report was
+    only returned because some chat just added a keyword, and is backlog to everyone else.
+    """
+    if report.published is None:
+        return True
+    if source.kind is not Kind.FEED and previous is not None:
+        oldest = max(oldest, previous - SEARCH_LATENESS)
+    return report.published >= oldest
 
 
 def _now() -> datetime:
@@ -272,7 +300,7 @@ class Poller:
         now = self.now()
         if not self._due(source, state, now):
             return PollResult(source.name, skipped=True)
-        first = state.last_success is None  # a backlog, however large, is stored, not alerted
+        previous = state.last_success  # None: a backlog, however large, is stored, not alerted
         collected = await collect(self.client, source, state, subscriptions, self.aliases, now)
         result = PollResult(source.name, fetched=len(collected.reports), error=collected.error)
         if collected.error:
@@ -292,9 +320,8 @@ class Poller:
             )
         fresh = await self.store.add_reports(collected.reports, now) if collected.reports else []
         result.new = len(fresh)
-        oldest = now - self.retention
-        alertable = [r for r in fresh if r.published is None or r.published >= oldest]
-        if first and fresh:
+        alertable = [r for r in fresh if _is_news(r, source, previous, now - self.retention)]
+        if previous is None and fresh:
             logger.info(
                 "first poll of %s: %d reports stored without alerts", source.name, len(fresh)
             )
