@@ -58,8 +58,11 @@ def _parser() -> argparse.ArgumentParser:
 async def _check_telegram(settings: Settings) -> str | None:
     """Ask Telegram who we are once before starting, so a bad token or URL is one sentence."""
     from telegram import Bot
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
+    ptb_logger = logging.getLogger("telegram")
+    level = ptb_logger.level
+    ptb_logger.setLevel(logging.CRITICAL)  # its tracebacks would bury the one sentence below
     try:
         async with Bot(settings.token or "", base_url=settings.api_base_url):
             return None
@@ -70,6 +73,11 @@ async def _check_telegram(settings: Settings) -> str | None:
             f"cannot reach the Telegram Bot API at {settings.api_base_url} (TELEGRAM_API_BASE_URL); "
             "check the network and try again."
         )
+    except TelegramError as error:  # e.g. the URL answers, but not as a Bot API
+        reason = str(error).replace(settings.token or "", "[REDACTED]")
+        return f"the Bot API at {settings.api_base_url} (TELEGRAM_API_BASE_URL) answered: {reason}."
+    finally:
+        ptb_logger.setLevel(level)
 
 
 def run(settings: Settings) -> int:

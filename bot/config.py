@@ -64,7 +64,10 @@ def read_environment(
 
 def _url(name: str, value: str) -> str:
     value = value.strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed [ in an IPv6 host
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}.") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{name} must be an http(s) URL, not {value!r}.")
     return value

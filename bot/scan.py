@@ -55,7 +55,7 @@ async def _stored_keywords(db_path: Path) -> list[str]:
     if not db_path.is_file():
         return []
     try:
-        store = Store.open(db_path)
+        store = Store.open(db_path, writable=False)
     except (OSError, ValueError) as error:
         raise ScanError(f"NEWSWATCH_DB_PATH {db_path} cannot be read: {error}.") from None
     try:

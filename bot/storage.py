@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ __all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry"]
 
 T = TypeVar("T")
 
+LAST_SEEN_GRANULARITY = timedelta(days=1)
 STORED_TEXT_CHARS = 2000
 """Stored report text serves /latest matching only (alerts are summarised when first seen), so
 only its opening is kept, which keeps the file small enough to rewrite on every change."""
@@ -172,11 +173,12 @@ def _report_to_doc(report: Report, first_seen: datetime) -> dict[str, Any]:
         "country": report.country,
         "source": report.source,
         "first_seen": _iso(first_seen),
+        "last_seen": _iso(first_seen),
     }
 
 
 def _report_from_doc(doc: dict[str, Any]) -> StoredReport:
-    fields = {k: v for k, v in doc.items() if k != "first_seen"}
+    fields = {k: v for k, v in doc.items() if k not in ("first_seen", "last_seen")}
     fields["published"] = _parse_iso(fields.get("published"))
     return StoredReport(Report(**fields), _parse_iso(doc["first_seen"]) or datetime.now(UTC))
 
@@ -192,16 +194,16 @@ class Store:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
+    def open(cls, path: str | Path, *, writable: bool = True) -> Store:
         """A store on a JSON file that is replaced atomically on every write.
 
-        The file is read and its folder checked for writing now, so an unreadable, corrupt or
-        read-only database stops the bot at start-up (OSError, ValueError) rather than at the
-        first command.
+        The file is read (and, unless only reading, its folder checked for writing) now, so an
+        unreadable, corrupt or read-only database stops the bot at start-up (OSError,
+        ValueError) rather than at the first command.
         """
         db = TinyDB(path, storage=AtomicJSONStorage)
         db.tables()
-        if not os.access(Path(path).parent, os.W_OK):
+        if writable and not os.access(Path(path).parent, os.W_OK):
             raise PermissionError(f"cannot write in {Path(path).parent}")
         return cls(db)
 
@@ -237,10 +239,20 @@ class Store:
     # Reports -----------------------------------------------------------------------------
 
     async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]:
-        """Store the reports never seen before, in one write, and return just those."""
+        """Store the reports never seen before and return just those.
+
+        Known reports that a source still carries have their `last_seen` refreshed (daily, to
+        spare writes), and pruning goes by it: a report is forgotten only once no source has
+        shown it for the whole retention period, so it can never come back as new.
+        """
 
         def add() -> list[Report]:
-            known = {doc["id"] for doc in self._reports.all()}
+            last_seen = {doc["id"]: doc.get("last_seen", "") for doc in self._reports.all()}
+            known = last_seen.keys()
+            stale = (seen_at - LAST_SEEN_GRANULARITY).isoformat()
+            refresh = [r.id for r in reports if r.id in known and last_seen[r.id] < stale]
+            if refresh:
+                self._reports.update({"last_seen": seen_at.isoformat()}, Query().id.one_of(refresh))
             fresh: dict[str, Report] = {}
             for report in reports:
                 if report.id not in known and report.id not in fresh:
@@ -253,14 +265,17 @@ class Store:
 
     async def recent_reports(self, limit: int) -> list[StoredReport]:
         """The `limit` newest reports by publication (else first-seen) time, newest first."""
-        docs = await self._run(self._reports.all)
-        stored = sorted((_report_from_doc(doc) for doc in docs), key=lambda s: s.when, reverse=True)
-        return stored[:limit]
+
+        def newest() -> list[StoredReport]:
+            stored = (_report_from_doc(doc) for doc in self._reports.all())
+            return sorted(stored, key=lambda s: s.when, reverse=True)[:limit]
+
+        return await self._run(newest)
 
     async def prune_reports(self, seen_before: datetime) -> int:
-        """Forget reports first seen before the cut-off, so the file stays bounded."""
+        """Forget reports no source has shown since the cut-off, so the file stays bounded."""
         cutoff = seen_before.isoformat()
-        removed = await self._run(self._reports.remove, Query().first_seen < cutoff)
+        removed = await self._run(self._reports.remove, Query().last_seen < cutoff)
         return len(removed)
 
     # Source state ------------------------------------------------------------------------

@@ -28,9 +28,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if in_group and not addressee:
         return  # probably meant for another bot in the group
-    await reply(
-        update, f"I don't know the command {echo(name)}. Send /help to see what I can do."
-    )
+    await reply(update, f"I don't know the command {echo(name)}. Send /help to see what I can do.")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -369,7 +369,9 @@ async def test_a_query_gdelt_refuses_is_logged_not_held_against_the_source(
     poll, store, _ = poller
     body = (FIXTURES / "feeds" / "gdelt_keyword_error.txt").read_bytes()
     feeds.set("/api/v2/doc/doc", body, content_type="text/plain")
-    result = await poll.poll(Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN])
+    result = await poll.poll(
+        Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN]
+    )
     assert result.error is None
     assert (await store.source_states())["GDELT"].errors == 0
     assert any("GDELT refused the query" in r.getMessage() for r in caplog.records)
@@ -399,7 +401,9 @@ async def test_one_failing_google_news_search_does_not_hide_the_others(
     feeds.set("/gn/fine", make_rss([_old(1)]))
     await poll.poll(source, [LACHIN])
     clock.advance(61)
-    feeds.set("/gn/fine", make_rss([Item("Laçın talks", "https://wire.test/gn", "", clock.now), _old(1)]))
+    feeds.set(
+        "/gn/fine", make_rss([Item("Laçın talks", "https://wire.test/gn", "", clock.now), _old(1)])
+    )
     result = await poll.poll(source, [LACHIN])
     assert result.error is None and [a.report.title for a in result.alerts] == ["Laçın talks"]
     assert (await store.source_states())["Google News"].errors == 0
@@ -418,11 +422,26 @@ async def test_a_search_sources_old_results_are_backlog_for_every_chat(
     await poll.poll(source, [veteran])
     clock.advance(300)
     newcomer = Subscription(2, "Shusha", clock.now)
-    feeds.set("/gn", make_rss([
-        Item("Şuşa and Karabakh, a look back", "https://wire.test/old", "", START - timedelta(days=2)),
-        Item("Karabakh talks today", "https://wire.test/new", "", clock.now - timedelta(minutes=30)),
-        _old(1),
-    ]))
+    feeds.set(
+        "/gn",
+        make_rss(
+            [
+                Item(
+                    "Şuşa and Karabakh, a look back",
+                    "https://wire.test/old",
+                    "",
+                    START - timedelta(days=2),
+                ),
+                Item(
+                    "Karabakh talks today",
+                    "https://wire.test/new",
+                    "",
+                    clock.now - timedelta(minutes=30),
+                ),
+                _old(1),
+            ]
+        ),
+    )
     result = await poll.poll(source, [veteran, newcomer])
     assert result.new == 2
     assert [(a.chat_id, a.report.title) for a in result.alerts] == [(1, "Karabakh talks today")]

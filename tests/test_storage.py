@@ -61,13 +61,14 @@ async def test_recent_reports_newest_first_by_publication_else_first_seen(store:
     assert len(await store.recent_reports(2)) == 2
 
 
-async def test_prune_forgets_reports_seen_before_the_cutoff(store: Store) -> None:
-    await store.add_reports([_report(1)], NOW - timedelta(days=40))
+async def test_prune_forgets_reports_no_source_showed_since_the_cutoff(store: Store) -> None:
+    await store.add_reports([_report(1), _report(3)], NOW - timedelta(days=40))
     await store.add_reports([_report(2)], NOW)
+    await store.add_reports([_report(3)], NOW - timedelta(days=10))  # a feed still carries it
     assert await store.prune_reports(NOW - timedelta(days=30)) == 1
-    assert [s.report.id for s in await store.recent_reports(10)] == ["https://news.test/2"]
-    # A pruned report counts as new again if a source still carries it.
-    assert len(await store.add_reports([_report(1)], NOW)) == 1
+    remaining = {s.report.id for s in await store.recent_reports(10)}
+    assert remaining == {"https://news.test/2", "https://news.test/3"}
+    assert await store.add_reports([_report(3)], NOW) == []  # still known: never new again
 
 
 async def test_source_state_round_trip(store: Store) -> None:
@@ -88,6 +89,25 @@ async def test_file_store_survives_reopening(tmp_path: Path) -> None:
     assert len(await second.add_reports([_report(1)], NOW)) == 0
     await second.close()
     assert "Laçın" in path.read_text(encoding="utf-8")  # stored as UTF-8, not \\u escapes
+
+
+async def test_a_failed_write_leaves_neither_file_nor_memory_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TinyDB edits the cached data in place before writing; a failed write must not stick."""
+    store = Store.open(tmp_path / "db.json")
+    await store.save_chat(Chat(chat_id=7))
+
+    def full_disk(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        await store.save_chat(Chat(chat_id=7, paused=True))
+    monkeypatch.undo()
+    chat = await store.get_chat(7)
+    assert chat is not None and chat.paused is False
+    await store.close()
 
 
 def test_atomic_write_leaves_old_file_when_the_write_fails(tmp_path: Path) -> None:

@@ -1,0 +1,148 @@
+"""The `newswatch` command as an operator runs it: a real process, real HTTP, one-sentence exits."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_newswatch
+from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+
+
+OFFLINE = {
+    "NEWSWATCH_DEFAULT_SOURCES": "off",
+    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
+    "NEWSWATCH_GDELT_URL": "off",
+}
+
+
+def test_newswatch_run_answers_users_and_stops_cleanly(tmp_path: Path) -> None:
+    """The production path: `python -m bot run`, polling a Bot API server, until Ctrl-C."""
+    with FakeTelegram() as telegram:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "NEWSWATCH_DB_PATH": str(tmp_path / "db.json"),
+            **OFFLINE,
+            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while telegram.commands is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            telegram.push_message(1001, "/watch Lachin")
+            while not any(r.chat_id == 1001 for r in telegram.sent) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=30)
+    assert [r.text for r in telegram.sent if r.chat_id == 1001] == ["Watching:\n• Lachin"]
+    assert process.returncode == 0, stderr
+    assert "Lachin" in (tmp_path / "db.json").read_text(encoding="utf-8")
+    assert DEFAULT_TOKEN not in stderr and "Traceback" not in stderr
+
+
+def test_cli_stops_with_one_sentence_and_exit_code_2(tmp_path: Path) -> None:
+    missing = run_newswatch("run", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in missing.stderr and "Traceback" not in missing.stderr
+    bad = run_newswatch(
+        "run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_POLL_SECONDS": "often"}
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "NEWSWATCH_POLL_SECONDS" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_cli_help_lists_the_subcommands(tmp_path: Path) -> None:
+    result = run_newswatch("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "run" in result.stdout and "scan" in result.stdout
+
+
+def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Path) -> None:
+    from tests.fake_telegram import FakeTelegram
+
+    with FakeTelegram(token="999999:REAL-token-known-only-to-the-fake-server") as telegram:
+        result = run_newswatch(
+            "run",
+            cwd=tmp_path,
+            env={
+                **OFFLINE,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": telegram.base_url,
+            },
+        )
+    assert result.returncode == 2
+    assert "rejected TELEGRAM_BOT_TOKEN" in result.stderr
+    assert TOKEN not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) -> None:
+    result = run_newswatch(
+        "run",
+        cwd=tmp_path,
+        env={
+            **OFFLINE,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        },
+    )
+    assert result.returncode == 2
+    assert "cannot reach the Telegram Bot API" in result.stderr and "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr
+
+
+@pytest.mark.parametrize("content", ['{"chats": {', "not json at all"])
+def test_a_corrupt_database_stops_the_bot_and_is_left_alone(tmp_path: Path, content: str) -> None:
+    db = tmp_path / "db.json"
+    db.write_text(content)
+    result = run_newswatch("run", cwd=tmp_path, env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN})
+    assert result.returncode == 2
+    assert "NEWSWATCH_DB_PATH" in result.stderr and "Traceback" not in result.stderr
+    assert db.read_text() == content  # never overwritten
+
+
+def test_an_unusable_database_folder_stops_the_bot(tmp_path: Path) -> None:
+    result = run_newswatch(
+        "run",
+        cwd=tmp_path,
+        env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_DB_PATH": "/proc/nope/db.json"},
+    )
+    assert result.returncode == 2
+    assert "NEWSWATCH_DB_PATH" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_url_that_is_not_a_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) -> None:
+    from tests.feed_server import FeedServer
+
+    with FeedServer() as server:
+        server.set(f"/bot{TOKEN}/getMe", b"<html>a web page</html>", content_type="text/html")
+        result = run_newswatch(
+            "run",
+            cwd=tmp_path,
+            env={
+                **OFFLINE,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": server.url("/bot"),
+            },
+        )
+    assert result.returncode == 2
+    assert "TELEGRAM_API_BASE_URL" in result.stderr and "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr
