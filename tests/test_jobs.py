@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from watchers.fetch import SourceState
 USER = 1001
 OTHER = 1002
 ADMIN = 4242
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def _polled(harness: BotHarness, name: str, after: datetime) -> SourceState:
@@ -61,104 +63,100 @@ def watched_settings(settings: Settings, feeds: FeedServer) -> Settings:
     )
 
 
-async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
-    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings
-) -> None:
+@pytest.fixture
+async def wire_bot(telegram: FakeTelegram, watched_settings: Settings) -> AsyncIterator[BotHarness]:
+    """The bot running on the two watched feeds, polled every second."""
     harness = BotHarness(telegram, watched_settings)
-    started = datetime.now(UTC)
     await harness.start()
-    try:
-        await harness.send(USER, "/watch Lachin")
-        await harness.send(OTHER, "/watch Shusha")
-        await _polled(harness, _name("/wire.xml"), started)
-        mark = telegram.mark()
-        story = Item(
-            "Convoy reaches Laçın after talks",
-            "https://wire.test/convoy?utm_source=rss&utm_medium=feed",
-            "<p>BAKU (Wire) — A humanitarian convoy reached Laçın on Tuesday. Twelve trucks carried flour "
-            "and medicine. More are planned next week.</p>",
-            datetime.now(UTC),
-        )
-        feeds.set("/wire.xml", make_rss([story]))
-        [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
-        assert "Convoy reaches Laçın after talks" in alert.text
-        assert (
-            'href="https://wire.test/convoy?utm_source=rss&amp;utm_medium=feed"' in alert.raw_text
-        )
-        assert "Caucasus Test Wire" in alert.text
-        assert "Laçın" in alert.text and "Lachin" in alert.text  # the keyword and the form found
-        assert "humanitarian convoy reached Laçın" in alert.text
-        assert "BAKU (Wire)" not in alert.text  # dateline removed
-        assert len(alert.text) < 1000
-        polled_at = datetime.now(UTC)
-        await _polled(harness, _name("/wire.xml"), polled_at)
+    yield harness
+    await harness.stop()
 
-        await harness.stop()
-        restarted = datetime.now(UTC)
-        await harness.start()
-        await _polled(harness, _name("/wire.xml"), restarted)
-        await _polled(harness, _name("/wire.xml"), datetime.now(UTC))
-    finally:
-        await harness.stop()
+
+def _publish(feeds: FeedServer, title: str, link: str, text: str = "") -> None:
+    """Put one fresh item on the wire feed."""
+    feeds.set("/wire.xml", make_rss([Item(title, link, text, datetime.now(UTC))]))
+
+
+async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
+    wire_bot: BotHarness, telegram: FakeTelegram, feeds: FeedServer
+) -> None:
+    await wire_bot.send(USER, "/watch Lachin")
+    await wire_bot.send(OTHER, "/watch Shusha")
+    await _polled(wire_bot, _name("/wire.xml"), EPOCH)
+    mark = telegram.mark()
+    _publish(
+        feeds,
+        "Convoy reaches Laçın after talks",
+        "https://wire.test/convoy?utm_source=rss&utm_medium=feed",
+        "<p>BAKU (Wire) — A humanitarian convoy reached Laçın on Tuesday. Twelve trucks carried "
+        "flour and medicine. More are planned next week.</p>",
+    )
+    [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
+    assert "Convoy reaches Laçın after talks" in alert.text
+    assert 'href="https://wire.test/convoy?utm_source=rss&amp;utm_medium=feed"' in alert.raw_text
+    assert "Caucasus Test Wire" in alert.text
+    assert "Laçın" in alert.text and "Lachin" in alert.text  # the keyword and the form found
+    assert "humanitarian convoy reached Laçın" in alert.text
+    assert "BAKU (Wire)" not in alert.text  # dateline removed
+    assert len(alert.text) < 1000
+    await _polled(wire_bot, _name("/wire.xml"), datetime.now(UTC))
+
+    await wire_bot.stop()
+    restarted = datetime.now(UTC)
+    await wire_bot.start()
+    await _polled(wire_bot, _name("/wire.xml"), restarted)
+    await _polled(wire_bot, _name("/wire.xml"), datetime.now(UTC))
     alerts = [r for r in telegram.sent[mark:] if r.chat_id in (USER, OTHER)]
     assert len(alerts) == 1  # nothing twice, nothing to the chat watching Shusha
 
 
 async def test_a_malformed_feed_beside_a_good_one_changes_nothing_for_the_good_one(
-    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings
+    wire_bot: BotHarness, telegram: FakeTelegram, feeds: FeedServer
 ) -> None:
-    harness = BotHarness(telegram, watched_settings)
-    started = datetime.now(UTC)
-    await harness.start()
-    try:
-        await harness.send(USER, "/watch Karabakh")
-        await _polled(harness, _name("/wire.xml"), started)
-        broken = await _polled(harness, _name("/broken.xml"), started)
-        assert broken.errors >= 1 and broken.last_error
-        mark = telegram.mark()
-        feeds.set(
-            "/wire.xml",
-            make_rss(
-                [
-                    Item(
-                        "Карабахские беженцы получили жильё",
-                        "https://wire.test/ru",
-                        "",
-                        datetime.now(UTC),
-                    )
-                ]
-            ),
-        )
-        [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
-        assert "Карабахские беженцы" in alert.text
-        [status] = await harness.send(ADMIN, "/sources")
-        assert "broken.xml" in status.text and "errors in a row" in status.text
-        assert "wire.xml" in status.text and "ok" in status.text
-    finally:
-        await harness.stop()
+    await wire_bot.send(USER, "/watch Karabakh")
+    await _polled(wire_bot, _name("/wire.xml"), EPOCH)
+    broken = await _polled(wire_bot, _name("/broken.xml"), EPOCH)
+    assert broken.errors >= 1 and broken.last_error
+    mark = telegram.mark()
+    _publish(feeds, "Карабахские беженцы получили жильё", "https://wire.test/ru")
+    [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
+    assert "Карабахские беженцы" in alert.text
+    [status] = await wire_bot.send(ADMIN, "/sources")
+    assert "broken.xml" in status.text and "errors in a row" in status.text
+    assert "wire.xml" in status.text and "ok" in status.text
 
 
 async def test_paused_chats_get_no_alerts(
-    telegram: FakeTelegram, feeds: FeedServer, watched_settings: Settings
+    wire_bot: BotHarness, telegram: FakeTelegram, feeds: FeedServer
 ) -> None:
-    harness = BotHarness(telegram, watched_settings)
-    started = datetime.now(UTC)
-    await harness.start()
-    try:
-        await harness.send(USER, "/watch Lachin")
-        await harness.send(USER, "/pause")
-        await harness.send(OTHER, "/watch Lachin")
-        await _polled(harness, _name("/wire.xml"), started)
-        mark = telegram.mark()
-        feeds.set(
-            "/wire.xml",
-            make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]),
-        )
-        await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
-        await _polled(harness, _name("/wire.xml"), datetime.now(UTC))
-    finally:
-        await harness.stop()
+    await wire_bot.send(USER, "/watch Lachin")
+    await wire_bot.send(USER, "/pause")
+    await wire_bot.send(OTHER, "/watch Lachin")
+    await _polled(wire_bot, _name("/wire.xml"), EPOCH)
+    mark = telegram.mark()
+    _publish(feeds, "Lachin road works", "https://wire.test/r")
+    await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
+    await _polled(wire_bot, _name("/wire.xml"), datetime.now(UTC))
     assert [r.chat_id for r in telegram.sent[mark:]] == [OTHER]
+
+
+async def test_an_undeliverable_alert_does_not_stop_the_others(
+    wire_bot: BotHarness,
+    telegram: FakeTelegram,
+    feeds: FeedServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await wire_bot.send(USER, "/watch Lachin")
+    await wire_bot.send(OTHER, "/watch Lachin")
+    await _polled(wire_bot, _name("/wire.xml"), EPOCH)
+    telegram.block_chat(USER)
+    mark = telegram.mark()
+    _publish(feeds, "Lachin road works", "https://wire.test/r")
+    [alert] = await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
+    assert "Lachin road works" in alert.text
+    assert any(
+        "not delivered" in r.getMessage() and str(USER) in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_sources_is_for_operators_only(bot_harness: BotHarness) -> None:
@@ -191,44 +189,11 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
         await harness.stop()
 
 
-async def test_an_undeliverable_alert_does_not_stop_the_others(
-    telegram: FakeTelegram,
-    feeds: FeedServer,
-    watched_settings: Settings,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    harness = BotHarness(telegram, watched_settings)
-    started = datetime.now(UTC)
-    await harness.start()
-    try:
-        await harness.send(USER, "/watch Lachin")
-        await harness.send(OTHER, "/watch Lachin")
-        await _polled(harness, _name("/wire.xml"), started)
-        telegram.block_chat(USER)
-        mark = telegram.mark()
-        feeds.set(
-            "/wire.xml",
-            make_rss([Item("Lachin road works", "https://wire.test/r", "", datetime.now(UTC))]),
-        )
-        [alert] = await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
-        assert "Lachin road works" in alert.text
-    finally:
-        await harness.stop()
-    assert any(
-        "not delivered" in r.getMessage() and str(USER) in r.getMessage() for r in caplog.records
-    )
-
-
 async def test_one_repeating_job_per_source_that_never_overlaps_itself(
-    telegram: FakeTelegram, watched_settings: Settings
+    wire_bot: BotHarness,
 ) -> None:
-    harness = BotHarness(telegram, watched_settings)
-    await harness.start()
-    try:
-        assert harness.application is not None and harness.application.job_queue is not None
-        jobs = {job.name: job.job for job in harness.application.job_queue.jobs()}
-    finally:
-        await harness.stop()
+    assert wire_bot.application is not None and wire_bot.application.job_queue is not None
+    jobs = {job.name: job.job for job in wire_bot.application.job_queue.jobs()}
     assert set(jobs) == {"poll:127.0.0.1/wire.xml", "poll:127.0.0.1/broken.xml", "prune"}
     wire = jobs["poll:127.0.0.1/wire.xml"]
     assert wire.max_instances == 1 and wire.coalesce is True and wire.misfire_grace_time == 1
