@@ -25,7 +25,7 @@ from tinydb.storages import MemoryStorage, Storage
 from watchers.fetch import SourceState
 from watchers.models import Report
 
-__all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry"]
+__all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry", "reports_path"]
 
 T = TypeVar("T")
 
@@ -57,7 +57,10 @@ class AtomicJSONStorage(Storage):
                 text = self.path.read_text(encoding="utf-8")
             except FileNotFoundError:
                 return None
-            self._cache = json.loads(text) if text.strip() else None
+            try:
+                self._cache = json.loads(text) if text.strip() else None
+            except ValueError as error:  # never overwrite what may be an operator's only copy
+                raise ValueError(f"{self.path} is not valid JSON ({error})") from None
         return self._cache
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -183,57 +186,79 @@ def _report_from_doc(doc: dict[str, Any]) -> StoredReport:
     return StoredReport(Report(**fields), _parse_iso(doc["first_seen"]) or datetime.now(UTC))
 
 
-class Store:
-    """Repository over one TinyDB database; all methods are coroutines safe to call concurrently."""
+class _Database:
+    """One TinyDB database and the lock that serialises the worker threads working on it."""
 
     def __init__(self, db: TinyDB) -> None:
-        self._db = db
-        self._chats = db.table("chats")
-        self._reports = db.table("reports")
-        self._sources = db.table("sources")
-        self._lock = threading.Lock()
+        self.db = db
+        self.lock = threading.Lock()
 
-    @classmethod
-    def open(cls, path: str | Path, *, writable: bool = True) -> Store:
-        """A store on a JSON file that is replaced atomically on every write.
-
-        The file is read (and, unless only reading, its folder checked for writing) now, so an
-        unreadable, corrupt or read-only database stops the bot at start-up (OSError,
-        ValueError) rather than at the first command.
-        """
-        db = TinyDB(path, storage=AtomicJSONStorage)
-        db.tables()
-        if writable and not os.access(Path(path).parent, os.W_OK):
-            raise PermissionError(f"cannot write in {Path(path).parent}")
-        return cls(db)
-
-    @classmethod
-    def in_memory(cls) -> Store:
-        """A store that keeps nothing after the process ends: for tests and dry runs."""
-        return cls(TinyDB(storage=MemoryStorage))
-
-    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
         def locked() -> T:
-            with self._lock:
+            with self.lock:
                 return func(*args)
 
         return await asyncio.to_thread(locked)
 
+
+def reports_path(path: Path) -> Path:
+    """Where the reports live: beside the main file (newswatch.json -> newswatch.reports.json)."""
+    return path.with_name(f"{path.stem}.reports{path.suffix}")
+
+
+class Store:
+    """Repository over TinyDB; all methods are coroutines safe to call concurrently.
+
+    Chats and source state sit in one small database, seen reports in a second one: the
+    reports file grows to many megabytes, and rewriting it must not hold up a user's command.
+    """
+
+    def __init__(self, main: TinyDB, reports: TinyDB) -> None:
+        self._main = _Database(main)
+        self._news = _Database(reports)
+        self._chats = main.table("chats")
+        self._sources = main.table("sources")
+        self._reports = reports.table("reports")
+
+    @classmethod
+    def open(cls, path: str | Path, *, writable: bool = True) -> Store:
+        """A store on JSON files that are replaced atomically on every write.
+
+        The files are read (and, unless only reading, their folder checked for writing) now,
+        so an unreadable, corrupt or read-only database stops the bot at start-up (OSError,
+        ValueError) rather than at the first command.
+        """
+        path = Path(path)
+        main = TinyDB(path, storage=AtomicJSONStorage)
+        reports = TinyDB(reports_path(path), storage=AtomicJSONStorage)
+        for db in (main, reports):
+            db.tables()
+        if writable and not os.access(path.parent, os.W_OK):
+            raise PermissionError(f"cannot write in {path.parent}")
+        return cls(main, reports)
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        """A store that keeps nothing after the process ends: for tests and dry runs."""
+        return cls(TinyDB(storage=MemoryStorage), TinyDB(storage=MemoryStorage))
+
     # Chats -------------------------------------------------------------------------------
 
     async def get_chat(self, chat_id: int) -> Chat | None:
-        doc = await self._run(self._chats.get, Query().chat_id == chat_id)
+        doc = await self._main.run(self._chats.get, Query().chat_id == chat_id)
         return _chat_from_doc(doc) if doc else None  # type: ignore[arg-type]
 
     async def save_chat(self, chat: Chat) -> None:
-        await self._run(self._chats.upsert, _chat_to_doc(chat), Query().chat_id == chat.chat_id)
+        await self._main.run(
+            self._chats.upsert, _chat_to_doc(chat), Query().chat_id == chat.chat_id
+        )
 
     async def delete_chat(self, chat_id: int) -> bool:
-        removed = await self._run(self._chats.remove, Query().chat_id == chat_id)
+        removed = await self._main.run(self._chats.remove, Query().chat_id == chat_id)
         return bool(removed)
 
     async def chats(self) -> list[Chat]:
-        docs = await self._run(self._chats.all)
+        docs = await self._main.run(self._chats.all)
         return [_chat_from_doc(doc) for doc in docs]
 
     # Reports -----------------------------------------------------------------------------
@@ -261,7 +286,7 @@ class Store:
                 self._reports.insert_multiple(_report_to_doc(r, seen_at) for r in fresh.values())
             return list(fresh.values())
 
-        return await self._run(add)
+        return await self._news.run(add)
 
     async def recent_reports(self, limit: int) -> list[StoredReport]:
         """The `limit` newest reports by publication (else first-seen) time, newest first."""
@@ -270,25 +295,26 @@ class Store:
             stored = (_report_from_doc(doc) for doc in self._reports.all())
             return sorted(stored, key=lambda s: s.when, reverse=True)[:limit]
 
-        return await self._run(newest)
+        return await self._news.run(newest)
 
     async def prune_reports(self, seen_before: datetime) -> int:
         """Forget reports no source has shown since the cut-off, so the file stays bounded."""
         cutoff = seen_before.isoformat()
-        removed = await self._run(self._reports.remove, Query().last_seen < cutoff)
+        removed = await self._news.run(self._reports.remove, Query().last_seen < cutoff)
         return len(removed)
 
     # Source state ------------------------------------------------------------------------
 
     async def source_states(self) -> dict[str, SourceState]:
         """What the poller remembers about each source, by source name."""
-        docs = await self._run(self._sources.all)
+        docs = await self._main.run(self._sources.all)
         return {doc["name"]: SourceState.from_dict(doc["state"]) for doc in docs}
 
     async def save_source_state(self, name: str, state: SourceState) -> None:
-        await self._run(
+        await self._main.run(
             self._sources.upsert, {"name": name, "state": state.to_dict()}, Query().name == name
         )
 
     async def close(self) -> None:
-        await self._run(self._db.close)
+        for database in (self._main, self._news):
+            await database.run(database.db.close)

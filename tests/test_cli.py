@@ -119,6 +119,14 @@ def test_a_corrupt_database_stops_the_bot_and_is_left_alone(tmp_path: Path, cont
     assert db.read_text() == content  # never overwritten
 
 
+def test_a_corrupt_reports_file_is_named_and_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "db.reports.json").write_text("{truncated")
+    result = run_newswatch("run", cwd=tmp_path, env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN})
+    assert result.returncode == 2
+    assert "db.reports.json is not valid JSON" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "db.reports.json").read_text() == "{truncated"
+
+
 def test_an_unusable_database_folder_stops_the_bot(tmp_path: Path) -> None:
     result = run_newswatch(
         "run",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import AtomicJSONStorage, Chat, Store, WatchEntry
+from bot.storage import AtomicJSONStorage, Chat, Store, WatchEntry, reports_path
 from watchers.fetch import SourceState
 from watchers.models import Report
 
@@ -89,6 +89,9 @@ async def test_file_store_survives_reopening(tmp_path: Path) -> None:
     assert len(await second.add_reports([_report(1)], NOW)) == 0
     await second.close()
     assert "Laçın" in path.read_text(encoding="utf-8")  # stored as UTF-8, not \\u escapes
+    # Reports live in their own file beside the main one, so rewriting them never holds up chats.
+    assert "news.test/1" in reports_path(path).read_text(encoding="utf-8")
+    assert "news.test/1" not in path.read_text(encoding="utf-8")
 
 
 async def test_a_failed_write_leaves_neither_file_nor_memory_changed(
