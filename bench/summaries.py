@@ -75,7 +75,10 @@ def score_directory(directory: Path) -> list[Row]:
     stories = [read_story(p) for p in sorted(directory.glob("*.story"))]
     if not stories:
         raise ValueError(f"no .story files in {directory}")
-    return [_score("summariser", summarise, stories), _score("lead-3", lead3, stories)]
+    return [
+        _score("summariser", lambda text: summarise(clean_text(text)), stories),
+        _score("lead-3", lead3, stories),
+    ]
 
 
 def format_rows(rows: list[Row]) -> str:

@@ -11,10 +11,11 @@ import pytest
 from tests.feed_server import FeedServer
 from watchers.alerts import LLMConfig, Summariser
 from watchers.models import Match, Report
+from watchers.poll import plain_reports
 
-FEED_TEXT = (
-    "<p>A humanitarian convoy reached Laçın on Tuesday. Officials said twelve trucks carried flour. "
-    "A second convoy is planned.</p>"
+FEED_TEXT = (  # plain, as `watchers.poll.collect` hands reports on
+    "A humanitarian convoy reached Laçın on Tuesday. Officials said twelve trucks carried flour. "
+    "A second convoy is planned."
 )
 ARTICLE = (
     "<html><body><nav>Menu</nav><article><p>A convoy of twelve trucks reached the town of Laçın on "
@@ -126,3 +127,11 @@ async def test_a_failing_summary_still_leaves_the_alert(
         )
     assert (alert.chat_id, alert.summary) == (1, "")
     assert any("segmenter exploded" in r.exc_text for r in caplog.records if r.exc_text)
+
+
+async def test_text_is_cleaned_once_so_nothing_is_lost_on_the_way() -> None:
+    raw = "<p>BAKU, Nov 24 — Officials (APA) said the &lt;b&gt; tag was shown. They met again.</p>"
+    [report] = plain_reports([_report("https://wire.test/a", raw)])
+    async with httpx.AsyncClient() as client:
+        [alert] = await Summariser(client).alerts([(report, Match(1, "Baku", "BAKU"))])
+    assert alert.summary == "Officials (APA) said the <b> tag was shown. They met again."

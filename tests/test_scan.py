@@ -15,6 +15,7 @@ def test_without_a_token_newswatch_shows_a_dry_run_on_the_sample_feed(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     assert "matched Lachin as “Laçın”" in result.stdout
+    assert "A humanitarian convoy of twelve trucks reached Laçın on Tuesday" in result.stdout
     assert "matched Karabakh as “Карабаха”" in result.stdout
     assert "film festival" not in result.stdout
 

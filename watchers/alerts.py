@@ -20,7 +20,7 @@ from watchers.article import fetch_article
 from watchers.identity import domain_of
 from watchers.llm import llm_summarise
 from watchers.models import Alert, Match, Report
-from watchers.summary import needs_article, summarise
+from watchers.summary import clean_text, needs_article, summarise
 
 __all__ = ["LLMConfig", "Summariser"]
 
@@ -70,13 +70,13 @@ class Summariser:
         text = report.text
         if (
             self._fetch_articles
-            and needs_article(text)
             and domain_of(report.url) not in _NO_ARTICLE_FETCH
+            and await asyncio.to_thread(needs_article, text)  # sentence splitting is CPU work
         ):
             async with self._slots:
                 article = await fetch_article(self._client, report.url)
             if article:
-                return article
+                return clean_text(article)
         return text
 
     async def _llm_summary(self, report: Report, text: str) -> str | None:

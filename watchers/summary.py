@@ -10,7 +10,6 @@ is removed first because it wastes the small budget and reads badly.
 from __future__ import annotations
 
 import re
-from functools import cache
 from html.parser import HTMLParser
 
 import pysbd
@@ -142,9 +141,10 @@ def clean_text(raw: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-@cache
 def _segmenter(language: str) -> pysbd.Segmenter:
-    """Build one segmenter per language and reuse it; unknown languages use English rules."""
+    """A fresh segmenter per call (they cost microseconds): pysbd keeps the text it is splitting
+    on the object, so one shared by summaries in several threads mixes their texts. Unknown
+    languages use English rules."""
     try:
         return pysbd.Segmenter(language=language, clean=False)
     except ValueError:
@@ -300,13 +300,15 @@ def summarise(
     max_sentences: int = 3,
     language: str = "en",
 ) -> str:
-    """Summarise `text` in at most `limit` characters of whole sentences, in their order.
+    """Summarise plain `text` (see `clean_text`) in at most `limit` characters of whole
+    sentences, in their order.
 
-    `form` is the exact text that matched the reader's keyword; the summary shows it when the
+    The text must be cleaned once, not here: cleaning twice would decode `&lt;b&gt;` and then
+    drop it as a tag. `form` is the exact text that matched the reader's keyword; the summary shows it when the
     text contains it. Only a sentence that alone exceeds `limit` is cut, at a word, with "…".
     `language` picks pysbd's rules (e.g. "ru"); languages it lacks use the English ones.
     """
-    paragraphs = clean_text(text).split("\n\n")
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
     lead = _lead_paragraphs(paragraphs, LEAD_WINDOW * limit)
     sentences = split_sentences("\n\n".join(paragraphs[:lead]), language)
     if not sentences:
@@ -326,8 +328,8 @@ def summarise(
 
 
 def needs_article(text: str) -> bool:
-    """Whether feed text is too thin to summarise (under two real sentences), so the caller
-    should fetch the article page; headline-only feeds such as Google News give one line."""
-    paragraphs = clean_text(text).split("\n\n")
+    """Whether plain feed text is too thin to summarise (under two real sentences), so the
+    caller should fetch the article page; headline-only feeds such as Google News give one line."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
     lead = "\n\n".join(paragraphs[: _lead_paragraphs(paragraphs, 1000)])
     return sum(1 for s in split_sentences(lead) if _is_candidate(s)) < 2
