@@ -1,13 +1,9 @@
-"""Builds the Telegram application: services, every handler, the command menu and the watchers."""
+"""Builds the Telegram application: every handler, the command menu and the watchers."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
 
-import httpx
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -15,64 +11,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 
 from bot.config import Settings
 from bot.jobs import start_watchers
+from bot.services import Services, build_services
 from bot.storage import Store
 from handlers import admin, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
-from watchers.alerts import LLMConfig, Summariser
-from watchers.fetch import USER_AGENT
-from watchers.matching import AliasBook, load_aliases
-from watchers.poll import Poller
-from watchers.sources import Source, configured_sources
 
-__all__ = ["Services", "build_application", "build_services", "llm_config", "sources_of"]
+__all__ = ["build_application"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Services:
-    """The long-lived objects handlers and jobs share, kept in `application.bot_data`."""
-
-    settings: Settings
-    store: Store
-    aliases: AliasBook
-    http: httpx.AsyncClient
-    sources: list[Source]
-    poller: Poller
-
-
-def llm_config(settings: Settings) -> LLMConfig | None:
-    """The LLM summariser's endpoint, when the operator configured one."""
-    if settings.llm_url and settings.llm_model:
-        return LLMConfig(settings.llm_url, settings.llm_model, settings.llm_api_key)
-    return None
-
-
-def sources_of(settings: Settings) -> list[Source]:
-    """The sources the settings switch on."""
-    return configured_sources(
-        feeds=settings.feeds,
-        default_sources=settings.default_sources,
-        google_news_url=settings.google_news_url,
-        gdelt_url=settings.gdelt_url,
-        poll_seconds=settings.poll_seconds,
-    )
-
-
-def build_services(settings: Settings, store: Store) -> Services:
-    """Everything the bot shares, built once at start-up."""
-    aliases = load_aliases()
-    http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
-    llm = llm_config(settings)
-    slots = asyncio.Semaphore(4)  # article fetches and LLM calls in flight, for all sources
-    poller = Poller(
-        http,
-        store,
-        aliases,
-        lambda: Summariser(http, llm=llm, slots=slots),
-        retention=timedelta(days=settings.retention_days),
-    )
-    return Services(settings, store, aliases, http, sources_of(settings), poller)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]

@@ -74,8 +74,8 @@ def _url(name: str, value: str) -> str:
 
 
 def _optional_url(name: str, value: str) -> str | None:
-    """A URL, or None for a service switched off (off, no, empty)."""
-    if value.strip().lower() in _OFF:
+    """A URL, or None for a service switched off (off, no, false, 0, none)."""
+    if value.strip().lower() in _OFF - {""}:
         return None
     try:
         return _url(name, value)
@@ -116,8 +116,12 @@ def _admin_ids(value: str) -> frozenset[int]:
 
 def load_settings(environ: Mapping[str, str], *, require_token: bool = False) -> Settings:
     """Validate `environ` (already merged with `.env`) into Settings or raise ConfigError."""
-    get = environ.get
-    token = (get("TELEGRAM_BOT_TOKEN") or "").strip() or None
+
+    def get(name: str, default: str = "") -> str:
+        """The variable's value, or `default` when it is unset or blank."""
+        return (environ.get(name) or "").strip() or default
+
+    token = get("TELEGRAM_BOT_TOKEN") or None
     if token is None and require_token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in .env."
@@ -127,28 +131,27 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is malformed; it should look like 123456789:AAE... as @BotFather gives it."
         )
-    log_level = (get("NEWSWATCH_LOG_LEVEL") or "INFO").strip().upper()
+    log_level = get("NEWSWATCH_LOG_LEVEL", "INFO").upper()
     if not isinstance(logging.getLevelName(log_level), int):
         raise ConfigError(
             f"NEWSWATCH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}."
         )
-    db_path = (get("NEWSWATCH_DB_PATH") or "data/newswatch.json").strip()
     feeds = tuple(
         _url("NEWSWATCH_FEEDS", url)
-        for url in (u.strip() for u in (get("NEWSWATCH_FEEDS") or "").split(","))
+        for url in (u.strip() for u in get("NEWSWATCH_FEEDS").split(","))
         if url
     )
-    llm_url = _optional_url("NEWSWATCH_LLM_URL", get("NEWSWATCH_LLM_URL", ""))
-    llm_model = (get("NEWSWATCH_LLM_MODEL") or "").strip() or None
+    llm_url = _optional_url("NEWSWATCH_LLM_URL", get("NEWSWATCH_LLM_URL", "off"))
+    llm_model = get("NEWSWATCH_LLM_MODEL") or None
     if llm_url and not llm_model:
         raise ConfigError("NEWSWATCH_LLM_MODEL must be set when NEWSWATCH_LLM_URL is.")
     return Settings(
         token=token,
         api_base_url=_url(
-            "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL
+            "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE_URL)
         ),
-        db_path=Path(db_path),
-        admin_ids=_admin_ids(get("NEWSWATCH_ADMIN_IDS", "")),
+        db_path=Path(get("NEWSWATCH_DB_PATH", "data/newswatch.json")),
+        admin_ids=_admin_ids(get("NEWSWATCH_ADMIN_IDS")),
         log_level=log_level,
         feeds=feeds,
         google_news_url=_optional_url(
@@ -157,12 +160,10 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
         gdelt_url=_optional_url(
             "NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL)
         ),
-        default_sources=_flag(
-            "NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES") or "on"
-        ),
-        poll_seconds=_int("NEWSWATCH_POLL_SECONDS", get("NEWSWATCH_POLL_SECONDS") or "300", 1),
-        retention_days=_int("NEWSWATCH_RETENTION_DAYS", get("NEWSWATCH_RETENTION_DAYS") or "30", 1),
+        default_sources=_flag("NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES", "on")),
+        poll_seconds=_int("NEWSWATCH_POLL_SECONDS", get("NEWSWATCH_POLL_SECONDS", "300"), 1),
+        retention_days=_int("NEWSWATCH_RETENTION_DAYS", get("NEWSWATCH_RETENTION_DAYS", "30"), 1),
         llm_url=llm_url,
         llm_model=llm_model,
-        llm_api_key=(get("NEWSWATCH_LLM_API_KEY") or "").strip() or None,
+        llm_api_key=get("NEWSWATCH_LLM_API_KEY") or None,
     )

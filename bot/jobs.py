@@ -17,7 +17,7 @@ from watchers.models import Subscription
 from watchers.sources import Source
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["active_subscriptions", "start_watchers"]
 
@@ -44,9 +44,11 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     result = await services.poller.poll(source, await active_subscriptions(services.store))
     if result.skipped:
         return
-    # Summaries take a while: a chat that paused, stopped or forgot meanwhile gets nothing.
-    still_on = {s.chat_id for s in await active_subscriptions(services.store)}
-    sent = await deliver(context.bot, [a for a in result.alerts if a.chat_id in still_on])
+    # Summaries take a while: a chat that paused, stopped, forgot or unwatched meanwhile gets
+    # nothing.
+    still_on = {(s.chat_id, s.keyword) for s in await active_subscriptions(services.store)}
+    wanted = [a for a in result.alerts if (a.chat_id, a.keyword) in still_on]
+    sent = await deliver(context.bot, wanted)
     logger.info(
         "polled %s: %d reports, %d new, %d alerts sent%s",
         source.name,
@@ -65,12 +67,13 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def prune_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Forget reports older than the retention period so the database stays bounded."""
+    """Forget reports no source has shown for the retention period, so the database stays
+    bounded."""
     services: Services = context.bot_data["services"]
     cutoff = datetime.now(UTC) - timedelta(days=services.settings.retention_days)
     removed = await services.store.prune_reports(cutoff)
     if removed:
-        logger.info("pruned %d reports first seen before %s", removed, cutoff.date())
+        logger.info("pruned %d reports no source has shown since %s", removed, cutoff.date())
 
 
 async def start_watchers(application: Application) -> None:  # type: ignore[type-arg]

@@ -30,8 +30,14 @@ def redact_secrets(secrets: Iterable[str | None]) -> Callable[[], None]:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        record.msg = clean(record.getMessage())
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: logging reports it, not the caller
+            message = f"{record.msg} {record.args}"
+        record.msg = clean(message)
         record.args = None
+        if record.stack_info:
+            record.stack_info = clean(record.stack_info)
         if record.exc_info:
             record.exc_text = clean(logging.Formatter().formatException(record.exc_info))
             # The traceback text is kept; the exception object (whose message may hold a secret)

@@ -15,9 +15,9 @@ from typing import TextIO
 
 import httpx
 
-from bot.app import llm_config, sources_of
 from bot.config import Settings
 from bot.render import when_text
+from bot.services import llm_config, sources_of
 from bot.storage import Store
 from watchers.alerts import Summariser
 from watchers.feeds import parse_feed
@@ -83,6 +83,8 @@ async def _reports(
             if not result.ok:
                 errors.append(f"{feed}: {result.error}")
             continue
+        if not feed.startswith(("http://", "https://")):
+            raise ScanError(f"--feed {feed}: no such file, and not an http(s) URL.")
         sources = [*sources, Source(feed, Kind.FEED, feed, 0)]
     for source in sources:
         collected = await collect(

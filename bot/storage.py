@@ -1,9 +1,9 @@
 """The one module that touches TinyDB: chats with their watchlists, seen reports, source state.
 
 `Store` is a narrow repository: callers get and give plain dataclasses, never TinyDB documents,
-so a PostgreSQL implementation could sit beside it. Every call runs in a worker thread behind one
-lock, because TinyDB is synchronous and not thread-safe, and the event loop must keep serving
-Telegram while a large file is written.
+so a PostgreSQL implementation could sit beside it. Every call runs in a worker thread behind its
+file's lock, because TinyDB is synchronous and not thread-safe, and the event loop must keep
+serving Telegram while a large file is written.
 """
 
 from __future__ import annotations

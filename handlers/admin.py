@@ -9,11 +9,13 @@ from bot.render import escape, when_text
 from handlers.common import reply, services
 from handlers.filters import command
 from watchers.fetch import SourceState
+from watchers.sources import Source
 
 __all__ = ["HANDLERS"]
 
 
-def _describe(name: str, kind: str, state: SourceState | None) -> str:
+def _describe(source: Source, state: SourceState | None) -> str:
+    """One line of /sources: health, kind, whether its URL is verified, last success, errors."""
     if state is None:
         status, detail = "⏳", "not polled yet"
     elif state.disabled:
@@ -26,7 +28,8 @@ def _describe(name: str, kind: str, state: SourceState | None) -> str:
     else:
         status, detail = "✅", "ok"
     last = when_text(state.last_success) if state and state.last_success else "never"
-    return f"{status} <b>{escape(name)}</b> ({kind}) — last success {last}; {detail}"
+    unverified = ", URL not yet verified" if not source.verified else ""
+    return f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified}) — last success {last}; {detail}"
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,9 +40,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, "Sorry, /sources is only for the bot's operators.")
         return
     states = await shared.store.source_states()
-    lines = [
-        _describe(source.name, source.kind, states.get(source.name)) for source in shared.sources
-    ]
+    lines = [_describe(source, states.get(source.name)) for source in shared.sources]
     await reply(update, "\n".join(lines) if lines else "No sources are configured.")
 
 

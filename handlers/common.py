@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot.storage import Chat
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 __all__ = ["argument_text", "can_manage", "load_chat", "reply", "services", "split_message"]
 

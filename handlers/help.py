@@ -14,11 +14,12 @@ __all__ = ["HANDLERS"]
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every command with an example."""
-    lines = ["<b>Commands</b>"]
-    lines += [f"/{c.name} — {c.description}\n    e.g. <code>{c.example}</code>" for c in COMMANDS]
+    shown = COMMANDS
     user = update.effective_user
     if user is not None and user.id in services(context).settings.admin_ids:
-        lines += [f"/{c.name} — {c.description}" for c in ADMIN_COMMANDS]
+        shown += ADMIN_COMMANDS
+    lines = ["<b>Commands</b>"]
+    lines += [f"/{c.name} — {c.description}\n    e.g. <code>{c.example}</code>" for c in shown]
     lines.append(
         '\nA watch can be a word, an "exact phrase", alternatives joined by OR, and -word to '
         "exclude. Watching a place also watches its other spellings; put = in front "

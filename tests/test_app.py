@@ -85,3 +85,13 @@ async def test_flood_control_answers_are_retried_not_lost(settings: Settings) ->
             await harness.stop()
     assert len(replies) == 4
     assert any(r.status == 429 for r in telegram.requests)
+
+
+def test_redaction_survives_a_malformed_log_call(caplog: pytest.LogCaptureFixture) -> None:
+    undo = redact_secrets([DEFAULT_TOKEN])
+    try:
+        logging.getLogger("sloppy.library").warning("two %s %s", f"only-one-{DEFAULT_TOKEN}")
+    finally:
+        undo()
+    [record] = caplog.records
+    assert "two" in record.getMessage() and DEFAULT_TOKEN not in record.getMessage()

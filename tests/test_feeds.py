@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from watchers import feeds
-from watchers.feeds import FeedResult, clean_text, load_sources, parse_date, parse_feed
+from watchers.feeds import FeedResult, one_line, load_sources, parse_date, parse_feed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
@@ -287,9 +287,9 @@ def test_parse_date(value: str | None, expected: datetime | None) -> None:
 
 
 def test_clean_text() -> None:
-    assert clean_text("<![CDATA[  A  <em>b</em>\n c &amp; d ]]>") == "A b c & d"
-    assert clean_text("1 &lt; 2 and 3 > 2") == "1 < 2 and 3 > 2"
-    assert clean_text(None) == ""
+    assert one_line("<![CDATA[  A  <em>b</em>\n c &amp; d ]]>") == "A b c & d"
+    assert one_line("1 &lt; 2 and 3 > 2") == "1 < 2 and 3 > 2"
+    assert one_line(None) == ""
 
 
 def test_default_sources_load_and_are_http() -> None:

@@ -122,3 +122,9 @@ def test_scan_of_the_seed_report_feed_finds_karabakh(tmp_path: Path) -> None:
     )
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["matched"]["form"] in row["summary"]
+
+
+def test_a_mistyped_feed_path_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    result = run_newswatch("scan", "--keywords", "Lachin", "--feed", "wacthers/sample.xml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--feed wacthers/sample.xml: no such file" in result.stderr and "Traceback" not in result.stderr

@@ -40,7 +40,7 @@ from watchers.models import Report
 __all__ = [
     "FeedResult",
     "FeedSource",
-    "clean_text",
+    "one_line",
     "load_sources",
     "parse_date",
     "parse_feed",
@@ -146,7 +146,7 @@ _HTML_ENTITY_OR_CDATA = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|$)|" + _HTML_ENTITY
 _HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
-def clean_text(value: str | None) -> str:
+def one_line(value: str | None) -> str:
     """Return `value` as one line of plain text: CDATA markers and tags gone, entities decoded.
 
     Tags are stripped before entities are decoded, so an escaped `&lt;` stays a literal `<`.
@@ -225,7 +225,7 @@ def _item_extras(block: str) -> tuple[list[str], _Extras]:
         attrs = {name.lower(): value for name, value in _ATTR.findall(source.group(1))}
         inner = source.group(2)
         inner_title = _INNER_TITLE.search(inner) if "<" in _CDATA.sub("", inner) else None
-        extras.source_text = clean_text(inner_title.group(1) if inner_title else inner)
+        extras.source_text = one_line(inner_title.group(1) if inner_title else inner)
         extras.source_url = html.unescape(attrs.get("url", ""))
         country = attrs.get("country", "").strip()
         extras.country = country.upper() if country else None
@@ -351,7 +351,7 @@ def _to_reports(
     domain_from_source: bool,
 ) -> list[Report]:
     base = urljoin(feed_url, parsed.link) if parsed.link else feed_url
-    feed_title = clean_text(parsed.title)
+    feed_title = one_line(parsed.title)
     language = scan.language or parsed.language
     reports: list[Report] = []
     seen: set[str] = set()
@@ -365,7 +365,7 @@ def _to_reports(
             continue
         seen.add(ident)
         extras = scan.items.get(entry.link) or scan.items.get(entry.guid) or _Extras()
-        source_text = clean_text(extras.source_text or entry.source_text)
+        source_text = one_line(extras.source_text or entry.source_text)
         source_url = extras.source_url or entry.source_url
         domain = domain_of(source_url) if domain_from_source and source_url else ""
         reports.append(
@@ -373,7 +373,7 @@ def _to_reports(
                 id=ident,
                 url=url,
                 canonical_url=canonical,
-                title=clean_text(entry.title),
+                title=one_line(entry.title),
                 text=entry.text,
                 published=entry.published,
                 outlet=source_text or feed_title,
@@ -403,14 +403,14 @@ def _parse(body: bytes, *, source: str, feed_url: str, domain_from_source: bool)
         fast_error = _one_line(str(exc)) or type(exc).__name__
     if fast is not None and fast.entries and not _looks_garbled(fast):
         reports = _to_reports(fast, scan, **convert)
-        return FeedResult(reports, clean_text(fast.title), scan.ttl)
+        return FeedResult(reports, one_line(fast.title), scan.ttl)
 
     slow, complaint = _from_feedparser(body)
     slow_reports = _to_reports(slow, scan, **convert)
     fast_reports = _to_reports(fast, scan, **convert) if fast is not None else []
     use_fast = fast is not None and len(fast_reports) > len(slow_reports)
     chosen, reports = (fast, fast_reports) if use_fast else (slow, slow_reports)
-    title = clean_text(chosen.title) or clean_text(slow.title)
+    title = one_line(chosen.title) or one_line(slow.title)
     ttl = scan.ttl or slow.ttl
     if reports or (fast is not None and complaint is None):
         return FeedResult(reports, title, ttl)

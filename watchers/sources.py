@@ -35,6 +35,7 @@ class Source:
     url: str
     interval: float
     language: str | None = None  # for reports whose feed does not say
+    verified: bool = True  # False: a listed URL nobody has yet seen answer with a feed
 
 
 def _feed_name(url: str) -> str:
@@ -63,7 +64,8 @@ def configured_sources(
     sources: list[Source] = []
     if default_sources:
         sources += [
-            Source(s.name, Kind.FEED, s.url, poll_seconds, s.language) for s in load_sources()
+            Source(s.name, Kind.FEED, s.url, poll_seconds, s.language, s.verified)
+            for s in load_sources()
         ]
     known = {s.url for s in sources}
     names = {s.name for s in sources}
