@@ -23,6 +23,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import MemoryStorage, Storage
 
 from watchers.fetch import SourceState
+from watchers.identity import story_key
 from watchers.models import Report
 
 __all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry", "reports_path"]
@@ -177,11 +178,12 @@ def _report_to_doc(report: Report, first_seen: datetime) -> dict[str, Any]:
         "source": report.source,
         "first_seen": _iso(first_seen),
         "last_seen": _iso(first_seen),
+        "story": story_key(report.title, report.domain),
     }
 
 
 def _report_from_doc(doc: dict[str, Any]) -> StoredReport:
-    fields = {k: v for k, v in doc.items() if k not in ("first_seen", "last_seen")}
+    fields = {k: v for k, v in doc.items() if k not in ("first_seen", "last_seen", "story")}
     fields["published"] = _parse_iso(fields.get("published"))
     return StoredReport(Report(**fields), _parse_iso(doc["first_seen"]) or datetime.now(UTC))
 
@@ -266,13 +268,18 @@ class Store:
     async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]:
         """Store the reports never seen before and return just those.
 
+        A report is seen when its id is known, or when the same outlet's same headline is (the
+        story came in through another source, under another URL).
+
         Known reports that a source still carries have their `last_seen` refreshed (daily, to
         spare writes), and pruning goes by it: a report is forgotten only once no source has
         shown it for the whole retention period, so it can never come back as new.
         """
 
         def add() -> list[Report]:
-            last_seen = {doc["id"]: doc.get("last_seen", "") for doc in self._reports.all()}
+            docs = self._reports.all()
+            last_seen = {doc["id"]: doc.get("last_seen", "") for doc in docs}
+            stories = {doc.get("story") for doc in docs}
             known = last_seen.keys()
             stale = (seen_at - LAST_SEEN_GRANULARITY).isoformat()
             refresh = [r.id for r in reports if r.id in known and last_seen[r.id] < stale]
@@ -280,8 +287,11 @@ class Store:
                 self._reports.update({"last_seen": seen_at.isoformat()}, Query().id.one_of(refresh))
             fresh: dict[str, Report] = {}
             for report in reports:
-                if report.id not in known and report.id not in fresh:
-                    fresh[report.id] = report
+                story = story_key(report.title, report.domain)
+                if report.id in known or report.id in fresh or (story and story in stories):
+                    continue
+                fresh[report.id] = report
+                stories.add(story)
             if fresh:
                 self._reports.insert_multiple(_report_to_doc(r, seen_at) for r in fresh.values())
             return list(fresh.values())

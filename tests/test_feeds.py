@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from watchers import feeds
-from watchers.feeds import FeedResult, one_line, load_sources, parse_date, parse_feed
+from watchers.feeds import FeedResult, load_sources, one_line, parse_date, parse_feed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"

@@ -50,6 +50,45 @@ async def test_add_reports_returns_only_new_ones(store: Store) -> None:
     assert [r.id for r in second] == ["https://news.test/3"]
 
 
+async def test_the_same_story_through_another_source_is_not_new(store: Store) -> None:
+    title = "Convoy reaches Laçın after week of delays"
+    outlet = Report(
+        id="https://oc-media.org/convoy",
+        url="https://oc-media.org/convoy",
+        canonical_url="https://oc-media.org/convoy",
+        title=title,
+        domain="oc-media.org",
+    )
+    google = Report(
+        id="https://news.google.com/rss/articles/CBMi1",
+        url="https://news.google.com/rss/articles/CBMi1",
+        canonical_url="https://news.google.com/rss/articles/CBMi1",
+        title=f"{title} ",
+        domain="oc-media.org",
+    )
+    assert await store.add_reports([outlet], NOW) == [outlet]
+    assert await store.add_reports([google], NOW) == []
+    other_outlet = Report(
+        id="https://jam-news.net/convoy",
+        url="https://jam-news.net/convoy",
+        canonical_url="https://jam-news.net/convoy",
+        title=title,
+        domain="jam-news.net",
+    )
+    assert await store.add_reports([other_outlet], NOW) == [other_outlet]
+    short = [
+        Report(
+            id=f"https://oc-media.org/live/{n}",
+            url=f"https://oc-media.org/live/{n}",
+            canonical_url=f"https://oc-media.org/live/{n}",
+            title="Live updates",
+            domain="oc-media.org",
+        )
+        for n in range(2)
+    ]
+    assert len(await store.add_reports(short, NOW)) == 2  # too short a headline to tell apart
+
+
 async def test_recent_reports_newest_first_by_publication_else_first_seen(store: Store) -> None:
     await store.add_reports(
         [_report(1, NOW - timedelta(hours=3)), _report(2, NOW - timedelta(hours=1))], NOW

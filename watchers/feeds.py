@@ -40,8 +40,8 @@ from watchers.models import Report
 __all__ = [
     "FeedResult",
     "FeedSource",
-    "one_line",
     "load_sources",
+    "one_line",
     "parse_date",
     "parse_feed",
 ]

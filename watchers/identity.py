@@ -36,6 +36,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
 
+from watchers.text import fold
+
 __all__ = [
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
@@ -43,7 +45,10 @@ __all__ = [
     "domain_of",
     "is_stable_guid",
     "report_id",
+    "story_key",
 ]
+
+MIN_STORY_HEADLINE = 25  # characters; shorter headlines ("Live updates") repeat across stories
 
 TRACKING_PARAMS: frozenset[str] = frozenset(
     {
@@ -209,3 +214,13 @@ def report_id(canonical: str, guid: str | None, guid_is_stable: bool) -> str:
     if _is_http(guid):
         return canonical_url(guid)
     return f"g:{guid}"
+
+
+def story_key(title: str, domain: str) -> str | None:
+    """The same story reached through two sources (an outlet's feed, and Google News pointing
+    at its own link) has two URLs but one outlet and one headline; None where a headline is too
+    short to tell stories apart ("Live updates")."""
+    headline = " ".join(fold(title).split())
+    if not domain or len(headline) < MIN_STORY_HEADLINE:
+        return None
+    return f"{domain}|{headline}"
