@@ -78,8 +78,13 @@ def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) 
 
 
 def test_a_blank_setting_means_its_default_and_only_off_switches_a_source_off() -> None:
-    blank = load_settings({"NEWSWATCH_GOOGLE_NEWS_URL": "", "NEWSWATCH_GDELT_URL": " ", "NEWSWATCH_POLL_SECONDS": ""})
-    assert blank.google_news_url == Settings().google_news_url and blank.gdelt_url == Settings().gdelt_url
+    blank = load_settings(
+        {"NEWSWATCH_GOOGLE_NEWS_URL": "", "NEWSWATCH_GDELT_URL": " ", "NEWSWATCH_POLL_SECONDS": ""}
+    )
+    assert (
+        blank.google_news_url == Settings().google_news_url
+        and blank.gdelt_url == Settings().gdelt_url
+    )
     assert blank.poll_seconds == 300
     off = load_settings({"NEWSWATCH_GOOGLE_NEWS_URL": "off", "NEWSWATCH_GDELT_URL": "OFF"})
     assert off.google_news_url is None and off.gdelt_url is None

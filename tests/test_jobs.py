@@ -126,6 +126,39 @@ async def test_a_malformed_feed_beside_a_good_one_changes_nothing_for_the_good_o
     assert "wire.xml" in status.text and "ok" in status.text
 
 
+async def test_several_new_reports_in_one_poll_each_reach_the_chat(
+    wire_bot: BotHarness, telegram: FakeTelegram, feeds: FeedServer
+) -> None:
+    await wire_bot.send(USER, "/watch Lachin, Karabakh")
+    await _polled(wire_bot, _name("/wire.xml"), EPOCH)
+    mark = telegram.mark()
+    now = datetime.now(UTC)
+    feeds.set(
+        "/wire.xml",
+        make_rss(
+            [
+                Item(
+                    "Road to Laçın reopens", "https://wire.test/1", "Trucks crossed on Monday.", now
+                ),
+                Item(
+                    "Qarabağ returnees get keys",
+                    "https://wire.test/2",
+                    "Forty families moved in.",
+                    now,
+                ),
+                Item("Tbilisi weather", "https://wire.test/3", "Rain again.", now),
+            ]
+        ),
+    )
+    alerts = await telegram.wait_for_sent(since=mark, chat_id=USER, count=2, timeout=10)
+    await _polled(wire_bot, _name("/wire.xml"), datetime.now(UTC))
+    assert sorted(a.text.splitlines()[0] for a in telegram.sent[mark:] if a.chat_id == USER) == [
+        "Qarabağ returnees get keys",
+        "Road to Laçın reopens",
+    ]
+    assert len(alerts) == 2
+
+
 async def test_paused_chats_get_no_alerts(
     wire_bot: BotHarness, telegram: FakeTelegram, feeds: FeedServer
 ) -> None:
