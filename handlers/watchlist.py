@@ -76,6 +76,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             chat.watches.append(WatchEntry(keyword, datetime.now(UTC)))
             added.append(keyword)
+    if refused:
+        logger.info("chat %s: %d of %d keywords refused", chat.chat_id, len(refused), len(raw_keywords))
     if added:
         await services(context).store.save_chat(chat)
         logger.info("chat %s now watches %d keywords", chat.chat_id, len(chat.watches))
