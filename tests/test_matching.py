@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from watchers.matching import AliasBook, Matcher, Term, Watch, load_aliases, parse_watch
+from watchers.matching import (
+    AliasBook,
+    Matcher,
+    Term,
+    Watch,
+    load_aliases,
+    parse_watch,
+    search_terms,
+)
 from watchers.models import Match
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -385,3 +393,18 @@ def test_seed_report(aliases: AliasBook) -> None:
 
 def test_handwritten_report(aliases: AliasBook) -> None:
     check_report(aliases, HANDWRITTEN)
+
+
+def test_unquoted_words_that_form_a_listed_name_mean_that_name() -> None:
+    """`Lachin corridor` typed without quotes still finds the Russian and Azerbaijani names."""
+    aliases = load_aliases()
+    matcher = Matcher.build(
+        [(1, "Lachin corridor"), (2, "corridor Lachin"), (3, '"Lachin corridor"')], aliases
+    )
+    assert [(m.chat_id, m.form) for m in matcher.match("Движение по Лачинскому коридору")] == [
+        (1, "Лачинскому коридору"),
+        (3, "Лачинскому коридору"),
+    ]
+    # Other unquoted words still each have to appear, anywhere.
+    assert [m.chat_id for m in matcher.match("A corridor near Laçın")] == [2]
+    assert "Лачинский коридор" in search_terms(["Lachin corridor"], aliases)

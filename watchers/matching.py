@@ -382,6 +382,20 @@ def _forms(term: Term, aliases: AliasBook) -> tuple[AliasForm, ...]:
     return tuple(form for form in group if _key(form.text) == key)
 
 
+def _named_phrase(watch: Watch, aliases: AliasBook) -> Watch:
+    """Unquoted words that together are a listed name ("Lachin corridor") mean that name, with
+    all its spellings ("Лачинский коридор"), not each word on its own."""
+    words = [clause[0] for clause in watch.clauses]
+    if len(words) < 2 or watch.excluded or any(len(c) > 1 or c[0].exact for c in watch.clauses):
+        return watch
+    phrase = " ".join(term.text for term in words)
+    return Watch(((Term(phrase),),)) if aliases.forms_of(phrase) else watch
+
+
+def _parse(raw: str, aliases: AliasBook) -> Watch:
+    return _named_phrase(parse_watch(raw), aliases)
+
+
 def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
     """Spellings to ask search sources (Google News, GDELT) for, so they return every candidate.
 
@@ -391,7 +405,7 @@ def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
     terms: dict[str, None] = {}
     for raw in watches:
         try:
-            watch = parse_watch(raw)
+            watch = _parse(raw, aliases)
         except ValueError:
             continue
         for term in watch.clauses[0]:
@@ -458,7 +472,7 @@ class Matcher:
         for chat_id, raw in watches:
             if raw not in parsed:
                 try:
-                    watch = parse_watch(raw)
+                    watch = _parse(raw, aliases)
                 except ValueError as error:
                     logger.warning("Skipping watch %r of chat %s: %s", raw, chat_id, error)
                     parsed[raw] = None
