@@ -9,6 +9,18 @@ USER = 1001
 GROUP = -2001
 ADMIN = 3001
 MEMBER = 3002
+EVERY_COMMAND = (
+    "start",
+    "watch",
+    "unwatch",
+    "list",
+    "latest",
+    "pause",
+    "resume",
+    "stop",
+    "forget",
+    "help",
+)
 
 
 def _buttons(record: SentRecord) -> list[tuple[str, str]]:
@@ -28,18 +40,7 @@ async def test_start_subscribes_and_shows_three_examples(bot_harness: BotHarness
 
 async def test_help_lists_every_command_with_an_example(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/help")
-    for name in (
-        "start",
-        "watch",
-        "unwatch",
-        "list",
-        "latest",
-        "pause",
-        "resume",
-        "stop",
-        "forget",
-        "help",
-    ):
+    for name in EVERY_COMMAND:
         assert f"/{name} " in answer.text
     assert answer.text.count("e.g.") == 10
     assert "/sources" not in answer.text  # only bot admins see it
@@ -52,18 +53,7 @@ async def test_help_shows_admin_commands_to_admins(bot_harness: BotHarness) -> N
 
 async def test_command_menu_is_set_at_start_up(bot_harness: BotHarness) -> None:
     names = [c["command"] for c in bot_harness.telegram.commands or []]
-    assert {
-        "start",
-        "watch",
-        "unwatch",
-        "list",
-        "latest",
-        "pause",
-        "resume",
-        "stop",
-        "forget",
-        "help",
-    } <= set(names)
+    assert set(EVERY_COMMAND) <= set(names)
 
 
 async def test_pause_resume_keep_the_watchlist(bot_harness: BotHarness) -> None:
