@@ -6,8 +6,10 @@ exits with code 2. Tests pass an `environ` mapping instead of patching `os.envir
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +24,20 @@ __all__ = ["ConfigError", "Settings", "load_settings", "read_environment"]
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
-_TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+_TOKEN_RE = re.compile(r"[0-9]{5,20}:[A-Za-z0-9_-]{30,200}")
+_NUMBER_RE = re.compile(r"[+-]?[0-9]+")
 _OFF = {"off", "no", "false", "0", "none", ""}
 _ON = {"on", "yes", "true", "1"}
+
+# Upper bounds keep every value inside what the scheduler, timedelta and Telegram accept, and
+# far inside what anyone means: a poll interval over a day or a retention over ten years is a typo.
+MAX_POLL_SECONDS = 86_400
+MAX_RETENTION_DAYS = 3_650
+MAX_FEEDS = 200  # each feed is a scheduled job and a request every poll
+MAX_ADMINS = 100  # each admin costs a setMyCommands call at start-up
+MAX_USER_ID = 2**52 - 1  # Telegram: user ids have at most 52 significant bits
+MAX_URL_LENGTH = 2_048
+MAX_SHOWN = 60  # characters of a bad value quoted back in an error
 
 
 class ConfigError(Exception):
@@ -54,22 +67,76 @@ class Settings:
 def read_environment(
     environ: Mapping[str, str], env_file: Path | None = Path(".env")
 ) -> dict[str, str]:
-    """Merge `.env` under the real environment: a variable set in the environment wins."""
+    """Merge `.env` under the real environment: a variable set in the environment wins.
+
+    The file is decoded here, strictly, so a stray Latin-1 byte is one sentence naming the line
+    rather than a UnicodeDecodeError from deep inside python-dotenv.
+    """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        try:
+            raw = env_file.read_bytes()
+        except OSError as error:
+            raise ConfigError(f"{env_file} cannot be read: {error.strerror or error}.") from None
+        try:
+            text = raw.decode("utf-8-sig")  # a BOM would otherwise glue itself to the first name
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{env_file} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); "
+                "save it as UTF-8."
+            ) from None
+        values = dotenv_values(stream=io.StringIO(text))
+        merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(environ)
     return merged
 
 
-def _url(name: str, value: str) -> str:
+def _shown(value: str) -> str:
+    """A bad value quoted back to the operator, cut short so the error stays one readable line."""
+    if len(value) > MAX_SHOWN:
+        value = value[:MAX_SHOWN] + "…"
+    return repr(value)
+
+
+def _check_characters(name: str, value: str) -> None:
+    """Refuse NUL and other control characters, and undecodable bytes from the environment.
+
+    The value is not echoed: it may be a secret. Tabs and line breaks are left to each
+    setting's own rules (a comma-separated list may span lines in `.env`).
+    """
+    for position, char in enumerate(value, start=1):
+        category = unicodedata.category(char)
+        if category == "Cs":  # os.environ keeps non-UTF-8 bytes as lone surrogates
+            raise ConfigError(
+                f"{name} contains bytes that are not UTF-8 text (at character {position})."
+            )
+        if category == "Cc" and char not in "\t\n\r":
+            raise ConfigError(
+                f"{name} contains the control character U+{ord(char):04X} "
+                f"(at character {position}); remove it."
+            )
+
+
+def _url(name: str, value: str, kind: str = "an http(s) URL") -> str:
+    """A URL that httpx can fetch as written, or ConfigError saying what is wrong with it."""
     value = value.strip()
+    wrong = f"{name} must be {kind}, not {_shown(value)}."
+    if len(value) > MAX_URL_LENGTH:
+        raise ConfigError(
+            f"{name} must be a URL of at most {MAX_URL_LENGTH} characters, not {len(value)}."
+        )
+    if any(char.isspace() or unicodedata.category(char)[0] == "C" for char in value):
+        raise ConfigError(
+            f"{name} must be {kind} without spaces or control characters, not {_shown(value)}."
+        )
     try:
         parts = urlsplit(value)
-    except ValueError:  # e.g. an unclosed [ in an IPv6 host
-        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}.") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}.")
+        parts.port  # noqa: B018 (reading it checks the port: "http://host:99999" raises)
+    except ValueError:  # e.g. an unclosed [ in an IPv6 host, a port out of range
+        raise ConfigError(wrong) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(wrong)
     return value
 
 
@@ -77,19 +144,21 @@ def _optional_url(name: str, value: str) -> str | None:
     """A URL, or None for a service switched off (off, no, false, 0, none)."""
     if value.strip().lower() in _OFF - {""}:
         return None
-    try:
-        return _url(name, value)
-    except ConfigError:
-        raise ConfigError(f"{name} must be an http(s) URL or off, not {value.strip()!r}.") from None
+    return _url(name, value, "an http(s) URL or off")
 
 
-def _int(name: str, value: str, minimum: int) -> int:
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
-    if number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, not {number}.")
+def _int(name: str, value: str, minimum: int, maximum: int, unit: str) -> int:
+    """A whole number in [minimum, maximum]; huge ones are refused before anything overflows."""
+    value = value.strip()
+    if not _NUMBER_RE.fullmatch(value):
+        raise ConfigError(f"{name} must be a whole number of {unit}, not {_shown(value)}.")
+    # Digits beyond the maximum's length cannot be in range; int() of them is never needed.
+    digits = value.lstrip("+-").lstrip("0")
+    number = int(value) if len(digits) <= len(str(maximum)) else None
+    if number is None or not minimum <= number <= maximum:
+        raise ConfigError(
+            f"{name} must be between {minimum} and {maximum} {unit}, not {_shown(value)}."
+        )
     return number
 
 
@@ -99,19 +168,38 @@ def _flag(name: str, value: str) -> bool:
         return True
     if lowered in _OFF - {""}:
         return False
-    raise ConfigError(f"{name} must be on or off, not {value!r}.")
+    raise ConfigError(f"{name} must be on or off, not {_shown(value)}.")
 
 
 def _admin_ids(value: str) -> frozenset[int]:
     ids = set()
     for part in filter(None, (p.strip() for p in value.split(","))):
-        try:
-            ids.add(int(part))
-        except ValueError:
+        if not (part.isascii() and part.isdigit() and len(part) <= 20):
+            number = 0
+        else:
+            number = int(part)
+        if not 1 <= number <= MAX_USER_ID:
             raise ConfigError(
-                f"NEWSWATCH_ADMIN_IDS must be comma-separated numeric Telegram user ids; {part!r} is not one."
-            ) from None
+                "NEWSWATCH_ADMIN_IDS must be comma-separated Telegram user ids "
+                f"(whole numbers from 1 to {MAX_USER_ID}); {_shown(part)} is not one."
+            )
+        ids.add(number)
+    if len(ids) > MAX_ADMINS:
+        raise ConfigError(
+            f"NEWSWATCH_ADMIN_IDS lists {len(ids)} ids; at most {MAX_ADMINS} are allowed."
+        )
     return frozenset(ids)
+
+
+def _feeds(value: str) -> tuple[str, ...]:
+    """The extra feed URLs, each checked, duplicates dropped, their number bounded."""
+    urls = [u.strip() for u in value.split(",")]
+    feeds = tuple(dict.fromkeys(_url("NEWSWATCH_FEEDS", url) for url in urls if url))
+    if len(feeds) > MAX_FEEDS:
+        raise ConfigError(
+            f"NEWSWATCH_FEEDS lists {len(feeds)} feeds; at most {MAX_FEEDS} are allowed."
+        )
+    return feeds
 
 
 def load_settings(environ: Mapping[str, str], *, require_token: bool = False) -> Settings:
@@ -119,14 +207,16 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
 
     def get(name: str, default: str = "") -> str:
         """The variable's value, or `default` when it is unset or blank."""
-        return (environ.get(name) or "").strip() or default
+        value = environ.get(name) or ""
+        _check_characters(name, value)
+        return value.strip() or default
 
     token = get("TELEGRAM_BOT_TOKEN") or None
     if token is None and require_token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in .env."
         )
-    if token is not None and not _TOKEN_RE.match(token):
+    if token is not None and not _TOKEN_RE.fullmatch(token):
         # The value is never echoed: a mistyped token is still a secret.
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is malformed; it should look like 123456789:AAE... as @BotFather gives it."
@@ -134,13 +224,9 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
     log_level = get("NEWSWATCH_LOG_LEVEL", "INFO").upper()
     if not isinstance(logging.getLevelName(log_level), int):
         raise ConfigError(
-            f"NEWSWATCH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}."
+            f"NEWSWATCH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {_shown(log_level)}."
         )
-    feeds = tuple(
-        _url("NEWSWATCH_FEEDS", url)
-        for url in (u.strip() for u in get("NEWSWATCH_FEEDS").split(","))
-        if url
-    )
+    feeds = _feeds(get("NEWSWATCH_FEEDS"))
     llm_url = _optional_url("NEWSWATCH_LLM_URL", get("NEWSWATCH_LLM_URL", "off"))
     llm_model = get("NEWSWATCH_LLM_MODEL") or None
     if llm_url and not llm_model:
@@ -161,8 +247,20 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
             "NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL)
         ),
         default_sources=_flag("NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES", "on")),
-        poll_seconds=_int("NEWSWATCH_POLL_SECONDS", get("NEWSWATCH_POLL_SECONDS", "300"), 1),
-        retention_days=_int("NEWSWATCH_RETENTION_DAYS", get("NEWSWATCH_RETENTION_DAYS", "30"), 1),
+        poll_seconds=_int(
+            "NEWSWATCH_POLL_SECONDS",
+            get("NEWSWATCH_POLL_SECONDS", "300"),
+            1,
+            MAX_POLL_SECONDS,
+            "seconds",
+        ),
+        retention_days=_int(
+            "NEWSWATCH_RETENTION_DAYS",
+            get("NEWSWATCH_RETENTION_DAYS", "30"),
+            1,
+            MAX_RETENTION_DAYS,
+            "days",
+        ),
         llm_url=llm_url,
         llm_model=llm_model,
         llm_api_key=get("NEWSWATCH_LLM_API_KEY") or None,

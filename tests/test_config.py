@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings, read_environment
+from tests.conftest import run_newswatch
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 
@@ -67,6 +68,26 @@ def test_every_variable_is_read() -> None:
         ({"NEWSWATCH_RETENTION_DAYS": "-1"}, "NEWSWATCH_RETENTION_DAYS"),
         ({"NEWSWATCH_GDELT_URL": "gdelt"}, "NEWSWATCH_GDELT_URL"),
         ({"NEWSWATCH_LLM_URL": "http://llm.test/v1"}, "NEWSWATCH_LLM_MODEL"),
+        ({"NEWSWATCH_POLL_SECONDS": "99999999999999999999"}, "NEWSWATCH_POLL_SECONDS"),
+        ({"NEWSWATCH_POLL_SECONDS": "86401"}, "NEWSWATCH_POLL_SECONDS"),
+        ({"NEWSWATCH_POLL_SECONDS": "1_000"}, "NEWSWATCH_POLL_SECONDS"),
+        ({"NEWSWATCH_POLL_SECONDS": "٣٠٠"}, "NEWSWATCH_POLL_SECONDS"),  # Arabic-Indic digits
+        ({"NEWSWATCH_RETENTION_DAYS": "3651"}, "NEWSWATCH_RETENTION_DAYS"),
+        ({"NEWSWATCH_RETENTION_DAYS": "9" * 5000}, "NEWSWATCH_RETENTION_DAYS"),
+        ({"NEWSWATCH_ADMIN_IDS": "-100123"}, "NEWSWATCH_ADMIN_IDS"),
+        ({"NEWSWATCH_ADMIN_IDS": str(2**52)}, "NEWSWATCH_ADMIN_IDS"),
+        ({"NEWSWATCH_ADMIN_IDS": ",".join(map(str, range(1, 200)))}, "NEWSWATCH_ADMIN_IDS"),
+        ({"NEWSWATCH_FEEDS": "http://feeds.test/a b.xml"}, "NEWSWATCH_FEEDS"),
+        ({"NEWSWATCH_FEEDS": "http://feeds.test/\x1b[31m"}, "NEWSWATCH_FEEDS"),
+        ({"NEWSWATCH_FEEDS": "http://feeds.test/" + "a" * 3000}, "NEWSWATCH_FEEDS"),
+        (
+            {"NEWSWATCH_FEEDS": ",".join(f"http://f{n}.test/rss" for n in range(5000))},
+            "NEWSWATCH_FEEDS",
+        ),
+        ({"NEWSWATCH_GDELT_URL": "http://gdelt.test:99999/doc"}, "NEWSWATCH_GDELT_URL"),
+        ({"TELEGRAM_API_BASE_URL": "http://:8081/bot"}, "TELEGRAM_API_BASE_URL"),
+        ({"NEWSWATCH_DB_PATH": "data/news\x00watch.json"}, "NEWSWATCH_DB_PATH"),
+        ({"NEWSWATCH_LLM_MODEL": "tiny\udcff"}, "NEWSWATCH_LLM_MODEL"),  # a non-UTF-8 byte
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:
@@ -75,6 +96,7 @@ def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) 
     message = str(caught.value)
     assert variable in message
     assert message.endswith(".") and "\n" not in message
+    assert len(message) < 300  # a huge value is quoted back cut short
 
 
 def test_a_blank_setting_means_its_default_and_only_off_switches_a_source_off() -> None:
@@ -110,3 +132,59 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     settings = load_settings(merged)
     assert settings.poll_seconds == 90
     assert settings.retention_days == 3
+
+
+def test_bounds_are_inclusive_and_duplicate_feeds_count_once() -> None:
+    settings = load_settings(
+        {
+            "NEWSWATCH_POLL_SECONDS": "86400",
+            "NEWSWATCH_RETENTION_DAYS": "3650",
+            "NEWSWATCH_ADMIN_IDS": str(2**52 - 1),
+            "NEWSWATCH_FEEDS": "http://a.test/rss,\n http://a.test/rss, http://b.test/rss",
+        }
+    )
+    assert settings.poll_seconds == 86400 and settings.retention_days == 3650
+    assert settings.admin_ids == frozenset({2**52 - 1})
+    assert settings.feeds == ("http://a.test/rss", "http://b.test/rss")
+
+
+def test_control_characters_in_a_secret_are_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"NEWSWATCH_LLM_API_KEY": "sk-very-secret\x00"})
+    assert "NEWSWATCH_LLM_API_KEY" in str(caught.value) and "sk-very" not in str(caught.value)
+
+
+def test_dotenv_with_a_bom_still_sets_its_first_variable(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_bytes("\ufeffNEWSWATCH_POLL_SECONDS=60\n".encode())
+    assert load_settings(read_environment({}, env_file)).poll_seconds == 60
+
+
+def test_dotenv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(b"NEWSWATCH_LOG_LEVEL=INFO\nNEWSWATCH_FEEDS=http://caf\xe9.test/\n")
+    with pytest.raises(ConfigError, match=r"is not UTF-8 text \(byte 0xe9 on line 2\)"):
+        read_environment({}, env_file)
+
+
+@pytest.mark.parametrize(
+    ("dotenv", "environ", "variable"),
+    [
+        (b"", {"NEWSWATCH_POLL_SECONDS": "99999999999999999999"}, "NEWSWATCH_POLL_SECONDS"),
+        (b"NEWSWATCH_FEEDS=http://a.test/\x00rss\n", {}, "NEWSWATCH_FEEDS"),
+        (b"NEWSWATCH_FEEDS=http://caf\xe9.test/\n", {}, ".env"),
+        (b"", {"TELEGRAM_API_BASE_URL": "http://api.test/\udcffbot"}, "TELEGRAM_API_BASE_URL"),
+    ],
+)
+def test_the_cli_refuses_a_bad_setting_in_one_line_with_exit_code_2(
+    tmp_path: Path, dotenv: bytes, environ: dict[str, str], variable: str
+) -> None:
+    """The real program, as an operator starts it: no traceback, one sentence naming the culprit."""
+    if dotenv:
+        (tmp_path / ".env").write_bytes(dotenv)
+    # Were the setting accepted, the bot would stop at an unreachable local port, not the internet.
+    offline = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
+    result = run_newswatch("run", cwd=tmp_path, env={**offline, **environ})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and variable in result.stderr
+    assert "Traceback" not in result.stderr
