@@ -20,13 +20,13 @@ from bot.render import when_text
 from bot.services import llm_config, sources_of
 from bot.storage import Store
 from watchers.alerts import Summariser
-from watchers.feeds import parse_feed
+from watchers.feeds import FeedSource, parse_feed
 from watchers.fetch import USER_AGENT, SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher, load_aliases
 from watchers.models import Alert, Report, Subscription
 from watchers.poll import collect, match_reports, plain_reports
-from watchers.sources import Kind, Source
+from watchers.sources import Source
 
 __all__ = ["ScanError", "parse_keywords", "scan"]
 
@@ -85,7 +85,7 @@ async def _reports(
             continue
         if not feed.startswith(("http://", "https://")):
             raise ScanError(f"--feed {feed}: no such file, and not an http(s) URL.")
-        sources = [*sources, Source(feed, Kind.FEED, feed, 0)]
+        sources = [*sources, FeedSource(feed, feed, 0)]
     for source in sources:
         collected = await collect(
             client, source, SourceState(), subscriptions, aliases, datetime.now(UTC)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.admin import _describe
+from watchers.feeds import FeedSource
 from watchers.fetch import SourceState
-from watchers.sources import Kind, Source
 
-OC_MEDIA = Source("OC Media", Kind.FEED, "https://oc-media.org/feed/", 300, "en", verified=False)
+OC_MEDIA = FeedSource("OC Media", "https://oc-media.org/feed/", 300, "en", verified=False)
 
 
 def test_a_listed_url_nobody_verified_is_marked() -> None:
@@ -18,5 +18,5 @@ def test_a_listed_url_nobody_verified_is_marked() -> None:
 
 def test_a_healthy_verified_source() -> None:
     state = SourceState(last_success=datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
-    line = _describe(Source("Wire", Kind.FEED, "https://wire.test/rss", 300), state)
+    line = _describe(FeedSource("Wire", "https://wire.test/rss", 300), state)
     assert line == "✅ <b>Wire</b> (feed) — last success 25 Nov 2026 09:30 UTC; ok"

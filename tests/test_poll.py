@@ -14,10 +14,13 @@ from bot.storage import Store
 from tests.conftest import FIXTURES, Item, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
+from watchers.feeds import FeedSource
+from watchers.gdelt import GdeltSource, Pacer
+from watchers.google_news import GoogleNewsSource
 from watchers.matching import Matcher, load_aliases
 from watchers.models import Report, Subscription
 from watchers.poll import MatcherCache, Poller, match_reports, plain_reports
-from watchers.sources import Kind, Source
+from watchers.sources import Source
 
 START = datetime.now(UTC).replace(microsecond=0)
 LACHIN = Subscription(1, "Lachin", START - timedelta(days=1))
@@ -35,10 +38,9 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-@pytest.fixture(autouse=True)
-def no_gdelt_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    """GDELT's 5-second spacing is process-wide; tests that check it set their own."""
-    monkeypatch.setattr("watchers.poll.GDELT_MIN_INTERVAL_SECONDS", 0.0)
+def _gdelt(url: str, interval: float = 60, spacing: float = 0.0) -> GdeltSource:
+    """A GDELT source whose requests are `spacing` seconds apart (GDELT's own rule is 5 s)."""
+    return GdeltSource("GDELT", url, interval, pacer=Pacer(spacing))
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ async def poller(tmp_path: Path) -> AsyncIterator[tuple[Poller, Store, Clock]]:
 
 def _feed(server: FeedServer, items: list[Item], path: str = "/wire.xml") -> Source:
     server.set(path, make_rss(items))
-    return Source("Test Wire", Kind.FEED, server.url(path), 60)
+    return FeedSource("Test Wire", server.url(path), 60)
 
 
 def _old(n: int) -> Item:
@@ -102,7 +104,7 @@ async def test_a_failed_first_poll_does_not_turn_the_backlog_into_alerts(
 ) -> None:
     poll, _, clock = poller
     feeds.set("/wire.xml", b"busy", status=503)
-    source = Source("Test Wire", Kind.FEED, feeds.url("/wire.xml"), 60)
+    source = FeedSource("Test Wire", feeds.url("/wire.xml"), 60)
     assert (await poll.poll(source, [LACHIN])).error
     clock.advance(3600)
     backlog = [
@@ -146,7 +148,7 @@ async def test_a_feed_ttl_stretches_the_next_poll(
 ) -> None:
     poll, store, clock = poller
     feeds.set("/ttl.xml", (FIXTURES / "feeds" / "rss2_cdata_ttl.xml").read_bytes())  # <ttl>15</ttl>
-    await poll.poll(Source("TTL", Kind.FEED, feeds.url("/ttl.xml"), 60), [])
+    await poll.poll(FeedSource("TTL", feeds.url("/ttl.xml"), 60), [])
     state = (await store.source_states())["TTL"]
     assert state.next_poll == clock.now + timedelta(minutes=15)
 
@@ -169,7 +171,7 @@ async def test_reports_take_the_listed_language_when_their_feed_gives_none(
     feeds.set(
         "/hy.xml", make_rss([Item("Լաչինի ճանապարհը բացվեց", "https://wire.test/hy", "", START)])
     )
-    await poll.poll(Source("Azatutyun", Kind.FEED, feeds.url("/hy.xml"), 60, language="hy"), [])
+    await poll.poll(FeedSource("Azatutyun", feeds.url("/hy.xml"), 60, language="hy"), [])
     [stored] = await store.recent_reports(5)
     assert stored.report.language == "hy"
 
@@ -223,7 +225,7 @@ async def test_failures_back_off_and_switch_the_source_off_after_a_day(
 ) -> None:
     poll, store, clock = poller
     feeds.set("/down.xml", b"oops", status=500)
-    source = Source("Down", Kind.FEED, feeds.url("/down.xml"), 60)
+    source = FeedSource("Down", feeds.url("/down.xml"), 60)
     first = await poll.poll(source, [LACHIN])
     assert first.error and "500" in first.error and not first.disabled_now
     state = (await store.source_states())["Down"]
@@ -251,7 +253,7 @@ async def test_a_malformed_feed_is_an_error_not_a_crash(
         (FIXTURES / "feeds" / "not_a_feed.html").read_bytes(),
         content_type="text/html",
     )
-    result = await poll.poll(Source("Broken", Kind.FEED, feeds.url("/broken.xml"), 60), [LACHIN])
+    result = await poll.poll(FeedSource("Broken", feeds.url("/broken.xml"), 60), [LACHIN])
     assert result.error and result.alerts == []
 
 
@@ -280,7 +282,7 @@ async def test_google_news_is_asked_for_every_spelling_and_its_items_matched(
 ) -> None:
     poll, _, _ = poller
     feeds.set("/rss/search", (FIXTURES / "feeds" / "google_news.xml").read_bytes())
-    source = Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/rss/search"), 60)
+    source = GoogleNewsSource("Google News", feeds.url("/rss/search"), 60)
     result = await poll.poll(source, [LACHIN])
     assert result.error is None and result.fetched > 0
     query = feeds.requests[-1].path
@@ -292,9 +294,7 @@ async def test_google_news_without_watches_fetches_nothing(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock]
 ) -> None:
     poll, _, _ = poller
-    result = await poll.poll(
-        Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/rss/search"), 60), []
-    )
+    result = await poll.poll(GoogleNewsSource("Google News", feeds.url("/rss/search"), 60), [])
     assert result.fetched == 0 and result.error is None
     assert feeds.requests == []
 
@@ -316,9 +316,7 @@ async def test_gdelt_plain_text_answers_are_errors(
         content_type="text/plain",
         status=status,
     )
-    result = await poll.poll(
-        Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN]
-    )
+    result = await poll.poll(_gdelt(feeds.url("/api/v2/doc/doc")), [LACHIN])
     assert result.error is not None and error in result.error
     state = (await store.source_states())["GDELT"]
     assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
@@ -328,13 +326,12 @@ async def test_gdelt_requests_are_spaced_even_across_polls(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll, _, clock = poller
-    monkeypatch.setattr("watchers.poll.GDELT_MIN_INTERVAL_SECONDS", 0.4)  # GDELT's own is 5 s
     feeds.set(
         "/api/v2/doc/doc",
         (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes(),
         content_type="application/json",
     )
-    source = Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 1)
+    source = _gdelt(feeds.url("/api/v2/doc/doc"), 1, spacing=0.4)
     await poll.poll(source, [LACHIN])
     clock.advance(3600)
     began = time.monotonic()
@@ -352,7 +349,7 @@ async def test_gdelt_window_reaches_back_past_the_last_success(
         (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes(),
         content_type="application/json",
     )
-    source = Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60)
+    source = _gdelt(feeds.url("/api/v2/doc/doc"))
     await poll.poll(source, [LACHIN])
     assert (
         "timespan=15min" in feeds.requests[-1].path
@@ -369,9 +366,7 @@ async def test_a_query_gdelt_refuses_is_logged_not_held_against_the_source(
     poll, store, _ = poller
     body = (FIXTURES / "feeds" / "gdelt_keyword_error.txt").read_bytes()
     feeds.set("/api/v2/doc/doc", body, content_type="text/plain")
-    result = await poll.poll(
-        Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN]
-    )
+    result = await poll.poll(_gdelt(feeds.url("/api/v2/doc/doc")), [LACHIN])
     assert result.error is None
     assert (await store.source_states())["GDELT"].errors == 0
     assert any("GDELT refused the query" in r.getMessage() for r in caplog.records)
@@ -382,7 +377,7 @@ async def test_gdelt_is_not_asked_for_terms_it_finds_too_short(
 ) -> None:
     poll, _, _ = poller
     feeds.set("/api/v2/doc/doc", (FIXTURES / "feeds" / "gdelt_empty.json").read_bytes())
-    source = Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60)
+    source = _gdelt(feeds.url("/api/v2/doc/doc"))
     await poll.poll(source, [Subscription(5, "EU OR Baku", START)])
     [request] = feeds.requests
     assert "Baku" in request.path and "EU" not in request.path.replace("EUR", "")
@@ -393,11 +388,11 @@ async def test_one_failing_google_news_search_does_not_hide_the_others(
 ) -> None:
     poll, store, clock = poller
     monkeypatch.setattr(
-        "watchers.poll.build_search_urls",
+        "watchers.google_news.build_search_urls",
         lambda terms, base: [feeds.url("/gn/broken"), feeds.url("/gn/fine")],
     )
     feeds.set("/gn/broken", b"busy", status=503)
-    source = Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/gn"), 60)
+    source = GoogleNewsSource("Google News", feeds.url("/gn"), 60)
     feeds.set("/gn/fine", make_rss([_old(1)]))
     await poll.poll(source, [LACHIN])
     clock.advance(61)
@@ -415,8 +410,10 @@ async def test_a_search_sources_old_results_are_backlog_for_every_chat(
     """When one chat adds a keyword, the search returns days-old reports; a chat that has
     watched Karabakh for months must not get them as news."""
     poll, _, clock = poller
-    monkeypatch.setattr("watchers.poll.build_search_urls", lambda terms, base: [feeds.url("/gn")])
-    source = Source("Google News", Kind.GOOGLE_NEWS, feeds.url("/gn"), 60)
+    monkeypatch.setattr(
+        "watchers.google_news.build_search_urls", lambda terms, base: [feeds.url("/gn")]
+    )
+    source = GoogleNewsSource("Google News", feeds.url("/gn"), 60)
     veteran = Subscription(1, "Karabakh", START - timedelta(days=90))
     feeds.set("/gn", make_rss([_old(1)]))
     await poll.poll(source, [veteran])
@@ -456,9 +453,7 @@ async def test_gdelt_articles_become_reports_asked_in_batches(
         (FIXTURES / "feeds" / "gdelt_artlist.json").read_bytes(),
         content_type="application/json",
     )
-    result = await poll.poll(
-        Source("GDELT", Kind.GDELT, feeds.url("/api/v2/doc/doc"), 60), [LACHIN, KARABAKH]
-    )
+    result = await poll.poll(_gdelt(feeds.url("/api/v2/doc/doc")), [LACHIN, KARABAKH])
     assert result.error is None and result.fetched > 0
     assert len(feeds.requests) == 2  # two spelling groups exceed one query's terms
     assert all("mode=artlist" in r.path and "timespan=" in r.path for r in feeds.requests)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from watchers.feeds import load_sources
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS
-from watchers.sources import Kind, configured_sources
+from watchers.sources import configured_sources
 
 
 def test_defaults_extra_feeds_and_search_sources() -> None:
@@ -18,8 +18,8 @@ def test_defaults_extra_feeds_and_search_sources() -> None:
     built_in = load_sources()
     assert [s.url for s in sources[: len(built_in)]] == [s.url for s in built_in]
     extra = sources[len(built_in)]
-    assert (extra.name, extra.kind, extra.interval) == ("extra.test/rss", Kind.FEED, 2)
-    assert [s.kind for s in sources[len(built_in) + 1 :]] == [Kind.GOOGLE_NEWS, Kind.GDELT]
+    assert (extra.name, extra.kind, extra.interval) == ("extra.test/rss", "feed", 2)
+    assert [s.kind for s in sources[len(built_in) + 1 :]] == ["google_news", "gdelt"]
     assert sources[-1].interval == GDELT_MIN_INTERVAL_SECONDS  # GDELT's own limit wins over 2 s
     names = [s.name for s in sources]
     assert len(names) == len(set(names))  # a name keys the stored state

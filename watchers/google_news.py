@@ -10,17 +10,24 @@ takes its publisher from that suffix).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote, urlencode
 
+import httpx
+
 from watchers.feeds import FeedResult, parse_feed
-from watchers.models import Report
+from watchers.fetch import SourceState, fetch
+from watchers.models import Collected, Report
 from watchers.text import fold
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "GoogleNewsSource",
     "build_search_urls",
     "parse_google_news",
     "quote_term",
@@ -123,3 +130,42 @@ def _with_publisher(report: Report, feed_title: str) -> Report:
     if not found or not head.strip() or not tail.strip():
         return report
     return dataclasses.replace(report, title=head.strip(), outlet=tail.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleNewsSource:
+    """Google News search: every watched spelling, OR-ed into as few search feeds as fit."""
+
+    name: str
+    url: str
+    interval: float
+    verified: bool = True
+    kind = "google_news"
+    searches = True
+
+    async def collect(
+        self,
+        client: httpx.AsyncClient,
+        state: SourceState,
+        terms: Sequence[str],
+        now: datetime,
+    ) -> Collected:
+        """Every batch of terms is its own search; one failing batch does not lose the others.
+
+        Each search is a fresh GET: its URL changes with the watchlist, so validators of one
+        batch never fit the next."""
+        collected, errors, answered = Collected(), [], 0
+        for url in build_search_urls(terms, self.url):
+            result = await fetch(client, url, SourceState())
+            if result.error or result.body is None:
+                errors.append(result.error or "empty response")
+                continue
+            parsed = await asyncio.to_thread(
+                parse_google_news, result.body, source=self.name, feed_url=url
+            )
+            if not parsed.ok and not parsed.reports:
+                errors.append(f"{self.name}: {parsed.error or 'not a feed'}")
+                continue
+            answered += 1
+            collected.reports += parsed.reports
+        return collected.settle(self.name, errors, answered)

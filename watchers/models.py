@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-__all__ = ["Alert", "Match", "PollResult", "Report", "Subscription"]
+if TYPE_CHECKING:
+    from watchers.fetch import FetchResult
+
+__all__ = ["Alert", "Collected", "Match", "PollResult", "Report", "Subscription"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,27 @@ class Report:
     def publisher(self) -> str:
         """The name to show for where the report comes from."""
         return self.outlet or self.domain or self.source
+
+
+@dataclass(slots=True)
+class Collected:
+    """What one poll of one source gave: reports, and an error when (part of) it failed."""
+
+    reports: list[Report] = field(default_factory=list)
+    error: str | None = None
+    ttl_minutes: int | None = None
+    retry_after: float | None = None
+    response: FetchResult | None = None  # a feed's answer, whose validators are kept
+
+    def settle(self, source: str, errors: list[str], answered: int) -> Collected:
+        """For a source asked in several batches: down only when no batch answered. A failing
+        batch is only logged, so it neither hides the others' reports nor switches the source
+        off."""
+        if errors and answered:
+            logger.warning("%s: %d searches failed, first: %s", source, len(errors), errors[0])
+        elif errors:
+            self.error = errors[0]
+        return self
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -19,27 +17,21 @@ from typing import Protocol
 import httpx
 
 from watchers.alerts import Summariser
-from watchers.feeds import parse_feed
 from watchers.fetch import (
     FetchResult,
     SourceState,
-    fetch,
     next_delay,
     record_failure,
     record_success,
     should_disable,
 )
-from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, build_gdelt_url, parse_gdelt
-from watchers.google_news import build_search_urls, parse_google_news
 from watchers.matching import AliasBook, Matcher, search_terms
-from watchers.models import Match, PollResult, Report, Subscription
-from watchers.sources import Kind, Source
+from watchers.models import Collected, Match, PollResult, Report, Subscription
+from watchers.sources import Source
 from watchers.summary import clean_text
-from watchers.text import fold
 
 __all__ = [
     "BACKLOG_GRACE",
-    "Collected",
     "MatcherCache",
     "Poller",
     "collect",
@@ -60,10 +52,6 @@ SEARCH_LATENESS = timedelta(hours=6)
 DUE_TOLERANCE = 0.25
 """A tick this fraction of the interval early still polls: job jitter must not skip a poll."""
 
-GDELT_TERMS_PER_QUERY = 20  # GDELT refuses over-long queries
-GDELT_MIN_TERM_LENGTH = 3  # and keywords it finds too short ("EU")
-GDELT_MAX_SPAN = timedelta(days=1)
-
 
 class PollStore(Protocol):
     """The part of the store a poll needs (`bot.storage.Store` provides it)."""
@@ -73,119 +61,10 @@ class PollStore(Protocol):
     async def save_source_state(self, name: str, state: SourceState) -> None: ...
 
 
-@dataclass(slots=True)
-class Collected:
-    """What fetching one source gave: reports, and an error when (part of) it failed."""
-
-    reports: list[Report] = field(default_factory=list)
-    error: str | None = None
-    ttl_minutes: int | None = None
-    retry_after: float | None = None
-    response: FetchResult | None = None  # a feed's answer, whose validators are kept
-
-
 def plain_reports(reports: Sequence[Report]) -> list[Report]:
     """Reports with their text as plain paragraphs: matched, stored and summarised as such, so
     words inside markup (an image file named after a country) never count."""
     return [replace(report, text=clean_text(report.text)) for report in reports]
-
-
-async def _collect_feed(client: httpx.AsyncClient, source: Source, state: SourceState) -> Collected:
-    result = await fetch(client, source.url, state)
-    if result.error:
-        return Collected(error=result.error, retry_after=result.retry_after)
-    if result.not_modified or result.body is None:
-        return Collected(response=result)
-    parsed = await asyncio.to_thread(
-        parse_feed, result.body, source=source.name, feed_url=source.url
-    )
-    if not parsed.ok and not parsed.reports:
-        return Collected(error=f"{source.name}: {parsed.error or 'not a feed'}")
-    reports = [replace(r, language=r.language or source.language) for r in parsed.reports]
-    return Collected(reports, ttl_minutes=parsed.ttl_minutes, response=result)
-
-
-def _partial(collected: Collected, source: Source, errors: list[str], answered: int) -> Collected:
-    """A search source is down only when no batch answered; a failing batch is only logged, so
-    one bad batch neither hides the others' reports nor switches the source off."""
-    if errors and answered:
-        logger.warning("%s: %d searches failed, first: %s", source.name, len(errors), errors[0])
-    elif errors:
-        collected.error = errors[0]
-    return collected
-
-
-async def _collect_google_news(
-    client: httpx.AsyncClient, source: Source, terms: Sequence[str]
-) -> Collected:
-    """Every batch of terms is its own search; one failing batch does not lose the others."""
-    collected, errors, answered = Collected(), [], 0
-    for url in build_search_urls(terms, source.url):
-        result = await fetch(client, url, SourceState())
-        if result.error or result.body is None:
-            errors.append(result.error or "empty response")
-            continue
-        parsed = await asyncio.to_thread(
-            parse_google_news, result.body, source=source.name, feed_url=url
-        )
-        if not parsed.ok and not parsed.reports:
-            errors.append(f"{source.name}: {parsed.error or 'not a feed'}")
-            continue
-        answered += 1
-        collected.reports += parsed.reports
-    return _partial(collected, source, errors, answered)
-
-
-class _Pacer:
-    """Keeps requests to one service a minimum time apart, across polls: GDELT answers a second
-    request within 5 seconds (from anywhere in this process) with a throttle notice."""
-
-    def __init__(self) -> None:
-        self._last = -math.inf
-
-    async def wait(self, interval: float) -> None:
-        delay = self._last + interval - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        self._last = time.monotonic()
-
-
-_gdelt_pacer = _Pacer()
-
-
-async def _collect_gdelt(
-    client: httpx.AsyncClient,
-    source: Source,
-    terms: Sequence[str],
-    state: SourceState,
-    now: datetime,
-) -> Collected:
-    """Ask GDELT for the terms in batches, over a window that reaches back past the last success."""
-    since = state.last_success or now - timedelta(seconds=2 * source.interval)
-    span = min(now - since, GDELT_MAX_SPAN) + timedelta(minutes=5)
-    minutes = math.ceil(span.total_seconds() / 60)
-    collected, errors, answered = Collected(), [], 0
-    usable = [t for t in terms if len(fold(t)) >= GDELT_MIN_TERM_LENGTH]
-    for start in range(0, len(usable), GDELT_TERMS_PER_QUERY):
-        await _gdelt_pacer.wait(GDELT_MIN_INTERVAL_SECONDS)
-        batch = usable[start : start + GDELT_TERMS_PER_QUERY]
-        url = build_gdelt_url(batch, source.url, timespan_minutes=minutes)
-        result = await fetch(client, url, SourceState())
-        if result.error or result.body is None:
-            errors.append(result.error or "empty response")
-            collected.retry_after = result.retry_after
-            continue
-        parsed = parse_gdelt(result.body, source=source.name)
-        if parsed.throttled:  # the rest of this poll's batches would be refused too
-            errors.append("GDELT: throttled")
-            collected.retry_after = 2 * GDELT_MIN_INTERVAL_SECONDS
-            break
-        if parsed.error:  # GDELT refused these terms: a problem of the query, not of GDELT
-            logger.warning("GDELT refused the query for %s: %s", ", ".join(batch), parsed.error)
-            continue
-        answered += 1
-        collected.reports += parsed.reports
-    return _partial(collected, source, errors, answered)
 
 
 async def collect(
@@ -197,16 +76,12 @@ async def collect(
     now: datetime,
 ) -> Collected:
     """Fetch and parse one source; search sources ask for every watched keyword's spellings."""
-    if source.kind is Kind.FEED:
-        collected = await _collect_feed(client, source, state)
-    else:
+    terms: list[str] = []
+    if source.searches:
         terms = search_terms(dict.fromkeys(s.keyword for s in subscriptions), aliases)
         if not terms:
             return Collected()
-        if source.kind is Kind.GOOGLE_NEWS:
-            collected = await _collect_google_news(client, source, terms)
-        else:
-            collected = await _collect_gdelt(client, source, terms, state, now)
+    collected = await source.collect(client, state, terms, now)
     collected.reports = await asyncio.to_thread(plain_reports, collected.reports)
     return collected
 
@@ -242,7 +117,7 @@ def _is_news(report: Report, source: Source, previous: datetime | None, oldest: 
     """
     if report.published is None:
         return True
-    if source.kind is not Kind.FEED and previous is not None:
+    if source.searches and previous is not None:
         oldest = max(oldest, previous - SEARCH_LATENESS)
     return report.published >= oldest
 

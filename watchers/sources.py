@@ -1,41 +1,59 @@
-"""Which sources to poll: the built-in outlet list, extra feeds, Google News and GDELT.
+"""Which sources to poll, and the one interface every kind of source implements.
 
-A `Source` is plain data; `watchers.poll` knows how to fetch each kind.
+Each kind lives beside its parser and owns its fetching policy: `watchers.feeds.FeedSource`
+(conditional GETs of an RSS/Atom feed), `watchers.google_news.GoogleNewsSource` and
+`watchers.gdelt.GdeltSource` (searches for the watched spellings, GDELT paced to its limit).
+The poller only calls `collect`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from watchers.feeds import load_sources
-from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS
+import httpx
 
-__all__ = ["SAMPLE_FEED", "Kind", "Source", "configured_sources"]
+from watchers.feeds import FeedSource, load_sources
+from watchers.fetch import SourceState
+from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, GdeltSource
+from watchers.google_news import GoogleNewsSource
+from watchers.models import Collected
+
+__all__ = ["SAMPLE_FEED", "Source", "configured_sources"]
 
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample_feed.xml"
 """Invented stories shipped for the dry run, so a first `newswatch` shows alerts offline."""
 
 
-class Kind(StrEnum):
-    FEED = "feed"
-    GOOGLE_NEWS = "google_news"
-    GDELT = "gdelt"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Protocol):
     """One thing to poll on its own schedule; `name` keys its stored state."""
 
-    name: str
-    kind: Kind
-    url: str
-    interval: float
-    language: str | None = None  # for reports whose feed does not say
-    verified: bool = True  # False: a listed URL nobody has yet seen answer with a feed
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def interval(self) -> float: ...
+    @property
+    def verified(self) -> bool:
+        """False for a listed URL nobody has yet seen answer with a feed."""
+
+    @property
+    def kind(self) -> str:
+        """Shown to operators in /sources."""
+
+    @property
+    def searches(self) -> bool:
+        """True for a search engine: asked for the watched terms, and its results may be old
+        news that only a newly watched keyword brought up."""
+
+    async def collect(
+        self, client: httpx.AsyncClient, state: SourceState, terms: Sequence[str], now: datetime
+    ) -> Collected:
+        """Fetch and parse; never raise for network or content trouble (`Collected.error`)."""
 
 
 def _feed_name(url: str) -> str:
@@ -63,21 +81,17 @@ def configured_sources(
     """Every source the settings switch on, each named uniquely and stably."""
     sources: list[Source] = []
     if default_sources:
-        sources += [
-            Source(s.name, Kind.FEED, s.url, poll_seconds, s.language, s.verified)
-            for s in load_sources()
-        ]
+        sources += load_sources(interval=poll_seconds)
     known = {s.url for s in sources}
     names = {s.name for s in sources}
     for url in dict.fromkeys(feeds):
         if url not in known:
             name = _unique(_feed_name(url), names)
             names.add(name)
-            sources.append(Source(name, Kind.FEED, url, poll_seconds))
+            sources.append(FeedSource(name, url, poll_seconds))
     if google_news_url:
-        sources.append(Source("Google News", Kind.GOOGLE_NEWS, google_news_url, poll_seconds))
+        sources.append(GoogleNewsSource("Google News", google_news_url, poll_seconds))
     if gdelt_url:
-        sources.append(
-            Source("GDELT", Kind.GDELT, gdelt_url, max(poll_seconds, GDELT_MIN_INTERVAL_SECONDS))
-        )
+        interval = max(poll_seconds, GDELT_MIN_INTERVAL_SECONDS)
+        sources.append(GdeltSource("GDELT", gdelt_url, interval))
     return sources
