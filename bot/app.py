@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.jobs import start_watchers
 from bot.services import Services, build_services
 from bot.storage import Store
-from handlers import admin, fallback, help, latest, subscription, watchlist
+from handlers import admin, buttons, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 
 __all__ = ["build_application"]
@@ -56,8 +56,11 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
         .build()
     )
     application.bot_data["services"] = build_services(settings, store)
-    # One handler group: the first handler that matches wins, so the catch-all comes last.
+    # One handler group: the first handler that matches wins. Taps on messages the bot cannot
+    # see come first (no handler could act on them); the catch-alls come last.
+    application.add_handler(buttons.DETACHED)
     for module in (subscription, help, watchlist, latest, admin, fallback):
         application.add_handlers(module.HANDLERS)
+    application.add_handler(buttons.CATCH_ALL)
     application.add_error_handler(fallback.on_error)
     return application

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.render import echo
@@ -31,16 +32,34 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply(update, f"I don't know the command {echo(name)}. Send /help to see what I can do.")
 
 
+SORRY = "Sorry, something went wrong. Please try again later."
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every unhandled error with its traceback, and tell the user something went wrong."""
+    """Log every unhandled error with its traceback, and tell the user something went wrong.
+
+    A failed button tap is answered with the apology, so its spinner stops; when the handler
+    had already answered it, the apology goes to the chat instead.
+    """
     logger.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_message is not None:
+    if not isinstance(update, Update):
+        return
+    query = update.callback_query
+    if query is not None:
         try:
-            await update.effective_message.reply_text(
-                "Sorry, something went wrong. Please try again later."
-            )
-        except Exception:  # the chat may be unreachable; the error is already logged
-            logger.debug("could not tell the chat about the error", exc_info=True)
+            await query.answer(SORRY)
+            return
+        except TelegramError:  # answered before the failure; say it in the chat
+            pass
+        message = query.message if isinstance(query.message, Message) else None
+    else:
+        message = update.effective_message
+    if message is None:
+        return
+    try:
+        await message.reply_text(SORRY)
+    except Exception:  # the chat may be unreachable; the error is already logged
+        logger.debug("could not tell the chat about the error", exc_info=True)
 
 
 HANDLERS = [

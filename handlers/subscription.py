@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
+from handlers.buttons import EXPIRED, issue_token, redeem_token
 from handlers.common import can_manage, load_chat, reply, services
 from handlers.filters import command
 
@@ -67,19 +68,24 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-FORGET_YES = "forget:yes"
-FORGET_NO = "forget:no"
+FORGET_PREFIX = "forget:"
+FORGET_YES = "yes"
+FORGET_NO = "no"
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ask before deleting everything stored about the chat."""
+    """Ask before deleting everything stored about the chat; the buttons work once, for a while."""
     if not await can_manage(update, context):
         return
+    assert context.chat_data is not None  # a command always comes from a chat
+    token = issue_token(context.chat_data, "forget")
     buttons = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, delete everything", callback_data=FORGET_YES),
-                InlineKeyboardButton("Cancel", callback_data=FORGET_NO),
+                InlineKeyboardButton(
+                    "Yes, delete everything", callback_data=f"{FORGET_PREFIX}{FORGET_YES}:{token}"
+                ),
+                InlineKeyboardButton("Cancel", callback_data=f"{FORGET_PREFIX}{FORGET_NO}:{token}"),
             ]
         ]
     )
@@ -91,18 +97,30 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Carry out or cancel /forget, and replace the question with the outcome."""
+    """Carry out or cancel /forget, and replace the question with the outcome.
+
+    Only a live token from this chat's own prompt counts: a forged, reused or expired one (or
+    one from before a restart) deletes nothing and edits nothing, since the message it came
+    with may be any of the bot's messages.
+    """
     query = update.callback_query
-    assert query is not None
+    assert query is not None and update.effective_chat is not None
     if not await can_manage(update, context):
         return
-    await query.answer()
-    if query.data == FORGET_YES:
-        await services(context).store.delete_chat(update.effective_chat.id)  # type: ignore[union-attr]
+    choice, _, token = (query.data or "").removeprefix(FORGET_PREFIX).partition(":")
+    if choice not in (FORGET_YES, FORGET_NO) or not redeem_token(
+        context.chat_data, "forget", token
+    ):
+        await query.answer(EXPIRED)
+        return
+    if choice == FORGET_YES:
+        await services(context).store.delete_chat(update.effective_chat.id)
+        await query.answer("Deleted.")
         await query.edit_message_text(
             "Everything stored about this chat is deleted. Send /start to begin again."
         )
     else:
+        await query.answer()
         await query.edit_message_text("Nothing was deleted.")
 
 
@@ -112,5 +130,5 @@ HANDLERS = [
     command("resume", resume),
     command("stop", stop),
     command("forget", forget),
-    CallbackQueryHandler(forget_answer, pattern=f"^({FORGET_YES}|{FORGET_NO})$"),
+    CallbackQueryHandler(forget_answer, pattern=f"^{FORGET_PREFIX}"),
 ]

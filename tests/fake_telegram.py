@@ -910,8 +910,14 @@ class FakeTelegram:
         *,
         user_id: int | None = None,
         chat_type: str | None = None,
+        shape: str = "message",
     ) -> dict[str, Any]:
-        """Queue a button press on one of the bot's messages (its current state after edits)."""
+        """Queue a button press on one of the bot's messages (its current state after edits).
+
+        ``shape="inline"`` sends it as for an inline-mode message (``inline_message_id``, no
+        ``message``); ``shape="inaccessible"`` as for a message too old to be sent along
+        (an ``InaccessibleMessage``: chat, message_id and date 0).
+        """
         with self._cond:
             stored = self._bot_messages.get(chat_id, {}).get(message_id)
             if stored is None:
@@ -934,6 +940,17 @@ class FakeTelegram:
                 "chat_instance": str(abs(chat_id)),
                 "data": data,
             }
+            if shape == "inline":
+                del query["message"]
+                query["inline_message_id"] = f"inline-{chat_id}-{message_id}"
+            elif shape == "inaccessible":
+                query["message"] = {
+                    "chat": stored.message["chat"],
+                    "message_id": message_id,
+                    "date": 0,
+                }
+            elif shape != "message":
+                raise ValueError(f"unknown callback shape {shape!r}")
             return self._enqueue({"callback_query": query})
 
     def block_chat(self, chat_id: int) -> None:

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from handlers.fallback import SORRY
 from tests.conftest import BotHarness
 
 USER = 1001
@@ -75,3 +76,23 @@ async def test_a_blocked_chat_does_not_stop_the_bot(
 async def test_a_huge_unknown_command_is_quoted_back_short(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/" + "z" * 4000)
     assert answer.text.startswith("I don't know the command /zzz") and len(answer.text) < 200
+
+
+async def test_a_failing_button_is_answered_and_logged(
+    bot_harness: BotHarness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tap whose handler fails before answering still stops its spinner, with the apology."""
+    store = bot_harness.store
+    assert store is not None
+    await bot_harness.send(USER, "/watch Lachin")
+    [menu] = await bot_harness.send(USER, "/unwatch")
+    data = menu.reply_markup["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
+
+    async def broken(chat_id: int) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(store, "get_chat", broken)
+    with caplog.at_level(logging.ERROR):
+        await bot_harness.tap(USER, menu.message_id, data)
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == SORRY
+    assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)

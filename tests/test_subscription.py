@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
+from handlers import buttons
+from handlers.buttons import EXPIRED
 from tests.conftest import BotHarness
 from tests.fake_telegram import SentRecord
 
@@ -91,20 +97,23 @@ async def test_forget_asks_first_and_deletes_on_yes(bot_harness: BotHarness) -> 
     buttons = dict(_buttons(question))
     assert set(buttons) == {"Yes, delete everything", "Cancel"}
     assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+    mark = bot_harness.telegram.mark()
     await bot_harness.tap(USER, question.message_id, buttons["Yes, delete everything"])
     assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
-    [edited] = bot_harness.telegram.messages(USER)[-1:]
-    assert "deleted" in edited["text"]
-    assert "reply_markup" not in edited or not edited["reply_markup"]
+    [edited] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=USER)
+    assert edited.method == "editMessageText" and "deleted" in edited.text
+    assert not edited.reply_markup
 
 
 async def test_forget_cancel_keeps_everything(bot_harness: BotHarness) -> None:
     await bot_harness.send(USER, "/watch Lachin")
     [question] = await bot_harness.send(USER, "/forget")
+    mark = bot_harness.telegram.mark()
     await bot_harness.tap(USER, question.message_id, dict(_buttons(question))["Cancel"])
     chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.keywords == ["Lachin"]
-    assert "Nothing was deleted" in bot_harness.telegram.messages(USER)[-1]["text"]
+    [edited] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=USER)
+    assert "Nothing was deleted" in edited.text
 
 
 async def test_group_admin_may_subscribe_member_may_not(bot_harness: BotHarness) -> None:
@@ -159,3 +168,92 @@ async def test_bot_admins_get_a_menu_with_their_commands(bot_harness: BotHarness
     [admin_menu] = scoped
     assert admin_menu["scope"] == {"type": "chat", "chat_id": 4242}
     assert "sources" in [c["command"] for c in admin_menu["commands"]]
+
+
+async def test_forget_yes_without_a_prompt_deletes_nothing(bot_harness: BotHarness) -> None:
+    """A forged tap (old-style data, a made-up token) on any bot message is refused."""
+    await bot_harness.send(USER, "/watch Lachin")
+    [help_message] = await bot_harness.send(USER, "/help")
+    for data in ("forget:yes", "forget:yes:", "forget:yes:made-up-token"):
+        await bot_harness.tap(USER, help_message.message_id, data)
+        assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
+    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    assert chat is not None and chat.keywords == ["Lachin"]
+    [unchanged] = [
+        m for m in bot_harness.telegram.messages(USER) if m["message_id"] == help_message.message_id
+    ]
+    assert unchanged["text"] == help_message.text  # the tapped message was not edited either
+
+
+async def test_a_forget_token_works_once(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    [question] = await bot_harness.send(USER, "/forget")
+    yes = dict(_buttons(question))["Yes, delete everything"]
+    await bot_harness.tap(USER, question.message_id, yes)
+    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+    await bot_harness.send(USER, "/watch Karabakh")
+    await bot_harness.tap(USER, question.message_id, yes)  # the same button, replayed
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
+    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    assert chat is not None and chat.keywords == ["Karabakh"]
+
+
+async def test_cancel_uses_up_the_prompt(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    [question] = await bot_harness.send(USER, "/forget")
+    buttons = dict(_buttons(question))
+    await bot_harness.tap(USER, question.message_id, buttons["Cancel"])
+    await bot_harness.tap(USER, question.message_id, buttons["Yes, delete everything"])
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
+    assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+
+
+async def test_a_forget_prompt_expires_after_ten_minutes(
+    bot_harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    [question] = await bot_harness.send(USER, "/forget")
+    later = time.monotonic() + buttons.TOKEN_LIFETIME_SECONDS + 1
+    monkeypatch.setattr(buttons, "monotonic", lambda: later)
+    await bot_harness.tap(
+        USER, question.message_id, dict(_buttons(question))["Yes, delete everything"]
+    )
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
+    assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+
+
+async def test_a_forget_prompt_from_before_a_restart_has_expired(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin")
+    [question] = await bot_harness.send(USER, "/forget")
+    await bot_harness.stop()
+    await bot_harness.start()
+    await bot_harness.tap(
+        USER, question.message_id, dict(_buttons(question))["Yes, delete everything"]
+    )
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
+    assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+
+
+async def test_a_forget_token_is_good_only_in_its_own_chat(bot_harness: BotHarness) -> None:
+    other = USER + 1
+    await bot_harness.send(USER, "/watch Lachin")
+    await bot_harness.send(other, "/watch Karabakh")
+    [question] = await bot_harness.send(USER, "/forget")
+    [other_message] = await bot_harness.send(other, "/list")
+    yes = dict(_buttons(question))["Yes, delete everything"]
+    await bot_harness.tap(other, other_message.message_id, yes)
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
+    assert await bot_harness.store.get_chat(other) is not None  # type: ignore[union-attr]
+    await bot_harness.tap(USER, question.message_id, yes)  # still good where it was issued
+    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+
+
+async def test_a_member_tap_does_not_use_up_the_admins_prompt(bot_harness: BotHarness) -> None:
+    telegram = bot_harness.telegram
+    telegram.set_member_status(GROUP, ADMIN, "administrator")
+    await bot_harness.send(GROUP, "/watch Lachin", user_id=ADMIN, chat_type="group")
+    [question] = await bot_harness.send(GROUP, "/forget", user_id=ADMIN, chat_type="group")
+    yes = dict(_buttons(question))["Yes, delete everything"]
+    await bot_harness.tap(GROUP, question.message_id, yes, user_id=MEMBER)
+    await bot_harness.tap(GROUP, question.message_id, yes, user_id=ADMIN)
+    assert await bot_harness.store.get_chat(GROUP) is None  # type: ignore[union-attr]
