@@ -2,7 +2,8 @@
 
 With no sub-command it runs the bot when a token is configured, and otherwise shows a dry run on
 the sample feed shipped in the package, so a first try does something useful. Every
-configuration problem ends the program with one sentence and exit code 2, never a traceback.
+configuration problem ends the program with one sentence and exit code 2, never a traceback;
+a scan that could read none of its sources ends with one sentence naming them and exit code 1.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings, read_environment
 from bot.logs import setup_logging
-from bot.scan import ScanError, parse_keywords, scan
+from bot.scan import ScanError, SourcesFailed, parse_keywords, scan
 from watchers.sources import SAMPLE_FEED
 
 __all__ = ["main"]
@@ -24,6 +25,7 @@ __all__ = ["main"]
 logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
+EXIT_NOTHING_READ = 1  # scan: every source failed, so "no matches" would mean nothing
 DEMO_KEYWORDS = "Lachin, Karabakh"
 
 
@@ -123,6 +125,9 @@ def _scan(settings: Settings, keywords: str | None, feeds: Sequence[str], as_jso
     except ScanError as error:
         print(f"newswatch scan: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except SourcesFailed as error:
+        print(f"newswatch scan: {error}", file=sys.stderr)
+        return EXIT_NOTHING_READ
     return 0
 
 

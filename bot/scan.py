@@ -28,13 +28,18 @@ from watchers.models import Alert, Report, Subscription
 from watchers.poll import collect, match_reports, plain_reports
 from watchers.sources import Source
 
-__all__ = ["ScanError", "parse_keywords", "scan"]
+__all__ = ["ScanError", "SourcesFailed", "parse_keywords", "scan"]
 
 _EVER = datetime(1970, 1, 1, tzinfo=UTC)  # a dry run shows every match, however old
+_MAX_REASON = 160  # characters of one source's error in the one-line failure message
 
 
 class ScanError(Exception):
     """The scan cannot start; the message is one sentence for the user."""
+
+
+class SourcesFailed(Exception):
+    """Every source failed, so "nothing matches" would be a lie; the message names the failures."""
 
 
 def parse_keywords(line: str) -> list[str]:
@@ -70,16 +75,22 @@ async def _reports(
     sources: Sequence[Source],
     subscriptions: Sequence[Subscription],
     aliases: AliasBook,
-) -> tuple[list[Report], list[str]]:
+) -> tuple[list[Report], list[str], int]:
+    """The reports, an error per failed source, and how many sources could be read at all."""
     reports: list[Report] = []
     errors: list[str] = []
+    read = 0
     for feed in feeds:
         path = Path(feed)
         if path.is_file():
-            result = parse_feed(
-                path.read_bytes(), source=path.name, feed_url=path.resolve().as_uri()
-            )
+            try:
+                body = path.read_bytes()
+            except OSError as error:
+                errors.append(f"{feed}: {error.strerror or error}")
+                continue
+            result = parse_feed(body, source=path.name, feed_url=path.resolve().as_uri())
             reports += plain_reports(result.reports)
+            read += result.ok or bool(result.reports)  # a broken file that still gave reports
             if not result.ok:
                 errors.append(f"{feed}: {result.error}")
             continue
@@ -92,8 +103,20 @@ async def _reports(
         )
         reports += collected.reports
         if collected.error:
-            errors.append(collected.error)
-    return list({r.id: r for r in reports}.values()), errors
+            error = collected.error
+            errors.append(error if error.startswith(source.name) else f"{source.name}: {error}")
+        else:
+            read += 1
+    return list({r.id: r for r in reports}.values()), errors, read
+
+
+def _one_line(errors: Sequence[str]) -> str:
+    """The failures joined into one line, each cut short, for a message that must fit a log."""
+    shown = []
+    for error in errors:
+        error = " ".join(error.split())
+        shown.append(error if len(error) <= _MAX_REASON else error[: _MAX_REASON - 1] + "…")
+    return "; ".join(shown)
 
 
 def _as_json(alert: Alert) -> str:
@@ -144,11 +167,20 @@ async def scan(
     aliases = load_aliases()
     subscriptions = [Subscription(0, keyword, _EVER) for keyword in keywords]
     sources = [] if feeds else sources_of(settings)
+    if not feeds and not sources:
+        raise ScanError(
+            "No sources to read: pass --feed, or set NEWSWATCH_FEEDS, NEWSWATCH_DEFAULT_SOURCES, "
+            "NEWSWATCH_GOOGLE_NEWS_URL or NEWSWATCH_GDELT_URL."
+        )
     online = bool(sources) or any(not Path(feed).is_file() for feed in feeds)
     async with httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT}, follow_redirects=True
     ) as client:
-        reports, errors = await _reports(client, feeds, sources, subscriptions, aliases)
+        reports, errors, read = await _reports(client, feeds, sources, subscriptions, aliases)
+        if not read:
+            raise SourcesFailed(
+                f"no source could be read ({len(errors)} failed): {_one_line(errors)}."
+            )
         summariser = Summariser(client, llm=llm_config(settings), fetch_articles=online)
         matcher = Matcher.build(((s.chat_id, s.keyword) for s in subscriptions), aliases)
         alerts = await summariser.alerts(match_reports(reports, subscriptions, matcher))

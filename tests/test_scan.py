@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, Item, make_rss, run_newswatch, shared_path
 from tests.feed_server import FeedServer
 
@@ -133,3 +135,72 @@ def test_a_mistyped_feed_path_is_refused_in_one_sentence(tmp_path: Path) -> None
         "--feed wacthers/sample.xml: no such file" in result.stderr
         and "Traceback" not in result.stderr
     )
+
+
+OFFLINE = {
+    "NEWSWATCH_DEFAULT_SOURCES": "off",
+    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
+    "NEWSWATCH_GDELT_URL": "off",
+}
+
+
+def test_a_scan_that_reads_no_source_fails_in_one_line(tmp_path: Path) -> None:
+    """Every source failing is not "0 of 0 reports match": exit 1, each failure named."""
+    with FeedServer() as server:
+        server.set("/down.xml", b"oops", status=500)
+        result = run_newswatch(
+            "scan",
+            "--keywords",
+            "Lachin",
+            "--feed",
+            server.url("/down.xml"),
+            "--feed",
+            "http://127.0.0.1:9/closed.xml",  # nothing listens on the discard port
+            cwd=tmp_path,
+            env=OFFLINE,
+        )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "no source could be read (2 failed)" in result.stderr
+    assert "/down.xml" in result.stderr and "HTTP 500" in result.stderr
+    assert "127.0.0.1:9/closed.xml" in result.stderr
+    assert result.stdout == "" and "reports match" not in result.stderr
+
+
+def test_a_scan_that_reads_some_sources_warns_and_succeeds(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        server.set("/down.xml", b"oops", status=500)
+        server.set("/up.xml", make_rss([Item("Convoy reaches Lachin", "https://wire.test/9")]))
+        result = run_newswatch(
+            "scan",
+            "--keywords",
+            "Lachin",
+            "--feed",
+            server.url("/down.xml"),
+            "--feed",
+            server.url("/up.xml"),
+            cwd=tmp_path,
+            env=OFFLINE,
+        )
+    assert result.returncode == 0, result.stderr
+    assert "skipped a source" in result.stderr and "HTTP 500" in result.stderr
+    assert "Convoy reaches Lachin" in result.stdout
+    assert "1 of 1 reports match Lachin" in result.stderr
+
+
+def test_a_scan_with_every_source_switched_off_says_so(tmp_path: Path) -> None:
+    result = run_newswatch("scan", "--keywords", "Lachin", cwd=tmp_path, env=OFFLINE)
+    assert result.returncode == 2
+    assert "No sources to read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unreadable_feed_file_is_a_failed_source(tmp_path: Path) -> None:
+    """A file that exists but cannot be read (even by root: Linux refuses reads of a process's
+    own memory at address 0) is a failed source, not a traceback."""
+    unreadable = Path("/proc/self/mem")
+    if not unreadable.is_file():
+        pytest.skip("needs Linux's /proc")
+    result = run_newswatch("scan", "--keywords", "Lachin", "--feed", str(unreadable), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "/proc/self/mem: Input/output error" in result.stderr
+    assert "Traceback" not in result.stderr
