@@ -17,10 +17,11 @@ from bot.storage import Store
 from watchers.alerts import LLMConfig, Summariser
 from watchers.fetch import USER_AGENT
 from watchers.matching import AliasBook, load_aliases
+from watchers.netpolicy import NetPolicy, PolicyTransport
 from watchers.poll import Poller
 from watchers.sources import Source, configured_sources
 
-__all__ = ["Services", "build_services", "llm_config", "sources_of"]
+__all__ = ["Services", "build_services", "http_client", "llm_config", "sources_of"]
 
 
 @dataclass(slots=True)
@@ -53,10 +54,24 @@ def sources_of(settings: Settings) -> list[Source]:
     )
 
 
+def http_client(settings: Settings, *also_trusted: str) -> httpx.AsyncClient:
+    """The HTTP client for every fetch: the origins the operator configured (sources, the LLM,
+    `also_trusted`) are reached as given, any other only at public addresses.
+
+    Proxies from the environment are not used: the address check must see the real destination.
+    """
+    trusted = [source.url for source in sources_of(settings)]
+    trusted += [settings.llm_url] if settings.llm_url else []
+    transport = PolicyTransport(NetPolicy([*trusted, *also_trusted]))
+    return httpx.AsyncClient(
+        transport=transport, headers={"User-Agent": USER_AGENT}, trust_env=False
+    )
+
+
 def build_services(settings: Settings, store: Store) -> Services:
     """Everything the bot shares, built once at start-up."""
     aliases = load_aliases()
-    http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+    http = http_client(settings)
     llm = llm_config(settings)
     slots = asyncio.Semaphore(4)  # article fetches and LLM calls in flight, for all sources
     poller = Poller(

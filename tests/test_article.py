@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from watchers.article import extract_article, fetch_article
+from watchers.netpolicy import NetPolicy, PolicyTransport
 
 STORY = [
     (
@@ -206,3 +207,17 @@ async def test_fetch_article_survives_refused_connection_and_bad_url(
     assert await fetch_article(client, "http://127.0.0.1:9/closed") == ""
     assert await fetch_article(client, "not a url") == ""
     assert len(_warnings(caplog)) == 2
+
+
+async def test_a_link_the_policy_refuses_gives_no_text_and_no_warning_of_its_own(
+    server: _Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The page that `test_fetch_article_returns_story_text` reads, but not a configured origin:
+    the policy refuses it (and logs that once per host), so the article adds no warning."""
+    transport = PolicyTransport(NetPolicy(["http://127.0.0.1:1/feed.xml"]))
+    async with httpx.AsyncClient(transport=transport, trust_env=False) as guarded:
+        assert await fetch_article(guarded, server.url("/article")) == ""
+        assert await fetch_article(guarded, server.url("/moved")) == ""
+    assert not _warnings(caplog)
+    [refusal] = [r for r in caplog.records if r.name == "watchers.netpolicy"]
+    assert refusal.getMessage().startswith("refused to connect to 127.0.0.1: 127.0.0.1 is loopback")

@@ -25,6 +25,7 @@ from watchers.fetch import (
     record_success,
     should_disable,
 )
+from watchers.netpolicy import MAX_REDIRECTS, NetPolicy, PolicyTransport
 
 FEED = (Path(__file__).resolve().parent / "fixtures" / "feeds" / "rss2_cdata_ttl.xml").read_bytes()
 NOW = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)
@@ -107,6 +108,30 @@ async def test_redirects_are_followed(server: FeedServer, client: httpx.AsyncCli
     server.set("/old.xml", b"", status=301, headers={"Location": server.url("/new.xml")})
     result = await fetch(client, server.url("/old.xml"), SourceState())
     assert result.status == 200 and result.body == FEED
+
+
+async def test_redirect_hops_are_bounded(server: FeedServer, client: httpx.AsyncClient) -> None:
+    for hop in range(MAX_REDIRECTS + 1):
+        server.set(f"/hop{hop}", b"", status=302, headers={"Location": f"/hop{hop + 1}"})
+    server.set(f"/hop{MAX_REDIRECTS + 1}", FEED)
+    within = await fetch(client, server.url("/hop1"), SourceState())
+    assert within.body == FEED
+    beyond = await fetch(client, server.url("/hop0?key=abc"), SourceState())
+    assert beyond.error == "127.0.0.1: too many redirects"
+    assert len(server.requests) == 2 * MAX_REDIRECTS + 2
+
+
+async def test_a_redirect_the_policy_refuses_is_an_error_not_a_fetch(server: FeedServer) -> None:
+    """The feed's own origin is trusted; where its redirect leads (another port) is not."""
+    with FeedServer() as internal:
+        internal.set("/feed.xml", FEED)
+        server.set("/moved.xml", b"", status=302, headers={"Location": internal.url("/feed.xml")})
+        transport = PolicyTransport(NetPolicy([server.url("/moved.xml")]))
+        async with httpx.AsyncClient(transport=transport) as client:
+            result = await fetch(client, server.url("/moved.xml?key=SECRET1"), SourceState())
+        assert internal.requests == []
+    assert (result.status, result.body) == (None, None)
+    assert result.error == "127.0.0.1: refused to connect to 127.0.0.1 (127.0.0.1 is loopback)"
 
 
 async def test_timeout(server: FeedServer, client: httpx.AsyncClient) -> None:

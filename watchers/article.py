@@ -14,6 +14,8 @@ import logging
 import httpx
 import trafilatura
 
+from watchers.netpolicy import Blocked, stream_get
+
 __all__ = ["extract_article", "fetch_article"]
 
 logger = logging.getLogger(__name__)
@@ -75,11 +77,13 @@ async def fetch_article(
 
     `timeout` bounds the whole exchange, not each read, so a server trickling bytes cannot hold
     the poll. Only HTML is accepted; failures are logged once at WARNING and never raised.
+    Redirects are followed one hop at a time, each through the client's policy, which is what
+    keeps a link into a private network from being fetched (`watchers.netpolicy`).
     """
     try:
         async with asyncio.timeout(timeout):
-            async with client.stream(
-                "GET", url, timeout=timeout, follow_redirects=True, headers={"Accept": _ACCEPT}
+            async with stream_get(
+                client, url, timeout=timeout, headers={"Accept": _ACCEPT}
             ) as response:
                 if response.status_code != httpx.codes.OK:
                     logger.warning("article fetch %s: HTTP %d", url, response.status_code)
@@ -89,6 +93,8 @@ async def fetch_article(
                     logger.warning("article fetch %s: not HTML (%s)", url, content_type or "none")
                     return ""
                 body = await _read_capped(response, max_bytes)
+    except Blocked:  # the policy has logged it, once per host
+        return ""
     except TimeoutError:
         logger.warning("article fetch %s: timed out after %.1f s", url, timeout)
         return ""

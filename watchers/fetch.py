@@ -1,10 +1,11 @@
 """Polite HTTP for every source: conditional GETs, a size cap, backoff and auto-disable.
 
-`fetch` never raises for network trouble: timeouts, refused connections, bad statuses and
-oversized bodies all come back as `FetchResult.error`, a short string naming only the host and
-what went wrong (never the query string, which may hold keys). The bookkeeping between polls
-lives in `SourceState`, updated by the pure functions `record_success` and `record_failure`;
-`next_delay` and `should_disable` turn it into scheduling decisions.
+`fetch` never raises for network trouble: timeouts, refused connections, bad statuses,
+oversized bodies and redirects the client's `watchers.netpolicy` refuses all come back as
+`FetchResult.error`, a short string naming only the host and what went wrong (never the query
+string, which may hold keys). The bookkeeping between polls lives in `SourceState`, updated by
+the pure functions `record_success` and `record_failure`; `next_delay` and `should_disable`
+turn it into scheduling decisions.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 
 from watchers.identity import domain_of
+from watchers.netpolicy import Blocked, stream_get
 
 __all__ = [
     "MAX_BACKOFF_SECONDS",
@@ -151,9 +153,7 @@ async def _get(
 ) -> FetchResult:
     host = _host(url)
     request_headers = _conditional_headers(state)
-    async with client.stream(
-        "GET", url, headers=request_headers, timeout=timeout, follow_redirects=True
-    ) as response:
+    async with stream_get(client, url, headers=request_headers, timeout=timeout) as response:
         etag = response.headers.get("ETag")
         last_modified = response.headers.get("Last-Modified")
         status = response.status_code
@@ -179,7 +179,8 @@ async def fetch(
     """GET `url` conditionally (ETag / Last-Modified from `state`); never raises for the network.
 
     `timeout` bounds each network step and the whole exchange, so a server dripping bytes
-    cannot hold a poll forever. Redirects are followed.
+    cannot hold a poll forever. Redirects are followed one hop at a time (`stream_get`), each
+    through the client's policy.
     """
     host = _host(url)
     try:
@@ -187,6 +188,8 @@ async def fetch(
             return await _get(client, url, state, timeout, max_bytes)
     except (TimeoutError, httpx.TimeoutException):
         return FetchResult(None, error=f"{host}: timed out")
+    except Blocked as exc:
+        return FetchResult(None, error=f"{host}: refused to connect to {exc.host} ({exc.reason})")
     except httpx.TooManyRedirects:
         return FetchResult(None, error=f"{host}: too many redirects")
     except (httpx.InvalidURL, httpx.UnsupportedProtocol):
