@@ -85,13 +85,20 @@ async def _check_telegram(settings: Settings) -> str | None:
 def run(settings: Settings) -> int:
     """Start polling Telegram until interrupted; a start-up failure is one sentence, exit 2."""
     from bot.app import build_application
-    from bot.storage import Store
+    from bot.storage import StorageError, Store
 
+    if settings.legacy_db_path is not None:
+        logger.warning(
+            "NEWSWATCH_DB_PATH is set (%s): it is imported once into the data directory %s; "
+            "set NEWSWATCH_DATA_DIR instead",
+            settings.legacy_db_path,
+            settings.data_dir,
+        )
     try:
-        store = Store.open(settings.db_path)
-    except (OSError, ValueError) as error:
+        store = Store.open(settings.data_dir, legacy=settings.legacy_db_path)
+    except StorageError as error:
         print(
-            f"newswatch: NEWSWATCH_DB_PATH {settings.db_path} cannot be used: {error}.",
+            f"newswatch: NEWSWATCH_DATA_DIR {settings.data_dir} cannot be used: {error}.",
             file=sys.stderr,
         )
         return EXIT_CONFIG
@@ -104,7 +111,7 @@ def run(settings: Settings) -> int:
     if problem:
         print(f"newswatch: {problem}", file=sys.stderr)
         return EXIT_CONFIG
-    logger.info("newswatch starting; database %s", settings.db_path)
+    logger.info("newswatch starting; data directory %s", settings.data_dir)
     application.run_polling(allowed_updates=["message", "channel_post", "callback_query"])
     return 0
 

@@ -50,7 +50,8 @@ class Settings:
 
     token: str | None = field(default=None, repr=False)
     api_base_url: str = DEFAULT_API_BASE_URL
-    db_path: Path = Path("data/newswatch.json")
+    data_dir: Path = Path("data")
+    legacy_db_path: Path | None = None  # NEWSWATCH_DB_PATH of older versions, imported once
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     feeds: tuple[str, ...] = ()
@@ -231,12 +232,15 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
     llm_model = get("NEWSWATCH_LLM_MODEL") or None
     if llm_url and not llm_model:
         raise ConfigError("NEWSWATCH_LLM_MODEL must be set when NEWSWATCH_LLM_URL is.")
+    # The older single-file setting still works: its folder becomes the data directory.
+    legacy = Path(get("NEWSWATCH_DB_PATH")) if get("NEWSWATCH_DB_PATH") else None
     return Settings(
         token=token,
         api_base_url=_url(
             "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE_URL)
         ),
-        db_path=Path(get("NEWSWATCH_DB_PATH", "data/newswatch.json")),
+        data_dir=Path(get("NEWSWATCH_DATA_DIR", str(legacy.parent) if legacy else "data")),
+        legacy_db_path=legacy,
         admin_ids=_admin_ids(get("NEWSWATCH_ADMIN_IDS")),
         log_level=log_level,
         feeds=feeds,

@@ -26,29 +26,32 @@ logger = logging.getLogger(__name__)
 PRUNE_EVERY = timedelta(hours=6)
 
 
-async def active_subscriptions(store: Store) -> list[Subscription]:
-    """Every keyword of every chat that currently wants alerts."""
-    return [
-        Subscription(chat.chat_id, watch.keyword, watch.since)
-        for chat in await store.chats()
-        if chat.alerts_on
-        for watch in chat.watches
-    ]
+def active_subscriptions(store: Store) -> tuple[Subscription, ...]:
+    """Every keyword of every chat that currently wants alerts: the store's cached tuple,
+    rebuilt only when a watchlist changed, never per poll."""
+    return store.subscriptions()
 
 
 async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Poll one source (the job's data) and send what it found."""
+    """Poll one source (the job's data) and send the alerts it queued."""
     assert context.job is not None
     source: Source = context.job.data  # type: ignore[assignment]
     services: Services = context.bot_data["services"]
-    result = await services.poller.poll(source, await active_subscriptions(services.store))
+    store = services.store
+    version = store.watch_version  # read first: a change in between only costs a rebuild
+    result = await services.poller.poll(source, active_subscriptions(store), version)
     if result.skipped:
         return
     # Summaries take a while: a chat that paused, stopped, forgot or unwatched meanwhile gets
     # nothing.
-    still_on = {(s.chat_id, s.keyword) for s in await active_subscriptions(services.store)}
-    wanted = [a for a in result.alerts if (a.chat_id, a.keyword) in still_on]
-    sent = await deliver(context.bot, wanted)
+    wanted = [a for a in result.alerts if store.is_watching(a.chat_id, a.keyword)]
+    unwanted = [(a.chat_id, a.report.id) for a in result.alerts if a not in wanted]
+    await store.mark_dropped(unwanted, "the chat stopped watching before it was sent")
+    sent = 0
+    for alert in wanted:  # one by one, so only what Telegram accepted is marked sent
+        if await deliver(context.bot, [alert]):
+            sent += 1
+            await store.mark_delivered([(alert.chat_id, alert.report.id)])
     logger.info(
         "polled %s: %d reports, %d new, %d alerts sent%s",
         source.name,

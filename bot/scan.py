@@ -18,7 +18,7 @@ import httpx
 from bot.config import Settings
 from bot.render import when_text
 from bot.services import llm_config, sources_of
-from bot.storage import Store
+from bot.storage import StorageError, load_chats
 from watchers.alerts import Summariser
 from watchers.feeds import FeedSource, parse_feed
 from watchers.fetch import USER_AGENT, SourceState
@@ -56,17 +56,14 @@ def parse_keywords(line: str) -> list[str]:
     return keywords
 
 
-async def _stored_keywords(db_path: Path) -> list[str]:
-    if not db_path.is_file():
-        return []
+def _stored_keywords(settings: Settings) -> list[str]:
     try:
-        store = Store.open(db_path, writable=False)
-    except (OSError, ValueError) as error:
-        raise ScanError(f"NEWSWATCH_DB_PATH {db_path} cannot be read: {error}.") from None
-    try:
-        return list(dict.fromkeys(kw for chat in await store.chats() for kw in chat.keywords))
-    finally:
-        await store.close()
+        chats = load_chats(settings.data_dir, settings.legacy_db_path)
+    except StorageError as error:
+        raise ScanError(
+            f"NEWSWATCH_DATA_DIR {settings.data_dir} cannot be read: {error}."
+        ) from None
+    return list(dict.fromkeys(kw for chat in chats for kw in chat.keywords))
 
 
 async def _reports(
@@ -159,7 +156,7 @@ async def scan(
     err: TextIO,
 ) -> None:
     """Poll once and print the would-be alerts."""
-    keywords = keywords if keywords is not None else await _stored_keywords(settings.db_path)
+    keywords = keywords if keywords is not None else _stored_keywords(settings)
     if not keywords:
         raise ScanError(
             "No keywords to look for: pass --keywords, or /watch some in the bot first."

@@ -1,39 +1,74 @@
-"""The one module that touches TinyDB: chats with their watchlists, seen reports, source state.
+"""The one store the bot uses: chats in TinyDB shards, everything that churns in SQLite.
 
-`Store` is a narrow repository: callers get and give plain dataclasses, never TinyDB documents,
-so a PostgreSQL implementation could sit beside it. Every call runs in a worker thread behind its
-file's lock, because TinyDB is synchronous and not thread-safe, and the event loop must keep
-serving Telegram while a large file is written.
+What users own (chats, settings, watchlists) is small and changes only when a user acts: it
+lives in memory as plain dataclasses, so a read never touches disk, and on disk in 256 TinyDB
+files `chats/NN.json` by chat id, so a write rewrites one small file (atomically) rather than
+all chats. Writes go to one dedicated writer thread. Seen reports, source state and the alert
+outbox change on every poll and grow with time: they live in SQLite (`bot/sqlstore.py`), where a
+write costs the same however much is stored.
+
+`Store` is the one interface: callers get and give plain dataclasses, never documents or rows.
+`Store.open` refuses, with one sentence (`StorageError`), a data directory it cannot trust:
+malformed shards, a file that is not a database, read-only files, a folder it cannot write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import shutil
+import sqlite3
+import stat
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
-from tinydb.storages import MemoryStorage, Storage
+from tinydb.storages import Storage
 
+from bot.sqlstore import (
+    SQL,
+    SQLITE_HEADER,
+    SqlStore,
+    StoredReport,
+    iso,
+    parse_iso,
+    report_row,
+)
 from watchers.fetch import SourceState
-from watchers.identity import story_key
-from watchers.models import Report
+from watchers.models import Alert, Report, Subscription
+from watchers.poll import PollOutcome
 
-__all__ = ["AtomicJSONStorage", "Chat", "Store", "StoredReport", "WatchEntry", "reports_path"]
+__all__ = [
+    "AtomicJSONStorage",
+    "Chat",
+    "StorageError",
+    "Store",
+    "StoredReport",
+    "WatchEntry",
+    "load_chats",
+]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-LAST_SEEN_GRANULARITY = timedelta(days=1)
-STORED_TEXT_CHARS = 2000
-"""Stored report text serves /latest matching only (alerts are summarised when first seen), so
-only its opening is kept, which keeps the file small enough to rewrite on every change."""
+SHARDS = 256
+CHATS_DIR = "chats"
+DB_NAME = "newswatch.sqlite3"
+LEGACY_NAME = "newswatch.json"
+_WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
+class StorageError(Exception):
+    """The data directory cannot be used; the message is one sentence naming the file."""
 
 
 class AtomicJSONStorage(Storage):
@@ -42,14 +77,10 @@ class AtomicJSONStorage(Storage):
     The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed
     over the old file (and the folder fsynced), so a crash at any instant leaves either the old
     or the new file on disk, never a torn one.
-
-    The parsed data is kept in memory after the first read, since this process is the file's
-    only writer: re-parsing a large file on every query would stall every command.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
@@ -116,26 +147,22 @@ class Chat:
     def keywords(self) -> list[str]:
         return [watch.keyword for watch in self.watches]
 
+    def copy(self) -> Chat:
+        """A copy a caller may change freely: the store's own copy changes only by save_chat."""
+        return Chat(
+            self.chat_id,
+            self.kind,
+            self.title,
+            self.subscribed,
+            self.paused,
+            [WatchEntry(w.keyword, w.since) for w in self.watches],
+        )
 
-@dataclass(frozen=True, slots=True)
-class StoredReport:
-    """A report as stored, with the moment the bot first saw it."""
-
-    report: Report
-    first_seen: datetime
-
-    @property
-    def when(self) -> datetime:
-        """The time to sort and show by: publication when the source gave one."""
-        return self.report.published or self.first_seen
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def _parse_iso(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """What this chat contributes to matching: its watches, when alerts are on."""
+        if not self.alerts_on:
+            return ()
+        return tuple(Subscription(self.chat_id, w.keyword, w.since) for w in self.watches)
 
 
 def _chat_to_doc(chat: Chat) -> dict[str, Any]:
@@ -145,186 +172,469 @@ def _chat_to_doc(chat: Chat) -> dict[str, Any]:
         "title": chat.title,
         "subscribed": chat.subscribed,
         "paused": chat.paused,
-        "watches": [{"keyword": w.keyword, "since": _iso(w.since)} for w in chat.watches],
+        "watches": [{"keyword": w.keyword, "since": iso(w.since)} for w in chat.watches],
     }
 
 
-def _chat_from_doc(doc: dict[str, Any]) -> Chat:
+def _expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{what} is {type(value).__name__}")
+    return value
+
+
+def _chat_from_doc(doc: Any) -> Chat:
+    """A chat from its stored document; ValueError names the first field of the wrong shape."""
+    _expect(doc, dict, "a chat")
+    watches = _expect(doc.get("watches", []), list, "watches")
+    entries = []
+    for watch in watches:
+        _expect(watch, dict, "a watch")
+        since = _expect(watch.get("since"), (str, type(None)), "since")
+        entries.append(
+            WatchEntry(
+                _expect(watch.get("keyword"), str, "keyword"),
+                parse_iso(since) or datetime.now(UTC),
+            )
+        )
     return Chat(
-        chat_id=doc["chat_id"],
-        kind=doc.get("kind", "private"),
-        title=doc.get("title", ""),
-        subscribed=doc.get("subscribed", True),
-        paused=doc.get("paused", False),
-        watches=[
-            WatchEntry(w["keyword"], _parse_iso(w["since"]) or datetime.now(UTC))
-            for w in doc.get("watches", [])
-        ],
+        chat_id=_expect(doc.get("chat_id"), int, "chat_id"),
+        kind=_expect(doc.get("kind", "private"), str, "kind"),
+        title=_expect(doc.get("title", ""), str, "title"),
+        subscribed=_expect(doc.get("subscribed", True), bool, "subscribed"),
+        paused=_expect(doc.get("paused", False), bool, "paused"),
+        watches=entries,
     )
 
 
-def _report_to_doc(report: Report, first_seen: datetime) -> dict[str, Any]:
-    return {
-        "id": report.id,
-        "url": report.url,
-        "canonical_url": report.canonical_url,
-        "title": report.title,
-        "text": report.text[:STORED_TEXT_CHARS],
-        "published": _iso(report.published),
-        "outlet": report.outlet,
-        "domain": report.domain,
-        "language": report.language,
-        "country": report.country,
-        "source": report.source,
-        "first_seen": _iso(first_seen),
-        "last_seen": _iso(first_seen),
-        "story": story_key(report.title, report.domain),
-    }
+def _read_json(path: Path) -> Any:
+    """A JSON file's content (None when empty); StorageError when it is not JSON."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise StorageError(f"{path} cannot be read ({error})") from None
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError as error:
+        raise StorageError(f"{path} is not valid JSON ({error})") from None
 
 
-def _report_from_doc(doc: dict[str, Any]) -> StoredReport:
-    fields = {k: v for k, v in doc.items() if k not in ("first_seen", "last_seen", "story")}
-    fields["published"] = _parse_iso(fields.get("published"))
-    return StoredReport(Report(**fields), _parse_iso(doc["first_seen"]) or datetime.now(UTC))
+def _table(data: Any, name: str, path: Path) -> dict[str, Any]:
+    """One TinyDB table of a file's content, checked for TinyDB's shape."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise StorageError(f"{path} holds a JSON {type(data).__name__}, not TinyDB tables")
+    table = data.get(name, {})
+    if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
+        raise StorageError(f"{path} has a {name!r} entry that is not a TinyDB table")
+    return table
 
 
-class _Database:
-    """One TinyDB database and the lock that serialises the worker threads working on it."""
-
-    def __init__(self, db: TinyDB) -> None:
-        self.db = db
-        self.lock = threading.Lock()
-
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
-        def locked() -> T:
-            with self.lock:
-                return func(*args)
-
-        return await asyncio.to_thread(locked)
+def _chats_in(path: Path) -> list[Chat]:
+    chats = []
+    for doc in _table(_read_json(path), "chats", path).values():
+        try:
+            chats.append(_chat_from_doc(doc))
+        except ValueError as error:
+            raise StorageError(f"{path} holds a chat of the wrong shape ({error})") from None
+    return chats
 
 
-def reports_path(path: Path) -> Path:
-    """Where the reports live: beside the main file (newswatch.json -> newswatch.reports.json)."""
-    return path.with_name(f"{path.stem}.reports{path.suffix}")
+def _shard_name(chat_id: int) -> str:
+    return f"{chat_id % SHARDS:02x}.json"
+
+
+def _shard_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+
+
+def _legacy_reports_path(main: Path) -> Path:
+    """Where the previous store kept reports: beside its main file (x.json -> x.reports.json)."""
+    return main.with_name(f"{main.stem}.reports{main.suffix}")
+
+
+class _ChatBook:
+    """All chats in memory, written through to their shard by one dedicated writer thread.
+
+    The in-memory copy changes only after the shard reached disk, so a failed write changes
+    nothing. A version counter moves whenever some chat's active watches change, and the tuple
+    of all subscriptions is rebuilt only then.
+    """
+
+    def __init__(self, folder: Path, chats: Iterable[Chat]) -> None:
+        self.folder = folder
+        self._chats = {chat.chat_id: chat for chat in chats}
+        self._lock = threading.Lock()
+        self._shards: dict[str, TinyDB] = {}
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="newswatch-chat-writer")
+        self._subscriptions: tuple[Subscription, ...] | None = None
+        self.version = 0
+
+    def get(self, chat_id: int) -> Chat | None:
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            return chat.copy() if chat else None
+
+    def all(self) -> list[Chat]:
+        with self._lock:
+            return [chat.copy() for chat in self._chats.values()]
+
+    def watching(self, chat_id: int, keyword: str) -> bool:
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            return chat is not None and chat.alerts_on and keyword in chat.keywords
+
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        with self._lock:
+            if self._subscriptions is None:
+                self._subscriptions = tuple(
+                    s for chat in self._chats.values() for s in chat.subscriptions()
+                )
+            return self._subscriptions
+
+    def _shard(self, chat_id: int) -> TinyDB:
+        name = _shard_name(chat_id)
+        if name not in self._shards:
+            self._shards[name] = TinyDB(self.folder / name, storage=AtomicJSONStorage)
+        return self._shards[name]
+
+    def _changed(self, chat_id: int, new: Chat | None) -> None:
+        """Swap the in-memory chat (lock held) and move the version if its watches changed."""
+        old = self._chats.pop(chat_id, None)
+        if new is not None:
+            self._chats[chat_id] = new
+        before = old.subscriptions() if old else ()
+        if before != (new.subscriptions() if new else ()):
+            self._subscriptions = None
+            self.version += 1
+
+    def save_now(self, chat: Chat) -> None:
+        """Write one chat's shard, then memory; runs in the writer thread (or before the loop)."""
+        kept = chat.copy()
+        self._shard(chat.chat_id).table("chats").upsert(
+            _chat_to_doc(kept), Query().chat_id == chat.chat_id
+        )
+        with self._lock:
+            self._changed(chat.chat_id, kept)
+
+    def save_many_now(self, chats: Sequence[Chat]) -> None:
+        """Write many chats with one write per shard (the migration)."""
+        by_shard: dict[str, list[Chat]] = {}
+        for chat in chats:
+            by_shard.setdefault(_shard_name(chat.chat_id), []).append(chat)
+        for group in by_shard.values():
+            table = self._shard(group[0].chat_id).table("chats")
+            table.insert_multiple(_chat_to_doc(chat) for chat in group)
+            with self._lock:
+                for chat in group:
+                    self._changed(chat.chat_id, chat.copy())
+
+    def _delete_now(self, chat_id: int) -> bool:
+        with self._lock:
+            if chat_id not in self._chats:
+                return False
+        self._shard(chat_id).table("chats").remove(Query().chat_id == chat_id)
+        with self._lock:
+            self._changed(chat_id, None)
+        return True
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, func, *args)
+
+    async def save(self, chat: Chat) -> None:
+        await self._run(self.save_now, chat.copy())
+
+    async def delete(self, chat_id: int) -> bool:
+        return await self._run(self._delete_now, chat_id)
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
 
 
 class Store:
-    """Repository over TinyDB; all methods are coroutines safe to call concurrently.
+    """Chats in memory and in TinyDB shards; reports, source state and outbox in SQLite."""
 
-    Chats and source state sit in one small database, seen reports in a second one: the
-    reports file grows to many megabytes, and rewriting it must not hold up a user's command.
-    """
-
-    def __init__(self, main: TinyDB, reports: TinyDB) -> None:
-        self._main = _Database(main)
-        self._news = _Database(reports)
-        self._chats = main.table("chats")
-        self._sources = main.table("sources")
-        self._reports = reports.table("reports")
+    def __init__(self, chats: _ChatBook, sql: SqlStore, scratch: Path | None = None) -> None:
+        self._chats = chats
+        self._sql = sql
+        self._scratch = scratch  # a temporary data directory to remove on close
 
     @classmethod
-    def open(cls, path: str | Path, *, writable: bool = True) -> Store:
-        """A store on JSON files that are replaced atomically on every write.
+    def open(cls, data_dir: str | Path, *, legacy: Path | None = None) -> Store:
+        """The store in `data_dir`, created if new, after checking it can be trusted.
 
-        The files are read (and, unless only reading, their folder checked for writing) now,
-        so an unreadable, corrupt or read-only database stops the bot at start-up (OSError,
-        ValueError) rather than at the first command.
+        Everything is checked before anything is written: the shards' and the database's
+        shapes, read-only files (by their mode bits, which hold for root too), then a real
+        probe write in each folder. The previous single-file store (`legacy`, else
+        `data_dir/newswatch.json`) is imported once, left untouched. StorageError otherwise.
         """
-        path = Path(path)
-        main = TinyDB(path, storage=AtomicJSONStorage)
-        reports = TinyDB(reports_path(path), storage=AtomicJSONStorage)
-        for db in (main, reports):
-            db.tables()
-        if writable and not os.access(path.parent, os.W_OK):
-            raise PermissionError(f"cannot write in {path.parent}")
-        return cls(main, reports)
+        folder = Path(data_dir)
+        shards = folder / CHATS_DIR
+        db = folder / DB_NAME
+        for path in (folder, shards, db, *_sqlite_sidecars(db), *_shard_files(shards)):
+            _refuse_read_only(path)
+        chats = [chat for path in _shard_files(shards) for chat in _chats_in(path)]
+        _check_sqlite(db)
+        for path in (folder, shards):
+            _probe(path)
+        _remove_torn_writes(shards)
+        try:
+            sql = SqlStore(db)
+        except (sqlite3.Error, OSError) as error:
+            raise StorageError(f"{db} cannot be used ({error})") from None
+        store = cls(_ChatBook(shards, chats), sql)
+        try:
+            _migrate(store, legacy or folder / LEGACY_NAME)
+        except BaseException:
+            store._shutdown()
+            raise
+        return store
 
     @classmethod
     def in_memory(cls) -> Store:
-        """A store that keeps nothing after the process ends: for tests and dry runs."""
-        return cls(TinyDB(storage=MemoryStorage), TinyDB(storage=MemoryStorage))
+        """A store in a temporary directory removed on close: for tests and dry runs."""
+        scratch = Path(tempfile.mkdtemp(prefix="newswatch-"))
+        store = cls.open(scratch)
+        store._scratch = scratch
+        return store
 
     # Chats -------------------------------------------------------------------------------
 
     async def get_chat(self, chat_id: int) -> Chat | None:
-        doc = await self._main.run(self._chats.get, Query().chat_id == chat_id)
-        return _chat_from_doc(doc) if doc else None  # type: ignore[arg-type]
+        return self._chats.get(chat_id)
 
     async def save_chat(self, chat: Chat) -> None:
-        await self._main.run(
-            self._chats.upsert, _chat_to_doc(chat), Query().chat_id == chat.chat_id
-        )
+        await self._chats.save(chat)
 
     async def delete_chat(self, chat_id: int) -> bool:
-        removed = await self._main.run(self._chats.remove, Query().chat_id == chat_id)
-        return bool(removed)
+        return await self._chats.delete(chat_id)
 
     async def chats(self) -> list[Chat]:
-        docs = await self._main.run(self._chats.all)
-        return [_chat_from_doc(doc) for doc in docs]
+        return self._chats.all()
 
-    # Reports -----------------------------------------------------------------------------
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """Every keyword of every chat that wants alerts; rebuilt only after a watch changed."""
+        return self._chats.subscriptions()
+
+    @property
+    def watch_version(self) -> int:
+        """Moves whenever `subscriptions()` would change: what the matcher cache keys on."""
+        return self._chats.version
+
+    def is_watching(self, chat_id: int, keyword: str) -> bool:
+        """Whether the chat still wants alerts for the keyword (it may have changed mid-poll)."""
+        return self._chats.watching(chat_id, keyword)
+
+    # Reports and polls -------------------------------------------------------------------
+
+    async def unseen(self, reports: Sequence[Report]) -> list[Report]:
+        """The reports not stored yet, by id or by story (same outlet, same headline)."""
+        return await self._sql.unseen(reports)
+
+    async def record_poll(self, outcome: PollOutcome) -> list[Alert]:
+        """One poll's outcome in one transaction; returns the alerts queued in the outbox (only
+        those of reports stored now: another poll may have stored the same story first)."""
+        _, queued = await self._sql.record(
+            outcome.seen,
+            outcome.new,
+            outcome.at,
+            (outcome.source, outcome.state),
+            outcome.alerts,
+        )
+        return queued
 
     async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]:
-        """Store the reports never seen before and return just those.
-
-        A report is seen when its id is known, or when the same outlet's same headline is (the
-        story came in through another source, under another URL).
-
-        Known reports that a source still carries have their `last_seen` refreshed (daily, to
-        spare writes), and pruning goes by it: a report is forgotten only once no source has
-        shown it for the whole retention period, so it can never come back as new.
-        """
-
-        def add() -> list[Report]:
-            docs = self._reports.all()
-            last_seen = {doc["id"]: doc.get("last_seen", "") for doc in docs}
-            stories = {doc.get("story") for doc in docs}
-            known = last_seen.keys()
-            stale = (seen_at - LAST_SEEN_GRANULARITY).isoformat()
-            refresh = [r.id for r in reports if r.id in known and last_seen[r.id] < stale]
-            if refresh:
-                self._reports.update({"last_seen": seen_at.isoformat()}, Query().id.one_of(refresh))
-            fresh: dict[str, Report] = {}
-            for report in reports:
-                story = story_key(report.title, report.domain)
-                if report.id in known or report.id in fresh or (story and story in stories):
-                    continue
-                fresh[report.id] = report
-                stories.add(story)
-            if fresh:
-                self._reports.insert_multiple(_report_to_doc(r, seen_at) for r in fresh.values())
-            return list(fresh.values())
-
-        return await self._news.run(add)
+        """Store the reports never seen before and return just those (no source state)."""
+        inserted, _ = await self._sql.record(reports, await self.unseen(reports), seen_at)
+        return inserted
 
     async def recent_reports(self, limit: int) -> list[StoredReport]:
         """The `limit` newest reports by publication (else first-seen) time, newest first."""
-
-        def newest() -> list[StoredReport]:
-            stored = (_report_from_doc(doc) for doc in self._reports.all())
-            return sorted(stored, key=lambda s: s.when, reverse=True)[:limit]
-
-        return await self._news.run(newest)
+        return await self._sql.recent(limit)
 
     async def prune_reports(self, seen_before: datetime) -> int:
-        """Forget reports no source has shown since the cut-off, so the file stays bounded."""
-        cutoff = seen_before.isoformat()
-        removed = await self._news.run(self._reports.remove, Query().last_seen < cutoff)
-        return len(removed)
+        """Forget reports no source has shown since the cut-off, so the database stays bounded."""
+        return await self._sql.prune(seen_before)
 
     # Source state ------------------------------------------------------------------------
 
+    async def source_state(self, name: str) -> SourceState | None:
+        return await self._sql.source_state(name)
+
     async def source_states(self) -> dict[str, SourceState]:
         """What the poller remembers about each source, by source name."""
-        docs = await self._main.run(self._sources.all)
-        return {doc["name"]: SourceState.from_dict(doc["state"]) for doc in docs}
+        return await self._sql.source_states()
 
     async def save_source_state(self, name: str, state: SourceState) -> None:
-        await self._main.run(
-            self._sources.upsert, {"name": name, "state": state.to_dict()}, Query().name == name
-        )
+        await self._sql.save_source_state(name, state)
+
+    # Outbox ------------------------------------------------------------------------------
+
+    async def pending_alerts(self, limit: int) -> list[Alert]:
+        """Queued alerts not yet sent, oldest first."""
+        return await self._sql.pending_alerts(limit, datetime.now(UTC))
+
+    async def mark_delivered(self, keys: Iterable[tuple[int, str]]) -> None:
+        """The alerts (chat id, report id) were sent."""
+        await self._sql.set_status(keys, "sent", None)
+
+    async def mark_dropped(self, keys: Iterable[tuple[int, str]], reason: str) -> None:
+        """The alerts will not be sent (the chat stopped watching meanwhile)."""
+        await self._sql.set_status(keys, "dropped", reason)
+
+    def _shutdown(self) -> None:
+        self._chats.close()
+        self._sql.shutdown()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     async def close(self) -> None:
-        for database in (self._main, self._news):
-            await database.run(database.db.close)
+        await asyncio.to_thread(self._shutdown)
+
+
+def load_chats(data_dir: Path, legacy: Path | None = None) -> list[Chat]:
+    """The stored chats, read only (for `newswatch scan` beside a running bot): from the shards,
+    or from the previous single-file store when it has not been imported yet."""
+    shards = _shard_files(data_dir / CHATS_DIR)
+    if shards:
+        return [chat for path in shards for chat in _chats_in(path)]
+    old = legacy or data_dir / LEGACY_NAME
+    return _chats_in(old) if old.is_file() else []
+
+
+# Start-up checks ---------------------------------------------------------------------------
+
+
+def _sqlite_sidecars(db: Path) -> tuple[Path, Path]:
+    return db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
+
+
+def _refuse_read_only(path: Path) -> None:
+    """A file or folder without write permission would fail at the first write, or (replaced by
+    rename) lose its mode: refuse it now. Mode bits count, since root passes every access()."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StorageError(f"{path} cannot be read ({error.strerror})") from None
+    if not mode & _WRITE_BITS or not os.access(path, os.W_OK):
+        raise StorageError(f"{path} is read-only; make it writable or move it away")
+
+
+def _check_sqlite(db: Path) -> None:
+    """A database file must start with SQLite's header: checked by reading, never by opening,
+    which could write to it."""
+    try:
+        with db.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StorageError(f"{db} cannot be read ({error.strerror})") from None
+    if header and header != SQLITE_HEADER:
+        raise StorageError(f"{db} is not an SQLite database; restore it or move it away")
+
+
+def _probe(folder: Path) -> None:
+    """Create, write, fsync and delete a file in `folder`: the only proof writing works there
+    (permissions, read-only mounts, /proc) whoever runs the bot."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".probe.", dir=folder)
+        try:
+            os.write(fd, b"newswatch")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(name)
+    except OSError as error:
+        raise StorageError(f"cannot write in {folder} ({error.strerror or error})") from None
+
+
+def _remove_torn_writes(shards: Path) -> None:
+    """A crash between a shard's temporary file and its rename leaves the temporary file; the
+    shard itself is whole (old or new), so the leftover is only removed."""
+    for leftover in shards.glob(".*.json.*.tmp"):
+        leftover.unlink(missing_ok=True)
+        logger.info("removed %s, left by an interrupted write", leftover)
+
+
+# Migration from the single-file store -------------------------------------------------------
+
+
+def _migrate(store: Store, main: Path) -> None:
+    """Import the previous store's chats, source state and reports, once; the files stay as
+    they were. What the new store already holds wins, so a late import never undoes a change."""
+    reports_file = _legacy_reports_path(main)
+    if store._sql.meta("migrated") is not None:
+        return
+    if not main.is_file() and not reports_file.is_file():
+        return
+    old = _read_json(main) if main.is_file() else None
+    chats = [c for c in _chats_in(main) if store._chats.get(c.chat_id) is None] if old else []
+    sources = [
+        (doc.get("name"), doc.get("state"))
+        for doc in _table(old, "sources", main).values()
+        if isinstance(doc.get("name"), str) and isinstance(doc.get("state"), dict)
+    ]
+    docs = (
+        list(_table(_read_json(reports_file), "reports", reports_file).values())
+        if reports_file.is_file()
+        else []
+    )
+    rows = []
+    for doc in docs:
+        try:
+            rows.append(_legacy_report_row(doc))
+        except (KeyError, TypeError, ValueError) as error:
+            raise StorageError(
+                f"{reports_file} holds a report of the wrong shape ({error})"
+            ) from None
+    store._chats.save_many_now(chats)
+
+    def import_rows(connection: sqlite3.Connection) -> int:
+        for name, state in sources:
+            connection.execute(
+                SQL.import_state, (name, json.dumps(SourceState.from_dict(state).to_dict()))
+            )
+        before = connection.total_changes
+        connection.executemany(SQL.insert_report, rows)
+        imported = connection.total_changes - before
+        record = {"from": str(main), "at": iso(datetime.now(UTC)), "reports": imported}
+        connection.execute(SQL.set_meta, ("migrated", json.dumps(record)))
+        return imported
+
+    try:
+        imported = store._sql.write_now(import_rows)
+    except (sqlite3.Error, TypeError, ValueError) as error:
+        raise StorageError(f"{main} could not be imported ({error})") from None
+    logger.info(
+        "imported the previous store %s: %d chats, %d source states, %d of %d reports; "
+        "the old files are kept as they were",
+        main,
+        len(chats),
+        len(sources),
+        imported,
+        len(docs),
+    )
+
+
+def _legacy_report_row(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """A reports-table row from the previous store's report document."""
+    first_seen = parse_iso(doc.get("first_seen")) or datetime.now(UTC)
+    last_seen = parse_iso(doc.get("last_seen")) or first_seen
+    report = Report(
+        id=doc["id"],
+        url=doc.get("url") or doc["id"],
+        canonical_url=doc.get("canonical_url") or doc["id"],
+        title=doc.get("title") or "",
+        text=doc.get("text") or "",
+        published=parse_iso(doc.get("published")),
+        outlet=doc.get("outlet") or "",
+        domain=doc.get("domain") or "",
+        language=doc.get("language"),
+        country=doc.get("country"),
+        source=doc.get("source") or "",
+    )
+    return report_row(report, first_seen, last_seen)

@@ -45,7 +45,7 @@ def run_newswatch(
     base = {
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(ROOT),
-        "NEWSWATCH_DB_PATH": str(cwd / "db.json"),
+        "NEWSWATCH_DATA_DIR": str(cwd / "data"),
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -111,13 +111,13 @@ class BotHarness:
     def __init__(self, telegram: FakeTelegram, settings: Settings) -> None:
         self.telegram = telegram
         self.settings = settings
-        self.store: Store | None = Store.open(settings.db_path)  # tests may fill it before start()
+        self.store: Store | None = Store.open(settings.data_dir)  # tests may fill it before start()
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
 
     async def start(self) -> None:
-        """Start the bot on the database file; after a stop this is a restart."""
+        """Start the bot on the data directory; after a stop this is a restart."""
         if self.store is None:
-            self.store = Store.open(self.settings.db_path)
+            self.store = Store.open(self.settings.data_dir)
         app = build_application(self.settings, self.store)
         await app.initialize()
         if app.post_init:
@@ -166,7 +166,7 @@ def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
     return replace(
         load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN}),
         api_base_url=telegram.base_url,
-        db_path=tmp_path / "newswatch.json",
+        data_dir=tmp_path / "data",
         admin_ids=frozenset({4242}),
         default_sources=False,
         google_news_url=None,

@@ -8,8 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ROOT, run_newswatch
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 
@@ -29,7 +27,7 @@ def test_newswatch_run_answers_users_and_stops_cleanly(tmp_path: Path) -> None:
         env = {
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(ROOT),
-            "NEWSWATCH_DB_PATH": str(tmp_path / "db.json"),
+            "NEWSWATCH_DATA_DIR": str(tmp_path / "data"),
             **OFFLINE,
             "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
             "TELEGRAM_API_BASE_URL": telegram.base_url,
@@ -54,7 +52,8 @@ def test_newswatch_run_answers_users_and_stops_cleanly(tmp_path: Path) -> None:
             _, stderr = process.communicate(timeout=30)
     assert [r.text for r in telegram.sent if r.chat_id == 1001] == ["Watching:\n• Lachin"]
     assert process.returncode == 0, stderr
-    assert "Lachin" in (tmp_path / "db.json").read_text(encoding="utf-8")
+    shard = tmp_path / "data" / "chats" / f"{1001 % 256:02x}.json"
+    assert "Lachin" in shard.read_text(encoding="utf-8")
     assert DEFAULT_TOKEN not in stderr and "Traceback" not in stderr
 
 
@@ -107,34 +106,6 @@ def test_an_unreachable_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) ->
     assert result.returncode == 2
     assert "cannot reach the Telegram Bot API" in result.stderr and "Traceback" not in result.stderr
     assert TOKEN not in result.stderr
-
-
-@pytest.mark.parametrize("content", ['{"chats": {', "not json at all"])
-def test_a_corrupt_database_stops_the_bot_and_is_left_alone(tmp_path: Path, content: str) -> None:
-    db = tmp_path / "db.json"
-    db.write_text(content)
-    result = run_newswatch("run", cwd=tmp_path, env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN})
-    assert result.returncode == 2
-    assert "NEWSWATCH_DB_PATH" in result.stderr and "Traceback" not in result.stderr
-    assert db.read_text() == content  # never overwritten
-
-
-def test_a_corrupt_reports_file_is_named_and_left_alone(tmp_path: Path) -> None:
-    (tmp_path / "db.reports.json").write_text("{truncated")
-    result = run_newswatch("run", cwd=tmp_path, env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN})
-    assert result.returncode == 2
-    assert "db.reports.json is not valid JSON" in result.stderr and "Traceback" not in result.stderr
-    assert (tmp_path / "db.reports.json").read_text() == "{truncated"
-
-
-def test_an_unusable_database_folder_stops_the_bot(tmp_path: Path) -> None:
-    result = run_newswatch(
-        "run",
-        cwd=tmp_path,
-        env={**OFFLINE, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_DB_PATH": "/proc/nope/db.json"},
-    )
-    assert result.returncode == 2
-    assert "NEWSWATCH_DB_PATH" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_url_that_is_not_a_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) -> None:

@@ -16,9 +16,17 @@ def test_defaults_match_the_documented_ones() -> None:
     settings = load_settings({})
     assert settings == Settings()
     assert settings.api_base_url == "https://api.telegram.org/bot"
-    assert settings.db_path == Path("data/newswatch.json")
+    assert settings.data_dir == Path("data") and settings.legacy_db_path is None
     assert settings.poll_seconds == 300 and settings.retention_days == 30
     assert settings.default_sources is True
+
+
+def test_the_old_database_path_names_the_data_directory_and_the_file_to_import() -> None:
+    settings = load_settings({"NEWSWATCH_DB_PATH": "/srv/bot/newswatch.json"})
+    assert settings.data_dir == Path("/srv/bot")
+    assert settings.legacy_db_path == Path("/srv/bot/newswatch.json")
+    both = load_settings({"NEWSWATCH_DB_PATH": "/srv/bot/db.json", "NEWSWATCH_DATA_DIR": "/d"})
+    assert both.data_dir == Path("/d") and both.legacy_db_path == Path("/srv/bot/db.json")
 
 
 def test_every_variable_is_read() -> None:
@@ -26,7 +34,7 @@ def test_every_variable_is_read() -> None:
         {
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
-            "NEWSWATCH_DB_PATH": "/tmp/x.json",
+            "NEWSWATCH_DATA_DIR": "/tmp/newswatch",
             "NEWSWATCH_ADMIN_IDS": "1, 22 ,333",
             "NEWSWATCH_LOG_LEVEL": "debug",
             "NEWSWATCH_FEEDS": "http://a.test/rss, https://b.test/feed",
@@ -42,7 +50,7 @@ def test_every_variable_is_read() -> None:
     )
     assert settings.token == TOKEN
     assert settings.api_base_url == "http://127.0.0.1:8081/bot"
-    assert settings.db_path == Path("/tmp/x.json")
+    assert settings.data_dir == Path("/tmp/newswatch")
     assert settings.admin_ids == frozenset({1, 22, 333})
     assert settings.log_level == "DEBUG"
     assert settings.feeds == ("http://a.test/rss", "https://b.test/feed")

@@ -43,7 +43,7 @@ def test_scan_over_http_with_stored_watchlists(tmp_path: Path) -> None:
     from bot.storage import Chat, Store, WatchEntry
 
     async def fill() -> None:
-        store = Store.open(tmp_path / "db.json")
+        store = Store.open(tmp_path / "data")  # run_newswatch's NEWSWATCH_DATA_DIR
         await store.save_chat(Chat(chat_id=1, watches=[WatchEntry("Shusha", datetime.now(UTC))]))
         await store.close()
 

@@ -26,13 +26,15 @@ from watchers.fetch import (
     should_disable,
 )
 from watchers.matching import AliasBook, Matcher, search_terms
-from watchers.models import Collected, Match, PollResult, Report, Subscription
+from watchers.models import Alert, Collected, Match, PollResult, Report, Subscription
 from watchers.sources import Source
 from watchers.summary import clean_text
 
 __all__ = [
     "BACKLOG_GRACE",
     "MatcherCache",
+    "PollOutcome",
+    "PollStore",
     "Poller",
     "collect",
     "match_reports",
@@ -53,12 +55,26 @@ DUE_TOLERANCE = 0.25
 """A tick this fraction of the interval early still polls: job jitter must not skip a poll."""
 
 
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """Everything one poll changes in the store, written as one transaction: the reports the
+    source showed (`seen`, to refresh when they were last seen), those new to the store, the
+    source's state, and the alerts to queue for the new ones."""
+
+    source: str
+    state: SourceState
+    at: datetime
+    seen: Sequence[Report] = ()
+    new: Sequence[Report] = ()
+    alerts: Sequence[Alert] = ()
+
+
 class PollStore(Protocol):
     """The part of the store a poll needs (`bot.storage.Store` provides it)."""
 
-    async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]: ...
-    async def source_states(self) -> dict[str, SourceState]: ...
-    async def save_source_state(self, name: str, state: SourceState) -> None: ...
+    async def source_state(self, name: str) -> SourceState | None: ...
+    async def unseen(self, reports: Sequence[Report]) -> list[Report]: ...
+    async def record_poll(self, outcome: PollOutcome) -> list[Alert]: ...
 
 
 def plain_reports(reports: Sequence[Report]) -> list[Report]:
@@ -128,19 +144,31 @@ def _now() -> datetime:
 
 class MatcherCache:
     """Keeps the compiled matcher until a watchlist changes: building it for 10,000 chats takes
-    most of a second, so it is rebuilt only then, and in a worker thread."""
+    most of a second, so it is rebuilt only then, in a worker thread, and once however many
+    polls ask for it at the same time.
+
+    It keys on the store's watch version when given one (comparing 50,000 watches per poll
+    costs more than the poll), else on the watches themselves.
+    """
 
     def __init__(self, aliases: AliasBook) -> None:
         self._aliases = aliases
-        self._key: frozenset[tuple[int, str]] | None = None
+        self._key: object = None
         self._matcher = Matcher.build((), aliases)
+        self._lock = asyncio.Lock()
 
-    async def get(self, subscriptions: Sequence[Subscription]) -> Matcher:
-        key = frozenset((s.chat_id, s.keyword) for s in subscriptions)
-        if key != self._key:
-            self._matcher = await asyncio.to_thread(Matcher.build, sorted(key), self._aliases)
-            self._key = key
-        return self._matcher
+    async def get(
+        self, subscriptions: Sequence[Subscription], version: int | None = None
+    ) -> Matcher:
+        key: object = version
+        if version is None:
+            key = frozenset((s.chat_id, s.keyword) for s in subscriptions)
+        async with self._lock:
+            if key != self._key:
+                pairs = sorted({(s.chat_id, s.keyword) for s in subscriptions})
+                self._matcher = await asyncio.to_thread(Matcher.build, pairs, self._aliases)
+                self._key = key
+            return self._matcher
 
 
 @dataclass
@@ -169,9 +197,14 @@ class Poller:
             return True
         return (state.next_poll - now).total_seconds() <= source.interval * DUE_TOLERANCE
 
-    async def poll(self, source: Source, subscriptions: Sequence[Subscription]) -> PollResult:
-        """Poll `source` if it is due; store what is new and return the alerts to send."""
-        state = (await self.store.source_states()).get(source.name) or SourceState()
+    async def poll(
+        self, source: Source, subscriptions: Sequence[Subscription], version: int | None = None
+    ) -> PollResult:
+        """Poll `source` if it is due; store what is new and return the alerts queued to send.
+
+        `version` is the store's watch version of `subscriptions`, for the matcher cache.
+        """
+        state = await self.store.source_state(source.name) or SourceState()
         now = self.now()
         if not self._due(source, state, now):
             return PollResult(source.name, skipped=True)
@@ -193,19 +226,21 @@ class Poller:
                 now,
                 ttl_minutes=collected.ttl_minutes,
             )
-        fresh = await self.store.add_reports(collected.reports, now) if collected.reports else []
+        fresh = await self.store.unseen(collected.reports)
         result.new = len(fresh)
+        alerts: list[Alert] = []
         alertable = [r for r in fresh if _is_news(r, source, previous, now - self.retention)]
         if previous is None and fresh:
             logger.info(
                 "first poll of %s: %d reports stored without alerts", source.name, len(fresh)
             )
         elif alertable:
-            matcher = await self.matchers.get(subscriptions)
+            matcher = await self.matchers.get(subscriptions, version)
             matched = await asyncio.to_thread(match_reports, alertable, subscriptions, matcher)
-            result.alerts = await self.summariser_factory().alerts(matched)
+            alerts = await self.summariser_factory().alerts(matched)
         state = replace(
             state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
         )
-        await self.store.save_source_state(source.name, state)
+        outcome = PollOutcome(source.name, state, now, collected.reports, fresh, alerts)
+        result.alerts = await self.store.record_poll(outcome)
         return result
