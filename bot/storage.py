@@ -470,9 +470,9 @@ class Store:
 
     # Outbox ------------------------------------------------------------------------------
 
-    async def pending_alerts(self, limit: int) -> list[Alert]:
-        """Queued alerts not yet sent, oldest first."""
-        return await self._sql.pending_alerts(limit, datetime.now(UTC))
+    async def pending_alerts(self, limit: int, now: datetime | None = None) -> list[Alert]:
+        """Queued alerts due by `now` (default: the present) and not yet sent, oldest first."""
+        return await self._sql.pending_alerts(limit, now or datetime.now(UTC))
 
     async def mark_delivered(self, keys: Iterable[tuple[int, str]]) -> None:
         """The alerts (chat id, report id) were sent."""

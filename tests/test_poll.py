@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,7 @@ async def poller(tmp_path: Path) -> AsyncIterator[tuple[Poller, Store, Clock]]:
             store,
             clock,
         )
+    await store.close()
 
 
 def _feed(server: FeedServer, items: list[Item], path: str = "/wire.xml") -> Source:
@@ -97,6 +99,31 @@ async def test_first_poll_stores_without_alerting_then_new_items_alert(
     assert "Qarabağda" in alert.summary and len(alert.summary) <= 400
     assert alert.report.url == "https://wire.test/b?utm_source=rss"
     assert (await store.recent_reports(5))[0].report.title == "Talks resume"
+    assert await store.pending_alerts(10, clock.now) == [alert]  # queued in the same transaction
+
+
+async def test_the_same_story_from_two_sources_polled_at_once_is_alerted_once(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    """Both polls find the story unseen while the other summarises; only the first to record it
+    queues the alert."""
+    poll, store, clock = poller
+    wire, mirror = _feed(feeds, [_old(1)]), _feed(feeds, [_old(2)], "/mirror.xml")
+    mirror = FeedSource("Mirror", mirror.url, 60)
+    await asyncio.gather(poll.poll(wire, [LACHIN]), poll.poll(mirror, [LACHIN]))
+    clock.advance(61)
+    title = "Convoy reaches Laçın after a week of delays"
+    story = [Item(title, "https://wire.test/convoy", "A convoy reached Laçın.", clock.now)]
+    _feed(feeds, story)
+    _feed(
+        feeds,
+        [Item(title, "https://wire.test/convoy?from=mirror#top", "", clock.now)],
+        "/mirror.xml",
+    )
+    results = await asyncio.gather(poll.poll(wire, [LACHIN]), poll.poll(mirror, [LACHIN]))
+    assert [r.new for r in results] == [1, 1]  # each saw it unseen
+    assert sorted(len(r.alerts) for r in results) == [0, 1]
+    assert len(await store.pending_alerts(10, clock.now)) == 1
 
 
 async def test_a_failed_first_poll_does_not_turn_the_backlog_into_alerts(
@@ -491,6 +518,27 @@ def test_html_in_feed_text_is_not_matched() -> None:
     assert match_reports(
         [report], subscriptions, _matcher(subscriptions)
     )  # the markup alone would match
+
+
+async def test_concurrent_polls_build_the_matcher_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int] = []
+    real = Matcher.build
+
+    def counting(pairs: list[tuple[int, str]], aliases: object) -> Matcher:
+        built.append(len(pairs))
+        return real(pairs, aliases)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Matcher, "build", counting)
+    cache = MatcherCache(load_aliases())
+    matchers = await asyncio.gather(*(cache.get([LACHIN, KARABAKH], 7) for _ in range(5)))
+    assert built == [0, 2] and all(m is matchers[0] for m in matchers)  # 0: the empty one
+
+
+async def test_the_matcher_follows_the_store_watch_version() -> None:
+    cache = MatcherCache(load_aliases())
+    first = await cache.get([LACHIN], 1)
+    assert await cache.get([LACHIN], 1) is first  # same version: the watches are not compared
+    assert [m.chat_id for m in (await cache.get([KARABAKH], 2)).match("Qarabağ")] == [2]
 
 
 async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes() -> None:

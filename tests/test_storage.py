@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -526,3 +531,49 @@ async def test_concurrent_saves_all_land(tmp_path: Path) -> None:
     await asyncio.gather(*(store.save_chat(Chat(chat_id=n)) for n in range(300)))
     await store.close()
     assert len(load_chats(tmp_path)) == 300
+
+
+# Crash safety --------------------------------------------------------------------------------
+
+
+def test_kill_9_at_random_moments_leaves_a_store_that_loads_whole(tmp_path: Path) -> None:
+    """A writer of chats and poll outcomes killed at random: both stores load, no shard is torn,
+    every outbox entry has its report, and each poll is all there or not at all."""
+    from tests.conftest import ROOT
+    from tests.crash_writer import REPORTS_PER_POLL
+
+    chance = random.Random(20261125)
+    folder = tmp_path / "data"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    for trial in range(4):
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "tests.crash_writer", str(folder), f"t{trial}"],
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+        time.sleep(chance.uniform(0.05, 0.6))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+        writer.stdout.close()
+        assert writer.returncode == -signal.SIGKILL
+
+        chats = load_chats(folder)  # every shard parses: none torn
+        assert chats and all(c.title.startswith("t") for c in chats)
+        with sqlite3.connect(folder / "newswatch.sqlite3") as db:
+            orphans = db.execute(
+                "SELECT count(*) FROM outbox WHERE report_id NOT IN (SELECT id FROM reports)"
+            ).fetchone()
+            [(state,)] = db.execute("SELECT state FROM source_state WHERE name = 'crash'")
+            last = int(json.loads(state)["etag"].split("-")[1])
+            run = f"https://crash.test/t{trial}-"
+            stored = {
+                row[0] for row in db.execute("SELECT id FROM reports WHERE id LIKE ?", (f"{run}%",))
+            }
+        db.close()
+        assert orphans == (0,)
+        expected = {f"{run}{p}-{n}" for p in range(last + 1) for n in range(REPORTS_PER_POLL)}
+        assert stored == expected  # the last recorded poll is whole, the next one absent
+        store = Store.open(folder)  # and the store itself opens
+        asyncio.run(store.close())
