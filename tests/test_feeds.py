@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tests.conftest import Item, make_rss
 from watchers import feeds
-from watchers.feeds import FeedResult, load_sources, one_line, parse_date, parse_feed
+from watchers.feeds import (
+    MAX_OUTLET_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+    FeedResult,
+    load_sources,
+    one_line,
+    parse_date,
+    parse_feed,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
@@ -289,7 +303,53 @@ def test_parse_date(value: str | None, expected: datetime | None) -> None:
 def test_clean_text() -> None:
     assert one_line("<![CDATA[  A  <em>b</em>\n c &amp; d ]]>") == "A b c & d"
     assert one_line("1 &lt; 2 and 3 > 2") == "1 < 2 and 3 > 2"
+    assert one_line("<p>Text <b>bold</b></p>") == "Text bold"
+    assert one_line("Ceasefire <violations> & shelling") == "Ceasefire <violations> & shelling"
+    assert one_line("Talks\x00 resume\x07") == "Talks resume"
+    assert one_line("word " * 300, 20) == "word word word word…"
     assert one_line(None) == ""
+
+
+PLAIN_TITLE = "Ceasefire <violations> & shelling"
+
+
+def _one_item(title: str, description: str, channel: str = "Wire") -> bytes:
+    return make_rss([Item(title, "https://wire.test/a", description)], title=channel)
+
+
+def test_a_plain_text_title_keeps_its_tag_shaped_words(parser: str) -> None:
+    """Everything tag-shaped was stripped: `<violations>` vanished from title and text."""
+    result = parse_feed(_one_item(PLAIN_TITLE, PLAIN_TITLE, PLAIN_TITLE), source="t", feed_url="x")
+    [report] = result.reports
+    assert report.title == PLAIN_TITLE and report.outlet == PLAIN_TITLE
+    assert result.title == PLAIN_TITLE
+    assert report.text == PLAIN_TITLE
+
+
+def test_real_html_is_still_made_plain(parser: str) -> None:
+    # make_rss escapes, so the XML carries entity-encoded HTML as RSS descriptions do
+    body = _one_item("<p>Text <b>bold</b></p>", "<p>Text <b>bold</b> &amp;lt;b&amp;gt;</p>")
+    [report] = parse_feed(body, source="t", feed_url="x").reports
+    assert report.title == "Text bold"
+    assert "<b>bold</b>" in report.text  # HTML until the poll cleans it (watchers.summary)
+
+
+def test_huge_fields_are_bounded() -> None:
+    body = make_rss(
+        [Item("Lachin " * 2000, "https://wire.test/" + "a" * MAX_URL_LENGTH, "text " * 50_000)],
+        title="Caucasus Wire " * 360,
+    )
+    result = parse_feed(body, source="t", feed_url="x")
+    assert len(result.title) <= MAX_OUTLET_LENGTH and result.title.endswith("Wire…")
+    assert result.reports == []  # a link over the limit, and no guid: nothing identifies it
+    body = make_rss(
+        [Item("Lachin " * 2000, "https://wire.test/a", "text " * 50_000)],
+        title="Caucasus Wire " * 360,
+    )
+    [report] = parse_feed(body, source="t", feed_url="x").reports
+    assert len(report.title) <= MAX_TITLE_LENGTH and report.title.startswith("Lachin Lachin")
+    assert len(report.outlet) <= MAX_OUTLET_LENGTH
+    assert len(report.text) <= MAX_TEXT_LENGTH
 
 
 def test_default_sources_load_and_are_http() -> None:
@@ -399,3 +459,85 @@ def test_real_truncated_cdata_fails_cleanly() -> None:
     assert result.error == (
         "malformed feed: <unknown>:6:0: XML or text declaration not at start of entity"
     )
+
+
+# --- Fuzzing: whatever arrives, parse_feed returns, and only bounded, plain strings. ----------
+
+SEEDS = sorted(path.read_bytes() for path in FIXTURES.glob("*.xml"))
+SNIPPETS = [
+    b"<",
+    b">",
+    b"&",
+    b"&amp;",
+    b"&lt;b&gt;",
+    b"&eacute;",
+    b"<![CDATA[",
+    b"]]>",
+    b"</item>",
+    b"<item><title>",
+    b"</title>",
+    b"<b>",
+    b"\x00",
+    b"\x07",
+    b"\xff\xfe",
+    b"\xe2\x80\xae",  # U+202E
+    "👨\u200d👩\u200d👧".encode(),
+    b"x" * 5000,
+    b"<title>" + b"Wire " * 1000 + b"</title>",
+    b'<source url="https://s.test/" country="' + b"Z" * 3000 + b'">S</source>',
+]
+
+
+@st.composite
+def mutated_feeds(draw: st.DrawFn) -> bytes:
+    """A real fixture with a few cuts, insertions and copies."""
+    body = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(body)))
+        action = draw(st.sampled_from(["insert", "delete", "copy", "bytes"]))
+        if action == "insert":
+            body[at:at] = draw(st.sampled_from(SNIPPETS))
+        elif action == "delete":
+            del body[at : at + draw(st.integers(1, 200))]
+        elif action == "copy":
+            start = draw(st.integers(0, len(body)))
+            body[at:at] = body[start : start + draw(st.integers(1, 500))]
+        else:
+            body[at:at] = draw(st.binary(min_size=1, max_size=20))
+    return bytes(body)
+
+
+def _one_plain_line(value: str, limit: int) -> None:
+    assert isinstance(value, str) and len(value) <= limit
+    assert value == " ".join(value.split())
+    assert not any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
+
+
+def _assert_bounded_and_plain(result: FeedResult) -> None:
+    assert isinstance(result, FeedResult)
+    _one_plain_line(result.title, MAX_OUTLET_LENGTH)
+    assert result.error is None or (isinstance(result.error, str) and len(result.error) <= 300)
+    for report in result.reports:
+        _one_plain_line(report.title, MAX_TITLE_LENGTH)
+        _one_plain_line(report.outlet, MAX_OUTLET_LENGTH)
+        assert isinstance(report.text, str) and len(report.text) <= MAX_TEXT_LENGTH
+        assert not any(
+            unicodedata.category(c) in ("Cc", "Cs") and not c.isspace() for c in report.text
+        )
+        for value in (report.url, report.canonical_url, report.domain):
+            assert isinstance(value, str) and len(value) <= MAX_URL_LENGTH
+        assert len(report.id) <= MAX_URL_LENGTH + 2
+        for code in (report.language, report.country):
+            assert code is None or (code.isalpha() and len(code) <= 3)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.binary(max_size=3000))
+def test_fuzz_random_bytes(body: bytes) -> None:
+    _assert_bounded_and_plain(parse_feed(body, source="fuzz", feed_url="https://f.test/x"))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(mutated_feeds())
+def test_fuzz_mutated_real_feeds(body: bytes) -> None:
+    _assert_bounded_and_plain(parse_feed(body, source="fuzz", feed_url="https://f.test/x"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.summaries import main as bench_main
 from bench.summaries import read_story
@@ -258,6 +261,52 @@ def test_html_markup_and_entities_are_removed_and_paragraphs_kept() -> None:
     assert clean_text(raw) == (
         'Armenia & Azerbaijan signed a deal. It was "historic".\n\nTalks on <customs> go on.'
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ceasefire <violations> & shelling near the border.",
+        "Use <b> for bold; x < y and y > z.",
+        "I <3 Baku & Tbilisi.",
+    ],
+)
+def test_plain_text_keeps_its_tag_shaped_words(text: str) -> None:
+    """Everything tag-shaped was parsed as HTML: `<violations>` vanished from the summary."""
+    assert clean_text(text) == text
+    assert clean_text(clean_text(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("<p>Text <b>bold</b></p>", "Text bold"),
+        # an RSS description that held `&lt;p&gt;...` reaches clean_text as HTML
+        ("<p>Ceasefire &lt;violations&gt; &amp; shelling</p>", "Ceasefire <violations> & shelling"),
+        ("Tom &amp; Jerry", "Tom & Jerry"),
+        ("Talks\x00 resume\x07 today.", "Talks resume today."),
+    ],
+)
+def test_real_html_is_made_plain(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["<p>", "</p>", "<b>", "</b>", "<br>", "&amp;", "&lt;", "&", "<", "\n\n"]
+            ),
+            st.text(max_size=20),
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_clean_text_takes_anything_and_gives_plain_paragraphs(raw: str) -> None:
+    cleaned = clean_text(raw)
+    assert all(p and p == " ".join(p.split()) for p in cleaned.split("\n\n") if cleaned)
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") and c != "\n" for c in cleaned)
 
 
 def test_russian_sentences_split_sensibly() -> None:

@@ -11,7 +11,10 @@ need (`<ttl>`, the channel `<language>`, an item's `<source url="..." country=".
 light scan of the raw text supplies those and is matched back to entries by link or guid.
 
 `parse_feed` never raises: a document that yields nothing comes back with `ok=False` and a
-one-line error, so one broken source cannot stop the bot.
+one-line error, so one broken source cannot stop the bot. What it returns is bounded and plain:
+titles and outlet names are one line of text (markup removed only where the text really is HTML,
+see `watchers.markup`), no field holds control characters, and every field has a maximum length,
+whatever the document holds.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import httpx
 
 from watchers.fetch import SourceState, fetch
 from watchers.identity import canonical_url, domain_of, is_stable_guid, report_id
+from watchers.markup import cut, html_to_text, looks_like_html, without_controls
 from watchers.models import Collected, Report
 
 __all__ = [
@@ -50,6 +54,16 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+MAX_TITLE_LENGTH = 1_000
+"""Titles are cut here (alerts show less, see `bot.render`): a longer one is junk or hostile,
+and every later step should work on bounded text."""
+MAX_OUTLET_LENGTH = 200
+MAX_TEXT_LENGTH = 100_000
+"""An item's text before cleaning; alerts use its first paragraphs, storage 2,000 characters."""
+MAX_URL_LENGTH = 2_048
+"""Longer links and guids are ignored (the sitemaps protocol's limit for a URL; browsers and
+servers refuse much longer ones)."""
 
 
 @dataclass(slots=True)
@@ -163,8 +177,8 @@ _SOURCE = re.compile(
 _INNER_TITLE = re.compile(r"<(?:[\w.-]+:)?title\b[^>]*>(.*?)</", re.DOTALL | re.IGNORECASE)
 _ATTR = re.compile(r"""(?:[\w.-]+:)?(\w+)\s*=\s*["']?([^"'\s>]+)""")
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
-_TAG = re.compile(r"</?[A-Za-z!][^>]*>")
 _LANG_CODE = re.compile(r"[A-Za-z]{2,3}")
+_COUNTRY_CODE = re.compile(r"[A-Za-z]{2,3}")
 _GARBLED = ("<![", "]]>", "![CD")
 _HTML_ENTITY = rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});"
 """A named entity reference other than the five XML defines itself."""
@@ -173,16 +187,19 @@ _HTML_ENTITY_OR_CDATA = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|$)|" + _HTML_ENTITY
 _HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
-def one_line(value: str | None) -> str:
-    """Return `value` as one line of plain text: CDATA markers and tags gone, entities decoded.
+def one_line(value: str | None, limit: int = MAX_TITLE_LENGTH) -> str:
+    """Return `value` as one line of plain text of at most `limit` characters.
 
-    Tags are stripped before entities are decoded, so an escaped `&lt;` stays a literal `<`.
+    CDATA markers go. Text that really is HTML (`watchers.markup.looks_like_html`) loses its tags
+    and has its entities decoded, tags first, so an escaped `&lt;` stays a literal `<`; any other
+    text is kept as written, so `Ceasefire <violations> & shelling` keeps every word.
     """
     if not value:
         return ""
     value = _CDATA.sub(r"\1", value)
-    value = _TAG.sub(" ", value)
-    return " ".join(html.unescape(value).split())
+    if looks_like_html(value):
+        value = html_to_text(value)
+    return cut(" ".join(without_controls(value).split()), limit)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -255,7 +272,7 @@ def _item_extras(block: str) -> tuple[list[str], _Extras]:
         extras.source_text = one_line(inner_title.group(1) if inner_title else inner)
         extras.source_url = html.unescape(attrs.get("url", ""))
         country = attrs.get("country", "").strip()
-        extras.country = country.upper() if country else None
+        extras.country = country.upper() if _COUNTRY_CODE.fullmatch(country) else None
     block_without_source = _SOURCE.sub("", block)
     language = _LANGUAGE.search(block_without_source)
     extras.language = _language_code(_raw(language.group(1))) if language else None
@@ -314,8 +331,12 @@ def _struct_to_datetime(value: Any) -> datetime | None:
 
 
 def _from_feedparser(body: bytes) -> tuple[_Parsed, str | None]:
-    """Parse with feedparser; the second value is its complaint about a malformed document."""
-    parsed = feedparser.parse(body)
+    """Parse with feedparser; the second value is its complaint about a malformed document.
+
+    Its sanitizer is off: it drops tag-shaped words from plain text (`<violations>`), and the
+    text is made plain later anyway, telling HTML from plain text first (`watchers.markup`).
+    """
+    parsed = feedparser.parse(body, sanitize_html=False)
     feed = parsed.get("feed", {})
     entries = []
     for entry in parsed.get("entries", []):
@@ -361,12 +382,15 @@ def _one_line(message: str) -> str:
 
 
 def _http_link(link: str, base: str) -> str:
-    """Absolutise `link` against `base`; return "" unless the result is an http(s) URL."""
-    if not link:
+    """Absolutise `link` against `base`; return "" unless the result is an http(s) URL of at most
+    MAX_URL_LENGTH characters."""
+    if not link or len(link) > MAX_URL_LENGTH:
         return ""
     absolute = link[:8].lower().startswith(("http://", "https://"))
     joined = urljoin(base, link) if base and not absolute else link
-    return joined if joined.lower().startswith(("http://", "https://")) else ""
+    if len(joined) > MAX_URL_LENGTH or not joined.lower().startswith(("http://", "https://")):
+        return ""
+    return joined
 
 
 def _to_reports(
@@ -378,11 +402,13 @@ def _to_reports(
     domain_from_source: bool,
 ) -> list[Report]:
     base = urljoin(feed_url, parsed.link) if parsed.link else feed_url
-    feed_title = one_line(parsed.title)
+    feed_title = one_line(parsed.title, MAX_OUTLET_LENGTH)
     language = scan.language or parsed.language
     reports: list[Report] = []
     seen: set[str] = set()
     for entry in parsed.entries:
+        if len(entry.guid) > MAX_URL_LENGTH:
+            entry.guid = ""
         url = _http_link(entry.link, base)
         if not url and _http_link(entry.guid, "") and is_stable_guid(entry.guid):
             url = entry.guid
@@ -392,7 +418,7 @@ def _to_reports(
             continue
         seen.add(ident)
         extras = scan.items.get(entry.link) or scan.items.get(entry.guid) or _Extras()
-        source_text = one_line(extras.source_text or entry.source_text)
+        source_text = one_line(extras.source_text or entry.source_text, MAX_OUTLET_LENGTH)
         source_url = extras.source_url or entry.source_url
         domain = domain_of(source_url) if domain_from_source and source_url else ""
         reports.append(
@@ -401,7 +427,7 @@ def _to_reports(
                 url=url,
                 canonical_url=canonical,
                 title=one_line(entry.title),
-                text=entry.text,
+                text=cut(without_controls(entry.text), MAX_TEXT_LENGTH),
                 published=entry.published,
                 outlet=source_text or feed_title,
                 domain=domain or domain_of(url),
@@ -430,14 +456,14 @@ def _parse(body: bytes, *, source: str, feed_url: str, domain_from_source: bool)
         fast_error = _one_line(str(exc)) or type(exc).__name__
     if fast is not None and fast.entries and not _looks_garbled(fast):
         reports = _to_reports(fast, scan, **convert)
-        return FeedResult(reports, one_line(fast.title), scan.ttl)
+        return FeedResult(reports, one_line(fast.title, MAX_OUTLET_LENGTH), scan.ttl)
 
     slow, complaint = _from_feedparser(body)
     slow_reports = _to_reports(slow, scan, **convert)
     fast_reports = _to_reports(fast, scan, **convert) if fast is not None else []
     use_fast = fast is not None and len(fast_reports) > len(slow_reports)
     chosen, reports = (fast, fast_reports) if use_fast else (slow, slow_reports)
-    title = one_line(chosen.title) or one_line(slow.title)
+    title = one_line(chosen.title, MAX_OUTLET_LENGTH) or one_line(slow.title, MAX_OUTLET_LENGTH)
     ttl = scan.ttl or slow.ttl
     if reports or (fast is not None and complaint is None):
         return FeedResult(reports, title, ttl)

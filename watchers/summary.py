@@ -10,15 +10,14 @@ is removed first because it wastes the small budget and reads badly.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pysbd
 
+from watchers.markup import ELLIPSIS, html_to_text, looks_like_html, without_controls
 from watchers.text import fold, fold_with_offsets
 
 __all__ = ["clean_text", "needs_article", "shorten", "split_sentences", "summarise"]
 
-ELLIPSIS = "…"
 LEAD_WINDOW = 3
 """The summary is drawn from the paragraphs covering the first LEAD_WINDOW x limit characters
 (plus the paragraph showing the matched form): news puts the gist first, and splitting a whole
@@ -27,15 +26,6 @@ ENOUGH = 2 / 3
 """Share of the limit after which no further sentence is added: past about 270 of 400
 characters another sentence costs the reader more than it tells (measured with ROUGE-1 on the
 CNN fixtures: 33.7 stopping there, 33.0 filling the whole budget)."""
-
-_BLOCK_TAGS = frozenset(
-    {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figure", "footer"}
-    | {"form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol"}
-    | {"p", "pre", "section", "table", "td", "th", "tr", "ul"}
-)
-_SKIP_TAGS = frozenset(
-    {"figcaption", "head", "iframe", "noscript", "script", "style", "svg", "template"}
-)
 
 _AGENCIES = (
     r"CNN|Reuters|AP|AFP|APA|dpa|EFE|Interfax|TASS|Trend|Xinhua|Anadolu|Bloomberg|UPI|RFE/RL"
@@ -72,40 +62,6 @@ _LEADING_CLOSER = re.compile(r"^[”’»)\]\"']+(?=\s|$)")
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 
 
-class _TextExtractor(HTMLParser):
-    """Turn HTML into text, keeping block boundaries as blank lines (the paragraph breaks)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skipping += 1
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def _html_to_text(raw: str) -> str:
-    parser = _TextExtractor()
-    parser.feed(raw)
-    parser.close()
-    return "".join(parser.parts)
-
-
 def _strip_dateline(text: str) -> str:
     """Drop a leading dateline; its place part ("BAKU, March 5") is capitalised words and
     numbers only, which keeps "Officials told the agency (Reuters) that…" intact."""
@@ -132,11 +88,12 @@ def _clean_paragraph(paragraph: str) -> str:
 def clean_text(raw: str) -> str:
     """Return `raw` (HTML or plain text) as plain paragraphs separated by blank lines.
 
-    Markup and entities go, and so does wire boilerplate that would otherwise be taken for the
-    story's first sentence or fill the summary: datelines, photo credits, editor's notes,
-    "Read more" links, "E-mail to a friend".
+    HTML (as `looks_like_html` tells it) loses its markup and entities; plain text keeps every
+    character as written, so "talks on <customs>" stays. Control characters go, and so does
+    wire boilerplate that would otherwise be taken for the story's first sentence or fill the
+    summary: datelines, photo credits, editor's notes, "Read more" links, "E-mail to a friend".
     """
-    text = _html_to_text(raw)
+    text = without_controls(html_to_text(raw) if looks_like_html(raw) else raw)
     paragraphs = (_clean_paragraph(p) for p in re.split(r"\n\s*\n", text))
     return "\n\n".join(p for p in paragraphs if p)
 

@@ -1,0 +1,143 @@
+"""Text as readers see it: telling real HTML from plain text, HTML made plain, cutting for display.
+
+Feeds mark nothing reliably: a title may be plain text that mentions `<violations>`, or HTML
+someone entity-encoded twice. Stripping everything tag-shaped loses words, so text counts as HTML
+only when it looks like it the way feedparser decides (`looks_like_html` in its mixin): there is
+a closing tag or an entity reference, and every tag names an HTML element. Anything else is kept
+as written; escaping for Telegram happens when an alert is rendered.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+import regex
+
+__all__ = ["ELLIPSIS", "cut", "html_to_text", "looks_like_html", "without_controls"]
+
+ELLIPSIS = "…"
+
+_ELEMENT_NAMES = (
+    "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big"
+    " blink blockquote body br button canvas caption center cite code col colgroup data datalist"
+    " dd del details dfn dialog dir div dl dt em embed fieldset figcaption figure font footer form"
+    " frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe image img input ins"
+    " isindex kbd keygen label legend li link listing main map mark marquee menu menuitem meta"
+    " meter multicol nav nextid nobr noembed noframes noscript object ol optgroup option output p"
+    " param picture plaintext pre progress q rb rp rt rtc ruby s samp script search section select"
+    " slot small source spacer span strike strong style sub summary sup table tbody td template"
+    " textarea tfoot th thead time title tr track tt u ul var video wbr xmp"
+    # inline SVG and MathML, which HTML embeds
+    " svg g path circle ellipse line polyline polygon rect defs use symbol clippath lineargradient"
+    " radialgradient stop text tspan desc math mi mn mo mrow msup msub mfrac msqrt"
+)
+_HTML_ELEMENTS = frozenset(_ELEMENT_NAMES.split())
+"""Every element name of HTML (current and obsolete), so real markup is recognised; feedparser's
+own list is the narrower set its sanitizer keeps, which would take `<script>` for plain text."""
+
+_CLOSING_TAG = re.compile(r"</[A-Za-z][\w:-]*\s*>")
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|([A-Za-z][A-Za-z0-9]*));")
+_TAG_NAME = re.compile(r"</?([A-Za-z][\w:-]*)")
+_KNOWN_ENTITIES = frozenset(name.rstrip(";") for name in html.entities.html5)
+
+_BLOCK_TAGS = frozenset(
+    {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figure", "footer"}
+    | {"form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol"}
+    | {"p", "pre", "section", "table", "td", "th", "tr", "ul"}
+)
+_SKIP_TAGS = frozenset(
+    {"figcaption", "head", "iframe", "noscript", "script", "style", "svg", "template"}
+)
+_GRAPHEME = regex.compile(r"\X")
+_WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85")
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether `text` is HTML rather than plain text that happens to contain `<` or `&`.
+
+    As feedparser decides: a closing tag or an entity reference must be present, every tag must
+    name an HTML element (namespaced ones such as Word's `<o:p>` count as markup) and every named
+    entity must be one HTML defines. `Ceasefire <violations> & shelling` is plain text;
+    `<p>Text <b>bold</b></p>` and `Tom &amp; Jerry` are HTML.
+    """
+    if not (_CLOSING_TAG.search(text) or _ENTITY.search(text)):
+        return False
+    for name in _TAG_NAME.findall(text):
+        if ":" not in name and name.lower() not in _HTML_ELEMENTS:
+            return False
+    return all(not name or name in _KNOWN_ENTITIES for name in _ENTITY.findall(text))
+
+
+class _TextExtractor(HTMLParser):
+    """Turn HTML into text, keeping block boundaries as blank lines (the paragraph breaks)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(raw: str) -> str:
+    """The text of an HTML fragment: tags and scripts gone, entities decoded, blocks separated
+    by blank lines. Entities are decoded after parsing, so `&lt;b&gt;` stays a visible `<b>`."""
+    parser = _TextExtractor()
+    parser.feed(raw)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters (C0/C1 other than whitespace) or lone surrogates, which
+    no reader can see and which some encoders (JSON for the Bot API among them) refuse."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        for char in text
+        if char in _WHITESPACE_CONTROLS or unicodedata.category(char) not in ("Cc", "Cs")
+    )
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: cut between grapheme clusters, at a word when one
+    ends in the last half, and marked with "…".
+
+    A cluster (an emoji ZWJ sequence, a flag, a letter with its accents) is never split, so the
+    cut shows no half-emoji; only a single cluster longer than the limit, which no real text
+    has, is cut inside.
+    """
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(ELLIPSIS), 0)
+    end = 0
+    for cluster in _GRAPHEME.finditer(text):
+        if cluster.end() > room:
+            break
+        end = cluster.end()
+    if end == 0:
+        end = room
+    space = text.rfind(" ", 0, end + 1)
+    if space > room // 2:
+        end = space
+    return text[:end].rstrip() + ELLIPSIS
