@@ -1,15 +1,45 @@
-"""Reports and alerts as Telegram HTML: escaped, linked, and within Telegram's length limit."""
+"""Reports and alerts as Telegram HTML: escaped, linked, and within Telegram's length limit.
+
+Every field a feed or a user controls is bounded here, whatever the earlier steps let through
+(a 5,000-character outlet name once made every alert of its feed fail): each is made one line,
+stripped of characters no reader can see, cut at a grapheme boundary with "…", then escaped. An
+alert is thus at most about 1,250 characters, and a /latest entry about 550, against Telegram's
+4,096.
+"""
 
 from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
 
+from watchers.markup import cut, without_controls
 from watchers.models import Alert, Report
 
-__all__ = ["echo", "escape", "render_alert", "render_report_line", "when_text"]
+__all__ = [
+    "MAX_FORM_LENGTH",
+    "MAX_KEYWORD_LENGTH",
+    "MAX_OUTLET_LENGTH",
+    "MAX_SUMMARY_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "echo",
+    "escape",
+    "line",
+    "render_alert",
+    "render_report_line",
+    "when_text",
+]
 
-MAX_TITLE_LENGTH = 300  # with a 400-character summary, an alert stays far below Telegram's 4096
+MAX_TITLE_LENGTH = 300
+MAX_OUTLET_LENGTH = 80
+MAX_SUMMARY_LENGTH = 600  # summaries are made to 400; an LLM's may run over
+MAX_KEYWORD_LENGTH = 100  # what validation allows
+MAX_FORM_LENGTH = 100
+
+_DIRECTION_CONTROLS = str.maketrans(
+    dict.fromkeys(range(0x202A, 0x202F)) | dict.fromkeys(range(0x2066, 0x206A))
+)
+"""Bidi embeddings, overrides and isolates: an unclosed one reorders the rest of its line, so a
+title could make the outlet or the date beside it read backwards."""
 
 
 def escape(text: str) -> str:
@@ -17,16 +47,25 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _link(report: Report) -> str:
-    title = report.title or report.url
-    if len(title) > MAX_TITLE_LENGTH:
-        title = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
-    return f'<a href="{html.escape(report.url, quote=True)}">{escape(title)}</a>'
+def line(text: str, limit: int) -> str:
+    """`text` as one escaped line of at most `limit` visible characters: whitespace runs made one
+    space, invisible controls dropped, cut between grapheme clusters with "…"."""
+    plain = " ".join(without_controls(text).translate(_DIRECTION_CONTROLS).split())
+    return escape(cut(plain, limit))
 
 
 def echo(text: str, limit: int = 60) -> str:
     """What a user typed, escaped and shortened, to quote back in a reply of bounded length."""
-    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
+    return line(text, limit)
+
+
+def _link(report: Report) -> str:
+    """The title linked to the report; without a URL, the title alone (an empty href would make
+    Telegram link the title's own text)."""
+    title = line(report.title, MAX_TITLE_LENGTH) or line(report.url, MAX_TITLE_LENGTH)
+    if not report.url:
+        return title
+    return f'<a href="{html.escape(report.url, quote=True)}">{title}</a>'
 
 
 def when_text(moment: datetime) -> str:
@@ -40,9 +79,9 @@ def render_report_line(report: Report, when: datetime, form: str | None = None) 
         filter(
             None,
             [
-                escape(report.publisher),
+                line(report.publisher, MAX_OUTLET_LENGTH),
                 when_text(when),
-                f"matched “{escape(form)}”" if form else "",
+                f"matched “{line(form, MAX_FORM_LENGTH)}”" if form else "",
             ],
         )
     )
@@ -53,15 +92,15 @@ def render_alert(alert: Alert) -> str:
     """The alert message: linked title, outlet and time, why it matched, then the summary."""
     report = alert.report
     when = when_text(report.published) if report.published else ""
-    head = " · ".join(filter(None, [escape(report.publisher), when]))
-    matched = f"🔎 {escape(alert.keyword)}"
+    head = " · ".join(filter(None, [line(report.publisher, MAX_OUTLET_LENGTH), when]))
+    matched = f"🔎 {line(alert.keyword, MAX_KEYWORD_LENGTH)}"
     if _form_differs(alert.keyword, alert.form):
-        matched += f" (as “{escape(alert.form)}”)"
+        matched += f" (as “{line(alert.form, MAX_FORM_LENGTH)}”)"
     parts = [
         f"<b>{_link(report)}</b>",
         f"<i>{head}</i>" if head else "",
         matched,
-        escape(alert.summary),
+        line(alert.summary, MAX_SUMMARY_LENGTH),
     ]
     return "\n".join(p for p in parts if p)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from telegram import Chat as TelegramChat
@@ -16,7 +18,15 @@ from bot.storage import Chat
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["argument_text", "can_manage", "load_chat", "reply", "services", "split_message"]
+__all__ = [
+    "argument_text",
+    "can_manage",
+    "load_chat",
+    "reply",
+    "services",
+    "split_message",
+    "visible_length",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +34,11 @@ _MANAGERS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 MAX_MESSAGE_LENGTH = 4096
+_TAG = re.compile(r"<[^<>]*>")
+_TAG_NAME = re.compile(r"<([\w-]+)")
+_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.DOTALL)
+"""A tag, an entity or one character: the units a line of HTML is cut between. Handlers escape
+every `<` and `&` of text, so a raw `<` always starts a tag and a raw `&` an entity."""
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 REFUSAL = "Sorry, only this group's administrators can change its watchlist and settings."
 
@@ -40,23 +55,77 @@ def argument_text(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
-    """Cut text into messages Telegram accepts, at line breaks, so no HTML tag is split.
+def visible_length(text: str) -> int:
+    """How long Telegram finds HTML `text`: tags removed, entities decoded, in UTF-16 code units
+    (an emoji counts two), which is how its limit is measured."""
+    plain = html.unescape(_TAG.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
 
-    Every line the handlers write is short (keywords are at most 100 characters, other echoed
-    input is shortened), so a line never needs cutting itself; the raw HTML is counted, which is
-    never less than what Telegram counts.
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """Cut one over-long line of HTML into pieces of at most `limit` visible units.
+
+    Cuts fall between characters, never inside a tag or an entity; tags open at a cut are
+    closed before it and opened again after it, so every piece is valid HTML on its own.
+    """
+    pieces: list[str] = []
+    current, used = "", 0
+    open_tags: list[str] = []
+    for token in _TOKEN.findall(line):
+        if token.startswith("</"):
+            current += token
+            if open_tags:
+                open_tags.pop()
+            continue
+        if token.startswith("<"):
+            current += token
+            open_tags.append(token)
+            continue
+        size = visible_length(token)
+        if used and used + size > limit:
+            pieces.append(current + "".join(_closing(tag) for tag in reversed(open_tags)))
+            current, used = "".join(open_tags), 0
+        current += token
+        used += size
+    pieces.append(current)
+    return pieces
+
+
+def _closing(tag: str) -> str:
+    """The end tag that closes the start tag `tag`."""
+    name = _TAG_NAME.match(tag)
+    return f"</{name.group(1)}>" if name else ""
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Cut HTML text into messages Telegram accepts, at line breaks, so no HTML tag is split
+    (each line is balanced HTML, as handlers write it).
+
+    Every line the handlers write is short (rendered fields and echoed input are bounded), so a
+    line is cut only as a last resort, which is logged: then pieces are cut between characters
+    with their tags closed and reopened (`_cut_line`). No chunk is ever over `limit`, and none
+    is blank (Telegram refuses an empty message).
     """
     chunks: list[str] = []
-    current = ""
+    current, used = "", 0
     for line in text.split("\n"):
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
+        size = visible_length(line)
+        pieces = [line]
+        if size > limit:
+            logger.warning("a reply line of %d characters had to be cut", size)
+            pieces = _cut_line(line, limit)
+        for piece in pieces:
+            size = visible_length(piece)
+            if current and used + 1 + size > limit:
+                chunks.append(current)
+                current, used = piece, size
+            elif current:
+                current, used = f"{current}\n{piece}", used + 1 + size
+            else:
+                current, used = piece, size
     chunks.append(current)
-    return chunks
+    shown = [chunk for chunk in chunks if html.unescape(_TAG.sub("", chunk)).strip()]
+    return shown or chunks[:1]
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> None:

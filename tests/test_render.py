@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from bot.render import MAX_TITLE_LENGTH, render_alert, render_report_line
-from tests.fake_telegram import parse_html
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.config import Settings
+from bot.render import (
+    MAX_FORM_LENGTH,
+    MAX_KEYWORD_LENGTH,
+    MAX_OUTLET_LENGTH,
+    MAX_SUMMARY_LENGTH,
+    MAX_TITLE_LENGTH,
+    render_alert,
+    render_report_line,
+)
+from tests.conftest import BotHarness, Item, make_rss
+from tests.fake_telegram import FakeTelegram, parse_html
+from tests.feed_server import FeedServer
 from watchers.models import Alert, Report
 
 WHEN = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
@@ -55,3 +72,160 @@ def test_a_huge_title_is_cut_at_a_word() -> None:
 def test_report_line_for_latest() -> None:
     text, _ = parse_html(render_report_line(_report(), WHEN, "Laçın"))
     assert text == "Convoy reaches Laçın\nA&B <News> · 24 Nov 2026 09:15 UTC · matched “Laçın”"
+
+
+def test_a_report_without_a_url_is_shown_unlinked() -> None:
+    report = Report(id="g:1", url="", canonical_url="", title="Bulletin 42", outlet="Wire")
+    text, entities = parse_html(render_report_line(report, WHEN))
+    assert text.startswith("Bulletin 42\n")
+    assert [e["type"] for e in entities] == ["italic"]  # no link to the title's own text
+
+
+def test_fields_are_one_line_without_invisible_controls() -> None:
+    report = Report(
+        id="u",
+        url="https://wire.test/u",
+        canonical_url="https://wire.test/u",
+        title="Talks\nresume\x00 in \u202eBaku",
+        outlet="Wire\u2066 \x07News",
+        published=WHEN,
+    )
+    text, _ = parse_html(render_alert(Alert(1, report, "Baku", "Baku", "One.\nTwo.")))
+    assert text.splitlines() == [
+        "Talks resume in Baku",
+        "Wire News · 24 Nov 2026 09:15 UTC",
+        "🔎 Baku",
+        "One. Two.",
+    ]
+
+
+def test_a_title_of_emoji_sequences_is_cut_between_them() -> None:
+    family = "👨\u200d👩\u200d👧"
+    text, _ = parse_html(render_alert(Alert(1, _report(family * 100), "x", "x", "")))
+    title = text.splitlines()[0]
+    assert title == family * ((MAX_TITLE_LENGTH - 1) // len(family)) + "…"
+
+
+# Hostile input: what a feed or a user could put in any field.
+HOSTILE = st.sampled_from(
+    [
+        "<b>",
+        "</b>",
+        "<a href='x'>",
+        "&amp;",
+        "&lt;b&gt;",
+        "&",
+        "<",
+        ">",
+        '"',
+        "&#0;",
+        "\u200f",
+        "\u202e",
+        "\u2066",
+        "👨\u200d👩\u200d👧",
+        "❤\ufe0f",
+        "🇦🇿",
+        "e\u0301",
+        "\x00",
+        "\n",
+        " ",
+        "Laçın",
+        "𝐀",  # astral: two UTF-16 units
+    ]
+)
+PLAIN = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
+TEXT = st.lists(st.one_of(HOSTILE, PLAIN), max_size=30).map("".join)
+FIELD = st.one_of(TEXT, TEXT.map(lambda t: (t or "x") * (5000 // max(len(t), 1) + 1)))
+URL = st.text(st.sampled_from("ab1/?=&<>\"'%#é𝐀"), max_size=40).map(
+    lambda t: "https://wire.test/" + t
+)
+
+
+def _visible_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _title_link(text: str, entities: list[dict[str, Any]], url: str) -> None:
+    """The first line is the title, linked to the report as a whole."""
+    [link] = [e for e in entities if e["type"] == "text_link"]
+    title = text.split("\n", 1)[0]
+    assert title.strip()
+    assert link["url"] == url and link["offset"] == 0 and link["length"] == _visible_units(title)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(title=FIELD, outlet=FIELD, summary=FIELD, keyword=FIELD, form=FIELD, url=URL)
+def test_any_alert_is_accepted_by_telegram_and_well_under_its_limit(
+    title: str, outlet: str, summary: str, keyword: str, form: str, url: str
+) -> None:
+    report = Report(id=url, url=url, canonical_url=url, title=title, outlet=outlet, published=WHEN)
+    text, entities = parse_html(render_alert(Alert(1, report, keyword, form, summary)))
+    assert (
+        _visible_units(text)
+        <= 2
+        * (
+            MAX_TITLE_LENGTH
+            + MAX_OUTLET_LENGTH
+            + MAX_KEYWORD_LENGTH
+            + MAX_FORM_LENGTH
+            + MAX_SUMMARY_LENGTH
+            + 60
+        )
+        < 4096
+    )
+    _title_link(text, entities, url)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(title=FIELD, outlet=FIELD, form=FIELD, url=URL)
+def test_any_latest_entry_is_accepted_by_telegram_and_well_under_its_limit(
+    title: str, outlet: str, form: str, url: str
+) -> None:
+    report = Report(id=url, url=url, canonical_url=url, title=title, outlet=outlet)
+    text, entities = parse_html(render_report_line(report, WHEN, form))
+    assert (
+        _visible_units(text)
+        <= 2 * (MAX_TITLE_LENGTH + MAX_OUTLET_LENGTH + MAX_FORM_LENGTH + 40)
+        < 4096 // 3
+    )
+    _title_link(text, entities, url)
+
+
+async def test_a_feed_with_a_huge_outlet_name_and_tag_shaped_words_alerts_normally(
+    telegram: FakeTelegram, feeds: FeedServer, settings: Settings
+) -> None:
+    """A 5,000-character channel title once made every alert of its feed fail ("message is too
+    long") and /latest answer "something went wrong"; a plain title lost `<violations>`."""
+    outlet = "Caucasus Wire " * 360
+    old = Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC))
+    feeds.set("/wire.xml", make_rss([old], title=outlet))
+    harness = BotHarness(
+        telegram, replace(settings, feeds=(feeds.url("/wire.xml"),), poll_seconds=1)
+    )
+    await harness.start()
+    try:
+        await harness.send(1001, "/watch Lachin")
+        for _ in range(200):  # the first poll only stores; wait until a second one began
+            if len(feeds.requests) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        mark = telegram.mark()
+        title = "Ceasefire <violations> & shelling near Laçın"
+        new = Item(
+            title,
+            "https://wire.test/c?a=1&b=2",
+            "Shelling was reported near Laçın.",
+            datetime.now(UTC),
+        )
+        feeds.set("/wire.xml", make_rss([new, old], title=outlet))
+        [alert] = await telegram.wait_for_sent(since=mark, chat_id=1001, timeout=10)
+        lines = alert.text.splitlines()
+        assert lines[0] == title
+        assert "&lt;violations&gt; &amp; shelling" in alert.raw_text
+        assert lines[1].startswith("Caucasus Wire Caucasus Wire") and "…" in lines[1]
+        assert len(lines[1]) < 120 and len(alert.text) < 1000
+        [latest] = await harness.send(1001, "/latest")
+        assert latest.text.startswith("Latest for your watchlist\n\n" + title)
+        assert len(latest.text) < 1000
+    finally:
+        await harness.stop()
