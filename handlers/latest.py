@@ -8,17 +8,19 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.render import escape, render_report_line
+from bot.render import echo, render_report_line
 from bot.storage import StoredReport
 from handlers.common import argument_text, load_chat, reply, services
 from handlers.filters import command
-from watchers.keywords import KeywordError, validate_keyword
+from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher
 
 __all__ = ["HANDLERS"]
 
 SHOWN = 5
 SCANNED = 1000  # how many of the newest stored reports /latest looks through
+SUBJECT_LENGTH = 100  # the keywords named in the heading
+REFUSALS_SHOWN = 3
 
 
 def _newest_matches(
@@ -37,13 +39,25 @@ def _newest_matches(
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Show at most five matching reports, newest first, each with title, outlet, time and link."""
-    given = argument_text(update).strip()
+    """Show at most five matching reports, newest first, each with title, outlet, time and link.
+
+    `/latest Lachin, Karabakh` looks for any of the keywords given (checked as /watch checks
+    them); a bad one is named with its reason and the others are still looked for.
+    """
+    given = split_keywords(argument_text(update))
+    refused: list[str] = []
     if given:
-        try:
-            keywords = [validate_keyword(given)]
-        except KeywordError as error:
-            await reply(update, escape(str(error)))
+        keywords = []
+        if len(given) > MAX_WATCHES:
+            refused.append(f"{len(given) - MAX_WATCHES} keywords: at most {MAX_WATCHES} at a time.")
+        for raw in given[:MAX_WATCHES]:
+            try:
+                keywords.append(validate_keyword(raw))
+            except KeywordError as error:
+                reason = echo(str(error), 150)
+                refused.append(f"“{echo(raw, 30)}”: {reason}" if raw.strip() else reason)
+        if not keywords:
+            await reply(update, _refusals("Nothing to look for:", refused))
             return
     else:
         chat = await load_chat(update, context, create=False)
@@ -57,15 +71,23 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     shared = services(context)
     stored = await shared.store.recent_reports(SCANNED)
     found = await asyncio.to_thread(_newest_matches, stored, keywords, shared.aliases)
-    subject = escape(given) if given else "your watchlist"
-    if not found:
-        await reply(
-            update, f"Nothing reported yet for {subject}. New reports will be alerted as they come."
-        )
-        return
-    lines = [f"<b>Latest for {subject}</b>"]
-    lines += [render_report_line(item.report, item.when, form) for item, form in found]
+    subject = echo(", ".join(keywords), SUBJECT_LENGTH) if given else "your watchlist"
+    if found:
+        lines = [f"<b>Latest for {subject}</b>"]
+        lines += [render_report_line(item.report, item.when, form) for item, form in found]
+    else:
+        lines = [f"Nothing reported yet for {subject}. New reports will be alerted as they come."]
+    if refused:
+        lines.append(_refusals("Not looked for:", refused))
     await reply(update, "\n\n".join(lines))
+
+
+def _refusals(heading: str, refused: list[str]) -> str:
+    """The heading and the first few refusals, each on its own line, then how many more."""
+    lines = [heading, *(f"• {reason}" for reason in refused[:REFUSALS_SHOWN])]
+    if len(refused) > REFUSALS_SHOWN:
+        lines.append(f"• … and {len(refused) - REFUSALS_SHOWN} more")
+    return "\n".join(lines)
 
 
 HANDLERS = [command("latest", latest)]

@@ -20,6 +20,7 @@ from watchers.keywords import (
     split_keywords,
     validate_keyword,
 )
+from watchers.markup import cut
 from watchers.text import fold
 
 __all__ = ["HANDLERS"]
@@ -32,6 +33,10 @@ WATCH_USAGE = (
     '<code>/watch Karabakh, "peace treaty", Stepanakert OR Khankendi</code>'
 )
 UNWATCH_PREFIX = "unwatch:"
+SHOWN = 10  # keywords listed by name in a /watch answer, per kind
+REASONS_SHOWN = 4
+EXAMPLES_SHOWN = 3
+_OVER_LIMIT = f"A chat can watch at most {MAX_WATCHES} keywords; /unwatch some first."
 
 
 def _button_data(keyword: str) -> str:
@@ -46,7 +51,12 @@ def _keyboard(chat: Chat) -> InlineKeyboardMarkup:
 
 
 async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Add one or more comma-separated keywords to the chat's watchlist."""
+    """Add one or more comma-separated keywords to the chat's watchlist.
+
+    The answer is one short message however many keywords were sent: what was added and what
+    was already watched (the first few of each), and what was refused, grouped by reason with
+    a few examples.
+    """
     if not await can_manage(update, context):
         return
     raw_keywords = split_keywords(argument_text(update))
@@ -57,40 +67,77 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None
     added: list[str] = []
     already: list[str] = []
-    refused: list[str] = []
+    refused: dict[str, list[str]] = {}
     for raw in raw_keywords:
         try:
             keyword = validate_keyword(raw)
         except KeywordError as error:
-            shown = echo(raw, 40) if raw.isprintable() else "?"
-            refused.append(
-                f"“{shown}”: {escape(str(error))}" if raw.strip() else escape(str(error))
-            )
+            refused.setdefault(str(error), []).append(raw)
             continue
         if any(same_keyword(keyword, kw) for kw in chat.keywords):
             already.append(keyword)
         elif len(chat.watches) >= MAX_WATCHES:
-            refused.append(
-                f"“{escape(keyword)}”: a chat can watch at most {MAX_WATCHES} keywords; /unwatch some first."
-            )
+            refused.setdefault(_OVER_LIMIT, []).append(keyword)
         else:
             chat.watches.append(WatchEntry(keyword, datetime.now(UTC)))
             added.append(keyword)
-    if refused:
-        logger.info("chat %s: %d of %d keywords refused", chat.chat_id, len(refused), len(raw_keywords))
     if added:
         await services(context).store.save_chat(chat)
-        logger.info("chat %s now watches %d keywords", chat.chat_id, len(chat.watches))
+    _log_watch(chat, len(raw_keywords), added, already, refused)
     lines = []
     if added:
-        lines += ["Watching:", *(f"• <b>{escape(k)}</b>" for k in added)]
+        lines += ["Watching:", *_listed(added, bold=True)]
     if already:
-        lines += ["Already watched:", *(f"• {escape(k)}" for k in already)]
+        lines += ["Already watched:", *_listed(already)]
     if refused:
-        lines += ["Not added:", *(f"• {reason}" for reason in refused)]
+        lines += ["Not added:", *_refusals(refused)]
     if added and not chat.alerts_on:
         lines.append("Alerts are off for this chat; send /resume to turn them on.")
     await reply(update, "\n".join(lines))
+
+
+def _listed(keywords: list[str], *, bold: bool = False) -> list[str]:
+    """Bullet lines for the first SHOWN keywords, then how many more there are."""
+    shown = [f"• <b>{echo(k, 100)}</b>" if bold else f"• {echo(k, 100)}" for k in keywords[:SHOWN]]
+    if len(keywords) > SHOWN:
+        shown.append(f"• … and {len(keywords) - SHOWN} more")
+    return shown
+
+
+def _refusals(refused: dict[str, list[str]]) -> list[str]:
+    """One line per reason (the most common first): the keyword, or how many and a few of them."""
+    lines = []
+    groups = sorted(refused.items(), key=lambda group: -len(group[1]))
+    for reason, raws in groups[:REASONS_SHOWN]:
+        examples = [f"“{echo(raw, 30)}”" for raw in raws if raw.strip()][:EXAMPLES_SHOWN]
+        if len(raws) == 1:
+            lines.append(
+                f"• {examples[0]}: {echo(reason, 150)}" if examples else f"• {echo(reason, 150)}"
+            )
+        else:
+            such_as = f", such as {', '.join(examples)}" if examples else ""
+            lines.append(f"• {len(raws)} keywords{such_as}: {echo(reason, 150)}")
+    others = sum(len(raws) for _, raws in groups[REASONS_SHOWN:])
+    if others:
+        lines.append(f"• {others} more, for other reasons")
+    return lines
+
+
+def _log_watch(
+    chat: Chat, sent: int, added: list[str], already: list[str], refused: dict[str, list[str]]
+) -> None:
+    """One line for the operator: the counts, and each refusal reason with its count."""
+    reasons = "; ".join(f"{len(raws)} × {reason}" for reason, raws in refused.items())
+    logger.info(
+        "chat %s /watch of %d keywords: %d added (now %d), %d already watched, %d refused%s",
+        chat.chat_id,
+        sent,
+        len(added),
+        len(chat.watches),
+        len(already),
+        sum(len(raws) for raws in refused.values()),
+        f" ({cut(reasons, 500)})" if reasons else "",
+    )
 
 
 async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -71,3 +71,51 @@ async def test_latest_escapes_the_keyword_it_echoes(bot_harness: BotHarness) -> 
     [answer] = await bot_harness.send(USER, "/latest <i>x</i>")
     assert "<i>x</i>" in answer.text
     assert "&lt;i&gt;" in answer.raw_text
+
+
+async def test_latest_with_a_comma_separated_list_looks_for_each(bot_harness: BotHarness) -> None:
+    """`/latest Lachin, Karabakh` was taken for ONE keyword and found nothing."""
+    store = bot_harness.store
+    assert store is not None
+    await store.add_reports(
+        [
+            _report(1, "Talks on Karabakh resume", 1),
+            _report(2, "Колонна вошла в Лачин", 2),
+            _report(3, "Tbilisi hosts a film festival", 3),
+        ],
+        NOW,
+    )
+    [answer] = await bot_harness.send(USER, "/latest Lachin, Karabakh")
+    assert answer.text.splitlines()[0] == "Latest for Lachin, Karabakh"
+    assert "Talks on Karabakh resume" in answer.text and "Колонна вошла в Лачин" in answer.text
+    assert "film festival" not in answer.text
+
+
+async def test_latest_names_a_bad_keyword_and_looks_for_the_others(
+    bot_harness: BotHarness,
+) -> None:
+    store = bot_harness.store
+    assert store is not None
+    await store.add_reports([_report(1, "Talks on Karabakh resume", 1)], NOW)
+    [answer] = await bot_harness.send(USER, '/latest Karabakh, bad\x07, "unclosed')
+    assert answer.text.startswith("Latest for Karabakh\n\nTalks on Karabakh resume")
+    assert answer.text.endswith(
+        "Not looked for:\n"
+        "• “bad”: Keywords cannot contain control characters.\n"
+        '• “"unclosed”: A quoted phrase is missing its closing quote (").'
+    )
+
+
+async def test_latest_with_only_bad_keywords_says_why(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "/latest ,")
+    assert answer.text == (
+        "Nothing to look for:\n• A keyword cannot be empty.\n• A keyword cannot be empty."
+    )
+
+
+async def test_latest_with_many_long_keywords_answers_briefly(bot_harness: BotHarness) -> None:
+    keywords = [f"{n:02d} " + "long keyword " * 7 + "x" * 6 for n in range(60)]
+    [answer] = await bot_harness.send(USER, "/latest " + ", ".join(keywords))
+    heading, refusals = answer.text.split("\n\n")
+    assert heading.startswith("Nothing reported yet for 00 long keyword") and len(heading) < 200
+    assert refusals == "Not looked for:\n• 10 keywords: at most 50 at a time."

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.conftest import BotHarness
 from watchers.keywords import MAX_WATCHES
+from watchers.models import Report
 
 USER = 1001
 GROUP = -2001
@@ -194,3 +198,53 @@ async def test_a_huge_unwatch_argument_is_quoted_back_short(bot_harness: BotHarn
     assert "is not on the watchlist" in answer.text and len(answer.text) < 200
     [removed] = await bot_harness.send(USER, "/unwatch LACHIN")
     assert removed.text == "Stopped watching Lachin."
+
+
+async def test_a_thousand_keywords_get_one_short_answer(
+    bot_harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each refusal on its own line once made 17 messages (66,000 characters)."""
+    keywords = [f"{n:03d}" for n in range(996)] + ["", "", "x" * 101, "bad\x07"]
+    caplog.set_level(logging.INFO, logger="handlers.watchlist")
+    [answer] = await bot_harness.send(USER, "/watch " + ",".join(keywords))
+    assert len(answer.text) < 1000
+    lines = answer.text.splitlines()
+    assert lines[:2] == ["Watching:", "• 000"] and "• … and 40 more" in lines
+    assert "• 946 keywords, such as “050”, “051”, “052”: A chat can watch at most 50" in answer.text
+    assert "• 2 keywords: A keyword cannot be empty." in lines
+    assert (
+        "• “xxxxxxxxxxxxxxxxxxxxxxxxxxxxx…”: A keyword can be at most 100 characters long." in lines
+    )
+    assert "• “bad”: Keywords cannot contain control characters." in lines
+    assert len(await _keywords(bot_harness)) == MAX_WATCHES
+    [logged] = [r.getMessage() for r in caplog.records if "/watch of" in r.getMessage()]
+    assert "/watch of 1000 keywords: 50 added (now 50), 0 already watched, 950 refused" in logged
+    assert "946 × A chat can watch at most 50 keywords" in logged
+
+
+async def test_many_duplicates_are_counted_not_listed(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch " + ", ".join(f"term{n}" for n in range(30)))
+    [answer] = await bot_harness.send(USER, "/watch " + ", ".join(f"TERM{n}" for n in range(30)))
+    assert answer.text.splitlines() == [
+        "Already watched:",
+        *(f"• TERM{n}" for n in range(10)),
+        "• … and 20 more",
+    ]
+
+
+async def test_a_keyword_with_a_direction_mark_matches_the_word_without_it(
+    bot_harness: BotHarness,
+) -> None:
+    """Text pasted from a right-to-left page carries U+200F; it was refused as a control character."""
+    store = bot_harness.store
+    assert store is not None
+    url = "https://wire.test/convoy"
+    now = datetime.now(UTC)
+    report = Report(id=url, url=url, canonical_url=url, title="Convoy reaches Laçın", published=now)
+    await store.add_reports([report], now)
+    [answer] = await bot_harness.send(USER, "/watch Laçın\u200f")
+    assert answer.text == "Watching:\n• Laçın"
+    [latest] = await bot_harness.send(USER, "/latest")
+    assert "Convoy reaches Laçın" in latest.text
+    [again] = await bot_harness.send(USER, "/watch \u200fLaçın")
+    assert again.text == "Already watched:\n• Laçın"

@@ -24,6 +24,10 @@ MAX_KEYWORD_LENGTH = 100
 MAX_WATCHES = 50
 
 
+_DIRECTION_OVERRIDES = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+_DROPPED = str.maketrans(dict.fromkeys(map(ord, "\u200e\u200f\u061c\u00ad\u200b\u2060\ufeff")))
+
+
 class KeywordError(ValueError):
     """A keyword the user typed cannot be watched; the message is a sentence for the user."""
 
@@ -55,9 +59,23 @@ def validate_keyword(raw: str) -> str:
     """Return the keyword tidied (outer spaces removed, inner runs collapsed) or raise KeywordError.
 
     Besides length and characters, the watch syntax is checked here (quotes, OR, -word), so a
-    watch that is stored is always one the matcher can use.
+    watch that is stored is always one the matcher can use. Characters:
+    - refused: control characters (C0/C1, lone surrogates) and the bidi embeddings, overrides and
+      isolates (U+202A-U+202E, U+2066-U+2069), which display text in another order than it is
+      written (a keyword echoed in a reply could read as something else, and an unclosed one
+      reorders the rest of the line);
+    - dropped: direction marks (LRM, RLM, ALM) and invisible breaks (soft hyphen, zero-width
+      space, word joiner, BOM), which text pasted from a web page carries: they change no letter,
+      and kept they would make "Laçın" and "Laçın" with a mark two different watches;
+    - kept: every other format character, as part of the text: ZWJ and ZWNJ (emoji sequences,
+      Persian and Indic spelling), variation selectors, emoji tag characters.
     """
-    if any(unicodedata.category(char) in ("Cc", "Cf") for char in raw):
+    if any(char in _DIRECTION_OVERRIDES for char in raw):
+        raise KeywordError(
+            "Keywords cannot contain text-direction overrides (U+202A–U+202E, U+2066–U+2069)."
+        )
+    raw = raw.translate(_DROPPED)
+    if any(unicodedata.category(char) in ("Cc", "Cs") and not char.isspace() for char in raw):
         raise KeywordError("Keywords cannot contain control characters.")
     keyword = " ".join(raw.split())
     if not keyword:
