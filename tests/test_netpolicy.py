@@ -48,6 +48,13 @@ SECRET_PAGE = (
     "<p>Only staff on the operations rota may read this page or copy anything from it.</p>"
     "</article></body></html>"
 ).encode()
+STORY_PAGE = (
+    "<html><body><article>"
+    "<p>The mountain road to Laçın reopened on Tuesday after a three-week closure.</p>"
+    "<p>Trucks of up to twelve tonnes may use it until engineers inspect the slopes again.</p>"
+    "<p>The district administration said the inspection is planned for next month.</p>"
+    "</article></body></html>"
+).encode()
 PUBLIC = "93.184.216.34"
 USER = 1001
 
@@ -322,12 +329,20 @@ async def test_a_name_resolving_to_a_private_address_is_refused(internal: FeedSe
     assert internal.requests == []
 
 
-async def test_localhost_is_refused_with_the_system_resolver(internal: FeedServer) -> None:
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "0.0.0.0", "2130706433", "0x7f.1", "127.1", "017700000001",
+     "[::ffff:127.0.0.1]"],
+)  # fmt: skip
+async def test_spellings_of_the_loopback_address_are_refused(
+    internal: FeedServer, host: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each of these reaches the internal server through a plain httpx client."""
     async with _client(NetPolicy()) as client:
-        assert (
-            await fetch_article(client, f"http://localhost:{internal.port}/internal/secret") == ""
-        )
-    assert internal.requests == []
+        text = await fetch_article(client, f"http://{host}:{internal.port}/internal/secret")
+    assert text == "" and internal.requests == []
+    [warning] = _policy_warnings(caplog)
+    assert "loopback" in warning or "unspecified" in warning
 
 
 async def test_the_checked_address_is_the_one_connected_to(internal: FeedServer) -> None:
@@ -460,15 +475,19 @@ async def test_the_bot_never_sends_text_from_an_internal_service(
         return state is not None and state.last_success is not None
 
     await _until(polled, "the wire feed was not polled")
+    feeds.set("/story", STORY_PAGE, content_type="text/html")
     mark = telegram.mark()
-    link = internal.url("/internal/secret")
-    feeds.set(
-        "/wire.xml",
-        make_rss([Item("Convoy in Laçın", link, "Convoy in Laçın.", datetime.now(UTC))]),
-    )
-    [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
-    assert "Convoy in Laçın" in alert.text
-    assert "hunter2" not in alert.text and "operations" not in alert.text
+    now = datetime.now(UTC)
+    items = [
+        Item("Convoy in Laçın", internal.url("/internal/secret"), "Convoy in Laçın.", now),
+        Item("Road to Laçın reopens", feeds.url("/story"), "Road to Laçın reopens.", now),
+    ]
+    feeds.set("/wire.xml", make_rss(items))
+    alerts = await telegram.wait_for_sent(since=mark, chat_id=USER, count=2, timeout=10)
+    [hostile] = [a for a in alerts if "Convoy in Laçın" in a.text]
+    [story] = [a for a in alerts if "Road to Laçın reopens" in a.text]
+    assert "twelve tonnes" in story.text  # pages on the feed's own origin are read
+    assert "hunter2" not in hostile.text and "operations" not in hostile.text
     assert internal.requests == []
 
 
