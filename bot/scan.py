@@ -17,11 +17,11 @@ import httpx
 
 from bot.config import Settings
 from bot.render import when_text
-from bot.services import llm_config, sources_of
+from bot.services import http_client, llm_config, sources_of
 from bot.storage import StorageError, load_chats
 from watchers.alerts import Summariser
 from watchers.feeds import FeedSource, parse_feed
-from watchers.fetch import USER_AGENT, SourceState
+from watchers.fetch import SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher, load_aliases
 from watchers.models import Alert, Report, Subscription
@@ -170,9 +170,7 @@ async def scan(
             "NEWSWATCH_GOOGLE_NEWS_URL or NEWSWATCH_GDELT_URL."
         )
     online = bool(sources) or any(not Path(feed).is_file() for feed in feeds)
-    async with httpx.AsyncClient(
-        headers={"User-Agent": USER_AGENT}, follow_redirects=True
-    ) as client:
+    async with http_client(settings, *feeds) as client:
         reports, errors, read = await _reports(client, feeds, sources, subscriptions, aliases)
         if not read:
             raise SourcesFailed(

@@ -8,6 +8,7 @@ routes a "public" address to a local server stands in for the internet.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import ssl
 import subprocess
@@ -27,6 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from bot.scan import scan
 from tests.conftest import BotHarness, Item, make_rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
@@ -502,4 +504,25 @@ async def test_the_bot_does_not_follow_a_feed_redirect_to_an_internal_service(
     state = await _state(wire_bot, "/moved.xml")
     assert state is not None and state.last_error is not None
     assert "refused to connect to 127.0.0.1 (127.0.0.1 is loopback)" in state.last_error
+    assert internal.requests == []
+
+
+async def test_newswatch_scan_does_not_print_text_from_an_internal_service(
+    feeds: FeedServer, internal: FeedServer
+) -> None:
+    now = datetime.now(UTC)
+    items = [
+        Item("Convoy in Laçın", internal.url("/internal/secret"), "Convoy in Laçın.", now),
+        Item("Road to Laçın reopens", feeds.url("/story"), "Road to Laçın reopens.", now),
+    ]
+    feeds.set("/wire.xml", make_rss(items))
+    feeds.set("/story", STORY_PAGE, content_type="text/html")
+    settings = Settings(default_sources=False, google_news_url=None, gdelt_url=None)
+    out, err = io.StringIO(), io.StringIO()
+    await scan(
+        settings, keywords=["Lachin"], feeds=[feeds.url("/wire.xml")], as_json=False, out=out,
+        err=err,
+    )  # fmt: skip
+    assert "twelve tonnes" in out.getvalue() and "Convoy in Laçın" in out.getvalue()
+    assert "hunter2" not in out.getvalue()
     assert internal.requests == []
