@@ -25,6 +25,9 @@ WALES = "🏴\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"
         "Line<br/>break &nbsp;",
         '<a href="https://news.google.com/x">Title</a>&nbsp;<font color="#6f6f6f">Reuters</font>',
         "Word <o:p></o:p> junk",
+        '<img src="karabakh.jpg"> Talks resume',  # no closing tag, but an attribute
+        "Line one<br/>Line two",
+        "Line one<BR>Line two",
     ],
 )
 def test_html_is_recognised(text: str) -> None:
@@ -35,7 +38,9 @@ def test_html_is_recognised(text: str) -> None:
     "text",
     [
         "Ceasefire <violations> & shelling",
-        "Use <b> for bold",  # no closing tag, no entity
+        "Use <b> for bold",  # no closing tag, no entity, no attribute
+        "Ceasefire <violations /> & shelling",  # self-closing, but no HTML element
+        "Use <p> for paragraphs",  # a bare start tag is not enough
         "I <3 Baku & Tbilisi",
         "x < y and y > z",
         "Ceasefire <violations> &amp; shelling",  # an entity, but a tag HTML does not know

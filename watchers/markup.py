@@ -38,7 +38,13 @@ _HTML_ELEMENTS = frozenset(_ELEMENT_NAMES.split())
 """Every element name of HTML (current and obsolete), so real markup is recognised; feedparser's
 own list is the narrower set its sanitizer keeps, which would take `<script>` for plain text."""
 
-_CLOSING_TAG = re.compile(r"</[A-Za-z][\w:-]*\s*>")
+_MARKUP_SIGNAL = re.compile(
+    r"</[A-Za-z][\w:-]*\s*>|<[A-Za-z][\w:-]*(?:\s+[\w:-]+\s*=|\s*/>)|<(?:br|hr|wbr)\s*>",
+    re.IGNORECASE,
+)
+"""A closing tag, a start tag with an attribute, a self-closing one or a line break: what plain
+text does not write (feedparser looks for the first only; `<img src="karabakh.jpg">` or
+`Line<br>Line` alone is markup too)."""
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|([A-Za-z][A-Za-z0-9]*));")
 _TAG_NAME = re.compile(r"</?([A-Za-z][\w:-]*)")
 _KNOWN_ENTITIES = frozenset(name.rstrip(";") for name in html.entities.html5)
@@ -58,12 +64,12 @@ _WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85")
 def looks_like_html(text: str) -> bool:
     """Whether `text` is HTML rather than plain text that happens to contain `<` or `&`.
 
-    As feedparser decides: a closing tag or an entity reference must be present, every tag must
-    name an HTML element (namespaced ones such as Word's `<o:p>` count as markup) and every named
-    entity must be one HTML defines. `Ceasefire <violations> & shelling` is plain text;
+    As feedparser decides: a closing tag or an entity reference must be present (or, here, a tag
+    with an attribute, a self-closing one or a `<br>`), every tag must name an HTML element (namespaced
+    ones such as Word's `<o:p>` count as markup) and every named entity must be one HTML defines. `Ceasefire <violations> & shelling` is plain text;
     `<p>Text <b>bold</b></p>` and `Tom &amp; Jerry` are HTML.
     """
-    if not (_CLOSING_TAG.search(text) or _ENTITY.search(text)):
+    if not (_MARKUP_SIGNAL.search(text) or _ENTITY.search(text)):
         return False
     for name in _TAG_NAME.findall(text):
         if ":" not in name and name.lower() not in _HTML_ELEMENTS:
