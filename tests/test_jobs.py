@@ -190,6 +190,10 @@ async def test_an_undeliverable_alert_does_not_stop_the_others(
     assert any(
         "not delivered" in r.getMessage() and str(USER) in r.getMessage() for r in caplog.records
     )
+    await _polled(wire_bot, _name("/wire.xml"), datetime.now(UTC))  # that poll job has finished
+    assert wire_bot.store is not None
+    pending = await wire_bot.store.pending_alerts(10)
+    assert [(a.chat_id, a.report.title) for a in pending] == [(USER, "Lachin road works")]
 
 
 async def test_sources_is_for_operators_only(bot_harness: BotHarness) -> None:
