@@ -113,16 +113,21 @@ async def test_unwatch_alone_offers_buttons_and_a_tap_removes(bot_harness: BotHa
         b["text"]: b["callback_data"] for row in menu.reply_markup["inline_keyboard"] for b in row
     }  # type: ignore[index]
     assert set(buttons) == {"✖ Lachin", "✖ Karabakh"}
+    telegram = bot_harness.telegram
+    mark = telegram.mark()
     await bot_harness.tap(USER, menu.message_id, buttons["✖ Lachin"])
     assert await _keywords(bot_harness) == ["Karabakh"]
-    message = bot_harness.telegram.messages(USER)[-1]
-    assert "Stopped watching Lachin" in message["text"]
-    assert [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row] == [
+    [edit] = await telegram.wait_for_sent(since=mark, chat_id=USER)  # it follows the answer
+    assert edit.method == "editMessageText" and "Stopped watching Lachin" in edit.text
+    assert edit.reply_markup is not None
+    assert [b["text"] for row in edit.reply_markup["inline_keyboard"] for b in row] == [
         "✖ Karabakh"
     ]
+    mark = telegram.mark()
     await bot_harness.tap(USER, menu.message_id, buttons["✖ Karabakh"])
     assert await _keywords(bot_harness) == []
-    assert "now empty" in bot_harness.telegram.messages(USER)[-1]["text"]
+    [edit] = await telegram.wait_for_sent(since=mark, chat_id=USER)
+    assert "now empty" in edit.text
 
 
 async def test_a_stale_button_changes_nothing(bot_harness: BotHarness) -> None:
