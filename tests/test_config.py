@@ -181,7 +181,11 @@ def test_dotenv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
         (b"", {"NEWSWATCH_POLL_SECONDS": "99999999999999999999"}, "NEWSWATCH_POLL_SECONDS"),
         (b"NEWSWATCH_FEEDS=http://a.test/\x00rss\n", {}, "NEWSWATCH_FEEDS"),
         (b"NEWSWATCH_FEEDS=http://caf\xe9.test/\n", {}, ".env"),
-        (b"", {"TELEGRAM_API_BASE_URL": "http://api.test/\udcffbot"}, "TELEGRAM_API_BASE_URL"),
+        (
+            b"",
+            {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/\udcffbot"},  # a non-UTF-8 byte
+            "TELEGRAM_API_BASE_URL contains bytes that are not UTF-8",
+        ),
     ],
 )
 def test_the_cli_refuses_a_bad_setting_in_one_line_with_exit_code_2(
