@@ -87,7 +87,8 @@ async def _reports(
                 continue
             result = parse_feed(body, source=path.name, feed_url=path.resolve().as_uri())
             reports += plain_reports(result.reports)
-            read += result.ok or bool(result.reports)  # a broken file that still gave reports
+            if result.ok or result.reports:  # a broken file that still gave reports was read
+                read += 1
             if not result.ok:
                 errors.append(f"{feed}: {result.error}")
             continue
