@@ -1,24 +1,35 @@
-"""Time the keyword matcher at scale: `python -m bench.matching [--chats N] [--per-chat K]`.
+"""Time the keyword matcher at scale.
 
-Builds one Matcher over N chats with K watches each (by default 10,000 x 5: names from the alias
-file, common news words, phrases, OR and exclusions, plus two watches unique to each chat), then
-times `match` over about 200 reports. The reports are the recorded real feeds in
-../shared/fixtures/real when present, otherwise generated text; the source is printed.
+`python -m bench.matching [--chats N] [--per-chat K]` builds one Matcher over N chats with K
+watches each (by default 10,000 x 5: names from the alias file, common news words, phrases, OR
+and exclusions, plus two watches unique to each chat), then times `match` over about 200 reports.
+The reports are the recorded real feeds in ../shared/fixtures/real when present, otherwise
+generated text; the source is printed.
+
+`python -m bench.matching --worst [--chats N]` measures the worst case instead: N chats (10,000
+by default) that each hold 50 of the most expensive watches the bot accepts, all different, so
+nothing is shared. Each shape of expensive watch is built in a fresh process, and its build time
+and peak memory (growth of the peak resident set over the process before the build) printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
 
-from watchers.matching import AliasBook, Matcher, load_aliases
+from watchers.keywords import MAX_KEYWORD_LENGTH, MAX_WATCHES, validate_keyword
+from watchers.matching import AliasBook, Matcher, load_aliases, parse_watch, watch_cost
 
-__all__ = ["main", "make_watches", "read_reports"]
+__all__ = ["WORST", "main", "make_watches", "read_reports"]
 
 FEEDS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
 FEED_FILES = ("rss_bbc_world.xml", "rss_aljazeera_all.xml", "rdf_rss10_dw_all.xml")
@@ -69,15 +80,102 @@ def make_watches(
     return watches
 
 
-def main() -> None:
-    """Build the matcher once and report build time and per-report match time."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chats", type=int, default=10_000)
-    parser.add_argument("--per-chat", type=int, default=5)
-    args = parser.parse_args()
+# --- The worst case ------------------------------------------------------------------------------
 
+_CJK = [chr(code) for code in range(0x4E00, 0xA000)]
+_RUSSIAN = "абвгдежзиклмнопрстуфхцчшщыэюя"
+
+
+def _fill(words: Callable[[], str], quoted: bool = False) -> str:
+    """As many words as fit in one keyword."""
+    budget = MAX_KEYWORD_LENGTH - (2 if quoted else 0)
+    text = words()
+    while len(text) + 1 + len(nxt := words()) <= budget:
+        text += " " + nxt
+    return f'"{text}"' if quoted else text
+
+
+def _names(rng: random.Random, aliases: AliasBook) -> Callable[[], str]:
+    """The costliest names per character, by their shortest spelling, and one unique word."""
+
+    def shortest(forms: tuple[str, ...]) -> str:
+        return min((form for form in forms if " " not in form), key=len, default=forms[0])
+
+    spellings = [shortest(tuple(form.text for form in group.forms)) for group in aliases.groups]
+    costs = {name: watch_cost(parse_watch(name), aliases) for name in spellings}
+    ranked = sorted(spellings, key=lambda name: -costs[name] / (len(name) + 1))
+    names = ""
+    for name in ranked:
+        if len(names) + len(name) + 5 <= MAX_KEYWORD_LENGTH:
+            names += name + " "
+    return lambda: names + "".join(rng.choices(_CJK, k=3))
+
+
+WORST: dict[str, str] = {
+    "words": "33 two-character words, each new (the most distinct words)",
+    "phrase": "a quoted Russian phrase of 13 declining words (every word inflects)",
+    "letters": "50 one-character words (the most terms)",
+    "names": "the costliest alias names and one new word (the most spellings)",
+}
+
+
+def worst_watches(shape: str, chats: int, aliases: AliasBook, seed: int = 1) -> list[str]:
+    """chats x 50 accepted watches of one expensive shape, all different."""
+    rng = random.Random(seed)
+    makers: dict[str, Callable[[], str]] = {
+        "words": lambda: _fill(lambda: "".join(rng.choices(_CJK, k=2))),
+        "phrase": lambda: _fill(lambda: "".join(rng.choices(_RUSSIAN, k=4)) + "ий", quoted=True),
+        "letters": lambda: _fill(lambda: rng.choice(_CJK)),
+        "names": _names(rng, aliases),
+    }
+    return [makers[shape]() for _ in range(chats * MAX_WATCHES)]
+
+
+def _memory_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def measure_worst(shape: str, chats: int) -> None:
+    """Build the worst case of one shape in this process and print one line of figures."""
     aliases = load_aliases()
-    watches = make_watches(args.chats, args.per_chat, aliases)
+    raws = worst_watches(shape, chats, aliases)
+    example = raws[0]
+    validate_keyword(example)
+    watches = [(number // MAX_WATCHES, raw) for number, raw in enumerate(raws)]
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # restart the peak (VmHWM) from here
+    before = _memory_kb("VmRSS")
+    started = time.perf_counter()
+    matcher = Matcher.build(watches, aliases)
+    seconds = time.perf_counter() - started
+    peak = (_memory_kb("VmHWM") - before) / 1024
+    kept = (_memory_kb("VmRSS") - before) / 1024
+    size = matcher.size
+    print(
+        f"{shape:8} {seconds:7.1f} s {peak:8,.0f} MB peak {kept:8,.0f} MB kept"
+        f"  {size.stems:>11,} stems {size.watches:>8,} watches"
+        f"  cost {watch_cost(parse_watch(example), aliases):>3} a watch, e.g. {example[:40]}…",
+        flush=True,
+    )
+
+
+def worst(chats: int) -> None:
+    """Each shape in a fresh process, so one's memory does not hide the next one's peak."""
+    print(f"worst case: {chats:,} chats x {MAX_WATCHES} watches, all different")
+    for shape, what in WORST.items():
+        print(f"  {shape}: {what}")
+    for shape in WORST:
+        command = [sys.executable, "-m", "bench.matching", "--shape", shape, "--chats", str(chats)]
+        subprocess.run(command, check=True)
+
+
+def typical(chats: int, per_chat: int) -> None:
+    """Build the matcher once and report build time and per-report match time."""
+    aliases = load_aliases()
+    watches = make_watches(chats, per_chat, aliases)
     source, reports = read_reports()
 
     started = time.perf_counter()
@@ -91,13 +189,28 @@ def main() -> None:
         matched += len(matcher.match(title, text))
         timings.append((time.perf_counter() - started) * 1000)
 
-    print(f"watches: {args.chats:,} chats x {args.per_chat} = {len(watches):,}")
+    print(f"watches: {chats:,} chats x {per_chat} = {len(watches):,}")
     print(f"reports: {source}")
     print(f"build:   {build_seconds:.2f} s")
     print(
         f"match:   mean {statistics.mean(timings):.2f} ms, median {statistics.median(timings):.2f} ms,"
         f" max {max(timings):.2f} ms per report; {matched:,} matches in total"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=10_000)
+    parser.add_argument("--per-chat", type=int, default=5)
+    parser.add_argument("--worst", action="store_true", help="the worst case, every shape")
+    parser.add_argument("--shape", choices=sorted(WORST), help="the worst case of one shape")
+    args = parser.parse_args()
+    if args.shape:
+        measure_worst(args.shape, args.chats)
+    elif args.worst:
+        worst(args.chats)
+    else:
+        typical(args.chats, args.per_chat)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,14 @@
 
 A watch is what a user typed after /watch: words (all must appear), "exact phrases",
 alternatives joined by ` OR `, `-word` / `-"phrase"` exclusions, and `=word` to watch one
-spelling instead of its whole alias group. One Aho-Corasick automaton holds every distinct
-term of every chat, so a report is scanned once per poll whatever the number of chats; each
-automaton hit is then checked for word boundaries and an allowed ending, and only the watches
-that mention a hit term are evaluated.
+spelling instead of its whole alias group.
+
+Every word of every spelling is indexed on its own, as a stem and the endings its language
+allows, in one dictionary shared by all chats; a phrase matches where its words are consecutive
+words of the report. So compiling a watch costs one entry per word it names (never one per
+combination of inflected forms), and a report is read once, one dictionary look-up per word
+and ending length, whatever the number of chats. Only the watches that mention a word found
+are evaluated.
 
 Text is compared after `watchers.text.fold` and with every run of other characters (spaces,
 hyphens, punctuation) read as one space, so "Nagorno-Karabakh" and "Nagorno Karabakh" meet.
@@ -17,65 +21,65 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import product
 from pathlib import Path
-
-import ahocorasick
+from typing import NamedTuple
 
 from watchers.models import Match
-from watchers.text import fold, fold_with_offsets
+from watchers.text import CharMap, fold, fold_char
 
 __all__ = [
+    "MAX_PATTERNS_PER_WATCH",
     "AliasBook",
     "AliasForm",
     "AliasGroup",
     "Matcher",
+    "MatcherSize",
     "Term",
     "Watch",
+    "default_aliases",
     "load_aliases",
     "parse_watch",
     "search_terms",
+    "watch_cost",
 ]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ALIASES = Path(__file__).parent / "data" / "aliases.toml"
 MIN_INFLECTED = 4  # shorter words match only as written: "Baki" may take endings, "UN" may not
+# A watch may stand for at most this many words over all its spellings (see `watch_cost`): the
+# shipped alias file tops out near 150 within the 100-character keyword limit, so this refuses
+# nothing today, yet holds whatever an alias file grows to.
+MAX_PATTERNS_PER_WATCH = 256
 
 _APOSTROPHES = frozenset("'’‘ʼ՚")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 _TOKEN = re.compile(r'(?P<neg>-)?(?P<exact>=)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))')
 
 
-def _normalize(text: str) -> tuple[str, list[int]]:
-    """Fold `text`, turn each run of non-alphanumeric characters into one space, keep apostrophes.
+def _match_char(char: str) -> str:
+    """One character as matching reads it: folded, any apostrophe as ', any other character that
+    is not a letter or digit as a space."""
+    return "".join("'" if c in _APOSTROPHES else c if c.isalnum() else " " for c in fold_char(char))
 
-    Returns the normalized string and, for each of its characters, the index in `text` it came
-    from, so a hit can be quoted exactly as the report wrote it.
-    """
-    folded, offsets = fold_with_offsets(text)
-    chars: list[str] = []
-    kept: list[int] = []
-    for char, offset in zip(folded, offsets, strict=True):
-        if char in _APOSTROPHES:
-            char = "'"
-        elif not char.isalnum():
-            if chars and chars[-1] == " ":
-                continue
-            char = " "
-        chars.append(char)
-        kept.append(offset)
-    return "".join(chars), kept
+
+_NORMALIZE = CharMap(_match_char)
+
+
+def _normalize(text: str) -> tuple[str, list[int] | None]:
+    """`text` as matching reads it (runs of spaces are left: matching reads it word by word), and
+    for each of its characters the index in `text` it came from (None: the same index), so a
+    hit can be quoted exactly as the report wrote it."""
+    return _NORMALIZE.apply(text)
 
 
 @lru_cache(maxsize=1 << 16)
 def _key(text: str) -> str:
-    """The form a term or alias is looked up and matched by (cached: a build asks often)."""
-    return _normalize(text)[0].strip(" '")
+    """The form a term or alias is looked up and matched by: words separated by one space."""
+    return " ".join(_NORMALIZE(text).split()).strip(" '")
 
 
 # --- Inflection --------------------------------------------------------------------------------
@@ -84,21 +88,32 @@ def _key(text: str) -> str:
 # import, so "ə"/"e", "ı"/"i", "ü"/"u" and "й"/"и" variants collapse as they do in the text.
 
 
-@dataclass(frozen=True, slots=True)
-class _Inflection:
-    """A word as `stem` plus one of `endings`; "" in `endings` lets the stem stand alone."""
+# Each distinct list of endings is registered once, at import, and named by its number: a word
+# in the index is then a stem plus a set number.
+_ENDING_SETS: list[frozenset[str]] = []
+
+
+class _Inflection(NamedTuple):
+    """A word as `stem` plus one of the endings of set `endings` ("" lets the stem stand alone).
+
+    (A named tuple, not a dataclass: building a matcher hashes millions of them.)
+    """
 
     stem: str
-    endings: tuple[str, ...]
+    endings: int
 
 
-def _folded(endings: Iterable[str]) -> tuple[str, ...]:
-    """Fold, deduplicate and order longest first, so "'s" is tried before "" and "dan" before "da"."""
-    return tuple(sorted({fold(ending) for ending in endings}, key=lambda e: (-len(e), e)))
+def _ending_set(endings: Iterable[str]) -> int:
+    """The number of the set of these endings (folded), registering it on first sight."""
+    folded = frozenset(fold(ending) for ending in endings)
+    if folded not in _ENDING_SETS:
+        _ENDING_SETS.append(folded)
+    return _ENDING_SETS.index(folded)
 
 
+_AS_WRITTEN = _ending_set(("",))
 # English: plural and possessive, so "Armenians" and "Karabakh's" match; nothing else.
-_ENGLISH = _folded(("", "s", "'s"))
+_ENGLISH = _ending_set(("", "s", "'s"))
 
 # Azerbaijani and Turkish case endings as templates: A is the low vowel (a/ə, e), I the high one
 # (ı/i/u/ü), chosen by vowel harmony from the stem's last vowel (see `_turkic`). The n-forms
@@ -145,13 +160,28 @@ _ARMENIAN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 def _by_rules(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> Callable[[str], _Inflection]:
     """Turn an ordered (last letters, endings) table, ending in a catch-all "" row, into an
     inflection function on folded words."""
-    table = [(fold(final), _folded(endings)) for final, endings in rules]
+    table = [(fold(final), _ending_set(endings)) for final, endings in rules]
 
     def inflect(word: str) -> _Inflection:
         final, endings = next((final, e) for final, e in table if word.endswith(final))
         return _Inflection(word[: len(word) - len(final)], endings)
 
     return inflect
+
+
+def _turkic_endings(lows: str, high: str, templates: tuple[str, ...]) -> int:
+    endings = [
+        template.replace("A", low).replace("I", high) for template in templates for low in lows
+    ]
+    return _ending_set(["", *endings])
+
+
+_TURKIC = {
+    (lows, high, templates): _turkic_endings(lows, high, templates)
+    for lows in ("a", "e", "ae")
+    for high in ("i", "u")
+    for templates in (_TURKIC_AFTER_VOWEL, _TURKIC_AFTER_CONSONANT)
+}
 
 
 def _turkic(word: str) -> _Inflection:
@@ -165,10 +195,7 @@ def _turkic(word: str) -> _Inflection:
     lows = {"a": "a", "e": "e"}.get(last, "ae")
     high = "u" if last in ("o", "u") else "i"
     templates = _TURKIC_AFTER_VOWEL if word[-1] in "aeiou" else _TURKIC_AFTER_CONSONANT
-    endings = [
-        template.replace("A", low).replace("I", high) for template in templates for low in lows
-    ]
-    return _Inflection(word, _folded(["", *endings]))
+    return _Inflection(word, _TURKIC[lows, high, templates])
 
 
 def _english(word: str) -> _Inflection:
@@ -185,23 +212,37 @@ _LANGUAGES: dict[str, Callable[[str], _Inflection]] = {
 # In Russian an adjective declines with its noun (Нагорный Карабах, в Нагорном Карабахе), so
 # every word of a Russian phrase inflects; in the other languages only the last word does.
 _AGREEING = frozenset({"ru"})
+# For every ending, the mask of the sets that hold it; and how long an ending can be, which is
+# how many letters a word of the report may lose to find its stem.
+_SETS_WITH: dict[str, int] = {
+    ending: sum(1 << number for number, endings in enumerate(_ENDING_SETS) if ending in endings)
+    for ending in frozenset().union(*_ENDING_SETS)
+}
+_LONGEST_ENDING = max(map(len, _SETS_WITH))
+_SET_BITS = len(_ENDING_SETS).bit_length()  # a word is numbered (stem number << _SET_BITS) | set
+_SET_MASK = (1 << _SET_BITS) - 1
 _AZERBAIJANI_LETTERS = frozenset("əƏıİğĞşŞ")
 
 
+# The Unicode blocks of the Cyrillic and the Armenian script.
+_CYRILLIC_OR_ARMENIAN = re.compile(
+    "(?P<ru>[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f\U0001e030-\U0001e08f])"
+    "|(?P<hy>[\u0530-\u058f\ufb13-\ufb17])"
+)
+
+
 def _guess_language(text: str) -> str:
-    """The inflection rules for a term that is in no alias group, judged by its letters."""
-    for char in text:
-        script = unicodedata.name(char, "").split(" ")[0]
-        if script == "CYRILLIC":
-            return "ru"
-        if script == "ARMENIAN":
-            return "hy"
+    """The inflection rules for a term that is in no alias group, judged by its letters: the
+    first Cyrillic or Armenian character decides, else Azerbaijani letters, else English."""
+    script = _CYRILLIC_OR_ARMENIAN.search(text)
+    if script is not None:
+        return "ru" if script["ru"] else "hy"
     return "az" if _AZERBAIJANI_LETTERS.intersection(text) else "en"
 
 
 def _inflect(word: str, language: str) -> _Inflection:
     if len(word) < MIN_INFLECTED:
-        return _Inflection(word, ("",))
+        return _Inflection(word, _AS_WRITTEN)
     return _LANGUAGES[language](word)
 
 
@@ -230,6 +271,10 @@ class AliasBook:
 
     groups: tuple[AliasGroup, ...]
     _index: Mapping[str, AliasGroup] = field(repr=False, compare=False)
+    # The matcher's words for each listed term it has met, worked out once per book.
+    _phrases: dict[tuple[str, bool], frozenset[_Phrase]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def forms_of(self, term: str) -> tuple[AliasForm, ...]:
         """Every form of the group `term` belongs to, or () when it belongs to none."""
@@ -297,8 +342,20 @@ class Watch:
     excluded: tuple[Term, ...] = ()
 
 
-def parse_watch(raw: str) -> Watch:
-    """Parse one watch; raise ValueError with a sentence a user can act on."""
+def parse_watch(raw: str, aliases: AliasBook | None = None) -> Watch:
+    """Parse one watch; raise ValueError with a sentence a user can act on.
+
+    Its size is checked here too, against `aliases` (the shipped alias file by default), so
+    that every watch the bot stores is one the matcher compiles at a bounded cost: one that
+    would stand for more than MAX_PATTERNS_PER_WATCH words over all its spellings is refused.
+    """
+    watch = _read_syntax(raw)
+    book = default_aliases() if aliases is None else aliases
+    _spellings(_named_phrase(watch, book), book)
+    return watch
+
+
+def _read_syntax(raw: str) -> Watch:
     text = raw.translate(_QUOTES)
     if text.count('"') % 2:
         raise ValueError('A quoted phrase is missing its closing quote (").')
@@ -349,26 +406,10 @@ def _check_term(term: Term, quoted: bool) -> None:
 # --- Matching ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Pattern:
-    """What the automaton finds (`key`) and the endings that may follow it."""
-
-    key: str
-    endings: tuple[str, ...]
-
-
-def _patterns(form: AliasForm) -> list[_Pattern]:
-    """The patterns of one spelling: its last word inflected, and in Russian every word."""
-    words = _key(form.text).split(" ")
-    last = _inflect(words[-1], form.language)
-    heads: list[list[str]] = []
-    for word in words[:-1]:
-        if form.language in _AGREEING:
-            inflection = _inflect(word, form.language)
-            heads.append([inflection.stem + ending for ending in inflection.endings])
-        else:
-            heads.append([word])
-    return [_Pattern(" ".join((*head, last.stem)), last.endings) for head in product(*heads)]
+@lru_cache(maxsize=1)
+def default_aliases() -> AliasBook:
+    """The shipped alias file, read once: what watches are checked against when stored."""
+    return load_aliases()
 
 
 def _forms(term: Term, aliases: AliasBook) -> tuple[AliasForm, ...]:
@@ -392,10 +433,6 @@ def _named_phrase(watch: Watch, aliases: AliasBook) -> Watch:
     return Watch(((Term(phrase),),)) if aliases.forms_of(phrase) else watch
 
 
-def _parse(raw: str, aliases: AliasBook) -> Watch:
-    return _named_phrase(parse_watch(raw), aliases)
-
-
 def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
     """Spellings to ask search sources (Google News, GDELT) for, so they return every candidate.
 
@@ -405,7 +442,7 @@ def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
     terms: dict[str, None] = {}
     for raw in watches:
         try:
-            watch = _parse(raw, aliases)
+            watch = _named_phrase(_read_syntax(raw), aliases)
         except ValueError:
             continue
         for term in watch.clauses[0]:
@@ -413,143 +450,388 @@ def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
     return list(terms)
 
 
+_Phrase = tuple[_Inflection, ...]  # one spelling as the words it is indexed by
+
+
+def _words(form: AliasForm) -> _Phrase:
+    """One spelling as the words it is indexed by: its last word inflected, and in Russian every
+    word, since there an adjective declines with its noun."""
+    words = _key(form.text).split(" ")
+    agreeing = form.language in _AGREEING
+    return tuple(
+        _inflect(word, form.language)
+        if agreeing or number == len(words) - 1
+        else _Inflection(word, _AS_WRITTEN)
+        for number, word in enumerate(words)
+    )
+
+
+def _phrases(term: Term, aliases: AliasBook) -> frozenset[_Phrase]:
+    """The distinct spellings of a term, each as its words."""
+    if not aliases.forms_of(term.text):
+        return _unlisted_phrases(term.text)
+    memo = (_key(term.text), term.exact)
+    if memo not in aliases._phrases:
+        aliases._phrases[memo] = frozenset(map(_words, _forms(term, aliases)))
+    return aliases._phrases[memo]
+
+
+@lru_cache(maxsize=1 << 16)
+def _unlisted_phrases(text: str) -> frozenset[_Phrase]:
+    """The one spelling of a term in no alias group (cached: popular words recur in many chats)."""
+    return frozenset({_words(AliasForm(text, _guess_language(text)))})
+
+
+def _terms(watch: Watch) -> list[Term]:
+    return [term for clause in watch.clauses for term in clause] + list(watch.excluded)
+
+
+def _cost(spellings: Iterable[frozenset[_Phrase]]) -> int:
+    return sum(map(len, set().union(*spellings)))
+
+
+def watch_cost(watch: Watch, aliases: AliasBook) -> int:
+    """How many words the matcher indexes for this watch: each word of each distinct spelling of
+    each of its terms once. Compiling a watch costs time and memory in proportion to this."""
+    watch = _named_phrase(watch, aliases)
+    return _cost(_phrases(term, aliases) for term in _terms(watch))
+
+
+def _spellings(watch: Watch, aliases: AliasBook) -> list[frozenset[_Phrase]]:
+    """The spellings of every term of a watch (as the matcher reads it, see `_named_phrase`),
+    in the order of `_terms`.
+
+    The one place the size rule lives: raise ValueError, in words for the user, when they come
+    to more than MAX_PATTERNS_PER_WATCH words.
+    """
+    spellings = [_phrases(term, aliases) for term in _terms(watch)]
+    cost = _cost(spellings)
+    if cost > MAX_PATTERNS_PER_WATCH:
+        raise ValueError(
+            f"This watch stands for {cost} words with all the spellings of its names, more"
+            f" than the {MAX_PATTERNS_PER_WATCH} one watch may have: split it into smaller"
+            " watches."
+        )
+    return spellings
+
+
+# A term is found when any of its spellings (phrases) is. A term of one spelling is named by that
+# phrase's number; a term of several (an alias group) by the frozenset of their numbers.
+_TermKey = int | frozenset[int]
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    """A watch as sets of pattern ids: one set per clause, and one of excluded patterns."""
+    """A watch as terms: all of `required`, one of each of `alternatives`, none of `excluded`.
 
-    clauses: tuple[frozenset[int], ...]
-    excluded: frozenset[int]
+    (The clauses with one term are kept apart from those with several, as one flat tuple: most
+    clauses are single words, and this keeps a watch of many words small.)
+    """
+
+    required: tuple[_TermKey, ...]
+    alternatives: tuple[tuple[_TermKey, ...], ...]
+    excluded: tuple[_TermKey, ...]
+
+    def wanted(self) -> Iterator[_TermKey]:
+        """Every term the watch looks for (not the excluded ones), in order."""
+        yield from self.required
+        for clause in self.alternatives:
+            yield from clause
+
+    def found_in(self, hits: Mapping[_TermKey, _Hit]) -> _Hit | None:
+        """The first hit of the watch's terms if the report satisfies it, else None."""
+        if any(term in hits for term in self.excluded):
+            return None
+        if not all(term in hits for term in self.required):
+            return None
+        if not all(any(term in hits for term in clause) for clause in self.alternatives):
+            return None
+        return min((hits[term] for term in self.wanted() if term in hits), key=_rank)
 
 
 @dataclass(frozen=True, slots=True)
 class _Hit:
-    """Where a pattern first appeared: (0 title / 1 text, start, -length) orders hits."""
+    """Where a phrase first appeared: (0 title / 1 text, start, -length) orders hits."""
 
     rank: tuple[int, int, int]
     form: str
 
 
+def _rank(hit: _Hit) -> tuple[int, int, int]:
+    return hit.rank
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherSize:
+    """What a matcher holds: look-up keys (stems), words (a stem with one set of endings),
+    phrases of several words, and distinct watches."""
+
+    stems: int
+    words: int
+    phrases: int
+    watches: int
+
+
+class _Builder:
+    """Compiles watches into the matcher's tables, sharing every word, phrase and term.
+
+    Numbering: a word is (stem number << _SET_BITS) | its ending set; a phrase of one word is
+    that word's number, a phrase of several a negative number; a term is a `_TermKey`. The
+    tables hold as little as they can per word, since a chat may hold 50 watches of 50 words.
+    """
+
+    def __init__(self, aliases: AliasBook) -> None:
+        self.aliases = aliases
+        # stem -> its word, or its words when it takes several ending sets (rare)
+        self.stems: dict[str, int | tuple[int, ...]] = {}
+        self.phrases: dict[tuple[int, ...], int] = {}
+        self.groups: dict[frozenset[_Phrase], frozenset[int]] = {}
+        self.watches: dict[_Compiled, int] = {}
+        self.holders: list[dict[tuple[int, str], None]] = []  # dicts as ordered sets
+        self.parsed: dict[str, int | None] = {}
+
+    def add(self, chat_id: int, raw: str) -> None:
+        """Add one chat's watch; one that does not parse is logged (once) and skipped."""
+        if raw not in self.parsed:
+            try:
+                watch = _named_phrase(_read_syntax(raw), self.aliases)
+                spellings = _spellings(watch, self.aliases)
+            except ValueError as error:
+                logger.warning("Skipping watch %r of chat %s: %s", raw, chat_id, error)
+                self.parsed[raw] = None
+                return
+            terms = list(map(self.term, spellings))  # the clauses' terms, then the excluded
+            required: list[_TermKey] = []
+            alternatives: list[tuple[_TermKey, ...]] = []
+            start = 0
+            for clause in watch.clauses:
+                # Spellings of one name are one term: "Berdzor OR Lachin" is "Lachin".
+                keys = tuple(dict.fromkeys(terms[start : start + len(clause)]))
+                start += len(clause)
+                if len(keys) == 1:
+                    required += keys
+                else:
+                    alternatives.append(keys)
+            compiled = _Compiled(
+                required=tuple(dict.fromkeys(required)),
+                alternatives=tuple(alternatives),
+                excluded=tuple(dict.fromkeys(terms[start:])),
+            )
+            number = self.watches.setdefault(compiled, len(self.watches))
+            if number == len(self.holders):
+                self.holders.append({})
+            self.parsed[raw] = number
+        number = self.parsed[raw]
+        if number is not None:
+            self.holders[number][(chat_id, raw)] = None
+
+    def term(self, phrases: frozenset[_Phrase]) -> _TermKey:
+        if len(phrases) == 1:
+            (phrase,) = phrases
+            return self.phrase(phrase)
+        # Only alias groups have several spellings: a few dozen, each met again and again.
+        if phrases not in self.groups:
+            self.groups[phrases] = frozenset(map(self.phrase, phrases))
+        return self.groups[phrases]
+
+    def phrase(self, words: _Phrase) -> int:
+        if len(words) == 1:
+            return self.word(words[0])
+        numbers = tuple(map(self.word, words))
+        return self.phrases.setdefault(numbers, -1 - len(self.phrases))
+
+    def word(self, word: _Inflection) -> int:
+        known = self.stems.get(word.stem)
+        if known is None:
+            number = len(self.stems) << _SET_BITS | word.endings
+            self.stems[word.stem] = number
+            return number
+        words = (known,) if isinstance(known, int) else known
+        for number in words:
+            if number & _SET_MASK == word.endings:
+                return number
+        number = words[0] & ~_SET_MASK | word.endings
+        self.stems[word.stem] = (*words, number)
+        return number
+
+    def matcher(self) -> Matcher:
+        watches = list(self.watches)
+        watches_of: dict[_TermKey, int | list[int]] = {}
+        for number, watch in enumerate(watches):
+            for term in dict.fromkeys(watch.wanted()):
+                held = watches_of.get(term)
+                if held is None:
+                    watches_of[term] = number
+                elif isinstance(held, int):
+                    watches_of[term] = [held, number]
+                else:
+                    held.append(number)
+        phrases: list[tuple[int, ...]] = list(self.phrases)  # phrase -1 - i is phrases[i]
+        phrases_from: dict[int, list[int]] = {}
+        for index, words in enumerate(phrases):
+            phrases_from.setdefault(words[0], []).append(-1 - index)
+        groups_of: dict[int, list[frozenset[int]]] = {}
+        for group in self.groups.values():
+            for phrase in group:
+                groups_of.setdefault(phrase, []).append(group)
+        return Matcher(
+            stems=self.stems,
+            phrases=phrases,
+            phrases_from=phrases_from,
+            groups_of=groups_of,
+            watches=watches,
+            watches_of=watches_of,
+            holders=[tuple(holders) for holders in self.holders],
+        )
+
+
 class Matcher:
-    """Built over every chat's watches (and rebuilt only when they change); one Aho-Corasick automaton over every
-    distinct folded term of every chat, then per hit a boundary/ending check and per watch the
-    AND/OR/NOT logic. Identical watches of many chats are evaluated once."""
+    """Every chat's watches compiled together (rebuilt only when a watchlist changes): one index
+    of every distinct word, so a report is read once for all chats; per watch the AND/OR/NOT
+    logic, evaluated once however many chats hold the same watch."""
 
     def __init__(
         self,
-        automaton: ahocorasick.Automaton | None,
-        patterns: list[_Pattern],
+        *,
+        stems: dict[str, int | tuple[int, ...]],
+        phrases: list[tuple[int, ...]],
+        phrases_from: dict[int, list[int]],
+        groups_of: dict[int, list[frozenset[int]]],
         watches: list[_Compiled],
-        subscribers: list[dict[tuple[int, str], None]],
+        watches_of: dict[_TermKey, int | list[int]],
+        holders: list[tuple[tuple[int, str], ...]],
     ) -> None:
-        self._automaton = automaton
-        self._patterns = patterns
+        self._stems = stems
+        self._phrases = phrases
+        self._phrases_from = phrases_from
+        self._groups_of = groups_of
         self._watches = watches
-        self._subscribers = subscribers
-        self._watches_of: dict[int, list[int]] = {}
-        for number, watch in enumerate(watches):
-            for pattern_id in frozenset().union(*watch.clauses):
-                self._watches_of.setdefault(pattern_id, []).append(number)
+        self._watches_of = watches_of
+        self._holders = holders
 
     @classmethod
     def build(cls, watches: Iterable[tuple[int, str]], aliases: AliasBook) -> Matcher:
         """Compile (chat_id, raw watch) pairs; a watch that does not parse is logged and skipped."""
-        pattern_ids: dict[_Pattern, int] = {}
-        term_ids: dict[tuple[str, bool], frozenset[int]] = {}
-        parsed: dict[str, _Compiled | None] = {}
-        numbers: dict[_Compiled, int] = {}
-        subscribers: list[dict[tuple[int, str], None]] = []  # dicts as ordered sets
-
-        def ids_of(term: Term) -> frozenset[int]:
-            cache_key = (_key(term.text), term.exact)
-            if cache_key not in term_ids:
-                term_ids[cache_key] = frozenset(
-                    pattern_ids.setdefault(pattern, len(pattern_ids))
-                    for form in _forms(term, aliases)
-                    for pattern in _patterns(form)
-                )
-            return term_ids[cache_key]
-
+        builder = _Builder(aliases)
         for chat_id, raw in watches:
-            if raw not in parsed:
-                try:
-                    watch = _parse(raw, aliases)
-                except ValueError as error:
-                    logger.warning("Skipping watch %r of chat %s: %s", raw, chat_id, error)
-                    parsed[raw] = None
-                    continue
-                parsed[raw] = _Compiled(
-                    tuple(frozenset().union(*map(ids_of, clause)) for clause in watch.clauses),
-                    frozenset().union(*map(ids_of, watch.excluded)),
-                )
-            compiled = parsed[raw]
-            if compiled is None:
-                continue
-            number = numbers.setdefault(compiled, len(numbers))
-            if number == len(subscribers):
-                subscribers.append({})
-            subscribers[number][(chat_id, raw)] = None
+            builder.add(chat_id, raw)
+        return builder.matcher()
 
-        keys: dict[str, list[int]] = {}
-        for pattern, pattern_id in pattern_ids.items():
-            keys.setdefault(pattern.key, []).append(pattern_id)
-        automaton = None
-        if keys:
-            automaton = ahocorasick.Automaton()
-            for key, ids in keys.items():
-                automaton.add_word(key, (len(key), tuple(ids)))
-            automaton.make_automaton()
-        return cls(automaton, list(pattern_ids), list(numbers), subscribers)
+    @property
+    def size(self) -> MatcherSize:
+        """How much this matcher indexes, for tests and benchmarks of its bounds."""
+        return MatcherSize(
+            stems=len(self._stems),
+            words=sum(1 if isinstance(w, int) else len(w) for w in self._stems.values()),
+            phrases=len(self._phrases),
+            watches=len(self._watches),
+        )
 
     def match(self, title: str, text: str = "") -> list[Match]:
         """One Match per (chat, watch) the report satisfies, quoting the form it was found as."""
-        if self._automaton is None:
-            return []
-        hits: dict[int, _Hit] = {}
+        phrases: dict[int, _Hit] = {}
         for field_rank, content in enumerate((title, text)):
             if content:
-                self._scan(self._automaton, content, field_rank, hits)
-        found = set(hits)
-        candidates = sorted(
-            {n for pattern_id in found for n in self._watches_of.get(pattern_id, ())}
-        )
+                self._scan(content, field_rank, phrases)
+        hits: dict[_TermKey, _Hit] = dict(phrases)
+        for phrase, hit in phrases.items():
+            for group in self._groups_of.get(phrase, ()):
+                if group not in hits or hit.rank < hits[group].rank:
+                    hits[group] = hit
+        candidates: set[int] = set()
+        for term in hits:
+            held = self._watches_of.get(term)
+            if isinstance(held, int):
+                candidates.add(held)
+            elif held is not None:
+                candidates.update(held)
         matches: list[Match] = []
-        for number in candidates:
-            watch = self._watches[number]
-            if not watch.excluded.isdisjoint(found):
-                continue
-            if any(clause.isdisjoint(found) for clause in watch.clauses):
-                continue
-            first = min(
-                (hits[pattern_id] for clause in watch.clauses for pattern_id in clause & found),
-                key=lambda hit: hit.rank,
-            )
-            matches += [
-                Match(chat_id, raw, first.form) for chat_id, raw in self._subscribers[number]
-            ]
+        for number in sorted(candidates):
+            first = self._watches[number].found_in(hits)
+            if first is not None:
+                matches += [
+                    Match(chat_id, raw, first.form) for chat_id, raw in self._holders[number]
+                ]
         return matches
 
-    def _scan(
-        self, automaton: ahocorasick.Automaton, content: str, field_rank: int, hits: dict[int, _Hit]
-    ) -> None:
-        """Record the first boundary-respecting occurrence of every pattern found in `content`."""
+    def _scan(self, content: str, field_rank: int, hits: dict[int, _Hit]) -> None:
+        """Record the first occurrence of every indexed word and phrase in `content`."""
         normalized, offsets = _normalize(content)
-        for end, (length, ids) in automaton.iter(normalized):
-            start = end - length + 1
-            if start > 0 and normalized[start - 1].isalnum():
-                continue
-            for pattern_id in ids:
-                if pattern_id in hits:
+        found: dict[int, tuple[int, int, list[tuple[int, int, int]]]] = {}
+        position = number = 0
+        for token in normalized.split(" "):
+            if token:
+                words = self._words_in(token)
+                if words:
+                    found[number] = (position, len(token), words)
+                number += 1
+            position += len(token) + 1
+
+        def hit(start: int, stop: int) -> _Hit:
+            if offsets is None:
+                return _Hit((field_rank, start, start - stop), content[start:stop])
+            form = content[offsets[start] : offsets[stop - 1] + 1]
+            return _Hit((field_rank, start, start - stop), form)
+
+        for number, (position, length, words) in found.items():
+            for start, stop, word in words:
+                if word not in hits:
+                    hits[word] = hit(position + start, position + stop)
+                if stop != length:
                     continue
-                stop = _ending_stop(normalized, end + 1, self._patterns[pattern_id].endings)
-                if stop is not None:
-                    form = content[offsets[start] : offsets[stop - 1] + 1]
-                    hits[pattern_id] = _Hit((field_rank, start, start - stop), form)
+                for phrase in self._phrases_from.get(word, ()):
+                    if phrase not in hits:
+                        end = self._phrase_stop(phrase, number, found)
+                        if end is not None:
+                            hits[phrase] = hit(position + start, end)
 
+    def _words_in(self, token: str) -> list[tuple[int, int, int]]:
+        """The indexed words one word of the report holds, as (start, stop, word number): it may
+        start after an apostrophe and end before one (l'Arménie, Karabakh's). Ordered by start,
+        then longest first."""
+        if "'" not in token:
+            return self._stems_of(token, 0, len(token))
+        apostrophes = [index for index, char in enumerate(token) if char == "'"]
+        found: list[tuple[int, int, int]] = []
+        for start in (0, *(index + 1 for index in apostrophes)):
+            for stop in (len(token), *reversed(apostrophes)):
+                if stop > start:
+                    found += self._stems_of(token[start:stop], start, stop)
+        return found
 
-def _ending_stop(text: str, at: int, endings: tuple[str, ...]) -> int | None:
-    """Where the word ends if one of `endings` (longest first) follows `at` up to a boundary."""
-    for ending in endings:
-        stop = at + len(ending)
-        if text.startswith(ending, at) and (stop == len(text) or not text[stop].isalnum()):
-            return stop
-    return None
+    def _stems_of(self, part: str, start: int, stop: int) -> list[tuple[int, int, int]]:
+        """The words `part` is, whole: an indexed stem followed by one of its endings."""
+        found: list[tuple[int, int, int]] = []
+        for cut in range(min(_LONGEST_ENDING, len(part) - 1) + 1):
+            known = self._stems.get(part[: len(part) - cut])
+            if known is None:
+                continue
+            sets = _SETS_WITH.get(part[len(part) - cut :], 0)
+            for word in (known,) if isinstance(known, int) else known:
+                if sets >> (word & _SET_MASK) & 1:
+                    found.append((start, stop, word))
+        return found
+
+    def _phrase_stop(
+        self,
+        phrase: int,
+        number: int,
+        found: dict[int, tuple[int, int, list[tuple[int, int, int]]]],
+    ) -> int | None:
+        """Where `phrase` ends if its words after the first are the report's next words (the
+        first is at word `number`), each whole but the last, which may end before an apostrophe."""
+        words = self._phrases[-1 - phrase]
+        stop = None
+        for offset, word in enumerate(words[1:], 1):
+            if number + offset not in found:
+                return None
+            position, length, hits = found[number + offset]
+            whole = offset < len(words) - 1
+            stop = next(
+                (s for st, s, w in hits if st == 0 and w == word and (s == length or not whole)),
+                None,
+            )
+            if stop is None:
+                return None
+            stop += position
+        return stop
