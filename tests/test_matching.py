@@ -16,6 +16,7 @@ from watchers.matching import (
     MAX_PATTERNS_PER_WATCH,
     AliasBook,
     AliasGroup,
+    Found,
     Matcher,
     MatcherSize,
     Term,
@@ -25,7 +26,6 @@ from watchers.matching import (
     search_terms,
     watch_cost,
 )
-from watchers.models import Match
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -46,7 +46,12 @@ def aliases() -> AliasBook:
 
 def forms_found(watch: str, aliases: AliasBook, title: str, text: str = "") -> list[str]:
     """The forms one watch of one chat is reported with for a report ([] when it does not match)."""
-    return [match.form for match in Matcher.build([(1, watch)], aliases).match(title, text)]
+    return [found.form for found in Matcher.build([(1, watch)], aliases).match(title, text)]
+
+
+def fanned_out(found: list[Found]) -> list[tuple[int, str, str]]:
+    """(chat, keyword, form) for every chat holding a watch found, as a caller fans out."""
+    return [(chat, keyword, one.form) for one in found for chat, keyword in one.holders]
 
 
 # --- The alias file ------------------------------------------------------------------------------
@@ -310,9 +315,8 @@ def test_form_comes_from_the_title_first(aliases: AliasBook) -> None:
 def test_two_watches_of_one_chat_give_two_matches(aliases: AliasBook) -> None:
     matcher = Matcher.build([(7, "Lachin"), (7, "Karabakh"), (7, "Shusha"), (8, "Lachin")], aliases)
     assert matcher.match("Лачин и Карабах") == [
-        Match(7, "Lachin", "Лачин"),
-        Match(8, "Lachin", "Лачин"),
-        Match(7, "Karabakh", "Карабах"),
+        Found("Лачин", ((7, "Lachin"), (8, "Lachin"))),
+        Found("Карабах", ((7, "Karabakh"),)),
     ]
 
 
@@ -323,8 +327,22 @@ def test_duplicate_pairs_match_once_and_bad_watches_are_skipped(
         matcher = Matcher.build(
             [(1, "Lachin"), (1, "Lachin"), (2, '"broken'), (3, "lachin")], aliases
         )
-    assert matcher.match("Lachin") == [Match(1, "Lachin", "Lachin"), Match(3, "lachin", "Lachin")]
+    assert matcher.match("Lachin") == [Found("Lachin", ((1, "Lachin"), (3, "lachin")))]
     assert "broken" in caplog.text
+
+
+def test_a_watch_many_chats_hold_is_matched_once(aliases: AliasBook) -> None:
+    """10,000 chats holding one name, under any of its spellings, cost one evaluation and one
+    result: the fan-out to the chats is the caller's, from one shared tuple."""
+    spellings = ["Karabakh", "Qarabağ", "Нагорный Карабах", "karabakh"]
+    watches = [(chat, spellings[chat % 4]) for chat in range(10_000)]
+    matcher = Matcher.build([*watches, (1, "Karabakh -football")], aliases)
+    assert matcher.size.watches == 2
+    first, second = matcher.match("Qarabağda sülh"), matcher.match("Qarabağda sülh")
+    assert [len(found.holders) for found in first] == [10_000, 1]
+    assert first[0].holders == tuple(watches)
+    assert first[0].holders is second[0].holders
+    assert [found.form for found in first] == ["Qarabağda", "Qarabağda"]
 
 
 def test_matcher_without_watches_matches_nothing(aliases: AliasBook) -> None:
@@ -361,7 +379,7 @@ def test_thousand_chats_with_five_watches_each(aliases: AliasBook) -> None:
             expected.add((chat, f"gamma{chat % 50} OR delta{chat}", "gamma7"))
         if chat == 900:
             expected.add((chat, "gamma0 OR delta900", "delta900"))
-    found = [(m.chat_id, m.keyword, m.form) for m in matcher.match(title, text)]
+    found = fanned_out(matcher.match(title, text))
     assert len(found) == len(set(found))
     assert set(found) == expected
 
@@ -406,12 +424,12 @@ def test_unquoted_words_that_form_a_listed_name_mean_that_name() -> None:
     matcher = Matcher.build(
         [(1, "Lachin corridor"), (2, "corridor Lachin"), (3, '"Lachin corridor"')], aliases
     )
-    assert [(m.chat_id, m.form) for m in matcher.match("Движение по Лачинскому коридору")] == [
-        (1, "Лачинскому коридору"),
-        (3, "Лачинскому коридору"),
+    assert fanned_out(matcher.match("Движение по Лачинскому коридору")) == [
+        (1, "Lachin corridor", "Лачинскому коридору"),
+        (3, '"Lachin corridor"', "Лачинскому коридору"),
     ]
     # Other unquoted words still each have to appear, anywhere.
-    assert [m.chat_id for m in matcher.match("A corridor near Laçın")] == [2]
+    assert [chat for chat, _, _ in fanned_out(matcher.match("A corridor near Laçın"))] == [2]
     assert "Лачинский коридор" in search_terms(["Lachin corridor"], aliases)
 
 
@@ -538,7 +556,7 @@ def test_a_watch_over_the_cap_is_refused_in_words_and_skipped_by_the_matcher(
     with caplog.at_level(logging.WARNING, logger="watchers.matching"):
         matcher = Matcher.build([(1, "Place7"), (2, "=Place7")], big)
     assert "Place7" in caplog.text and "split it into smaller watches" in caplog.text
-    assert matcher.match("Place7 and Place8") == [Match(2, "=Place7", "Place7")]
+    assert matcher.match("Place7 and Place8") == [Found("Place7", ((2, "=Place7"),))]
 
 
 def test_the_shipped_aliases_refuse_no_watch_within_the_length_limit(aliases: AliasBook) -> None:

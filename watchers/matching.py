@@ -27,7 +27,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from watchers.models import Match
 from watchers.text import CharMap, fold, fold_char
 
 __all__ = [
@@ -35,6 +34,7 @@ __all__ = [
     "AliasBook",
     "AliasForm",
     "AliasGroup",
+    "Found",
     "Matcher",
     "MatcherSize",
     "Term",
@@ -562,6 +562,19 @@ def _rank(hit: _Hit) -> tuple[int, int, int]:
 
 
 @dataclass(frozen=True, slots=True)
+class Found:
+    """A report satisfies one distinct watch: the form it was found as (quoted as the report
+    wrote it), and every (chat_id, keyword) that holds this watch, for the caller to fan out to.
+
+    Chats that wrote the same watch, or spellings of the same name, share one Found: matching
+    costs the same for 1 chat or 10,000.
+    """
+
+    form: str
+    holders: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MatcherSize:
     """What a matcher holds: look-up keys (stems), words (a stem with one set of endings),
     phrases of several words, and distinct watches."""
@@ -727,8 +740,12 @@ class Matcher:
             watches=len(self._watches),
         )
 
-    def match(self, title: str, text: str = "") -> list[Match]:
-        """One Match per (chat, watch) the report satisfies, quoting the form it was found as."""
+    def match(self, title: str, text: str = "") -> list[Found]:
+        """Every distinct watch the report satisfies, in the order they were first added."""
+        return self._evaluate(self._hits(title, text))
+
+    def _hits(self, title: str, text: str) -> dict[_TermKey, _Hit]:
+        """The first hit of every term found in the report, title first."""
         phrases: dict[int, _Hit] = {}
         for field_rank, content in enumerate((title, text)):
             if content:
@@ -738,6 +755,10 @@ class Matcher:
             for group in self._groups_of.get(phrase, ()):
                 if group not in hits or hit.rank < hits[group].rank:
                     hits[group] = hit
+        return hits
+
+    def _evaluate(self, hits: dict[_TermKey, _Hit]) -> list[Found]:
+        """The watches these hits satisfy; only those that mention a term found are looked at."""
         candidates: set[int] = set()
         for term in hits:
             held = self._watches_of.get(term)
@@ -745,14 +766,12 @@ class Matcher:
                 candidates.add(held)
             elif held is not None:
                 candidates.update(held)
-        matches: list[Match] = []
+        found: list[Found] = []
         for number in sorted(candidates):
             first = self._watches[number].found_in(hits)
             if first is not None:
-                matches += [
-                    Match(chat_id, raw, first.form) for chat_id, raw in self._holders[number]
-                ]
-        return matches
+                found.append(Found(first.form, self._holders[number]))
+        return found
 
     def _scan(self, content: str, field_rank: int, hits: dict[int, _Hit]) -> None:
         """Record the first occurrence of every indexed word and phrase in `content`."""

@@ -113,14 +113,15 @@ def match_reports(
     matched: list[tuple[Report, Match]] = []
     for report in reports:
         chats: set[int] = set()
-        for match in matcher.match(report.title, report.text):
-            started = since.get((match.chat_id, match.keyword))
-            if started is None or match.chat_id in chats:
-                continue
-            if report.published is not None and report.published < started - BACKLOG_GRACE:
-                continue
-            chats.add(match.chat_id)
-            matched.append((report, match))
+        for found in matcher.match(report.title, report.text):
+            for chat_id, keyword in found.holders:  # the fan-out, once per matched watch
+                started = since.get((chat_id, keyword))
+                if started is None or chat_id in chats:
+                    continue
+                if report.published is not None and report.published < started - BACKLOG_GRACE:
+                    continue
+                chats.add(chat_id)
+                matched.append((report, Match(chat_id, keyword, found.form)))
     return matched
 
 
