@@ -10,8 +10,9 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES
 from bot.jobs import start_watchers
-from bot.services import Services, build_services
+from bot.services import build_services
 from bot.storage import Store
 from handlers import admin, buttons, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     """Publish the command menu (admins also see their commands) and start the watchers."""
-    services: Services = application.bot_data["services"]
+    services = application.bot_data.services
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
     for admin_id in services.settings.admin_ids:
         try:
@@ -37,7 +38,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    services: Services = application.bot_data["services"]
+    services = application.bot_data.services
     await services.http.aclose()
     await services.store.close()
 
@@ -50,12 +51,13 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
         .token(settings.token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .context_types(CONTEXT_TYPES)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data["services"] = build_services(settings, store)
+    application.bot_data.services = build_services(settings, store)
     # One handler group: the first handler that matches wins. Taps on messages the bot cannot
     # see come first (no handler could act on them); the catch-alls come last.
     application.add_handler(buttons.DETACHED)

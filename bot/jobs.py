@@ -5,19 +5,16 @@ from __future__ import annotations
 import logging
 import random
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
+from bot.context import Context
 from bot.delivery import deliver, tell_admins
 from bot.render import escape
 from bot.storage import Store
 from watchers.fetch import SourceState
 from watchers.models import Subscription
 from watchers.sources import Source
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 __all__ = ["active_subscriptions", "start_watchers"]
 
@@ -32,11 +29,11 @@ def active_subscriptions(store: Store) -> tuple[Subscription, ...]:
     return store.subscriptions()
 
 
-async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_job(context: Context) -> None:
     """Poll one source (the job's data) and send the alerts it queued."""
     assert context.job is not None
     source: Source = context.job.data  # type: ignore[assignment]
-    services: Services = context.bot_data["services"]
+    services = context.bot_data.services
     store = services.store
     version = store.watch_version  # read first: a change in between only costs a rebuild
     result = await services.poller.poll(source, active_subscriptions(store), version)
@@ -69,10 +66,10 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def prune_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def prune_job(context: Context) -> None:
     """Forget reports no source has shown for the retention period, so the database stays
     bounded."""
-    services: Services = context.bot_data["services"]
+    services = context.bot_data.services
     cutoff = datetime.now(UTC) - timedelta(days=services.settings.retention_days)
     removed = await services.store.prune_reports(cutoff)
     if removed:
@@ -85,7 +82,7 @@ async def start_watchers(application: Application) -> None:  # type: ignore[type
     A source switched off after a day of failures gets another chance at every start: an
     operator restarts the bot after fixing its URL or when its outlet is back.
     """
-    services: Services = application.bot_data["services"]
+    services = application.bot_data.services
     queue = application.job_queue
     assert queue is not None, "install python-telegram-bot[job-queue]"
     states = await services.store.source_states()

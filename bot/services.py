@@ -1,6 +1,6 @@
 """The long-lived objects the bot shares: settings, store, aliases, HTTP client, sources, poller.
 
-Built once from the settings; the Telegram application keeps them in `bot_data`, and
+Built once from the settings; the Telegram application keeps them in `bot_data.services`, and
 `newswatch scan` uses the same helpers without any Telegram at all.
 """
 
@@ -26,7 +26,7 @@ __all__ = ["Services", "build_services", "http_client", "llm_config", "sources_o
 
 @dataclass(slots=True)
 class Services:
-    """The long-lived objects handlers and jobs share, kept in `application.bot_data`."""
+    """The long-lived objects handlers and jobs share, kept in `application.bot_data.services`."""
 
     settings: Settings
     store: Store

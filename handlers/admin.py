@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from bot.context import Context
 from bot.render import escape, when_text
 from handlers.common import reply, services
 from handlers.filters import command
@@ -32,7 +32,7 @@ def _describe(source: Source, state: SourceState | None) -> str:
     return f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified}) — last success {last}; {detail}"
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: Context) -> None:
     """List every configured source with its health; only for NEWSWATCH_ADMIN_IDS."""
     user = update.effective_user
     shared = services(context)

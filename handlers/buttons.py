@@ -15,7 +15,9 @@ from time import monotonic
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import Context
 
 __all__ = [
     "CATCH_ALL",
@@ -61,13 +63,13 @@ def redeem_token(chat_data: MutableMapping[Any, Any] | None, action: str, token:
     return issued[1] > monotonic()
 
 
-async def expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def expired(update: Update, context: Context) -> None:
     """Stop the spinner on a tap that nothing else may act on."""
     assert update.callback_query is not None
     await update.callback_query.answer(EXPIRED)
 
 
-class _DetachedCallbackHandler(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
+class _DetachedCallbackHandler(CallbackQueryHandler[Context, None]):
     """Taps on a message the bot cannot see: an inline-mode message (no `message`, no chat) or
     one too old for Telegram to send along (date 0, no text). No handler can edit those, and an
     inline one has no chat to check rights in, so they are only answered."""

@@ -11,8 +11,8 @@ from telegram import Chat as TelegramChat
 from telegram import ChatMember, LinkPreviewOptions, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
+from bot.context import Context
 from bot.storage import Chat
 
 if TYPE_CHECKING:
@@ -43,9 +43,9 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 REFUSAL = "Sorry, only this group's administrators can change its watchlist and settings."
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """The long-lived services (settings, store, aliases) that `build_application` put in bot_data."""
-    return context.application.bot_data["services"]  # type: ignore[no-any-return]
+def services(context: Context) -> Services:
+    """The long-lived services (settings, store, aliases) that `build_application` made."""
+    return context.bot_data.services
 
 
 def argument_text(update: Update) -> str:
@@ -143,9 +143,7 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
     await message.reply_text(last, link_preview_options=NO_PREVIEW, **kwargs)  # type: ignore[arg-type]
 
 
-async def load_chat(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, create: bool
-) -> Chat | None:
+async def load_chat(update: Update, context: Context, *, create: bool) -> Chat | None:
     """The stored record of this chat; with `create`, a fresh subscribed one when there is none."""
     tg_chat: TelegramChat = update.effective_chat  # type: ignore[assignment]
     chat = await services(context).store.get_chat(tg_chat.id)
@@ -154,7 +152,7 @@ async def load_chat(
     return chat
 
 
-async def can_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def can_manage(update: Update, context: Context) -> bool:
     """True when the sender may change this chat's settings; otherwise refuse politely.
 
     Anyone may in a private chat; in a channel only admins can post at all; in a group the sender

@@ -7,8 +7,9 @@ import logging
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
+from bot.context import Context
 from bot.render import echo
 from handlers.common import reply
 
@@ -17,7 +18,7 @@ __all__ = ["HANDLERS", "on_error"]
 logger = logging.getLogger(__name__)
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """Answer a command this bot does not have; in groups only when it was addressed to us."""
     message = update.effective_message
     if message is None or not message.text:
@@ -35,7 +36,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 SORRY = "Sorry, something went wrong. Please try again later."
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log every unhandled error with its traceback, and tell the user something went wrong.
 
     A failed button tap is answered with the apology, so its spinner stops; when the handler

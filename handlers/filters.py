@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes, filters
+from telegram.ext import CommandHandler, filters
+
+from bot.context import Context
 
 __all__ = ["command"]
 
@@ -13,7 +15,7 @@ _UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
 
 def command(
-    name: str, callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-) -> CommandHandler[ContextTypes.DEFAULT_TYPE, None]:
+    name: str, callback: Callable[[Update, Context], Awaitable[None]]
+) -> CommandHandler[Context, None]:
     """A handler for /name in new messages and channel posts (edits are not re-run)."""
     return CommandHandler(name, callback, filters=_UPDATES)

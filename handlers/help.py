@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from bot.context import Context
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 from handlers.common import reply, services
 from handlers.filters import command
@@ -12,7 +12,7 @@ from handlers.filters import command
 __all__ = ["HANDLERS"]
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: Context) -> None:
     """List every command with an example."""
     shown = COMMANDS
     user = update.effective_user

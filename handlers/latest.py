@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from bot.context import Context
 from bot.render import echo, render_report_line
 from bot.storage import StoredReport
 from handlers.common import argument_text, load_chat, reply, services
@@ -38,7 +38,7 @@ def _newest_matches(
     return found
 
 
-async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def latest(update: Update, context: Context) -> None:
     """Show at most five matching reports, newest first, each with title, outlet, time and link.
 
     `/latest Lachin, Karabakh` looks for any of the keywords given (checked as /watch checks

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler
 
+from bot.context import Context
 from handlers.buttons import EXPIRED, issue_token, redeem_token
 from handlers.common import can_manage, load_chat, reply, services
 from handlers.filters import command
@@ -21,7 +22,7 @@ WELCOME = (
 )
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """Subscribe the chat (again) and show how to begin."""
     if not await can_manage(update, context):
         return
@@ -33,7 +34,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, WELCOME)
 
 
-async def _set_flags(update: Update, context: ContextTypes.DEFAULT_TYPE, **flags: bool) -> bool:
+async def _set_flags(update: Update, context: Context, **flags: bool) -> bool:
     """Change the chat's subscription flags; False when there was nothing to change."""
     if not await can_manage(update, context):
         return False
@@ -47,19 +48,19 @@ async def _set_flags(update: Update, context: ContextTypes.DEFAULT_TYPE, **flags
     return True
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: Context) -> None:
     """Hold alerts without touching the watchlist."""
     if await _set_flags(update, context, paused=True):
         await reply(update, "Alerts are paused. Your watchlist is kept; /resume to start again.")
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resume(update: Update, context: Context) -> None:
     """Let alerts flow again after /pause (or /stop)."""
     if await _set_flags(update, context, paused=False, subscribed=True):
         await reply(update, "Alerts are on again.")
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stop(update: Update, context: Context) -> None:
     """Unsubscribe but keep the watchlist, so a later /start picks up where it left off."""
     if await _set_flags(update, context, subscribed=False):
         await reply(
@@ -73,7 +74,7 @@ FORGET_YES = "yes"
 FORGET_NO = "no"
 
 
-async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget(update: Update, context: Context) -> None:
     """Ask before deleting everything stored about the chat; the buttons work once, for a while."""
     if not await can_manage(update, context):
         return
@@ -96,7 +97,7 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_answer(update: Update, context: Context) -> None:
     """Carry out or cancel /forget, and replace the question with the outcome.
 
     Only a live token from this chat's own prompt counts: a forged, reused or expired one (or

@@ -7,8 +7,9 @@ import logging
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler
 
+from bot.context import Context
 from bot.render import echo, escape
 from bot.storage import Chat, WatchEntry
 from handlers.common import argument_text, can_manage, load_chat, reply, services
@@ -50,7 +51,7 @@ def _keyboard(chat: Chat) -> InlineKeyboardMarkup:
     )
 
 
-async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def watch(update: Update, context: Context) -> None:
     """Add one or more comma-separated keywords to the chat's watchlist.
 
     The answer is one short message however many keywords were sent: what was added and what
@@ -140,7 +141,7 @@ def _log_watch(
     )
 
 
-async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unwatch(update: Update, context: Context) -> None:
     """Remove one keyword, or show the watchlist as buttons to tap."""
     if not await can_manage(update, context):
         return
@@ -162,7 +163,7 @@ async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, f"Stopped watching <b>{removed}</b>.")
 
 
-async def unwatch_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unwatch_button(update: Update, context: Context) -> None:
     """Remove the tapped keyword and redraw the remaining buttons."""
     query = update.callback_query
     assert query is not None
@@ -187,7 +188,7 @@ async def unwatch_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
 
 
-async def list_watches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def list_watches(update: Update, context: Context) -> None:
     """Show the watchlist and whether alerts are on."""
     chat = await load_chat(update, context, create=False)
     if chat is None:
