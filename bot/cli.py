@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
 EXIT_NOTHING_READ = 1  # scan: every source failed, so "no matches" would mean nothing
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 DEMO_KEYWORDS = "Lachin, Karabakh"
 
 
@@ -135,6 +136,9 @@ def _scan(settings: Settings, keywords: str | None, feeds: Sequence[str], as_jso
     except SourcesFailed as error:
         print(f"newswatch scan: {error}", file=sys.stderr)
         return EXIT_NOTHING_READ
+    except KeyboardInterrupt:
+        print("newswatch scan: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

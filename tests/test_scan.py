@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, Item, make_rss, run_newswatch, shared_path
+from tests.conftest import FIXTURES, ROOT, Item, make_rss, run_newswatch, shared_path
 from tests.feed_server import FeedServer
 
 
@@ -204,3 +208,24 @@ def test_an_unreadable_feed_file_is_a_failed_source(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "/proc/self/mem: Input/output error" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_during_a_scan_ends_it_in_one_line(tmp_path: Path) -> None:
+    """A scan waiting on a slow feed, interrupted: exit 130 and a sentence, not a traceback."""
+    with FeedServer() as server:
+        server.set("/slow.xml", make_rss([]), delay=30.0)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "scan", "--keywords", "Lachin"]
+            + ["--feed", server.url("/slow.xml")],
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == "newswatch scan: interrupted."
