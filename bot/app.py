@@ -11,13 +11,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES
-from bot.jobs import start_watchers
+from bot.delivery import Sender
+from bot.jobs import cancel_polls, start_watchers
 from bot.services import build_services
 from bot.storage import Store
-from handlers import admin, buttons, fallback, help, latest, subscription, watchlist
+from handlers import admin, buttons, channel, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 
-__all__ = ["build_application"]
+__all__ = ["NewswatchApplication", "build_application"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,29 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         except TelegramError as error:  # the admin may never have opened a chat with the bot
             logger.warning("could not set the admin command menu for %s: %s", admin_id, error)
     await start_watchers(application)
+    sender = Sender(application.bot, services.store)
+    sender.start()  # first drains what a previous run left in the outbox
+    application.bot_data.sender = sender
+
+
+class NewswatchApplication(Application):  # type: ignore[type-arg]
+    """PTB's application, stopping the bot's own work first.
+
+    On SIGTERM/SIGINT `run_polling` stops fetching updates, then `stop()` waits for running
+    jobs; a poll stuck in a 20 s fetch, or a sender with a backlog, would hold the exit. Here
+    the sender takes no new alert and finishes the ones in flight (the rest stay in the
+    outbox), the scheduler starts no new poll, and running polls are cancelled, before PTB
+    handles the updates already fetched and stops.
+    """
+
+    async def stop(self) -> None:
+        sender, self.bot_data.sender = self.bot_data.sender, None
+        if sender is not None:
+            await sender.stop()
+        if self.job_queue is not None and self.job_queue.scheduler.running:
+            self.job_queue.scheduler.pause()
+        await cancel_polls(self)
+        await super().stop()
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
@@ -48,6 +72,7 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
     assert settings.token, "build_application needs a token; the CLI checks this first"
     application = (
         ApplicationBuilder()
+        .application_class(NewswatchApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
@@ -61,7 +86,7 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
     # One handler group: the first handler that matches wins. Taps on messages the bot cannot
     # see come first (no handler could act on them); the catch-alls come last.
     application.add_handler(buttons.DETACHED)
-    for module in (subscription, help, watchlist, latest, admin, fallback):
+    for module in (subscription, help, watchlist, latest, channel, admin, fallback):
         application.add_handlers(module.HANDLERS)
     application.add_handler(buttons.CATCH_ALL)
     application.add_error_handler(fallback.on_error)

@@ -1,34 +1,399 @@
-"""Sending alerts to chats. Each alert is sent once; a failure is logged and the rest go on."""
+"""Sending alerts: a sender drains the outbox at Telegram's pace and records every outcome.
+
+A poll decides who gets what and queues it in the outbox in the same transaction that stores the
+reports; from then on only this sender touches the entry. It sends several messages at once,
+spaced by a precise global pacer (`RATE` a second, under Telegram's ~30 with room for command
+replies) and at most `GROUP_PER_MINUTE` to any one group or channel, and it records outcomes in
+group commits: whatever finished while the previous commit ran is written by the next one. So a
+`kill -9` can repeat only what was in flight or finished but not yet committed (at most
+`CONCURRENCY` plus the few that finish during one commit), never a batch, and loses nothing.
+
+Telegram's answers:
+- 429: the chat (and, for a private chat, every send) waits `retry_after`; nothing is dropped.
+- Timeouts, network errors, 5xx: all sending pauses with exponential backoff (capped at
+  `MAX_BACKOFF`) and resumes with the oldest entry once Telegram answers again.
+- 403 and "chat not found": the chat is marked unreachable with the reason and its pending
+  alerts set aside; its watchlist stays, and /start from it resumes it.
+- `migrate_to_chat_id`: the chat's record and pending alerts move to the new id, then go out.
+- "can't parse entities": sent again as plain text. A deleted forum topic: sent to the chat.
+  Any other 400: recorded as failed with its reason, logged and counted, not retried.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
 
-from bot.render import render_alert
+from bot.render import render_alert, render_alert_plain
+from bot.storage import Store
 from watchers.models import Alert
 
-__all__ = ["deliver", "tell_admins"]
+__all__ = ["CONCURRENCY", "GROUP_PER_MINUTE", "RATE", "Sender", "tell_admins"]
 
 logger = logging.getLogger(__name__)
 
+RATE = 29.0
+"""Alerts a second, all chats together: Telegram allows about 30 and command replies share it."""
+CONCURRENCY = 8
+"""Sends in flight at once: enough to keep the pace over a 250 ms round trip."""
+GROUP_PER_MINUTE = 20
+"""Telegram's limit for one group or channel."""
+CHAT_GAP = 1.0
+"""Seconds between two messages to the same chat: Telegram asks for no more than one a second
+in a chat, so a poll with five alerts for one reader spreads them over five seconds."""
+BATCH = 200
+"""Outbox entries read at a time."""
+MIN_BACKOFF = 0.5
+MAX_BACKOFF = 60.0
+"""Seconds between tries while Telegram is unreachable: one request a minute costs Telegram
+nothing, and a backlog starts draining within a minute of its return."""
+IDLE_CHECK = 5.0
+"""Seconds between looks at the outbox when nothing woke the sender."""
+RELEASE_WINDOW = timedelta(days=1)
+"""Alerts set aside while a chat was unreachable that still go out when it comes back."""
+STOP_GRACE = 3.0
+"""Seconds a stop waits for the sends in flight before leaving them to the next start."""
 
-async def deliver(bot: Bot, alerts: Sequence[Alert]) -> int:
-    """Send every alert; returns how many Telegram accepted."""
-    sent = 0
-    for alert in alerts:
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    chat_id: int
+    report_id: str
+    status: str
+    reason: str | None = None
+
+
+class Sender:
+    """Drains the outbox: `start()` once, `wake()` after a poll queued alerts, `stop()` at exit.
+
+    `stats` counts outcomes for operators: sent, plain (sent as plain text), dropped, failed,
+    unreachable, moved, rate_limited, retried (network errors and 5xx).
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        *,
+        rate: float = RATE,
+        concurrency: int = CONCURRENCY,
+        group_per_minute: int = GROUP_PER_MINUTE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bot = bot
+        self._store = store
+        self._interval = 1.0 / rate
+        self._concurrency = concurrency
+        self._group_limit = group_per_minute
+        self._clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._claimed: set[tuple[int, str]] = set()
+        self._outcomes: list[_Outcome] = []
+        self._sends: set[asyncio.Task[None]] = set()
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._backoff = 0.0
+        self._epoch = 0  # moves with every pause, so one outage doubles the backoff once
+        self._chat_until: dict[int, float] = {}
+        self._group_sent: dict[int, deque[float]] = {}
+        self._loop_task: asyncio.Task[None] | None = None
+        self._commit_task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.stats: Counter[str] = Counter()
+
+    # Life cycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin draining what the outbox holds (including what a previous run left)."""
+        self._loop_task = asyncio.create_task(self._run(), name="newswatch-sender")
+        self._commit_task = asyncio.create_task(self._commit_loop(), name="newswatch-committer")
+
+    def wake(self) -> None:
+        """New alerts are queued: look at the outbox now rather than at the next idle check."""
+        self._wake.set()
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Take no new work, let the sends in flight finish (for `grace` seconds at most), record
+        their outcomes, and leave everything else in the outbox for the next start."""
+        self._stopping.set()
+        self._wake.set()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        if self._sends:
+            _, late = await asyncio.wait(set(self._sends), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self._closing = True
+        self._finished.set()
+        if self._commit_task is not None:
+            await self._commit_task
+        await self._commit()
+        logger.info("sender stopped: %s", dict(self.stats) or "nothing sent")
+
+    # The loop ---------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self._pass()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a store hiccup must not end delivery for good
+                logger.exception("the sender failed; trying again in %s s", MIN_BACKOFF)
+                await self._idle(MIN_BACKOFF)
+
+    async def _pass(self) -> None:
+        """Read the due entries and start sending them in order, as pace and limits allow."""
+        await self._wait_until(self._paused_until)
+        now = self._clock()
+        self._chat_until = {c: u for c, u in self._chat_until.items() if u > now}
+        waiting = set(self._chat_until)
+        waiting |= {c for c in list(self._group_sent) if not self._group_has_room(c, now)}
+        self._wake.clear()
+        due = await self._store.pending_alerts(BATCH + len(self._claimed), skip_chats=waiting)
+        started = 0
+        for alert in due:
+            key = (alert.chat_id, alert.report.id)
+            if key in self._claimed or alert.chat_id in waiting:
+                continue
+            waiting.add(alert.chat_id)  # one message a chat per pass: CHAT_GAP applies
+            if self._stopping.is_set() or self._clock() < self._paused_until:
+                break
+            if not self._group_has_room(alert.chat_id, self._clock()):
+                continue
+            await self._slots.acquire()
+            if self._stopping.is_set() or self._clock() < self._paused_until:
+                self._slots.release()
+                break
+            try:
+                await self._pace(alert.chat_id)
+            except asyncio.CancelledError:
+                self._slots.release()
+                raise
+            self._claimed.add(key)
+            task = asyncio.create_task(self._send(alert, self._epoch))
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
+            started += 1
+        if started == 0:
+            await self._idle(self._next_wake(due))
+
+    def _next_wake(self, due: list[Alert]) -> float:
+        """How long to wait when nothing could start: until a held-back chat may go again."""
+        now = self._clock()
+        untils = [u - now for u in self._chat_until.values() if u > now]
+        full = [c for c in list(self._group_sent) if not self._group_has_room(c, now)]
+        untils += [self._group_sent[chat][0] + 60.0 - now for chat in full]
+        if due and not untils:
+            return 0.05  # everything due is in flight: look again shortly
+        return max(0.01, min([IDLE_CHECK, *untils]))
+
+    async def _idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _wait_until(self, moment: float) -> None:
+        delay = moment - self._clock()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def _pace(self, chat_id: int) -> None:
+        """Space sends exactly `1/rate` apart; hold the chat back for `CHAT_GAP`, and count a
+        group's sends for its minute."""
+        now = self._clock()
+        at = max(self._next_slot, now)
+        self._next_slot = at + self._interval
+        self._chat_until[chat_id] = max(self._chat_until.get(chat_id, 0.0), at + CHAT_GAP)
+        if chat_id < 0:
+            self._group_sent.setdefault(chat_id, deque()).append(at)
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    def _group_has_room(self, chat_id: int, now: float) -> bool:
+        sent = self._group_sent.get(chat_id)
+        if sent is None:
+            return True
+        while sent and sent[0] <= now - 60.0:
+            sent.popleft()
+        if not sent:
+            del self._group_sent[chat_id]
+            return True
+        return len(sent) < self._group_limit
+
+    # One send ---------------------------------------------------------------------------------
+
+    async def _send(self, alert: Alert, epoch: int) -> None:
+        key = (alert.chat_id, alert.report.id)
+        done = False
         try:
-            await bot.send_message(alert.chat_id, render_alert(alert))
-        except TelegramError as error:
-            logger.warning(
-                "alert %s to chat %s not delivered: %s", alert.report.id, alert.chat_id, error
+            outcome = await self._deliver(alert, epoch)
+            if outcome is not None:
+                self._outcomes.append(outcome)
+                self._finished.set()
+                self.stats[outcome.status] += 1
+                done = True
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("alert %s to chat %s: unexpected failure", key[1], key[0])
+            self._pause(epoch, "an unexpected error")
+        finally:
+            self._slots.release()
+            if not done:
+                self._claimed.discard(key)
+                self._wake.set()
+
+    async def _deliver(self, alert: Alert, epoch: int) -> _Outcome | None:
+        """Send one alert; the outcome to record, or None to leave it pending."""
+        chat_id, report_id = alert.chat_id, alert.report.id
+        watch = self._store.active_watch(chat_id, alert.keyword)
+        if watch is None:  # unwatched, paused, stopped or forgotten since the poll
+            return _Outcome(chat_id, report_id, "dropped", "the chat no longer watches it")
+        thread = watch.thread_id
+        text, plain = render_alert(alert), False
+        while True:
+            try:
+                await self._bot.send_message(
+                    chat_id,
+                    text,
+                    message_thread_id=thread,
+                    **({"parse_mode": None} if plain else {}),
+                )
+            except RetryAfter as error:
+                self._rate_limited(chat_id, _seconds(error.retry_after))
+                return None
+            except ChatMigrated as error:
+                await self._moved(chat_id, int(error.new_chat_id))
+                return None
+            except Forbidden as error:
+                await self._unreachable(chat_id, error.message)
+                return None
+            except BadRequest as error:
+                reason = error.message
+                lowered = reason.lower()
+                if "chat not found" in lowered:
+                    await self._unreachable(chat_id, reason)
+                    return None
+                if "can't parse entities" in lowered and not plain:
+                    logger.warning(
+                        "alert %s to chat %s refused as HTML (%s); sending it as plain text",
+                        report_id,
+                        chat_id,
+                        reason,
+                    )
+                    text, plain = render_alert_plain(alert), True
+                    self.stats["plain"] += 1
+                    continue
+                if "thread not found" in lowered and thread is not None:
+                    thread = None  # the topic was deleted: the chat itself still gets it
+                    continue
+                self.stats["failed_total"] += 1
+                logger.warning(
+                    "alert %s to chat %s refused for good (%s); %d refused so far",
+                    report_id,
+                    chat_id,
+                    reason,
+                    self.stats["failed_total"],
+                )
+                return _Outcome(chat_id, report_id, "failed", reason)
+            except TelegramError as error:  # timeouts, network errors, 5xx
+                self.stats["retried"] += 1
+                self._pause(epoch, str(error))
+                return None
+            self._backoff = 0.0
+            return _Outcome(chat_id, report_id, "sent")
+
+    def _rate_limited(self, chat_id: int, seconds: float) -> None:
+        """A 429: this chat waits; for a private chat the bot-wide budget is spent, so all do."""
+        self.stats["rate_limited"] += 1
+        until = self._clock() + seconds
+        self._chat_until[chat_id] = max(self._chat_until.get(chat_id, 0.0), until)
+        if chat_id > 0:
+            self._paused_until = max(self._paused_until, until)
+        logger.warning("Telegram asked to wait %.0f s (chat %s)", seconds, chat_id)
+
+    def _pause(self, epoch: int, reason: str) -> None:
+        """Telegram did not answer properly: pause every send, longer each time it persists."""
+        if epoch != self._epoch:  # a send started before the current pause: already counted
+            return
+        self._epoch += 1
+        self._backoff = min(MAX_BACKOFF, max(MIN_BACKOFF, self._backoff * 2))
+        self._paused_until = self._clock() + self._backoff
+        logger.warning("Telegram unreachable (%s); sending again in %.0f s", reason, self._backoff)
+
+    async def _unreachable(self, chat_id: int, reason: str) -> None:
+        self.stats["unreachable"] += 1
+        held = await self._store.set_unreachable(chat_id, reason)
+        logger.warning(
+            "chat %s cannot be reached (%s): alerts stop until it sends /start; %d set aside",
+            chat_id,
+            reason,
+            held,
+        )
+
+    async def _moved(self, old: int, new: int) -> None:
+        self.stats["moved"] += 1
+        await self._store.move_chat(old, new)
+        logger.info("chat %s is now supergroup %s: its watchlist and alerts moved", old, new)
+
+    # Group commits ------------------------------------------------------------------------------
+
+    async def _commit_loop(self) -> None:
+        """Write outcomes as they come: each commit takes everything that finished meanwhile."""
+        while True:
+            await self._finished.wait()
+            self._finished.clear()
+            await self._commit()
+            if self._closing:
+                return
+
+    async def _commit(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        if not outcomes:
+            return
+        try:
+            await self._store.finish_alerts(
+                [(o.chat_id, o.report_id, o.status, o.reason) for o in outcomes]
             )
-        else:
-            sent += 1
-    return sent
+        except Exception:
+            self._outcomes[:0] = outcomes  # kept, and tried again with the next commit
+            logger.exception("could not record %d sent alerts; will retry", len(outcomes))
+            await asyncio.sleep(MIN_BACKOFF)
+            self._finished.set()
+            return
+        for outcome in outcomes:
+            self._claimed.discard((outcome.chat_id, outcome.report_id))
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def reopen(store: Store, chat_id: int) -> int:
+    """The chat is reachable again: its alerts set aside in the last day go out after all."""
+    return await store.reopen_chat(chat_id, datetime.now(UTC) - RELEASE_WINDOW)
 
 
 async def tell_admins(bot: Bot, admin_ids: Iterable[int], text: str) -> None:

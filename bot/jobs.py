@@ -1,7 +1,11 @@
-"""The scheduled work: one repeating JobQueue job per source, and a regular prune of old reports."""
+"""The scheduled work: one repeating JobQueue job per source, and a regular prune of old reports.
+
+Polls only queue alerts (in the outbox, with the reports); `bot.delivery.Sender` sends them.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from datetime import UTC, datetime, timedelta
@@ -9,18 +13,20 @@ from datetime import UTC, datetime, timedelta
 from telegram.ext import Application
 
 from bot.context import Context
-from bot.delivery import deliver, tell_admins
+from bot.delivery import tell_admins
 from bot.render import escape
 from bot.storage import Store
 from watchers.fetch import SourceState
 from watchers.models import Subscription
 from watchers.sources import Source
 
-__all__ = ["active_subscriptions", "start_watchers"]
+__all__ = ["active_subscriptions", "cancel_polls", "start_watchers"]
 
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=6)
+KEEP_DONE = timedelta(days=1)
+"""How long sent and dropped outbox entries stay, for an operator to look at."""
 
 
 def active_subscriptions(store: Store) -> tuple[Subscription, ...]:
@@ -30,31 +36,39 @@ def active_subscriptions(store: Store) -> tuple[Subscription, ...]:
 
 
 async def poll_job(context: Context) -> None:
-    """Poll one source (the job's data) and send the alerts it queued."""
+    """Poll one source (the job's data); the alerts it queued are the sender's to deliver.
+
+    The poll is registered as a running task so that stopping can cancel it (`cancel_polls`):
+    the job queue waits for running jobs at shutdown, and a fetch may take 20 s.
+    """
     assert context.job is not None
     source: Source = context.job.data  # type: ignore[assignment]
+    task = asyncio.current_task()
+    polls = context.bot_data.polls
+    if task is not None:
+        polls.add(task)
+    try:
+        await _poll(context, source)
+    finally:
+        polls.discard(task)  # type: ignore[arg-type]
+
+
+async def _poll(context: Context, source: Source) -> None:
     services = context.bot_data.services
     store = services.store
     version = store.watch_version  # read first: a change in between only costs a rebuild
     result = await services.poller.poll(source, active_subscriptions(store), version)
     if result.skipped:
         return
-    # Summaries take a while: a chat that paused, stopped, forgot or unwatched meanwhile gets
-    # nothing.
-    wanted = [a for a in result.alerts if store.is_watching(a.chat_id, a.keyword)]
-    unwanted = [(a.chat_id, a.report.id) for a in result.alerts if a not in wanted]
-    await store.mark_dropped(unwanted, "the chat stopped watching before it was sent")
-    sent = 0
-    for alert in wanted:  # one by one, so only what Telegram accepted is marked sent
-        if await deliver(context.bot, [alert]):
-            sent += 1
-            await store.mark_delivered([(alert.chat_id, alert.report.id)])
+    sender = context.bot_data.sender
+    if result.alerts and sender is not None:
+        sender.wake()
     logger.info(
-        "polled %s: %d reports, %d new, %d alerts sent%s",
+        "polled %s: %d reports, %d new, %d alerts queued%s",
         source.name,
         result.fetched,
         result.new,
-        sent,
+        len(result.alerts),
         f", error: {result.error}" if result.error else "",
     )
     if result.disabled_now:
@@ -67,13 +81,25 @@ async def poll_job(context: Context) -> None:
 
 
 async def prune_job(context: Context) -> None:
-    """Forget reports no source has shown for the retention period, so the database stays
-    bounded."""
+    """Forget reports no source has shown for the retention period, and outbox entries done
+    for a day, so the database stays bounded."""
     services = context.bot_data.services
     cutoff = datetime.now(UTC) - timedelta(days=services.settings.retention_days)
     removed = await services.store.prune_reports(cutoff)
     if removed:
         logger.info("pruned %d reports no source has shown since %s", removed, cutoff.date())
+    done = await services.store.prune_outbox(datetime.now(UTC) - KEEP_DONE)
+    counts = await services.store.outbox_counts()
+    logger.info("outbox: %d done entries pruned; now %s", done, counts or "empty")
+
+
+async def cancel_polls(application: Application) -> None:  # type: ignore[type-arg]
+    """Cancel the polls in progress, so that stopping never waits for a slow fetch. What a
+    cancelled poll had recorded is in the outbox; what it had not is fetched again next time."""
+    polls = list(application.bot_data.polls)
+    for task in polls:
+        task.cancel()
+    await asyncio.gather(*polls, return_exceptions=True)
 
 
 async def start_watchers(application: Application) -> None:  # type: ignore[type-arg]

@@ -25,6 +25,7 @@ __all__ = [
     "escape",
     "line",
     "render_alert",
+    "render_alert_plain",
     "render_report_line",
     "when_text",
 ]
@@ -34,6 +35,7 @@ MAX_OUTLET_LENGTH = 80
 MAX_SUMMARY_LENGTH = 600  # summaries are made to 400; an LLM's may run over
 MAX_KEYWORD_LENGTH = 100  # what validation allows
 MAX_FORM_LENGTH = 100
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units
 
 _DIRECTION_CONTROLS = str.maketrans(
     dict.fromkeys(range(0x202A, 0x202F)) | dict.fromkeys(range(0x2066, 0x206A))
@@ -103,6 +105,27 @@ def render_alert(alert: Alert) -> str:
         line(alert.summary, MAX_SUMMARY_LENGTH),
     ]
     return "\n".join(p for p in parts if p)
+
+
+def _plain_line(text: str, limit: int) -> str:
+    """`line` without the escaping: for a message sent with no parse mode."""
+    return cut(" ".join(without_controls(text).translate(_DIRECTION_CONTROLS).split()), limit)
+
+
+def render_alert_plain(alert: Alert) -> str:
+    """The alert as plain text, for when Telegram refuses the HTML (`can't parse entities`):
+    the same fields and bounds, the link written out in full on its own line."""
+    report = alert.report
+    when = when_text(report.published) if report.published else ""
+    head = " · ".join(filter(None, [_plain_line(report.publisher, MAX_OUTLET_LENGTH), when]))
+    matched = f"🔎 {_plain_line(alert.keyword, MAX_KEYWORD_LENGTH)}"
+    if _form_differs(alert.keyword, alert.form):
+        matched += f" (as “{_plain_line(alert.form, MAX_FORM_LENGTH)}”)"
+    parts = [_plain_line(report.title, MAX_TITLE_LENGTH), report.url, head, matched]
+    text = "\n".join(p for p in parts if p)
+    room = MAX_MESSAGE_LENGTH - len(text.encode("utf-16-le")) // 2 - 1
+    summary = _plain_line(alert.summary, min(MAX_SUMMARY_LENGTH, room // 2))
+    return f"{text}\n{summary}" if summary and room > 0 else text
 
 
 def _form_differs(keyword: str, form: str) -> bool:

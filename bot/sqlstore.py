@@ -17,7 +17,7 @@ import asyncio
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -130,12 +130,33 @@ class SQL:
         "SELECT o.chat_id, o.keyword, o.form, o.summary, "
         + ", ".join(f"r.{c.strip()}" for c in REPORT_COLUMNS.split(","))
         + " FROM outbox o JOIN reports r ON r.id = o.report_id "
-        "WHERE o.status = 'pending' AND o.next_attempt <= ? ORDER BY o.next_attempt LIMIT ?"
+        "WHERE o.status = 'pending' AND o.next_attempt <= ? {skip}"
+        "ORDER BY o.next_attempt, o.created, o.chat_id LIMIT ?"
     )
+    skip_chats = "AND o.chat_id NOT IN ({ids}) "
     set_status = (
-        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? "
-        "WHERE chat_id = ? AND report_id = ?"
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
+        "next_attempt = ? WHERE chat_id = ? AND report_id = ? AND status IN ('pending', 'held')"
     )
+    hold_chat = (
+        "UPDATE outbox SET status = 'held', last_error = ? WHERE chat_id = ? AND status = 'pending'"
+    )
+    release_chat = (
+        "UPDATE outbox SET status = 'pending', last_error = NULL "
+        "WHERE chat_id = ? AND status = 'held' AND created >= ?"
+    )
+    drop_held = (
+        "UPDATE outbox SET status = 'dropped', last_error = ? WHERE chat_id = ? AND status = 'held'"
+    )
+    copy_chat = (
+        "INSERT INTO outbox (chat_id, report_id, keyword, form, summary, created, status, "
+        "attempts, next_attempt, last_error) SELECT ?, report_id, keyword, form, summary, "
+        "created, status, attempts, next_attempt, last_error FROM outbox WHERE chat_id = ? "
+        "ON CONFLICT DO NOTHING"
+    )
+    delete_chat = "DELETE FROM outbox WHERE chat_id = ?"
+    prune_done = "DELETE FROM outbox WHERE status IN ('sent', 'dropped') AND next_attempt < ?"
+    count_status = "SELECT status, count(*) FROM outbox GROUP BY status"
 
 
 def placeholders(count: int) -> str:
@@ -443,11 +464,18 @@ class SqlStore:
 
     # Outbox ------------------------------------------------------------------------------
 
-    async def pending_alerts(self, limit: int, now: datetime) -> list[Alert]:
-        """Queued alerts due by `now`, oldest first."""
+    async def pending_alerts(
+        self, limit: int, now: datetime, skip_chats: Collection[int] = ()
+    ) -> list[Alert]:
+        """Queued alerts due by `now`, oldest first, leaving out the chats in `skip_chats` (those
+        the sender must not send to yet: a group at its rate limit, a chat told to wait)."""
+        skipped = list(skip_chats)
+        skip = SQL.skip_chats.format(ids=placeholders(len(skipped))) if skipped else ""
 
         def due(connection: sqlite3.Connection) -> list[Alert]:
-            rows = connection.execute(SQL.pending, (iso(now), limit)).fetchall()
+            rows = connection.execute(
+                SQL.pending.format(skip=skip), (iso(now), *skipped, limit)
+            ).fetchall()
             return [
                 Alert(chat_id, _stored(rest).report, keyword, form, summary)
                 for chat_id, keyword, form, summary, *rest in rows
@@ -456,10 +484,22 @@ class SqlStore:
         return await self._read(due)
 
     async def set_status(
-        self, keys: Iterable[tuple[int, str]], status: str, error: str | None
+        self,
+        keys: Iterable[tuple[int, str]],
+        status: str,
+        error: str | None,
+        at: datetime | None = None,
     ) -> None:
-        """Mark outbox entries (chat id, report id) as sent or dropped."""
-        rows = [(status, error, chat_id, report_id) for chat_id, report_id in keys]
+        """Mark pending outbox entries (chat id, report id) as sent, dropped or failed."""
+        await self.finish([(chat_id, report_id, status, error) for chat_id, report_id in keys], at)
+
+    async def finish(
+        self, outcomes: Sequence[tuple[int, str, str, str | None]], at: datetime | None = None
+    ) -> None:
+        """Record many sends' outcomes (chat id, report id, status, error) in one transaction:
+        the sender's group commit. Done entries never change again."""
+        when = iso(at or datetime.now(UTC))
+        rows = [(status, error, when, chat, report) for chat, report, status, error in outcomes]
         if not rows:
             return
 
@@ -467,6 +507,52 @@ class SqlStore:
             connection.executemany(SQL.set_status, rows)
 
         await self._write(run)
+
+    async def hold_chat(self, chat_id: int, reason: str) -> int:
+        """Set the chat's pending alerts aside (the chat cannot be reached); how many."""
+
+        def run(connection: sqlite3.Connection) -> int:
+            return connection.execute(SQL.hold_chat, (reason, chat_id)).rowcount
+
+        return await self._write(run)
+
+    async def release_chat(self, chat_id: int, since: datetime, reason: str) -> int:
+        """Queue the chat's set-aside alerts created since `since` again and drop older ones
+        with `reason`; how many were queued again."""
+
+        def run(connection: sqlite3.Connection) -> int:
+            released = connection.execute(SQL.release_chat, (chat_id, iso(since))).rowcount
+            connection.execute(SQL.drop_held, (reason, chat_id))
+            return released
+
+        return await self._write(run)
+
+    async def move_chat(self, old: int, new: int) -> None:
+        """Move the chat's outbox entries to its new id (a group became a supergroup); an entry
+        the new id already has for the same report wins."""
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.execute(SQL.copy_chat, (new, old))
+            connection.execute(SQL.delete_chat, (old,))
+
+        await self._write(run)
+
+    async def prune_done(self, before: datetime) -> int:
+        """Delete entries sent or dropped before `before`: their reports' rows keep them from
+        being queued again, so the done entries themselves need not stay."""
+
+        def run(connection: sqlite3.Connection) -> int:
+            return connection.execute(SQL.prune_done, (iso(before),)).rowcount
+
+        return await self._write(run)
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many outbox entries are in each status, for operators."""
+
+        def count(connection: sqlite3.Connection) -> dict[str, int]:
+            return dict(connection.execute(SQL.count_status).fetchall())
+
+        return await self._read(count)
 
 
 class _transaction:

@@ -23,7 +23,7 @@ import sqlite3
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -123,10 +123,14 @@ class AtomicJSONStorage(Storage):
 
 @dataclass(slots=True)
 class WatchEntry:
-    """One keyword a chat watches, and since when: only reports first seen later are alerted."""
+    """One keyword a chat watches, and since when: only reports first seen later are alerted.
+
+    `thread_id` is the forum topic the watch was set in: its alerts go into that topic.
+    """
 
     keyword: str
     since: datetime
+    thread_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -139,10 +143,15 @@ class Chat:
     subscribed: bool = True
     paused: bool = False
     watches: list[WatchEntry] = field(default_factory=list)
+    unreachable: str = ""
+    """Why Telegram refused the last alert (blocked, kicked, chat gone): alerts stop until
+    /start comes from the chat."""
+    manages: int | None = None
+    """A private chat's pointer (set by /channel) to the channel its commands apply to."""
 
     @property
     def alerts_on(self) -> bool:
-        return self.subscribed and not self.paused
+        return self.subscribed and not self.paused and not self.unreachable
 
     @property
     def keywords(self) -> list[str]:
@@ -156,8 +165,14 @@ class Chat:
             self.title,
             self.subscribed,
             self.paused,
-            [WatchEntry(w.keyword, w.since) for w in self.watches],
+            [WatchEntry(w.keyword, w.since, w.thread_id) for w in self.watches],
+            self.unreachable,
+            self.manages,
         )
+
+    def watch(self, keyword: str) -> WatchEntry | None:
+        """The chat's watch of exactly `keyword`, if any."""
+        return next((w for w in self.watches if w.keyword == keyword), None)
 
     def subscriptions(self) -> tuple[Subscription, ...]:
         """What this chat contributes to matching: its watches, when alerts are on."""
@@ -166,15 +181,27 @@ class Chat:
         return tuple(Subscription(self.chat_id, w.keyword, w.since) for w in self.watches)
 
 
+def _watch_to_doc(watch: WatchEntry) -> dict[str, Any]:
+    doc: dict[str, Any] = {"keyword": watch.keyword, "since": iso(watch.since)}
+    if watch.thread_id is not None:
+        doc["thread_id"] = watch.thread_id
+    return doc
+
+
 def _chat_to_doc(chat: Chat) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "chat_id": chat.chat_id,
         "kind": chat.kind,
         "title": chat.title,
         "subscribed": chat.subscribed,
         "paused": chat.paused,
-        "watches": [{"keyword": w.keyword, "since": iso(w.since)} for w in chat.watches],
+        "watches": [_watch_to_doc(w) for w in chat.watches],
     }
+    if chat.unreachable:
+        doc["unreachable"] = chat.unreachable
+    if chat.manages is not None:
+        doc["manages"] = chat.manages
+    return doc
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -195,6 +222,7 @@ def _chat_from_doc(doc: Any) -> Chat:
             WatchEntry(
                 _expect(watch.get("keyword"), str, "keyword"),
                 parse_iso(since) or datetime.now(UTC),
+                _expect(watch.get("thread_id"), (int, type(None)), "thread_id"),
             )
         )
     return Chat(
@@ -204,6 +232,8 @@ def _chat_from_doc(doc: Any) -> Chat:
         subscribed=_expect(doc.get("subscribed", True), bool, "subscribed"),
         paused=_expect(doc.get("paused", False), bool, "paused"),
         watches=entries,
+        unreachable=_expect(doc.get("unreachable", ""), str, "unreachable"),
+        manages=_expect(doc.get("manages"), (int, type(None)), "manages"),
     )
 
 
@@ -282,9 +312,15 @@ class _ChatBook:
             return [chat.copy() for chat in self._chats.values()]
 
     def watching(self, chat_id: int, keyword: str) -> bool:
+        return self.active_watch(chat_id, keyword) is not None
+
+    def active_watch(self, chat_id: int, keyword: str) -> WatchEntry | None:
         with self._lock:
             chat = self._chats.get(chat_id)
-            return chat is not None and chat.alerts_on and keyword in chat.keywords
+            if chat is None or not chat.alerts_on:
+                return None
+            watch = chat.watch(keyword)
+            return WatchEntry(watch.keyword, watch.since, watch.thread_id) if watch else None
 
     def subscriptions(self) -> tuple[Subscription, ...]:
         with self._lock:
@@ -427,6 +463,11 @@ class Store:
         """Whether the chat still wants alerts for the keyword (it may have changed mid-poll)."""
         return self._chats.watching(chat_id, keyword)
 
+    def active_watch(self, chat_id: int, keyword: str) -> WatchEntry | None:
+        """The chat's watch of the keyword when it still wants its alerts, else None: what the
+        sender checks at send time, and where it finds the forum topic to send into."""
+        return self._chats.active_watch(chat_id, keyword)
+
     # Reports and polls -------------------------------------------------------------------
 
     async def unseen(self, reports: Sequence[Report]) -> list[Report]:
@@ -472,9 +513,12 @@ class Store:
 
     # Outbox ------------------------------------------------------------------------------
 
-    async def pending_alerts(self, limit: int, now: datetime | None = None) -> list[Alert]:
-        """Queued alerts due by `now` (default: the present) and not yet sent, oldest first."""
-        return await self._sql.pending_alerts(limit, now or datetime.now(UTC))
+    async def pending_alerts(
+        self, limit: int, now: datetime | None = None, skip_chats: Collection[int] = ()
+    ) -> list[Alert]:
+        """Queued alerts due by `now` (default: the present) and not yet sent, oldest first,
+        without those for `skip_chats`."""
+        return await self._sql.pending_alerts(limit, now or datetime.now(UTC), skip_chats)
 
     async def mark_delivered(self, keys: Iterable[tuple[int, str]]) -> None:
         """The alerts (chat id, report id) were sent."""
@@ -483,6 +527,54 @@ class Store:
     async def mark_dropped(self, keys: Iterable[tuple[int, str]], reason: str) -> None:
         """The alerts will not be sent (the chat stopped watching meanwhile)."""
         await self._sql.set_status(keys, "dropped", reason)
+
+    async def finish_alerts(self, outcomes: Sequence[tuple[int, str, str, str | None]]) -> None:
+        """Many sends' outcomes (chat id, report id, "sent"/"dropped"/"failed", reason) in one
+        transaction: the sender's group commit."""
+        await self._sql.finish(outcomes)
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Outbox entries by status (pending, held, sent, dropped, failed), for operators."""
+        return await self._sql.outbox_counts()
+
+    async def prune_outbox(self, done_before: datetime) -> int:
+        """Delete entries sent or dropped before the cut-off."""
+        return await self._sql.prune_done(done_before)
+
+    async def set_unreachable(self, chat_id: int, reason: str) -> int:
+        """Telegram refused the chat for good (blocked, kicked, gone): stop its alerts with the
+        reason, keep its watchlist, set its pending alerts aside; how many were set aside."""
+        chat = self._chats.get(chat_id)
+        if chat is not None and not chat.unreachable:
+            chat.unreachable = reason
+            await self._chats.save(chat)
+        return await self._sql.hold_chat(chat_id, reason)
+
+    async def reopen_chat(self, chat_id: int, since: datetime) -> int:
+        """The chat is reachable again (it sent /start): alerts set aside since `since` are
+        queued again, older ones dropped; returns how many were queued again."""
+        chat = self._chats.get(chat_id)
+        if chat is not None and chat.unreachable:
+            chat.unreachable = ""
+            await self._chats.save(chat)
+        return await self._sql.release_chat(chat_id, since, "set aside too long ago")
+
+    async def move_chat(self, old: int, new: int, kind: str = "supergroup") -> None:
+        """A group became a supergroup with a new id: its record (watchlist, settings) and its
+        pending alerts move there. A record already at the new id keeps its settings and gains
+        the watches it lacked."""
+        moved = self._chats.get(old)
+        if moved is not None:
+            target = self._chats.get(new)
+            if target is None:
+                target = moved.copy()
+                target.chat_id, target.kind = new, kind
+            else:
+                known = set(target.keywords)
+                target.watches += [w for w in moved.watches if w.keyword not in known]
+            await self._chats.save(target)
+            await self._chats.delete(old)
+        await self._sql.move_chat(old, new)
 
     def _shutdown(self) -> None:
         self._chats.close()

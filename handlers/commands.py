@@ -28,6 +28,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("resume", "Resume alerts", "/resume"),
     Command("stop", "Unsubscribe, keep the watchlist for a later /start", "/stop"),
     Command("forget", "Delete everything stored about this chat", "/forget"),
+    Command(
+        "channel",
+        "Manage a channel's alerts from this private chat (off to stop)",
+        "/channel @yourchannel",
+    ),
     Command("help", "List the commands", "/help"),
 )
 

@@ -13,18 +13,23 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.context import Context
+from bot.render import echo
 from bot.storage import Chat
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 __all__ = [
+    "CHANNEL_COMMANDS",
     "argument_text",
     "can_manage",
+    "is_channel_admin",
     "load_chat",
+    "managed_channel",
     "reply",
     "services",
     "split_message",
+    "topic",
     "visible_length",
 ]
 
@@ -41,6 +46,12 @@ _TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.DOTALL)
 every `<` and `&` of text, so a raw `<` always starts a tag and a raw `&` an entity."""
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 REFUSAL = "Sorry, only this group's administrators can change its watchlist and settings."
+CHANNEL_REFUSAL = (
+    "You are no longer an administrator of {name}, so you cannot change its watchlist. "
+    "Send /channel off to manage this chat again."
+)
+CHANNEL_COMMANDS = frozenset({"watch", "unwatch", "list", "latest", "pause", "resume"})
+"""The commands that /channel points at a channel (and the /unwatch buttons)."""
 
 
 def services(context: Context) -> Services:
@@ -143,8 +154,44 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
     await message.reply_text(last, link_preview_options=NO_PREVIEW, **kwargs)  # type: ignore[arg-type]
 
 
+def topic(update: Update) -> int | None:
+    """The forum topic the message was posted in (its alerts go there), or None."""
+    message = update.effective_message
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return message.message_thread_id
+    return None
+
+
+def _command(update: Update) -> str:
+    """The command word of the update (`watch` for `/watch@bot x`), or of the button tapped."""
+    if update.callback_query is not None:
+        return (update.callback_query.data or "").partition(":")[0]
+    message = update.effective_message
+    word = (message.text or "").split(maxsplit=1)[0] if message and message.text else ""
+    return word.removeprefix("/").partition("@")[0].lower()
+
+
+async def managed_channel(update: Update, context: Context) -> Chat | None:
+    """The channel this update's command applies to instead of its own chat: set by /channel in
+    a private chat, for the commands in CHANNEL_COMMANDS only."""
+    tg_chat = update.effective_chat
+    if tg_chat is None or tg_chat.type != ChatType.PRIVATE:
+        return None
+    if _command(update) not in CHANNEL_COMMANDS:
+        return None
+    store = services(context).store
+    own = await store.get_chat(tg_chat.id)
+    if own is None or own.manages is None:
+        return None
+    return await store.get_chat(own.manages) or Chat(own.manages, kind=ChatType.CHANNEL)
+
+
 async def load_chat(update: Update, context: Context, *, create: bool) -> Chat | None:
-    """The stored record of this chat; with `create`, a fresh subscribed one when there is none."""
+    """The stored record of the chat the command acts on (this chat, or the channel it manages
+    with /channel); with `create`, a fresh subscribed one when there is none."""
+    channel = await managed_channel(update, context)
+    if channel is not None:
+        return channel
     tg_chat: TelegramChat = update.effective_chat  # type: ignore[assignment]
     chat = await services(context).store.get_chat(tg_chat.id)
     if chat is None and create:
@@ -152,13 +199,35 @@ async def load_chat(update: Update, context: Context, *, create: bool) -> Chat |
     return chat
 
 
+async def is_channel_admin(context: Context, channel_id: int, user_id: int) -> bool:
+    """Whether the user administers the channel (False when Telegram cannot tell us)."""
+    try:
+        member = await context.bot.get_chat_member(channel_id, user_id)
+    except TelegramError as error:
+        logger.warning("could not check admin rights in channel %s: %s", channel_id, error)
+        return False
+    return member.status in _MANAGERS
+
+
 async def can_manage(update: Update, context: Context) -> bool:
     """True when the sender may change this chat's settings; otherwise refuse politely.
 
-    Anyone may in a private chat; in a channel only admins can post at all; in a group the sender
-    must be an administrator (an anonymous admin posts as the group itself).
+    Anyone may in a private chat, except for a channel it manages with /channel: there the
+    sender must still be one of the channel's administrators. In a channel only admins can post
+    at all; in a group the sender must be an administrator (an anonymous admin posts as the
+    group itself).
     """
     chat = update.effective_chat
+    channel = await managed_channel(update, context)
+    if channel is not None and update.effective_user is not None:
+        if await is_channel_admin(context, channel.chat_id, update.effective_user.id):
+            return True
+        refusal = CHANNEL_REFUSAL.format(name=echo(channel.title or str(channel.chat_id)))
+        if update.callback_query is not None:
+            await update.callback_query.answer(refusal, show_alert=True)
+        else:
+            await reply(update, refusal)
+        return False
     if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
         return True
     message = update.effective_message

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import Context
+from bot.delivery import reopen
 from handlers.buttons import EXPIRED, issue_token, redeem_token
 from handlers.common import can_manage, load_chat, reply, services
 from handlers.filters import command
@@ -30,7 +31,10 @@ async def start(update: Update, context: Context) -> None:
     assert chat is not None
     chat.subscribed = True
     chat.paused = False
+    unreachable, chat.unreachable = chat.unreachable, ""
     await services(context).store.save_chat(chat)
+    if unreachable:  # the chat can be reached again: what was set aside goes out after all
+        await reopen(services(context).store, chat.chat_id)
     await reply(update, WELCOME)
 
 

@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import Context
 from bot.render import echo, escape
 from bot.storage import Chat, WatchEntry
-from handlers.common import argument_text, can_manage, load_chat, reply, services
+from handlers.common import argument_text, can_manage, load_chat, reply, services, topic
 from handlers.filters import command
 from watchers.keywords import (
     MAX_WATCHES,
@@ -80,7 +80,7 @@ async def watch(update: Update, context: Context) -> None:
         elif len(chat.watches) >= MAX_WATCHES:
             refused.setdefault(_OVER_LIMIT, []).append(keyword)
         else:
-            chat.watches.append(WatchEntry(keyword, datetime.now(UTC)))
+            chat.watches.append(WatchEntry(keyword, datetime.now(UTC), topic(update)))
             added.append(keyword)
     if added:
         await services(context).store.save_chat(chat)
@@ -196,6 +196,8 @@ async def list_watches(update: Update, context: Context) -> None:
         return
     if not chat.subscribed:
         state = "off (unsubscribed; /start to subscribe)"
+    elif chat.unreachable:
+        state = f"stopped: Telegram said “{echo(chat.unreachable, 150)}” (/start to resume)"
     elif chat.paused:
         state = "paused (/resume to turn them on)"
     else:

@@ -180,6 +180,7 @@ class ApiError(Exception):
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id: int | None = None
 
     def payload(self) -> dict[str, Any]:
         """The body Telegram sends for this error."""
@@ -190,6 +191,8 @@ class ApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 
@@ -214,6 +217,7 @@ class SentRecord:
     reply_markup: dict[str, Any] | None
     entities: list[dict[str, Any]]
     time: float
+    thread_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -603,8 +607,9 @@ def _user(user_id: int, first_name: str, username: str | None) -> dict[str, Any]
     return user
 
 
-def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
-    """A ChatMember object with every field PTB 22 requires for that status."""
+def _member(status: str, user: dict[str, Any], *, can_post: bool = True) -> dict[str, Any]:
+    """A ChatMember object with every field PTB 22 requires for that status (an
+    administrator's `can_post_messages` as given: it matters in channels)."""
     member: dict[str, Any] = {"status": status, "user": user}
     if status == "creator":
         member["is_anonymous"] = False
@@ -624,6 +629,7 @@ def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
             can_delete_stories=False,
             can_pin_messages=True,
             can_manage_topics=False,
+            can_post_messages=can_post,
         )
     elif status == "restricted":
         member.update(
@@ -744,6 +750,12 @@ class FakeTelegram:
         self._foreign_messages: set[tuple[int, int]] = set()
         self._open_callbacks: set[str] = set()
         self._blocked: set[int] = set()
+        self._block_reasons: dict[int, str] = {}
+        self._gone: set[int] = set()
+        self._migrated: dict[int, int] = {}
+        self._topics: dict[int, set[int]] = {}
+        self._cannot_post: set[tuple[int, int]] = set()
+        self.outage_status: int | None = None
         self._member_status: dict[tuple[int, int], str] = {}
         self._chat_buckets: dict[int, _TokenBucket] = {}
         self._global_bucket: _TokenBucket | None = None
@@ -765,6 +777,7 @@ class FakeTelegram:
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands,
                 "getChatMember": self._get_chat_member,
+                "getChat": self._get_chat,
             }.items()
         }
 
@@ -836,11 +849,13 @@ class FakeTelegram:
         username: str | None = None,
         first_name: str = "Ann",
         anonymous_admin: bool = False,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
         """Queue a user's text message; returns the update as PTB will receive it.
 
         With ``anonymous_admin`` the message comes, as in Telegram, from @GroupAnonymousBot with
-        the group itself as ``sender_chat``.
+        the group itself as ``sender_chat``. With ``thread_id`` it is posted in that topic of a
+        forum supergroup (see :meth:`add_forum`).
         """
         if chat_type == "private":
             if chat_id <= 0 or user_id not in (None, chat_id):
@@ -853,6 +868,8 @@ class FakeTelegram:
             if chat_id >= 0 or (user_id is None and not anonymous_admin):
                 raise ValueError("group chat ids are negative and need a user_id")
             chat = {"id": chat_id, "type": chat_type, "title": chat_title or f"Group {chat_id}"}
+            if self._chats.get(chat_id, {}).get("is_forum"):
+                chat["is_forum"] = True
         else:
             raise ValueError(f"unsupported chat_type {chat_type!r}; use push_channel_post")
         if anonymous_admin:
@@ -877,6 +894,9 @@ class FakeTelegram:
             }
             if anonymous_admin:
                 message["sender_chat"] = chat
+            if thread_id is not None:
+                message["message_thread_id"] = thread_id
+                message["is_topic_message"] = True
             return self._enqueue({"message": message})
 
     def push_channel_post(
@@ -961,6 +981,92 @@ class FakeTelegram:
     def unblock_chat(self, chat_id: int) -> None:
         with self._lock:
             self._blocked.discard(chat_id)
+            self._block_reasons.pop(chat_id, None)
+
+    def block_chat_because(self, chat_id: int, reason: str) -> None:
+        """sendMessage fails with 403 ``Forbidden: <reason>`` (e.g. ``user is deactivated``)."""
+        with self._lock:
+            self._blocked.add(chat_id)
+            self._block_reasons[chat_id] = reason
+
+    def delete_chat(self, chat_id: int) -> None:
+        """The chat no longer exists: sendMessage and getChat answer 400 ``chat not found``."""
+        with self._lock:
+            self._gone.add(chat_id)
+
+    def migrate_chat(self, old: int, new: int) -> None:
+        """The group became supergroup ``new``: sendMessage to ``old`` answers 400 with
+        ``parameters.migrate_to_chat_id`` (PTB raises ``ChatMigrated``), and the service
+        messages Telegram sends are queued: ``migrate_to_chat_id`` in the old group and
+        ``migrate_from_chat_id`` in the new supergroup."""
+        with self._cond:
+            self._migrated[old] = new
+            title = self._chat(old).get("title", f"Group {old}")
+            group = {"id": old, "type": "group", "title": title}
+            supergroup = {"id": new, "type": "supergroup", "title": title}
+            self._chats[new] = supergroup
+            for chat, key, value in (
+                (group, "migrate_to_chat_id", new),
+                (supergroup, "migrate_from_chat_id", old),
+            ):
+                message_id = self._new_message_id(chat["id"])
+                self._foreign_messages.add((chat["id"], message_id))
+                service = {
+                    "message_id": message_id,
+                    "chat": chat,
+                    "date": int(time.time()),
+                    "from": _user(ANONYMOUS_ADMIN_BOT_ID, "Group", "GroupAnonymousBot"),
+                    key: value,
+                }
+                self._enqueue({"message": service})
+
+    def add_forum(self, chat_id: int, topics: list[int], *, title: str = "Forum") -> None:
+        """Make ``chat_id`` a forum supergroup with these topic (thread) ids: sendMessage with
+        another ``message_thread_id`` answers 400 ``message thread not found``."""
+        with self._lock:
+            self._chats[chat_id] = {
+                "id": chat_id,
+                "type": "supergroup",
+                "title": title,
+                "is_forum": True,
+            }
+            self._topics[chat_id] = set(topics)
+
+    def close_topic(self, chat_id: int, topic: int) -> None:
+        """The topic was deleted: sending into it answers ``message thread not found``."""
+        with self._lock:
+            self._topics.get(chat_id, set()).discard(topic)
+
+    def add_channel(
+        self,
+        chat_id: int,
+        username: str,
+        *,
+        admins: tuple[int, ...] = (),
+        bot_status: str = "administrator",
+        bot_can_post: bool = True,
+        title: str = "Channel",
+    ) -> None:
+        """A public channel ``@username``: ``admins`` are its administrators; the bot is a member
+        with ``bot_status`` and, as administrator, may post unless ``bot_can_post`` is False."""
+        with self._lock:
+            self._chats[chat_id] = {
+                "id": chat_id,
+                "type": "channel",
+                "title": title,
+                "username": username,
+            }
+            for admin in admins:
+                self._member_status[(chat_id, admin)] = "administrator"
+            self._member_status[(chat_id, self.bot_user["id"])] = bot_status
+            if not bot_can_post:
+                self._cannot_post.add((chat_id, self.bot_user["id"]))
+
+    def set_outage(self, status: int | None) -> None:
+        """While set, every Bot API call answers with this HTTP status (e.g. 502 Bad Gateway),
+        as during a Telegram outage; None ends it."""
+        with self._lock:
+            self.outage_status = status
 
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """What getChatMember answers for this user in this chat (default ``member``)."""
@@ -1084,6 +1190,8 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found")
             if match.group(1) != self.token:
                 raise ApiError(401, "Unauthorized")
+            if self.outage_status is not None:
+                raise ApiError(self.outage_status, "Bad Gateway")
             entry = self._methods.get(method.lower())
             if entry is None:
                 raise ApiError(404, "Not Found")
@@ -1213,6 +1321,7 @@ class FakeTelegram:
                 reply_markup=copy.deepcopy(message.get("reply_markup")),
                 entities=copy.deepcopy(message.get("entities", [])),
                 time=time.monotonic(),
+                thread_id=message.get("message_thread_id"),
             )
         )
 
@@ -1260,14 +1369,27 @@ class FakeTelegram:
         markup = self._markup(params, inline_only=False)
         with self._lock:
             if chat_id in self._blocked:
-                reason = (
+                reason = self._block_reasons.get(chat_id) or (
                     "bot was blocked by the user"
                     if chat_id > 0
                     else "bot was kicked from the group chat"
                 )
                 raise ApiError(403, f"Forbidden: {reason}")
-            self._check_flood(chat_id)
+            if chat_id in self._gone:
+                raise _bad_request("chat not found")
+            if chat_id in self._migrated:
+                error = _bad_request("group chat was upgraded to a supergroup chat")
+                error.migrate_to_chat_id = self._migrated[chat_id]
+                raise error
             chat = self._chat(chat_id)
+            thread_id = params.get("message_thread_id")
+            if thread_id is not None and (
+                not chat.get("is_forum") or thread_id not in self._topics.get(chat_id, set())
+            ):
+                raise _bad_request("message thread not found")
+            if chat["type"] == "channel" and (chat_id, self.bot_user["id"]) in self._cannot_post:
+                raise _bad_request("need administrator rights in the channel chat")
+            self._check_flood(chat_id)
             message: dict[str, Any] = {
                 "message_id": self._new_message_id(chat_id),
                 "date": int(time.time()),
@@ -1277,6 +1399,9 @@ class FakeTelegram:
                 message["sender_chat"] = chat
             else:
                 message["from"] = dict(self.bot_user)
+            if thread_id is not None:
+                message["message_thread_id"] = thread_id
+                message["is_topic_message"] = True
             message["text"] = formatted.text
             if formatted.entities:
                 message["entities"] = formatted.entities
@@ -1390,9 +1515,31 @@ class FakeTelegram:
         if not isinstance(user_id, int):
             raise _bad_request("invalid user_id specified")
         with self._lock:
+            if chat_id in self._gone:
+                raise _bad_request("chat not found")
             status = self._member_status.get((chat_id, user_id), "member")
             if user_id == self.bot_user["id"]:
                 user = dict(self.bot_user)
             else:
                 user = self._users.get(user_id) or _user(user_id, f"User{user_id}", None)
-            return _member(status, copy.deepcopy(user))
+            can_post = (chat_id, user_id) not in self._cannot_post
+            return _member(status, copy.deepcopy(user), can_post=can_post)
+
+    def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A chat by id or by @username (public channels and groups)."""
+        wanted = params.get("chat_id")
+        with self._lock:
+            if isinstance(wanted, str) and wanted.startswith("@"):
+                name = wanted[1:].lower()
+                found = [
+                    c for c in self._chats.values() if str(c.get("username", "")).lower() == name
+                ]
+                if not found:
+                    raise _bad_request("chat not found")
+                chat = found[0]
+            else:
+                chat_id = self._chat_id(params)
+                if chat_id in self._gone or (chat_id < 0 and chat_id not in self._chats):
+                    raise _bad_request("chat not found")
+                chat = self._chat(chat_id)
+            return {**copy.deepcopy(chat), "accent_color_id": 0, "max_reaction_count": 11}
