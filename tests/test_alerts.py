@@ -129,6 +129,27 @@ async def test_a_failing_summary_still_leaves_the_alert(
     assert any("segmenter exploded" in r.exc_text for r in caplog.records if r.exc_text)
 
 
+async def test_a_story_many_chats_watch_is_summarised_and_logged_once_per_form(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[str | None] = []
+
+    def broken(text: str, form: str | None, **kwargs: object) -> str:
+        calls.append(form)
+        raise RuntimeError("segmenter exploded")
+
+    monkeypatch.setattr("watchers.alerts.summarise", broken)
+    report = _report("https://wire.test/a")
+    matched = [(report, Match(chat, "Lachin", "Laçın")) for chat in range(1, 301)]
+    matched.append((report, Match(301, "Karabakh", "Karabakh")))
+    async with httpx.AsyncClient() as client:
+        alerts = await Summariser(client).alerts(matched)
+    assert [a.chat_id for a in alerts] == list(range(1, 302))
+    assert {a.summary for a in alerts} == {""}
+    assert sorted(calls) == ["Karabakh", "Laçın"]
+    assert len([r for r in caplog.records if r.exc_text]) == 2  # was one per chat: 301
+
+
 async def test_text_is_cleaned_once_so_nothing_is_lost_on_the_way() -> None:
     raw = "<p>BAKU, Nov 24 — Officials (APA) said the &lt;b&gt; tag was shown. They met again.</p>"
     [report] = plain_reports([_report("https://wire.test/a", raw)])

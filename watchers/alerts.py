@@ -106,14 +106,25 @@ class Summariser:
         )
 
     async def alerts(self, matched: Sequence[tuple[Report, Match]]) -> list[Alert]:
-        """One alert per (report, chat); a summary that fails leaves the alert without one."""
+        """One alert per (report, chat); a summary that fails leaves the alert without one.
+
+        One task per distinct (report, form), not per chat: a story a thousand chats watch
+        would otherwise put a thousand tasks on the event loop, all waiting for one summary.
+        """
+        distinct: dict[tuple[str, str], Report] = {}
+        for report, match in matched:
+            distinct.setdefault((report.id, match.form), report)
         summaries = await asyncio.gather(
-            *(self.summary(report, match.form) for report, match in matched), return_exceptions=True
+            *(self.summary(report, form) for (_, form), report in distinct.items()),
+            return_exceptions=True,
         )
-        alerts = []
-        for (report, match), summary in zip(matched, summaries, strict=True):
+        written: dict[tuple[str, str], str] = {}
+        for key, summary in zip(distinct, summaries, strict=True):
             if isinstance(summary, BaseException):
-                logger.error("summary of %s failed", report.id, exc_info=summary)
+                logger.error("summary of %s failed", key[0], exc_info=summary)
                 summary = ""
-            alerts.append(Alert(match.chat_id, report, match.keyword, match.form, summary))
-        return alerts
+            written[key] = summary
+        return [
+            Alert(match.chat_id, report, match.keyword, match.form, written[report.id, match.form])
+            for report, match in matched
+        ]

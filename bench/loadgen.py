@@ -1,0 +1,268 @@
+"""The load both poll-path benchmarks share: a filled data directory, feeds, and gauges.
+
+`build_data_dir` makes what a busy bot holds (10,000 chats x 5 watches as users add them,
+imported from the previous single-file format because that is the quick way in, then N stored
+reports written the way polls write them). `FeedSet` serves 50 RSS feeds of 100 items each from
+a loopback `tests.feed_server.FeedServer`, and `advance` puts new items on top. Every item
+carries three sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
+`LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb` reads /proc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from bench.matching import NEWS_WORDS, make_watches
+from bot.storage import Store
+from tests.feed_server import FeedServer
+from watchers.keywords import KeywordError, validate_keyword
+from watchers.matching import load_aliases
+from watchers.models import Report
+
+__all__ = [
+    "CHATS",
+    "FEEDS",
+    "ITEMS",
+    "WATCHES",
+    "FeedSet",
+    "LoopLag",
+    "build_data_dir",
+    "chat_id",
+    "popular_terms",
+    "rss_mb",
+    "unique_keyword",
+]
+
+CHATS = 10_000
+WATCHES = 5
+FEEDS = 50
+ITEMS = 100
+FIRST_CHAT = 100_000
+FILL_BATCH = 2_000
+HIT_EVERY = 4
+"""One new item in HIT_EVERY names a popular term (a place, a news word), which a few hundred
+chats watch; the others name nothing watched. That fan-out is what makes a cycle expensive."""
+
+_FILLER = (
+    "Officials gave no further details on Tuesday.",
+    "The ministry said talks would resume next week.",
+    "Local media reported long queues at the crossing.",
+    "Analysts expect the decision to be appealed.",
+    "A spokesperson declined to comment on the figures.",
+    "Residents described a quiet night after days of tension.",
+    "The agreement still needs the approval of parliament.",
+    "Prices rose for the third month in a row.",
+)
+_SUBJECTS = (
+    "Regional council", "Transport board", "City hall", "Water utility", "Grain exporters",
+    "Rail operator", "Harbour authority", "Teachers' union", "Central bank", "Customs office",
+)  # fmt: skip
+
+
+def chat_id(number: int) -> int:
+    """The private chat id of the benchmark's chat `number` (0 .. CHATS-1)."""
+    return FIRST_CHAT + number
+
+
+def unique_keyword(number: int) -> str:
+    """A keyword only chat `number` watches (see `bench.matching.make_watches`)."""
+    return f"chat{number}topic0"
+
+
+def _watchlists(now: datetime) -> dict[str, dict[str, object]]:
+    """The previous store's chats table: CHATS chats, WATCHES valid, distinct watches each."""
+    per_chat: dict[int, list[str]] = {}
+    for chat, keyword in make_watches(CHATS, WATCHES, load_aliases()):
+        try:
+            tidy = validate_keyword(keyword)
+        except KeywordError:
+            continue
+        if tidy not in per_chat.setdefault(chat, []):
+            per_chat[chat].append(tidy)
+    since = (now - timedelta(days=1)).isoformat()
+    return {
+        str(n + 1): {
+            "chat_id": chat_id(n),
+            "kind": "private",
+            "title": f"Chat {n}",
+            "subscribed": True,
+            "paused": False,
+            "watches": [{"keyword": k, "since": since} for k in per_chat.get(n, [])],
+        }
+        for n in range(CHATS)
+    }
+
+
+def popular_terms() -> list[str]:
+    """The terms many chats watch: alias group names and common news words."""
+    return [group.name for group in load_aliases().groups] + list(NEWS_WORDS)
+
+
+def _sentences(rng: random.Random, term: str | None) -> str:
+    picked = rng.sample(_FILLER, 3)
+    if term:
+        picked[1] = f"The situation around {term} was discussed at length."
+    return " ".join(picked)
+
+
+def _stored_reports(start: int, count: int, now: datetime, terms: list[str]) -> list[Report]:
+    rng = random.Random(start)
+    reports = []
+    for n in range(start, start + count):
+        term = terms[n % len(terms)] if n % HIT_EVERY == 0 else None
+        url = f"https://archive{n % 40}.test/story/{n}"
+        reports.append(
+            Report(
+                id=url,
+                url=url,
+                canonical_url=url,
+                title=f"{rng.choice(_SUBJECTS)} report {n}" + (f" on {term}" if term else ""),
+                text=_sentences(rng, term) * 6,  # about 1 kB, as feeds give
+                published=now - timedelta(seconds=30 * n),
+                outlet="Archive Wire",
+                domain=f"archive{n % 40}.test",
+                language="en",
+            )
+        )
+    return reports
+
+
+async def _fill(data: Path, reports: int, now: datetime) -> None:
+    store = Store.open(data)
+    terms = popular_terms()
+    try:
+        for start in range(0, reports, FILL_BATCH):
+            count = min(FILL_BATCH, reports - start)
+            await store.add_reports(_stored_reports(start, count, now, terms), now)
+    finally:
+        await store.close()
+
+
+def build_data_dir(data: Path, reports: int) -> float:
+    """Fill `data` with CHATS chats and `reports` stored reports; returns the seconds taken."""
+    began = time.perf_counter()
+    now = datetime.now(UTC)
+    data.mkdir(parents=True, exist_ok=True)
+    legacy = data / "newswatch.json"
+    legacy.write_text(json.dumps({"chats": _watchlists(now), "sources": {}}), encoding="utf-8")
+    asyncio.run(_fill(data, reports, now))
+    legacy.unlink()  # imported once; the bot must not find it again
+    return time.perf_counter() - began
+
+
+@dataclass(slots=True)
+class _Item:
+    title: str
+    link: str
+    text: str
+    published: datetime
+
+
+class FeedSet:
+    """FEEDS feeds of ITEMS items on a loopback server; `advance` publishes new items."""
+
+    def __init__(self, server: FeedServer, seed: int = 3) -> None:
+        self.server = server
+        self._rng = random.Random(seed)
+        self._terms = popular_terms()
+        self._serial = 0
+        self._items: list[list[_Item]] = []
+        for feed in range(FEEDS):
+            self._items.append([self._item(feed, None) for _ in range(ITEMS)])
+            self._publish(feed)
+
+    @property
+    def urls(self) -> list[str]:
+        return [self.server.url(self.path(feed)) for feed in range(FEEDS)]
+
+    @staticmethod
+    def path(feed: int) -> str:
+        return f"/feed{feed}.xml"
+
+    def _item(self, feed: int, term: str | None) -> _Item:
+        self._serial += 1
+        n = self._serial
+        subject = self._rng.choice(_SUBJECTS)
+        title = f"{subject} update {n}" + (f" about {term}" if term else "")
+        return _Item(
+            title,
+            f"https://outlet{feed}.test/news/{n}",
+            _sentences(self._rng, term),
+            datetime.now(UTC),
+        )
+
+    def _publish(self, feed: int) -> None:
+        entries = "".join(
+            f"<item><title>{escape(i.title)}</title><link>{escape(i.link)}</link>"
+            f'<guid isPermaLink="true">{escape(i.link)}</guid>'
+            f"<description>{escape(i.text)}</description>"
+            f"<pubDate>{format_datetime(i.published)}</pubDate></item>"
+            for i in self._items[feed]
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Outlet {feed}</title><link>https://outlet{feed}.test/</link>"
+            f"<description>bench</description>{entries}</channel></rss>"
+        ).encode()
+        self.server.set(self.path(feed), body)  # a new ETag with every change
+
+    def advance(self, feed: int, count: int, *, hits: bool = True, term: str | None = None) -> None:
+        """Put `count` new items on top of `feed` (the oldest fall off). With `hits`, one in
+        HIT_EVERY new items names a popular term; `term` puts that term in every one."""
+        for _ in range(count):
+            chosen = term
+            if chosen is None and hits and self._serial % HIT_EVERY == 0:
+                chosen = self._rng.choice(self._terms)
+            self._items[feed].insert(0, self._item(feed, chosen))
+        del self._items[feed][ITEMS:]
+        self._publish(feed)
+
+
+class LoopLag:
+    """A task that sleeps 1 ms at a time and keeps the worst oversleep: how long the event
+    loop was held by something that did not yield (disk, CPU work) while it ran."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _beat(self) -> None:
+        while True:
+            began = time.perf_counter()
+            await asyncio.sleep(0.001)
+            late = time.perf_counter() - began - 0.001
+            self.samples.append(late)
+            self.worst = max(self.worst, late)
+
+    def start(self) -> None:
+        self.worst = 0.0
+        self.samples.clear()
+        self._task = asyncio.get_running_loop().create_task(self._beat())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+
+def rss_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(resident now, peak resident) of a process in MB, from /proc/<pid>/status."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            values[name] = int(rest.split()[0]) / 1024
+    return values["VmRSS"], values["VmHWM"]
