@@ -21,6 +21,7 @@ from watchers.matching import (
     MatcherSize,
     Term,
     Watch,
+    default_aliases,
     load_aliases,
     parse_watch,
     search_terms,
@@ -519,9 +520,10 @@ WATCHES = st.one_of(
     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
 )
 @given(raw=WATCHES)
-def test_any_storable_watch_compiles_within_the_cap(aliases: AliasBook, raw: str) -> None:
+def test_any_storable_watch_compiles_within_the_cap(raw: str) -> None:
     """Whatever the script and shape, a watch the bot accepts costs at most the cap, and at most
     the most expensive name per word written: the cost grows with the words, not their product."""
+    aliases = default_aliases()
     try:
         keyword = validate_keyword(raw)
     except KeywordError:
@@ -575,3 +577,67 @@ def test_the_shipped_aliases_refuse_no_watch_within_the_length_limit(aliases: Al
     assert len(watch) > 80
     assert validate_keyword(watch) == watch
     assert 100 < watch_cost(parse_watch(watch), aliases) < MAX_PATTERNS_PER_WATCH
+
+
+# --- Evaluation per distinct watch, checked against a plain reading of the rules -----------------
+
+
+def test_clauses_that_share_a_term_need_only_that_term(aliases: AliasBook) -> None:
+    """One term may meet several clauses: "Lachin Karabakh OR Lachin" is met by Lachin alone."""
+    assert forms_found("Lachin Karabakh OR Lachin", aliases, "Laçın") == ["Laçın"]
+    assert forms_found("Goris OR Kapan Goris OR Meghri", aliases, "Горис") == ["Горис"]
+    assert forms_found("Goris OR Kapan Meghri OR Kapan", aliases, "Kapan road") == ["Kapan"]
+    assert forms_found("Goris OR Kapan Meghri OR Sotk", aliases, "Kapan road") == []
+
+
+VOCABULARY = ("ab", "cd", "ef", "gh", "ij")  # short, in no alias group: they match as written
+
+
+def _reference(watch: Watch, title: str, text: str) -> str | None:
+    """The form a watch is found as, read straight from the rules, or None: a term is found
+    where its words are consecutive words of the title or the text; the form is the earliest
+    (title first), longest hit among the terms the watch looks for."""
+    hits: dict[str, tuple[int, int, int, str]] = {}
+    for field, content in enumerate((title, text)):
+        words = content.split(" ")
+        for term in [t for clause in watch.clauses for t in clause] + list(watch.excluded):
+            wanted = term.text.split(" ")
+            for start in range(len(words) - len(wanted) + 1):
+                if words[start : start + len(wanted)] == wanted and term.text not in hits:
+                    position = len(" ".join(words[:start])) + (start > 0)
+                    hits[term.text] = (field, position, -len(term.text), term.text)
+                    break
+    if any(term.text in hits for term in watch.excluded):
+        return None
+    if not all(any(term.text in hits for term in clause) for clause in watch.clauses):
+        return None
+    found = [hits[t.text] for clause in watch.clauses for t in clause if t.text in hits]
+    return min(found)[3]
+
+
+_plain_term = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=2).map(
+    lambda words: words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+)
+_clause = st.lists(_plain_term, min_size=1, max_size=3).map(" OR ".join)
+_plain_watch = st.tuples(
+    st.lists(_clause, min_size=1, max_size=3), st.lists(_plain_term, max_size=2)
+).map(lambda parts: " ".join(parts[0] + ["-" + term for term in parts[1]]))
+_plain_text = st.lists(st.sampled_from(VOCABULARY), max_size=8).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    watches=st.lists(_plain_watch, min_size=1, max_size=25),
+    title=_plain_text,
+    text=_plain_text,
+)
+def test_every_chat_gets_what_the_rules_say(watches: list[str], title: str, text: str) -> None:
+    """Many chats' watches in one matcher (shared terms, OR, AND, exclusions, repeated and
+    overlapping clauses): each chat gets exactly its satisfied watches, with the right form."""
+    matcher = Matcher.build(list(enumerate(watches)), default_aliases())
+    expected = [
+        (chat, raw, form)
+        for chat, raw in enumerate(watches)
+        if (form := _reference(parse_watch(raw), title, text)) is not None
+    ]
+    assert sorted(fanned_out(matcher.match(title, text))) == sorted(expected)

@@ -21,9 +21,11 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -221,6 +223,7 @@ _SETS_WITH: dict[str, int] = {
 _LONGEST_ENDING = max(map(len, _SETS_WITH))
 _SET_BITS = len(_ENDING_SETS).bit_length()  # a word is numbered (stem number << _SET_BITS) | set
 _SET_MASK = (1 << _SET_BITS) - 1
+_TOKENS_KEPT = 1 << 17  # words of reports a matcher remembers the look-up of (some 15 MB)
 _AZERBAIJANI_LETTERS = frozenset("əƏıİğĞşŞ")
 
 
@@ -532,21 +535,29 @@ class _Compiled:
     alternatives: tuple[tuple[_TermKey, ...], ...]
     excluded: tuple[_TermKey, ...]
 
+    def least(self) -> int:
+        """The fewest distinct terms that can satisfy the watch (a clause of alternatives may be
+        met by a required term, or by the same term as another clause)."""
+        required = set(self.required)
+        return len(required) + any(required.isdisjoint(c) for c in self.alternatives)
+
     def wanted(self) -> Iterator[_TermKey]:
         """Every term the watch looks for (not the excluded ones), in order."""
         yield from self.required
         for clause in self.alternatives:
             yield from clause
 
-    def found_in(self, hits: Mapping[_TermKey, _Hit]) -> _Hit | None:
+    def found_in(self, hits: dict[_TermKey, _Hit]) -> _Hit | None:
         """The first hit of the watch's terms if the report satisfies it, else None."""
-        if any(term in hits for term in self.excluded):
+        found = hits.keys()
+        if self.excluded and not found.isdisjoint(self.excluded):
             return None
-        if not all(term in hits for term in self.required):
+        if not all(map(found.__contains__, self.required)):
             return None
-        if not all(any(term in hits for term in clause) for clause in self.alternatives):
-            return None
-        return min((hits[term] for term in self.wanted() if term in hits), key=_rank)
+        for clause in self.alternatives:
+            if found.isdisjoint(clause):
+                return None
+        return min(map(hits.__getitem__, found & set(self.wanted())), key=_rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,13 +572,39 @@ def _rank(hit: _Hit) -> tuple[int, int, int]:
     return hit.rank
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+def _last_found_first(item: tuple[_TermKey, _Hit]) -> tuple[int, int, int]:
+    """Sorts hits so that, written into a dict one after the other, the first found wins."""
+    field_rank, start, length = item[1].rank
+    return (-field_rank, -start, -length)
+
+
+# Watch numbers by term: one int, or a list of several (most terms are in one watch).
+_Index = dict[_TermKey, int | list[int]]
+
+
+def _add(index: _Index, term: _TermKey, number: int) -> None:
+    held = index.get(term)
+    if held is None:
+        index[term] = number
+    elif isinstance(held, int):
+        index[term] = [held, number]
+    else:
+        held.append(number)
+
+
+def _numbers(held: int | list[int] | None) -> Iterable[int]:
+    if held is None:
+        return ()
+    return (held,) if isinstance(held, int) else held
+
+
+class Found(NamedTuple):
     """A report satisfies one distinct watch: the form it was found as (quoted as the report
     wrote it), and every (chat_id, keyword) that holds this watch, for the caller to fan out to.
 
-    Chats that wrote the same watch, or spellings of the same name, share one Found: matching
-    costs the same for 1 chat or 10,000.
+    Chats that wrote the same watch, or spellings of the same name, share one Found (and one
+    `holders` tuple): matching costs the same for 1 chat or 10,000. (A named tuple: a report may
+    satisfy hundreds of distinct watches, and this is the cheapest record to make.)
     """
 
     form: str
@@ -669,16 +706,20 @@ class _Builder:
 
     def matcher(self) -> Matcher:
         watches = list(self.watches)
-        watches_of: dict[_TermKey, int | list[int]] = {}
+        any_of: _Index = {}
+        all_of: _Index = {}
+        vetoed_by: _Index = {}
+        least: dict[int, int] = {}
         for number, watch in enumerate(watches):
+            if len(watch.required) + len(watch.alternatives) == 1:
+                index = any_of
+            else:
+                index = all_of
+                least[number] = watch.least()
             for term in dict.fromkeys(watch.wanted()):
-                held = watches_of.get(term)
-                if held is None:
-                    watches_of[term] = number
-                elif isinstance(held, int):
-                    watches_of[term] = [held, number]
-                else:
-                    held.append(number)
+                _add(index, term, number)
+            for term in watch.excluded:
+                _add(vetoed_by, term, number)
         phrases: list[tuple[int, ...]] = list(self.phrases)  # phrase -1 - i is phrases[i]
         phrases_from: dict[int, list[int]] = {}
         for index, words in enumerate(phrases):
@@ -693,7 +734,10 @@ class _Builder:
             phrases_from=phrases_from,
             groups_of=groups_of,
             watches=watches,
-            watches_of=watches_of,
+            any_of=any_of,
+            all_of=all_of,
+            least=least,
+            vetoed_by=vetoed_by,
             holders=[tuple(holders) for holders in self.holders],
         )
 
@@ -711,7 +755,10 @@ class Matcher:
         phrases_from: dict[int, list[int]],
         groups_of: dict[int, list[frozenset[int]]],
         watches: list[_Compiled],
-        watches_of: dict[_TermKey, int | list[int]],
+        any_of: _Index,
+        all_of: _Index,
+        least: dict[int, int],
+        vetoed_by: _Index,
         holders: list[tuple[tuple[int, str], ...]],
     ) -> None:
         self._stems = stems
@@ -719,8 +766,16 @@ class Matcher:
         self._phrases_from = phrases_from
         self._groups_of = groups_of
         self._watches = watches
-        self._watches_of = watches_of
+        # By term: the watches of one clause, found when any of its terms is; the watches of
+        # several clauses, to count; the watches that exclude it.
+        self._any_of = any_of
+        self._all_of = all_of
+        self._least = least  # for each watch of several clauses, `_Compiled.least`
+        self._vetoed_by = vetoed_by
         self._holders = holders
+        # What each word of the reports read so far holds, by the word as it stands in the text:
+        # news repeats its vocabulary, so most words are looked up once, not once per report.
+        self._tokens: dict[str, tuple[tuple[int, int, int], ...]] = {}
 
     @classmethod
     def build(cls, watches: Iterable[tuple[int, str]], aliases: AliasBook) -> Matcher:
@@ -749,7 +804,11 @@ class Matcher:
         phrases: dict[int, _Hit] = {}
         for field_rank, content in enumerate((title, text)):
             if content:
-                self._scan(content, field_rank, phrases)
+                self._scan(content, *_normalize(content), field_rank, phrases)
+        return self._with_groups(phrases)
+
+    def _with_groups(self, phrases: dict[int, _Hit]) -> dict[_TermKey, _Hit]:
+        """The phrases' hits, and each alias group's first hit among its phrases."""
         hits: dict[_TermKey, _Hit] = dict(phrases)
         for phrase, hit in phrases.items():
             for group in self._groups_of.get(phrase, ()):
@@ -759,28 +818,42 @@ class Matcher:
 
     def _evaluate(self, hits: dict[_TermKey, _Hit]) -> list[Found]:
         """The watches these hits satisfy; only those that mention a term found are looked at."""
-        candidates: set[int] = set()
+        # Work per watch found, not per watch looked at, wherever a bulk operation can do it:
+        # a report may mention terms that a thousand distinct watches look for.
+        forms: dict[int, str] = {}
+        for term, hit in sorted(hits.items(), key=_last_found_first):
+            forms.update(zip(_numbers(self._any_of.get(term)), repeat(hit.form)))
+        counts = Counter(chain.from_iterable(_numbers(self._all_of.get(term)) for term in hits))
+        for number, count in counts.items():
+            if count >= self._least[number]:
+                first = self._watches[number].found_in(hits)
+                if first is not None:
+                    forms[number] = first.form
         for term in hits:
-            held = self._watches_of.get(term)
-            if isinstance(held, int):
-                candidates.add(held)
-            elif held is not None:
-                candidates.update(held)
-        found: list[Found] = []
-        for number in sorted(candidates):
-            first = self._watches[number].found_in(hits)
-            if first is not None:
-                found.append(Found(first.form, self._holders[number]))
-        return found
+            for number in _numbers(self._vetoed_by.get(term)):
+                forms.pop(number, None)
+        return [Found(forms[number], self._holders[number]) for number in sorted(forms)]
 
-    def _scan(self, content: str, field_rank: int, hits: dict[int, _Hit]) -> None:
-        """Record the first occurrence of every indexed word and phrase in `content`."""
-        normalized, offsets = _normalize(content)
-        found: dict[int, tuple[int, int, list[tuple[int, int, int]]]] = {}
+    def _scan(
+        self,
+        content: str,
+        normalized: str,
+        offsets: list[int] | None,
+        field_rank: int,
+        hits: dict[int, _Hit],
+    ) -> None:
+        """Record the first occurrence of every indexed word and phrase in `content` (read as
+        `normalized`, see `_normalize`)."""
+        found: dict[int, tuple[int, int, tuple[tuple[int, int, int], ...]]] = {}
         position = number = 0
+        tokens = self._tokens
         for token in normalized.split(" "):
             if token:
-                words = self._words_in(token)
+                words = tokens.get(token)
+                if words is None:
+                    if len(tokens) >= _TOKENS_KEPT:
+                        tokens.clear()
+                    words = tokens[token] = tuple(self._words_in(token))
                 if words:
                     found[number] = (position, len(token), words)
                 number += 1
@@ -835,7 +908,7 @@ class Matcher:
         self,
         phrase: int,
         number: int,
-        found: dict[int, tuple[int, int, list[tuple[int, int, int]]]],
+        found: dict[int, tuple[int, int, tuple[tuple[int, int, int], ...]]],
     ) -> int | None:
         """Where `phrase` ends if its words after the first are the report's next words (the
         first is at word `number`), each whole but the last, which may end before an apostrophe."""
