@@ -53,12 +53,12 @@ chats watch; the others name nothing watched. That fan-out is what makes a cycle
 
 _FILLER = (
     "Officials gave no further details on Tuesday.",
-    "The ministry said talks would resume next week.",
+    "The ministry said the meetings would resume next week.",
     "Local media reported long queues at the crossing.",
     "Analysts expect the decision to be appealed.",
     "A spokesperson declined to comment on the figures.",
     "Residents described a quiet night after days of tension.",
-    "The agreement still needs the approval of parliament.",
+    "The agreement still needs the approval of the assembly.",
     "Prices rose for the third month in a row.",
 )
 _SUBJECTS = (
@@ -107,6 +107,7 @@ def popular_terms() -> list[str]:
 
 
 def _sentences(rng: random.Random, term: str | None) -> str:
+    """Three sentences; only `term`, when given, is something chats watch."""
     picked = rng.sample(_FILLER, 3)
     if term:
         picked[1] = f"The situation around {term} was discussed at length."
