@@ -7,11 +7,11 @@ import logging
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES
-from bot.delivery import Sender
+from bot.delivery import PatientLimiter, Sender
 from bot.jobs import cancel_polls, start_watchers
 from bot.services import build_services
 from bot.storage import Store
@@ -47,8 +47,8 @@ class NewswatchApplication(Application):  # type: ignore[type-arg]
     On SIGTERM/SIGINT `run_polling` stops fetching updates, then `stop()` waits for running
     jobs; a poll stuck in a 20 s fetch, or a sender with a backlog, would hold the exit. Here
     the sender takes no new alert and finishes the ones in flight (the rest stay in the
-    outbox), the scheduler starts no new poll, and running polls are cancelled, before PTB
-    handles the updates already fetched and stops.
+    outbox), the scheduler starts no new poll, running polls are cancelled and replies stop
+    waiting out an outage, before PTB handles the updates already fetched and stops.
     """
 
     async def stop(self) -> None:
@@ -58,6 +58,8 @@ class NewswatchApplication(Application):  # type: ignore[type-arg]
         if self.job_queue is not None and self.job_queue.scheduler.running:
             self.job_queue.scheduler.pause()
         await cancel_polls(self)
+        if isinstance(self.bot.rate_limiter, PatientLimiter):
+            self.bot.rate_limiter.close()  # a reply waiting out an outage gives up now
         await super().stop()
 
 
@@ -77,7 +79,7 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(PatientLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -29,21 +29,33 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    NetworkError,
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import AIORateLimiter
 
 from bot.render import render_alert, render_alert_plain
 from bot.storage import Store
 from watchers.models import Alert
 
-__all__ = ["CONCURRENCY", "GROUP_PER_MINUTE", "RATE", "Sender", "tell_admins"]
+__all__ = [
+    "CONCURRENCY",
+    "GROUP_PER_MINUTE",
+    "RATE",
+    "PatientLimiter",
+    "Retries",
+    "Sender",
+    "reopen",
+    "tell_admins",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +83,72 @@ STOP_GRACE = 3.0
 
 
 @dataclass(frozen=True, slots=True)
+class Retries:
+    """How a request rides out trouble (PTB's `rate_limit_args` for `PatientLimiter`): up to
+    `rate_limits` waits on a 429, and, with `outages`, network errors and 5xx waited out."""
+
+    rate_limits: int = 3
+    outages: bool = True
+
+
+SENDER_RETRIES = Retries(rate_limits=3, outages=False)
+"""The sender keeps its own backoff and must not hold a send slot through an outage."""
+
+
+class PatientLimiter(AIORateLimiter):
+    """PTB's rate limiter (Telegram's 30/s and 20/min a group, 429s waited out) that also waits
+    out an outage for the bot's replies: a command answered while Telegram is down is sent
+    once it is back (backoff up to `MAX_BACKOFF`, for `patience` seconds), not lost.
+
+    `close()` ends the waiting at shutdown, so a stop never hangs on a reply.
+    """
+
+    RETRIED = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+
+    def __init__(self, *, max_retries: int = 3, patience: float = 600.0) -> None:
+        super().__init__(max_retries=max_retries)
+        self._patience = patience
+        self._closing = asyncio.Event()
+
+    def close(self) -> None:
+        self._closing.set()
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Retries | int | None,
+    ) -> Any:
+        retries = (
+            rate_limit_args
+            if isinstance(rate_limit_args, Retries)
+            else Retries(rate_limit_args or self._max_retries)
+        )
+        deadline = time.monotonic() + self._patience
+        delay = MIN_BACKOFF
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, retries.rate_limits
+                )
+            except NetworkError as error:
+                if (
+                    not retries.outages
+                    or endpoint not in self.RETRIED
+                    or self._closing.is_set()
+                    or time.monotonic() + delay > deadline
+                ):
+                    raise
+                logger.warning("%s failed (%s); trying again in %.1f s", endpoint, error, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+            delay = min(MAX_BACKOFF, delay * 2)
+
+
+@dataclass(frozen=True, slots=True)
 class _Outcome:
     chat_id: int
     report_id: str
@@ -93,6 +171,7 @@ class Sender:
         rate: float = RATE,
         concurrency: int = CONCURRENCY,
         group_per_minute: int = GROUP_PER_MINUTE,
+        chat_gap: float = CHAT_GAP,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
@@ -100,6 +179,7 @@ class Sender:
         self._interval = 1.0 / rate
         self._concurrency = concurrency
         self._group_limit = group_per_minute
+        self._chat_gap = chat_gap
         self._clock = clock
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
@@ -225,7 +305,7 @@ class Sender:
         now = self._clock()
         at = max(self._next_slot, now)
         self._next_slot = at + self._interval
-        self._chat_until[chat_id] = max(self._chat_until.get(chat_id, 0.0), at + CHAT_GAP)
+        self._chat_until[chat_id] = max(self._chat_until.get(chat_id, 0.0), at + self._chat_gap)
         if chat_id < 0:
             self._group_sent.setdefault(chat_id, deque()).append(at)
         if at > now:
@@ -279,6 +359,7 @@ class Sender:
                     chat_id,
                     text,
                     message_thread_id=thread,
+                    rate_limit_args=SENDER_RETRIES,
                     **({"parse_mode": None} if plain else {}),
                 )
             except RetryAfter as error:

@@ -994,17 +994,19 @@ class FakeTelegram:
         with self._lock:
             self._gone.add(chat_id)
 
-    def migrate_chat(self, old: int, new: int) -> None:
+    def migrate_chat(self, old: int, new: int, *, notify: bool = True) -> None:
         """The group became supergroup ``new``: sendMessage to ``old`` answers 400 with
         ``parameters.migrate_to_chat_id`` (PTB raises ``ChatMigrated``), and the service
-        messages Telegram sends are queued: ``migrate_to_chat_id`` in the old group and
-        ``migrate_from_chat_id`` in the new supergroup."""
+        messages Telegram sends are queued (unless ``notify`` is False): ``migrate_to_chat_id``
+        in the old group and ``migrate_from_chat_id`` in the new supergroup."""
         with self._cond:
             self._migrated[old] = new
             title = self._chat(old).get("title", f"Group {old}")
             group = {"id": old, "type": "group", "title": title}
             supergroup = {"id": new, "type": "supergroup", "title": title}
             self._chats[new] = supergroup
+            if not notify:
+                return
             for chat, key, value in (
                 (group, "migrate_to_chat_id", new),
                 (supergroup, "migrate_from_chat_id", old),
