@@ -472,9 +472,12 @@ def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def reopen(store: Store, chat_id: int) -> int:
+async def reopen(store: Store, chat_id: int, sender: Sender | None) -> int:
     """The chat is reachable again: its alerts set aside in the last day go out after all."""
-    return await store.reopen_chat(chat_id, datetime.now(UTC) - RELEASE_WINDOW)
+    released = await store.reopen_chat(chat_id, datetime.now(UTC) - RELEASE_WINDOW)
+    if released and sender is not None:
+        sender.wake()
+    return released
 
 
 async def tell_admins(bot: Bot, admin_ids: Iterable[int], text: str) -> None:

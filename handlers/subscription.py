@@ -34,7 +34,7 @@ async def start(update: Update, context: Context) -> None:
     unreachable, chat.unreachable = chat.unreachable, ""
     await services(context).store.save_chat(chat)
     if unreachable:  # the chat can be reached again: what was set aside goes out after all
-        await reopen(services(context).store, chat.chat_id)
+        await reopen(services(context).store, chat.chat_id, context.bot_data.sender)
     await reply(update, WELCOME)
 
 
