@@ -4,8 +4,8 @@ Prints figures, asserts nothing. For each N (default 10,000 and 100,000 stored r
 process builds a data directory (10,000 chats x 5 watches, N reports; see `bench.loadgen`) and
 a fresh process then runs cycles on it, so its peak memory is the bot's, not the builder's.
 A cycle is what the job queue does when every source falls due at once: 50 feeds of 100 items on
-a loopback server, each polled through `Poller.poll` concurrently, as `bot.jobs` calls it
-(the store's subscriptions and watch version), delivery excluded. The busy cycle has 100 new
+a loopback server (a process of its own), each polled through `Poller.poll` concurrently, as
+`bot.jobs` calls it (the store's subscriptions and watch version), delivery excluded. The busy cycle has 100 new
 items (2 per feed, one in four naming a term hundreds of chats watch); the quiet cycle finds
 every feed unchanged (304 by ETag). Before them a first cycle stores the feeds' backlog without
 alerting, and the matcher is built once, as the bot does after a watchlist change.
@@ -34,11 +34,10 @@ from typing import Any, ParamSpec, TypeVar
 
 import watchers.feeds
 import watchers.poll
-from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedSet, LoopLag, build_data_dir, rss_mb
+from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, LoopLag, build_data_dir, rss_mb
 from bot.config import load_settings
 from bot.services import build_services
 from bot.storage import Store
-from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
 from watchers.sources import Source
 
@@ -129,8 +128,8 @@ async def _cycle(
 
 async def run(data: Path, out: Path) -> None:
     """Cycles on the data directory `data`; figures printed, and written to `out` as JSON."""
-    with FeedServer() as server:
-        feeds = FeedSet(server)
+    feeds = FeedProcess()
+    try:
         settings = replace(
             load_settings({}),
             data_dir=data,
@@ -162,8 +161,7 @@ async def run(data: Path, out: Path) -> None:
             spent: dict[str, list[float]] = defaultdict(list)
             lag.start()
             for _ in range(ROUNDS):
-                for feed in range(FEEDS):
-                    feeds.advance(feed, NEW_PER_FEED)
+                feeds.advance_all(NEW_PER_FEED)
                 clock.now += step
                 stages.reset()
                 took, new, alerts = await _cycle(poller, store, sources)
@@ -186,6 +184,8 @@ async def run(data: Path, out: Path) -> None:
         finally:
             await services.http.aclose()
             await store.close()
+    finally:
+        feeds.close()
     now_mb, peak_mb = rss_mb()
     figures = {
         "busy": statistics.median(busy),

@@ -5,24 +5,30 @@ imported from the previous single-file format because that is the quick way in, 
 reports written the way polls write them). `FeedSet` serves 50 RSS feeds of 100 items each from
 a loopback `tests.feed_server.FeedServer`, and `advance` puts new items on top. Every item
 carries three sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
-`LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb` reads /proc.
+`FeedProcess` runs that server in a process of its own, so serving feeds does not compete for
+the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb` reads /proc.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import random
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from bench.matching import NEWS_WORDS, make_watches
 from bot.storage import Store
-from tests.feed_server import FeedServer
+from tests.feed_server import FeedServer, Request
 from watchers.keywords import KeywordError, validate_keyword
 from watchers.matching import load_aliases
 from watchers.models import Report
@@ -32,6 +38,7 @@ __all__ = [
     "FEEDS",
     "ITEMS",
     "WATCHES",
+    "FeedProcess",
     "FeedSet",
     "LoopLag",
     "build_data_dir",
@@ -225,6 +232,93 @@ class FeedSet:
             self._items[feed].insert(0, self._item(feed, chosen))
         del self._items[feed][ITEMS:]
         self._publish(feed)
+
+
+class _TimedRequests(list[Request]):
+    """`FeedServer.requests` that also keeps when each request arrived (monotonic clock, which
+    on Linux is one clock for every process)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+        self._lock = threading.Lock()
+
+    def append(self, request: Request) -> None:
+        with self._lock:
+            self.times.append(time.monotonic())
+            super().append(request)
+
+    def first_after(self, path: str, moment: float) -> float | None:
+        with self._lock:
+            pairs = zip(self.times, self, strict=True)
+            return next((t for t, r in pairs if t >= moment and r.path == path), None)
+
+    def paths(self) -> set[str]:
+        with self._lock:
+            return {r.path for r in self}
+
+
+def _serve(conn: Connection) -> None:
+    """The feed process: a FeedSet on a loopback server, driven by (name, args) messages."""
+    with FeedServer() as server:
+        server.requests = _TimedRequests()
+        feeds = FeedSet(server)
+        calls: dict[str, Callable[..., object]] = {
+            "urls": lambda: feeds.urls,
+            "advance": feeds.advance,
+            "advance_all": lambda count: [feeds.advance(f, count) for f in range(FEEDS)],
+            "first_after": server.requests.first_after,
+            "paths": server.requests.paths,
+            "url": server.url,
+            "set": server.set,
+        }
+        while True:
+            message = conn.recv()
+            if message is None:
+                return
+            name, args, kwargs = message
+            conn.send(calls[name](*args, **kwargs))
+
+
+class FeedProcess:
+    """`FeedSet` in a child process: each method call is a round trip over a pipe."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), daemon=True)
+        self._process.start()
+        self._lock = threading.Lock()
+        self.urls: list[str] = self._call("urls")
+
+    def _call(self, name: str, *args: object, **kwargs: object) -> Any:
+        with self._lock:
+            self._conn.send((name, args, kwargs))
+            return self._conn.recv()
+
+    def advance(self, feed: int, count: int, *, hits: bool = True, term: str | None = None) -> None:
+        self._call("advance", feed, count, hits=hits, term=term)
+
+    def advance_all(self, count: int) -> None:
+        self._call("advance_all", count)
+
+    def first_after(self, path: str, moment: float) -> float | None:
+        """When the first request for `path` at or after `moment` arrived."""
+        return self._call("first_after", path, moment)
+
+    def paths(self) -> set[str]:
+        """Every path requested so far."""
+        return self._call("paths")
+
+    def url(self, path: str) -> str:
+        return self._call("url", path)
+
+    def set(self, path: str, body: bytes, **kwargs: object) -> None:
+        self._call("set", path, body, **kwargs)
+
+    def close(self) -> None:
+        self._conn.send(None)
+        self._process.join(timeout=10)
 
 
 class LoopLag:

@@ -30,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from bench.loadgen import (
     CHATS,
     FEEDS,
     WATCHES,
+    FeedProcess,
     FeedSet,
     build_data_dir,
     chat_id,
@@ -47,42 +47,12 @@ from bench.loadgen import (
     unique_keyword,
 )
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
-from tests.feed_server import FeedServer, Request
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = 100_000
 POLL_SECONDS = 2
 SUBSCRIBER = 0
 """The benchmark's chat whose own keyword the latency probes name: it alone gets their alerts."""
-
-
-class _TimedRequests(list[Request]):
-    """`FeedServer.requests` that also keeps when each request arrived (monotonic clock)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-        self._lock = threading.Lock()
-
-    def append(self, request: Request) -> None:
-        with self._lock:
-            self.times.append(time.monotonic())
-            super().append(request)
-
-    def first_after(self, path: str, moment: float) -> float | None:
-        with self._lock:
-            return next(
-                (
-                    t
-                    for t, r in zip(self.times, self, strict=True)
-                    if t >= moment and r.path == path
-                ),
-                None,
-            )
-
-    def paths(self) -> set[str]:
-        with self._lock:
-            return {r.path for r in self}
 
 
 def _quantiles(values: list[float]) -> str:
@@ -93,7 +63,7 @@ def _quantiles(values: list[float]) -> str:
     )
 
 
-async def _round_trips(telegram: FakeTelegram, server: FeedServer) -> None:
+async def _round_trips(telegram: FakeTelegram, server: FeedProcess) -> None:
     """The fakes' own latency for an empty request, to know what the figures can resolve."""
     server.set("/ping", b"", content_type="text/plain", etag=None)
     took_api, took_feed = [], []
@@ -109,7 +79,7 @@ async def _round_trips(telegram: FakeTelegram, server: FeedServer) -> None:
     print(f"  empty round trip, feed server (HTTP/1.0):     {_quantiles(took_feed)}")
 
 
-def _start_bot(folder: Path, telegram: FakeTelegram, feeds: FeedSet) -> subprocess.Popen[bytes]:
+def _start_bot(folder: Path, telegram: FakeTelegram, feeds: FeedProcess) -> subprocess.Popen[bytes]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
@@ -145,7 +115,9 @@ async def _wait(condition: object, what: str, timeout: float, bot: subprocess.Po
 class _Run:
     """The three activities of the measured period, and what they found."""
 
-    def __init__(self, telegram: FakeTelegram, feeds: FeedSet, pid: int, seconds: float) -> None:
+    def __init__(
+        self, telegram: FakeTelegram, feeds: FeedProcess, pid: int, seconds: float
+    ) -> None:
         self.telegram = telegram
         self.feeds = feeds
         self.pid = pid
@@ -184,7 +156,6 @@ class _Run:
 
     async def probes(self) -> None:
         """An item only the subscriber watches, timed from publication to its alert."""
-        requests: _TimedRequests = self.feeds.server.requests  # type: ignore[assignment]
         path = FeedSet.path(0)
         while time.monotonic() < self.until - 5:
             await asyncio.sleep(self.rng.uniform(0.5, 2.5))  # anywhere in the poll interval
@@ -194,7 +165,7 @@ class _Run:
             [alert] = await self.telegram.wait_for_sent(
                 since=mark, chat_id=chat_id(SUBSCRIBER), timeout=30
             )
-            polled = requests.first_after(path, published)
+            polled = self.feeds.first_after(path, published)
             self.raw.append(alert.time - published)
             if polled is not None:
                 self.after_poll.append(alert.time - polled)
@@ -202,10 +173,9 @@ class _Run:
 
 async def measure(folder: Path, seconds: float) -> None:
     """Run the bot on the data directory in `folder` and print the figures."""
-    with FakeTelegram(per_chat_burst=None) as telegram, FeedServer() as server:
-        server.requests = _TimedRequests()
-        feeds = FeedSet(server)
-        await _round_trips(telegram, server)
+    feeds = FeedProcess()
+    with FakeTelegram(per_chat_burst=None) as telegram:
+        await _round_trips(telegram, feeds)
         bot = _start_bot(folder, telegram, feeds)
         try:
             started = time.monotonic()
@@ -214,7 +184,7 @@ async def measure(folder: Path, seconds: float) -> None:
                   f"{rss_mb(bot.pid)[0]:.0f} MB")  # fmt: skip
             everyone = {FeedSet.path(f) for f in range(FEEDS)}
             await _wait(
-                lambda: everyone <= server.requests.paths(), "first polls", 60, bot
+                lambda: everyone <= feeds.paths(), "first polls", 60, bot
             )  # fmt: skip
             await asyncio.sleep(2 * POLL_SECONDS)  # the first polls store their backlog
             print(f"  first polls done; RSS {rss_mb(bot.pid)[0]:.0f} MB; measuring for "
@@ -229,6 +199,7 @@ async def measure(folder: Path, seconds: float) -> None:
             except subprocess.TimeoutExpired:
                 bot.kill()
                 code = bot.wait()
+            feeds.close()
     log = (folder / "bot.log").read_text(encoding="utf-8", errors="replace")
     polls = log.count("polled ")
     lines = log.splitlines()
