@@ -501,3 +501,50 @@ def test_sigterm_stops_within_5_seconds_and_the_next_start_sends_the_rest(
         process.communicate(timeout=30)
     counts = Counter(r.chat_id for r in _alerts(telegram))
     assert set(counts) == set(range(5001, 5001 + FAN_OUT)) and max(counts.values()) == 1
+
+
+# The outbox's bookkeeping and the plain-text form ---------------------------------------------
+
+
+async def test_done_entries_are_pruned_and_pending_ones_kept() -> None:
+    store = Store.in_memory()
+    try:
+        await _watchers(store, [1, 2])
+        report = _report("a")
+        alerts = [Alert(chat, report, KEYWORD, KEYWORD, "s") for chat in (1, 2)]
+        outcome = PollOutcome("t", SourceState(), datetime.now(UTC), [report], [report], alerts)
+        await store.record_poll(outcome)
+        await store.finish_alerts([(1, report.id, "sent", None)])
+        assert await store.prune_outbox(datetime.now(UTC) + timedelta(seconds=1)) == 1
+        assert await store.outbox_counts() == {"pending": 1}
+        assert [a.chat_id for a in await store.pending_alerts(10)] == [2]
+    finally:
+        await store.close()
+
+
+async def test_alerts_set_aside_too_long_ago_are_dropped_when_the_chat_comes_back() -> None:
+    store = Store.in_memory()
+    try:
+        await _watchers(store, [1])
+        reports = [_report("a"), _report("b")]
+        alerts = [Alert(1, r, KEYWORD, KEYWORD, "s") for r in reports]
+        outcome = PollOutcome("t", SourceState(), datetime.now(UTC), reports, reports, alerts)
+        await store.record_poll(outcome)
+        assert await store.set_unreachable(1, "Forbidden: user is deactivated") == 2
+        assert not store.subscriptions() and await store.pending_alerts(10) == []
+        assert await store.reopen_chat(1, datetime.now(UTC) + timedelta(seconds=1)) == 0
+        assert await store.outbox_counts() == {"dropped": 2}
+        chat = await store.get_chat(1)
+        assert chat is not None and chat.unreachable == "" and chat.alerts_on
+    finally:
+        await store.close()
+
+
+def test_the_plain_text_form_keeps_the_whole_link_and_fits_one_message() -> None:
+    from bot.render import render_alert_plain
+
+    url = "https://wire.test/" + "a" * 3500
+    report = Report(id=url, url=url, canonical_url=url, title="T" * 1000, outlet="O" * 5000)
+    text = render_alert_plain(Alert(1, report, KEYWORD, "Laçın", "word " * 3000))
+    assert url in text.split("\n")
+    assert len(text.encode("utf-16-le")) // 2 <= 4096
