@@ -520,6 +520,34 @@ def test_html_in_feed_text_is_not_matched() -> None:
     )  # the markup alone would match
 
 
+async def test_new_reports_are_made_plain_before_matching_and_storing_known_ones_not_again(
+    feeds: FeedServer,
+    poller: tuple[Poller, Store, Clock],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    poll, store, clock = poller
+    armenia = Subscription(3, "Armenia", START - timedelta(days=1))
+    await poll.poll(_feed(feeds, [_old(n) for n in range(1, 21)]), [armenia])
+    cleaned: list[str] = []
+    real = plain_reports
+
+    def counting(reports: list[Report]) -> list[Report]:
+        cleaned.extend(r.title for r in reports)
+        return real(reports)
+
+    monkeypatch.setattr("watchers.poll.plain_reports", counting)
+    clock.advance(61)
+    markup = Item(
+        "Vance visits Europe",
+        "https://wire.test/vance",
+        '<p>A speech in Brussels.</p><img src="https://img.test/APTOPIX_Armenia_Vance.jpg">',
+        clock.now,
+    )
+    result = await poll.poll(_feed(feeds, [markup, *(_old(n) for n in range(1, 21))]), [armenia])
+    assert (result.new, result.alerts, cleaned) == (1, [], ["Vance visits Europe"])
+    assert (await store.recent_reports(1))[0].report.text == "A speech in Brussels."
+
+
 async def test_concurrent_polls_build_the_matcher_once(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[int] = []
     real = Matcher.build

@@ -17,6 +17,7 @@ from typing import TypeVar
 import httpx
 
 from watchers.article import fetch_article
+from watchers.cpu import on_cpu
 from watchers.identity import domain_of
 from watchers.llm import llm_summarise
 from watchers.models import Alert, Match, Report
@@ -71,7 +72,7 @@ class Summariser:
         if (
             self._fetch_articles
             and domain_of(report.url) not in _NO_ARTICLE_FETCH
-            and await asyncio.to_thread(needs_article, text)  # sentence splitting is CPU work
+            and await on_cpu(needs_article, text)  # sentence splitting is CPU work
         ):
             async with self._slots:
                 article = await fetch_article(self._client, report.url)
@@ -102,7 +103,7 @@ class Summariser:
                 return written
         return await self._shared(
             ("extract", report.id, form or ""),
-            lambda: asyncio.to_thread(summarise, text, form, language=report.language or "en"),
+            lambda: on_cpu(summarise, text, form, language=report.language or "en"),
         )
 
     async def alerts(self, matched: Sequence[tuple[Report, Match]]) -> list[Alert]:

@@ -19,7 +19,6 @@ whatever the document holds.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import html.entities
 import logging
@@ -39,6 +38,7 @@ import fastfeedparser
 import feedparser
 import httpx
 
+from watchers.cpu import on_cpu
 from watchers.fetch import SourceState, fetch
 from watchers.identity import canonical_url, domain_of, is_stable_guid, report_id
 from watchers.markup import cut, html_to_text, looks_like_html, without_controls
@@ -102,9 +102,7 @@ class FeedSource:
             return Collected(error=result.error, retry_after=result.retry_after)
         if result.not_modified or result.body is None:
             return Collected(response=result)
-        parsed = await asyncio.to_thread(
-            parse_feed, result.body, source=self.name, feed_url=self.url
-        )
+        parsed = await on_cpu(parse_feed, result.body, source=self.name, feed_url=self.url)
         if not parsed.ok and not parsed.reports:
             return Collected(error=f"{self.name}: {parsed.error or 'not a feed'}")
         reports = [replace(r, language=r.language or self.language) for r in parsed.reports]

@@ -17,6 +17,7 @@ from typing import Protocol
 import httpx
 
 from watchers.alerts import Summariser
+from watchers.cpu import on_cpu
 from watchers.fetch import (
     FetchResult,
     SourceState,
@@ -83,6 +84,23 @@ def plain_reports(reports: Sequence[Report]) -> list[Report]:
     return [replace(report, text=clean_text(report.text)) for report in reports]
 
 
+async def _collect_raw(
+    client: httpx.AsyncClient,
+    source: Source,
+    state: SourceState,
+    subscriptions: Sequence[Subscription],
+    aliases: AliasBook,
+    now: datetime,
+) -> Collected:
+    """`collect` with the text as the source gave it."""
+    terms: list[str] = []
+    if source.searches:
+        terms = search_terms(dict.fromkeys(s.keyword for s in subscriptions), aliases)
+        if not terms:
+            return Collected()
+    return await source.collect(client, state, terms, now)
+
+
 async def collect(
     client: httpx.AsyncClient,
     source: Source,
@@ -92,13 +110,8 @@ async def collect(
     now: datetime,
 ) -> Collected:
     """Fetch and parse one source; search sources ask for every watched keyword's spellings."""
-    terms: list[str] = []
-    if source.searches:
-        terms = search_terms(dict.fromkeys(s.keyword for s in subscriptions), aliases)
-        if not terms:
-            return Collected()
-    collected = await source.collect(client, state, terms, now)
-    collected.reports = await asyncio.to_thread(plain_reports, collected.reports)
+    collected = await _collect_raw(client, source, state, subscriptions, aliases, now)
+    collected.reports = await on_cpu(plain_reports, collected.reports)
     return collected
 
 
@@ -210,7 +223,9 @@ class Poller:
         if not self._due(source, state, now):
             return PollResult(source.name, skipped=True)
         previous = state.last_success  # None: a backlog, however large, is stored, not alerted
-        collected = await collect(self.client, source, state, subscriptions, self.aliases, now)
+        # Text is made plain after the store says what is new: what it already has (most of a
+        # feed) is only looked up by id and headline, so cleaning it again would be wasted.
+        collected = await _collect_raw(self.client, source, state, subscriptions, self.aliases, now)
         result = PollResult(source.name, fetched=len(collected.reports), error=collected.error)
         if collected.error:
             state = record_failure(state, collected.error, now, retry_after=collected.retry_after)
@@ -227,7 +242,7 @@ class Poller:
                 now,
                 ttl_minutes=collected.ttl_minutes,
             )
-        fresh = await self.store.unseen(collected.reports)
+        fresh = await on_cpu(plain_reports, await self.store.unseen(collected.reports))
         result.new = len(fresh)
         alerts: list[Alert] = []
         alertable = [r for r in fresh if _is_news(r, source, previous, now - self.retention)]
@@ -237,7 +252,7 @@ class Poller:
             )
         elif alertable:
             matcher = await self.matchers.get(subscriptions, version)
-            matched = await asyncio.to_thread(match_reports, alertable, subscriptions, matcher)
+            matched = await on_cpu(match_reports, alertable, subscriptions, matcher)
             alerts = await self.summariser_factory().alerts(matched)
         state = replace(
             state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
