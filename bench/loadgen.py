@@ -12,6 +12,7 @@ the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import multiprocessing
 import random
@@ -323,12 +324,22 @@ class FeedProcess:
 
 class LoopLag:
     """A task that sleeps 1 ms at a time and keeps the worst oversleep: how long the event
-    loop was held by something that did not yield (disk, CPU work) while it ran."""
+    loop was held by something that did not yield (disk, CPU work, other threads holding the
+    GIL) while it ran. The garbage collector's pauses are kept too, since they stop the loop
+    whatever the code does."""
 
     def __init__(self) -> None:
         self.worst = 0.0
         self.samples: list[float] = []
+        self.gc_worst = 0.0
+        self._gc_began = 0.0
         self._task: asyncio.Task[None] | None = None
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        else:
+            self.gc_worst = max(self.gc_worst, time.perf_counter() - self._gc_began)
 
     async def _beat(self) -> None:
         while True:
@@ -339,11 +350,13 @@ class LoopLag:
             self.worst = max(self.worst, late)
 
     def start(self) -> None:
-        self.worst = 0.0
+        self.worst = self.gc_worst = 0.0
         self.samples.clear()
+        gc.callbacks.append(self._gc)
         self._task = asyncio.get_running_loop().create_task(self._beat())
 
     async def stop(self) -> None:
+        gc.callbacks.remove(self._gc)
         if self._task is not None:
             self._task.cancel()
             try:
