@@ -12,7 +12,8 @@ What it emulates, copying Telegram's behaviour and error wording:
 * Methods: getMe, getUpdates (``offset`` confirms and drops older updates, negative offsets,
   ``limit``, long-poll ``timeout`` that wakes as soon as an update is pushed), deleteWebhook
   (``drop_pending_updates`` drops the queue), sendMessage, editMessageText,
-  editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands, getChatMember.
+  editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands, getChatMember,
+  getChat.
 * Message text: empty -> ``message text is empty``; more than 4096 characters after entity
   parsing -> ``message is too long``; leading/trailing whitespace is trimmed as Telegram does.
 * ``parse_mode=HTML``: a port of tdlib's ``parse_html`` (Telegram's own parser): only Telegram's
@@ -29,6 +30,14 @@ What it emulates, copying Telegram's behaviour and error wording:
   editMessageText without ``reply_markup`` removes the message's inline keyboard.
 * A chat marked with :meth:`FakeTelegram.block_chat` -> 403 ``Forbidden: bot was blocked by the
   user`` (``bot was kicked from the group chat`` for groups).
+  :meth:`~FakeTelegram.delete_chat` -> 400 ``chat not found``; :meth:`~FakeTelegram.migrate_chat`
+  -> 400 with ``parameters.migrate_to_chat_id`` (PTB's ``ChatMigrated``) plus the two migration
+  service messages; :meth:`~FakeTelegram.set_outage` -> every call answers 502 ``Bad Gateway``.
+* Forum topics (:meth:`~FakeTelegram.add_forum`): ``message_thread_id`` must name an open topic
+  (else ``message thread not found``) and is echoed in the message and in ``SentRecord``.
+* Channels (:meth:`~FakeTelegram.add_channel`): getChat by ``@username``, getChatMember with
+  the administrators' and the bot's rights (``can_post_messages``); a bot that may not post gets
+  ``need administrator rights in the channel chat``.
 * Flood control on sendMessage: a token bucket per chat (burst 3, 1 message/s by default) and a
   bot-wide bucket (30 messages/s) -> 429 ``Too Many Requests: retry after N`` with
   ``parameters.retry_after``. Rejected calls are not recorded as sent.
