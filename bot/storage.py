@@ -15,6 +15,7 @@ malformed shards, a file that is not a database, read-only files, a folder it ca
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
 import os
@@ -65,6 +66,7 @@ SHARDS = 256
 CHATS_DIR = "chats"
 DB_NAME = "newswatch.sqlite3"
 LEGACY_NAME = "newswatch.json"
+LOCK_NAME = ".lock"
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
@@ -392,10 +394,17 @@ class _ChatBook:
 class Store:
     """Chats in memory and in TinyDB shards; reports, source state and outbox in SQLite."""
 
-    def __init__(self, chats: _ChatBook, sql: SqlStore, scratch: Path | None = None) -> None:
+    def __init__(
+        self,
+        chats: _ChatBook,
+        sql: SqlStore,
+        scratch: Path | None = None,
+        lock: int | None = None,
+    ) -> None:
         self._chats = chats
         self._sql = sql
         self._scratch = scratch  # a temporary data directory to remove on close
+        self._lock = lock  # the open lock file that keeps a second bot out of the data dir
 
     @classmethod
     def open(cls, data_dir: str | Path, *, legacy: Path | None = None) -> Store:
@@ -415,12 +424,14 @@ class Store:
         _check_sqlite(db)
         for path in (folder, shards):
             _probe(path)
+        lock = _lock(folder)
         _remove_torn_writes(shards)
         try:
             sql = SqlStore(db)
         except (sqlite3.Error, OSError) as error:
+            os.close(lock)
             raise StorageError(f"{db} cannot be used ({error})") from None
-        store = cls(_ChatBook(shards, chats), sql)
+        store = cls(_ChatBook(shards, chats), sql, lock=lock)
         try:
             _migrate(store, legacy or folder / LEGACY_NAME)
         except BaseException:
@@ -581,6 +592,9 @@ class Store:
         self._sql.shutdown()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
 
     async def close(self) -> None:
         await asyncio.to_thread(self._shutdown)
@@ -644,6 +658,19 @@ def _probe(folder: Path) -> None:
             os.unlink(name)
     except OSError as error:
         raise StorageError(f"cannot write in {folder} ({error.strerror or error})") from None
+
+
+def _lock(folder: Path) -> int:
+    """Hold an exclusive lock on `folder/.lock` while the store is open: two bots on one data
+    dir would each keep their own copy of the chats in memory and overwrite each other's shards.
+    The kernel releases it when the process ends, however it ends."""
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StorageError("another Newswatch process is using it") from None
+    return fd
 
 
 def _remove_torn_writes(shards: Path) -> None:

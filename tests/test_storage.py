@@ -587,3 +587,25 @@ def test_kill_9_at_random_moments_leaves_a_store_that_loads_whole(tmp_path: Path
         assert stored == expected  # the last recorded poll is whole, the next one absent
         store = Store.open(folder)  # and the store itself opens
         asyncio.run(store.close())
+
+
+async def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
+    """Two bots on one folder would each keep their own chats in memory and overwrite each
+    other's shards: the second start is refused in one sentence, and freed once the first ends."""
+    first = Store.open(tmp_path / "data")
+    try:
+        second = run_newswatch(
+            "run",
+            cwd=tmp_path,
+            env={
+                "NEWSWATCH_DATA_DIR": str(tmp_path / "data"),
+                "TELEGRAM_BOT_TOKEN": "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789",
+            },
+        )
+        assert second.returncode == 2
+        assert "another Newswatch process is using it" in second.stderr
+        assert second.stderr.strip().count("\n") == 0 and "Traceback" not in second.stderr
+    finally:
+        await first.close()
+    again = Store.open(tmp_path / "data")
+    await again.close()
