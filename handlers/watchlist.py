@@ -93,7 +93,8 @@ async def watch(update: Update, context: Context) -> None:
     if refused:
         lines += ["Not added:", *_refusals(refused)]
     if added and not chat.alerts_on:
-        lines.append("Alerts are off for this chat; send /resume to turn them on.")
+        again = "/resume" if chat.subscribed and chat.paused and not chat.unreachable else "/start"
+        lines.append(f"Alerts are off for this chat; send {again} to turn them on.")
     await reply(update, "\n".join(lines))
 
 
@@ -202,12 +203,15 @@ async def list_watches(update: Update, context: Context) -> None:
         state = "paused (/resume to turn them on)"
     else:
         state = "on"
+    whose = ""
+    if update.effective_chat is not None and chat.chat_id != update.effective_chat.id:
+        whose = f"Channel <b>{echo(chat.title or str(chat.chat_id))}</b> (/channel off to leave)\n"
     if chat.watches:
         body = "\n".join(f"• {escape(k)}" for k in chat.keywords)
         text = f"<b>Watchlist</b> ({len(chat.watches)}/{MAX_WATCHES}):\n{body}\nAlerts: {state}."
     else:
         text = f"The watchlist is empty; add keywords with /watch.\nAlerts: {state}."
-    await reply(update, text)
+    await reply(update, whose + text)
 
 
 HANDLERS = [

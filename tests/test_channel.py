@@ -31,7 +31,7 @@ async def test_an_admin_points_commands_at_the_channel_and_alerts_go_there(
     [added] = await bot_harness.send(ADMIN, "/watch Lachin")
     assert "Lachin" in added.text
     [listing] = await bot_harness.send(ADMIN, "/list")
-    assert "Lachin" in listing.text
+    assert "Lachin" in listing.text and listing.text.startswith("Channel Caucasus News")
     assert bot_harness.store is not None
     channel = await bot_harness.store.get_chat(CHANNEL)
     assert channel is not None and channel.keywords == ["Lachin"]
@@ -56,7 +56,7 @@ async def test_an_admin_points_commands_at_the_channel_and_alerts_go_there(
     [back] = await bot_harness.send(ADMIN, "/channel off")
     assert "this chat again" in back.text
     [own_list] = await bot_harness.send(ADMIN, "/list")
-    assert "Lachin" not in own_list.text
+    assert "Lachin" not in own_list.text and "Channel" not in own_list.text
 
 
 async def test_someone_who_is_not_an_admin_is_refused_with_the_reason(

@@ -225,6 +225,8 @@ async def test_a_blocked_chat_is_set_aside_with_its_reason_until_it_sends_start(
     telegram.unblock_chat(blocked)
     [listing] = await bot_harness.send(blocked, "/list")
     assert "Lachin" in listing.text and "bot was blocked by the user" in listing.text
+    [hint] = await bot_harness.send(blocked, "/watch Karabakh")
+    assert "send /start to turn them on" in hint.text
     mark = telegram.mark()
     await bot_harness.send(blocked, "/start")
     [late] = await telegram.wait_for_sent(lambda r: "Convoy" in r.text, chat_id=blocked, since=mark)
