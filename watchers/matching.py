@@ -29,7 +29,7 @@ from itertools import chain, repeat
 from pathlib import Path
 from typing import NamedTuple
 
-from watchers.text import CharMap, fold, fold_char
+from watchers.text import CharMap, fold_char
 
 __all__ = [
     "MAX_PATTERNS_PER_WATCH",
@@ -53,19 +53,32 @@ logger = logging.getLogger(__name__)
 DEFAULT_ALIASES = Path(__file__).parent / "data" / "aliases.toml"
 MIN_INFLECTED = 4  # shorter words match only as written: "Baki" may take endings, "UN" may not
 # A watch may stand for at most this many words over all its spellings (see `watch_cost`): the
-# shipped alias file tops out near 150 within the 100-character keyword limit, so this refuses
-# nothing today, yet holds whatever an alias file grows to.
-MAX_PATTERNS_PER_WATCH = 256
+# shipped alias file (some 14 languages a name) tops out near 400 within the 100-character
+# keyword limit, so this refuses nothing today, yet holds whatever an alias file grows to.
+MAX_PATTERNS_PER_WATCH = 512
 
 _APOSTROPHES = frozenset("'’‘ʼ՚")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 _TOKEN = re.compile(r'(?P<neg>-)?(?P<exact>=)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))')
 
 
+# Letters that spell one English digraph are read as it: Azerbaijani/Turkish "Şuşa" is "shusha"
+# as in English, and no longer "susa" (Susa, the Italian and the Iranian town); "Laçın" is
+# "lachin", "Ağdam" "aghdam", Croatian "Šuša" "shusha". (Folding for keywords, `fold`, still
+# drops these accents.)
+_DIGRAPHS = str.maketrans(
+    {"ş": "sh", "Ş": "sh", "ș": "sh", "Ș": "sh", "š": "sh", "Š": "sh",
+     "ç": "ch", "Ç": "ch", "č": "ch", "Č": "ch", "ž": "zh", "Ž": "zh", "ğ": "gh", "Ğ": "gh"}
+)  # fmt: skip
+
+
 def _match_char(char: str) -> str:
-    """One character as matching reads it: folded, any apostrophe as ', any other character that
-    is not a letter or digit as a space."""
-    return "".join("'" if c in _APOSTROPHES else c if c.isalnum() else " " for c in fold_char(char))
+    """One character as matching reads it: folded (with the digraph letters above spelt out),
+    any apostrophe as ', any other character that is not a letter or digit as a space."""
+    return "".join(
+        "'" if c in _APOSTROPHES else c if c.isalnum() else " "
+        for c in fold_char(char.translate(_DIGRAPHS))
+    )
 
 
 _NORMALIZE = CharMap(_match_char)
@@ -86,8 +99,13 @@ def _key(text: str) -> str:
 
 # --- Inflection --------------------------------------------------------------------------------
 # A word matches when it is followed by a word boundary, or by one of the endings its language
-# allows and then a boundary. Endings are written here in their natural spelling and folded on
-# import, so "ə"/"e", "ı"/"i", "ü"/"u" and "й"/"и" variants collapse as they do in the text.
+# allows and then a boundary. Endings are written here in their natural spelling and read as the
+# matcher reads text (see `_match_char`), so "ə"/"e", "ı"/"i", "ü"/"u" and "й"/"и" variants
+# collapse as they do in the text.
+#
+# The rules for listed names (the alias file) are stricter than for a word a user made up: a
+# place takes no English plural ("Tartars" are a people, not Tartar) and no Russian genitive
+# plural (-ов/-ев: "Лачинов" is a surname, not Lachin).
 
 
 # Each distinct list of endings is registered once, at import, and named by its number: a word
@@ -105,34 +123,130 @@ class _Inflection(NamedTuple):
     endings: int
 
 
+_Rules = tuple[tuple[str, tuple[str, ...]], ...]
+_Inflect = Callable[[str], _Inflection]
+
+
 def _ending_set(endings: Iterable[str]) -> int:
-    """The number of the set of these endings (folded), registering it on first sight."""
-    folded = frozenset(fold(ending) for ending in endings)
+    """The number of the set of these endings (as matching reads them), registering it on first
+    sight."""
+    folded = frozenset(_NORMALIZE(ending) for ending in endings)
     if folded not in _ENDING_SETS:
         _ENDING_SETS.append(folded)
     return _ENDING_SETS.index(folded)
 
 
 _AS_WRITTEN = _ending_set(("",))
-# English: plural and possessive, so "Armenians" and "Karabakh's" match; nothing else.
-_ENGLISH = _ending_set(("", "s", "'s"))
 
-# Azerbaijani and Turkish case endings as templates: A is the low vowel (a/ə, e), I the high one
-# (ı/i/u/ü), chosen by vowel harmony from the stem's last vowel (see `_turkic`). The n-forms
-# after a vowel cover possessive compounds ("Laçın dəhlizinə"); -dakı "in", -lı "from".
-_TURKIC_AFTER_CONSONANT = ("A", "I", "In", "dA", "dAn", "lA", "dAkı", "lI")
-_TURKIC_AFTER_VOWEL = (
-    "yA", "nA", "nI", "nIn", "dA", "dAn", "ndA", "ndAn", "ylA", "dAkı", "ndAkı", "lI",
+
+def _by_rules(rules: _Rules) -> _Inflect:
+    """Turn an ordered (last letters, endings) table, ending in a catch-all "" row, into an
+    inflection function on folded words: the last letters are cut and any of the row's endings
+    may stand in their place."""
+    table = [(_NORMALIZE(final), _ending_set(endings)) for final, endings in rules]
+
+    def inflect(word: str) -> _Inflection:
+        final, endings = next((final, e) for final, e in table if word.endswith(final))
+        return _Inflection(word[: len(word) - len(final)], endings)
+
+    return inflect
+
+
+# English: the possessive for names; a word of the user's own also takes the plural ("tanks").
+# Demonyms that are used in the plural ("Armenians") are listed as forms of their own.
+_ENGLISH_NAME = _by_rules((("", ("", "'s", "s'")),))
+_ENGLISH_WORD = _by_rules((("", ("", "s", "'s", "s'")),))
+
+# Azerbaijani and Turkish, agglutinative: case endings, possessives ("Şuşamız" our Shusha,
+# "Laçınımıza" to our Lachin), the plural and -lı "from" ("laçınlılar" people of Lachin), -dakı
+# "the one in" ("Qarabağdakı"), and a case after each of those. Templates: A is the low vowel
+# (a/ə, e), I the high one (ı/i/u/ü), chosen by vowel harmony from the stem's last vowel (see
+# `_turkic`). The n-forms after a vowel cover the third-person possessive ("Laçın dəhlizinə",
+# "Xankəndində").
+_TURKIC_CASE_AFTER_CONSONANT = ("", "A", "I", "In", "dA", "dAn", "lA", "dAkI", "cA")
+_TURKIC_CASE_AFTER_VOWEL = (
+    "", "yA", "nI", "nIn", "dA", "dAn", "ylA", "dAkI", "nA", "ndA", "ndAn", "ndAkI", "ycA",
 )  # fmt: skip
+# What may stand between the stem and the case ending, by whether it ends in a consonant (then
+# the case after a consonant follows) or in a vowel (a possessive: the n-forms follow).
+# A name takes no plural of its own ("Karabağlar" is a district of İzmir), and of the possessives
+# only "my" and "our" ("Şuşamız"): "your" would make "Şuşan" of Shushan, Susa's other name.
+_TURKIC_MIDDLE_CONSONANT = ("Im", "ImIz", "lI", "lIlAr", "dAkIlAr")
+_TURKIC_MIDDLE_VOWEL = ("I", "lIlArI", "dAkI", "lI")
+_TURKIC_MIDDLE_CONSONANT_AFTER_VOWEL = ("m", "mIz", "lI", "lIlAr", "dAkIlAr")
+_TURKIC_MIDDLE_VOWEL_AFTER_VOWEL = ("sI", "lIlArI", "dAkI", "lI")
 
-# Russian, by the word's last letters (first rule that fits): the ending is cut and any of the
-# listed ones may stand in its place. Words ending in е, и, у, ю, э (Баку, Шуши, Ханкенди) do
-# not decline. Fleeting vowels (миротворец, миротворца) are not modelled: list both forms.
+
+def _turkic_templates(after_vowel: bool) -> tuple[str, ...]:
+    if after_vowel:
+        cases, consonant, vowel = (
+            _TURKIC_CASE_AFTER_VOWEL,
+            _TURKIC_MIDDLE_CONSONANT_AFTER_VOWEL,
+            _TURKIC_MIDDLE_VOWEL_AFTER_VOWEL,
+        )
+    else:
+        cases, consonant, vowel = (
+            _TURKIC_CASE_AFTER_CONSONANT,
+            _TURKIC_MIDDLE_CONSONANT,
+            _TURKIC_MIDDLE_VOWEL,
+        )
+    return tuple(
+        dict.fromkeys(
+            [
+                *cases,
+                *(m + c for m in consonant for c in _TURKIC_CASE_AFTER_CONSONANT),
+                *(m + c for m in vowel for c in _TURKIC_CASE_AFTER_VOWEL),
+            ]
+        )
+    )
+
+
+def _turkic_endings(lows: str, high: str, after_vowel: bool) -> int:
+    endings = {
+        template.replace("A", low).replace("I", high)
+        for template in _turkic_templates(after_vowel)
+        for low in lows
+    }
+    return _ending_set(endings)
+
+
+_TURKIC = {
+    (lows, high, after_vowel): _turkic_endings(lows, high, after_vowel)
+    for lows in ("a", "e", "ae")
+    for high in ("i", "u")
+    for after_vowel in (False, True)
+}
+
+
+# The low vowel each written vowel calls for, where the letter says it for sure (a plain i, o or u
+# may stand for ı, ö or ü in a spelling typed without them).
+_LOW_AFTER = {"a": "a", "ı": "a", "e": "e", "ə": "e", "ö": "e", "ü": "e"}
+
+
+def _turkic(word: str, written: str = "") -> _Inflection:
+    """Azerbaijani/Turkish endings in harmony with the stem's last vowel.
+
+    The vowel is read from the word as `written` where its letter tells back from front, since
+    folding merges ı/i, ö/o, ü/u: "Laçın" takes -a only, so "Lachine" is not its dative. Else the
+    low vowel after i, o or u may be a or e. The high vowel stays exact (u after o/u, else i),
+    which keeps "Bakü" from matching "Bakunin".
+    """
+    vowels = [char for char in word if char in "aeiou"]
+    last = vowels[-1] if vowels else ""
+    letters = [char for char in written.replace("İ", "e").lower() if char in "aıeəöüiou"]
+    lows = _LOW_AFTER.get(letters[-1], "ae") if letters else _LOW_AFTER.get(last, "ae")
+    high = "u" if last in ("o", "u") else "i"
+    return _Inflection(word, _TURKIC[lows, high, word[-1] in "aeiou"])
+
+
+# Russian, by the word's last letters (first rule that fits). Words ending in е, и, у, ю, э
+# (Баку, Шуши, Ханкенди) do not decline. Fleeting vowels (миротворец, миротворца) are not
+# modelled: list both forms.
 _RUSSIAN_ADJECTIVE = (
     "ый", "ий", "ой", "ого", "его", "ому", "ему", "ым", "им", "ом", "ем",
     "ая", "яя", "ую", "юю", "ое", "ее", "ые", "ие", "ых", "их", "ыми", "ими", "ей",
 )  # fmt: skip
-_RUSSIAN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+_RUSSIAN_DECLENSIONS: _Rules = (
     ("ый", _RUSSIAN_ADJECTIVE),  # Нагорный -> Нагорном
     ("ий", _RUSSIAN_ADJECTIVE),  # армянский -> армянской
     ("ой", _RUSSIAN_ADJECTIVE),
@@ -145,75 +259,156 @@ _RUSSIAN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ы", ("ы", "ов", "ев", "ам", "ами", "ах")),  # миротворцы -> миротворцев
     ("ь", ("ь", "и", "ю", "ем", "ью", "я", "е")),  # Нахичевань -> Нахичевани
     *((vowel, (vowel,)) for vowel in "еиуюэ"),
-    ("", ("", "а", "у", "ом", "ем", "е", "ы", "и", "ов", "ев", "ам", "ами", "ах", "ым")),
+)
+_RUSSIAN_NAME = _by_rules(
+    (*_RUSSIAN_DECLENSIONS, ("", ("", "а", "у", "ом", "ем", "е", "ы", "и", "ым")))
+)
+_RUSSIAN_WORD = _by_rules(
+    (
+        *_RUSSIAN_DECLENSIONS,
+        ("", ("", "а", "у", "ом", "ем", "е", "ы", "и", "ов", "ев", "ам", "ами", "ах", "ым")),
+    )
 )
 
-# Armenian (Eastern): article -ը/-ն, genitive-dative -ի/-ին, ablative -ից, locative -ում,
-# instrumental -ով. Stems in -ու take -վ- before a vowel (Բաքու -> Բաքվում); stems in -ա/-ո take
-# a -յ- glide (Վարանդա -> Վարանդայում). Demonyms such as Ղարաբաղցի are words of their own.
-_ARMENIAN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ու", ("ու", "ուն", "վի", "վից", "վում", "վով")),
-    ("ա", ("ա", "ան", "այի", "ային", "այից", "այում", "այով")),
-    ("ո", ("ո", "ոն", "ոյի", "ոյին", "ոյից", "ոյում", "ոյով")),
-    ("", ("", "ը", "ն", "ի", "ին", "ից", "ում", "ով")),
+# Ukrainian has its own endings, and before the locative/dative -і the last consonant of a stem
+# in к, г, х alternates: Карабах -> у Карабасі, Сюнік -> Сюніці, ріка -> ріці.
+_UKRAINIAN_ADJECTIVE = (
+    "ий", "ого", "ому", "им", "ім", "а", "ої", "ій", "у", "ою", "е", "і", "их", "ими",
+)  # fmt: skip
+_UKRAINIAN = _by_rules(
+    (
+        ("ий", _UKRAINIAN_ADJECTIVE),  # Нагірний -> Нагірному, Лачинський -> Лачинського
+        ("ій", ("ій", "ього", "ьому", "ім", "я", "ьої", "ю", "ьою", "є", "і", "іх", "іми")),
+        ("ія", ("ія", "ії", "ію", "ією", "іям")),  # Грузія -> Грузії
+        ("я", ("я", "і", "ю", "ею", "ї", "ям")),
+        ("ка", ("ка", "ки", "ці", "ку", "кою")),
+        ("га", ("га", "ги", "зі", "гу", "гою")),
+        ("ха", ("ха", "хи", "сі", "ху", "хою")),
+        ("а", ("а", "и", "і", "у", "ою", "ею")),  # Шуша -> Шуші, Гянджа -> Гянджі, Гянджею
+        ("о", ("о", "а", "у", "ом", "і")),
+        ("ь", ("ь", "і", "ю", "ем", "ею", "я")),  # Нахічевань -> Нахічевані
+        ("к", ("к", "ка", "ку", "ком", "кові", "ці", "ки")),
+        ("г", ("г", "га", "гу", "гом", "гові", "зі", "ги")),
+        ("х", ("х", "ха", "ху", "хом", "хові", "сі", "хи")),  # Карабах -> Карабасі
+        *((vowel, (vowel,)) for vowel in "еєиіїую"),
+        ("", ("", "а", "у", "ом", "ем", "і", "ові", "еві", "и", "ю", "я", "ам", "ах")),
+    )
 )
 
+# Bulgarian: no cases, but a definite article on the end (Карабахът, Армения -> Арменията).
+_BULGARIAN = _by_rules(
+    (
+        ("ски", ("ски", "ска", "ско", "ските", "ския", "ският", "ската", "ското")),
+        ("ия", ("ия", "ията", "ии")),
+        ("а", ("а", "ата", "и")),
+        *((vowel, (vowel,)) for vowel in "еиоую"),
+        ("", ("", "а", "ът", "и", "ът", "ове")),
+    )
+)
 
-def _by_rules(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> Callable[[str], _Inflection]:
-    """Turn an ordered (last letters, endings) table, ending in a catch-all "" row, into an
-    inflection function on folded words."""
-    table = [(fold(final), _ending_set(endings)) for final, endings in rules]
+# Polish: cases with the locative's alternations (Stepanakert -> w Stepanakercie).
+_POLISH_ADJECTIVE = (
+    "ski", "skiego", "skiemu", "skim", "ska", "skiej", "ską", "skie", "skich", "skimi",
+)  # fmt: skip
+_POLISH = _by_rules(
+    (
+        ("ski", _POLISH_ADJECTIVE),  # Górski Karabach -> w Górskim Karabachu
+        ("ja", ("ja", "ji", "ję", "ją", "jo")),  # Gruzja -> Gruzji
+        ("a", ("a", "y", "i", "ę", "ą", "ie", "o")),  # Szusza -> Szuszy
+        ("t", ("t", "tu", "ta", "tem", "cie", "towi")),
+        ("d", ("d", "du", "da", "dem", "dzie", "dowi")),
+        ("r", ("r", "ru", "ra", "rem", "rze", "rowi")),
+        ("ch", ("ch", "chu", "cha", "chem", "chowi")),
+        ("n", ("n", "nu", "na", "nem", "niu", "nie", "nowi")),  # Laczyn -> w Laczynie
+        *((vowel, (vowel,)) for vowel in "eiouy"),
+        ("", ("", "u", "a", "em", "ie", "owi", "y")),
+    )
+)
 
-    def inflect(word: str) -> _Inflection:
-        final, endings = next((final, e) for final, e in table if word.endswith(final))
-        return _Inflection(word[: len(word) - len(final)], endings)
+# Armenian (Eastern, and Western/classical as the diaspora writes it): article -ը/-ն,
+# genitive-dative -ի/-ին, ablative -ից (Western -էն), locative -ում, instrumental -ով. Stems in
+# -ու take -վ- before a vowel (Բաքու -> Բաքվում); stems in -ա/-ո take a -յ- glide (Վարանդա ->
+# Վարանդայում). Demonyms such as Ղարաբաղցի are words of their own.
+_ARMENIAN = _by_rules(
+    (
+        ("ու", ("ու", "ուն", "վի", "վից", "վում", "վով", "ուէն")),
+        ("ա", ("ա", "ան", "այի", "ային", "այից", "այում", "այով", "յի", "յէն", "յին")),
+        ("ո", ("ո", "ոն", "ոյի", "ոյին", "ոյից", "ոյում", "ոյով")),
+        ("", ("", "ը", "ն", "ի", "ին", "ից", "ում", "ով", "էն", "ու")),
+    )
+)
 
-    return inflect
+# German: genitive -s/-es, adjectives in -isch, people in -er, and a few compound heads written
+# together with the name ("Karabachkonflikt", "Latschinkorridor").
+_GERMAN_COMPOUND = ("konflikt", "konflikts", "krieg", "kriegs", "region", "korridor", "frage")
+_GERMAN = _by_rules(
+    (
+        ("isch", ("isch", "ische", "ischen", "ischer", "isches", "ischem")),
+        ("er", ("er", "ern", "ers", "erin", "erinnen")),
+        ("", ("", "s", "es", *_GERMAN_COMPOUND, *("s" + head for head in _GERMAN_COMPOUND))),
+    )
+)
 
+# French: names do not decline; demonyms and adjectives take gender and number.
+_FRENCH = _by_rules(
+    (
+        ("ien", ("ien", "ienne", "iens", "iennes")),  # arménien -> arméniennes
+        ("ais", ("ais", "aise", "aises")),  # azerbaïdjanais -> azerbaïdjanaise
+        ("", ("",)),
+    )
+)
 
-def _turkic_endings(lows: str, high: str, templates: tuple[str, ...]) -> int:
-    endings = [
-        template.replace("A", low).replace("I", high) for template in templates for low in lows
-    ]
-    return _ending_set(["", *endings])
+# Georgian: the nominative -ი drops before most case endings (ყარაბაღი -> ყარაბაღის).
+_GEORGIAN = _by_rules(
+    (
+        ("ი", ("ი", "ის", "ში", "ს", "მა", "ით", "იდან", "ზე", "თან", "ისთვის", "ელი", "ელმა")),
+        ("ა", ("ა", "ის", "აში", "ას", "ამ", "ით", "იდან", "აზე", "ასთან")),
+        ("", ("", "ის", "ში", "ს", "მა", "ით", "იდან", "ზე")),
+    )
+)
 
+# Arabic: the nisba adjective (-ي, fem. -ية read as -يه, pl. -يين/-يون) and the feminine and
+# plural endings; the definite article and the one-letter prepositions and conjunctions before
+# a word are prefixes (see `_ARABIC_PREFIXES`).
+_ARABIC = _by_rules((("", ("", "ي", "يه", "يين", "يون", "ه", "ين", "ون", "ات")),))
+# Persian: plural -ها/-های (written with or without the zero-width non-joiner), the ezafe and
+# indefinite -ی/-ای/-یی, the people's plural -ان/-یان.
+_PERSIAN = _by_rules((("", ("", "ی", "ای", "یی", "ها", "های", "هایی", "ان", "یان", "اش", "ش")),))
 
-_TURKIC = {
-    (lows, high, templates): _turkic_endings(lows, high, templates)
-    for lows in ("a", "e", "ae")
-    for high in ("i", "u")
-    for templates in (_TURKIC_AFTER_VOWEL, _TURKIC_AFTER_CONSONANT)
-}
-
-
-def _turkic(word: str) -> _Inflection:
-    """Azerbaijani/Turkish endings in harmony with the folded stem's last vowel.
-
-    Folding merges ı/i and ö/o, ü/u, so the low vowel after i, o or u may be either a or e;
-    the high vowel stays exact (u after o/u, else i), which keeps "Bakü" from matching "Bakunin".
-    """
-    vowels = [char for char in word if char in "aeiou"]
-    last = vowels[-1] if vowels else ""
-    lows = {"a": "a", "e": "e"}.get(last, "ae")
-    high = "u" if last in ("o", "u") else "i"
-    templates = _TURKIC_AFTER_VOWEL if word[-1] in "aeiou" else _TURKIC_AFTER_CONSONANT
-    return _Inflection(word, _TURKIC[lows, high, templates])
-
-
-def _english(word: str) -> _Inflection:
-    return _Inflection(word, _ENGLISH)
-
-
-_LANGUAGES: dict[str, Callable[[str], _Inflection]] = {
-    "en": _english,
+_TURKIC_LANGUAGES = frozenset({"az", "tr"})
+_LANGUAGES: dict[str, _Inflect] = {
+    "en": _ENGLISH_NAME,
     "az": _turkic,
     "tr": _turkic,
-    "ru": _by_rules(_RUSSIAN_RULES),
-    "hy": _by_rules(_ARMENIAN_RULES),
+    "ru": _RUSSIAN_NAME,
+    "uk": _UKRAINIAN,
+    "be": _UKRAINIAN,  # Belarusian declines close enough to Ukrainian for names
+    "bg": _BULGARIAN,
+    "pl": _POLISH,
+    "hy": _ARMENIAN,
+    "de": _GERMAN,
+    "fr": _FRENCH,
+    "ka": _GEORGIAN,
+    "ar": _ARABIC,
+    "fa": _PERSIAN,
 }
-# In Russian an adjective declines with its noun (Нагорный Карабах, в Нагорном Карабахе), so
-# every word of a Russian phrase inflects; in the other languages only the last word does.
-_AGREEING = frozenset({"ru"})
+# A word a user made up (in no alias group) may be a common noun: it takes the plural.
+_WORD_RULES: dict[str, _Inflect] = {"en": _ENGLISH_WORD, "ru": _RUSSIAN_WORD}
+# In the Slavic languages an adjective declines with its noun (Нагорный Карабах, в Нагорном
+# Карабахе), so every word of a phrase inflects; in the other languages only the last word does.
+_AGREEING = frozenset({"ru", "uk", "be", "bg", "pl"})
+# Arabic script writes short words tightly: its names take endings from 3 letters on.
+_SHORTEST_INFLECTED = {"ar": 3, "fa": 3}
+# Written before a word in Arabic script: the article, و "and", ف "so", ب "in/by", ل "for",
+# ك "as", and their combinations (بالقرب, وال...). Each as matching reads it.
+_ARABIC_PREFIXES = tuple(
+    _NORMALIZE(prefix)
+    for prefix in (
+        "وال", "بال", "فال", "كال", "ولل", "وب", "ول", "وك", "فب", "فل", "ال", "لل",
+        "و", "ف", "ب", "ل", "ك",
+    )
+)  # fmt: skip
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 # For every ending, the mask of the sets that hold it; and how long an ending can be, which is
 # how many letters a word of the report may lose to find its stem.
 _SETS_WITH: dict[str, int] = {
@@ -227,26 +422,42 @@ _TOKENS_KEPT = 1 << 17  # words of reports a matcher remembers the look-up of (s
 _AZERBAIJANI_LETTERS = frozenset("əƏıİğĞşŞ")
 
 
-# The Unicode blocks of the Cyrillic and the Armenian script.
-_CYRILLIC_OR_ARMENIAN = re.compile(
+# The Unicode blocks of the scripts whose words take their own endings.
+_SCRIPTS = re.compile(
     "(?P<ru>[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f\U0001e030-\U0001e08f])"
     "|(?P<hy>[\u0530-\u058f\ufb13-\ufb17])"
+    "|(?P<ka>[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f])"
+    "|(?P<ar>[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff])"
 )
+_UKRAINIAN_LETTERS = frozenset("ЄєІіЇїҐґ")
+_PERSIAN_LETTERS = frozenset("پچژگکی")
 
 
 def _guess_language(text: str) -> str:
     """The inflection rules for a term that is in no alias group, judged by its letters: the
-    first Cyrillic or Armenian character decides, else Azerbaijani letters, else English."""
-    script = _CYRILLIC_OR_ARMENIAN.search(text)
-    if script is not None:
-        return "ru" if script["ru"] else "hy"
-    return "az" if _AZERBAIJANI_LETTERS.intersection(text) else "en"
+    first character of a script with rules of its own decides (Cyrillic is Ukrainian when it
+    has Ukrainian letters, Arabic script Persian when it has Persian ones), else Azerbaijani
+    letters, else English."""
+    script = _SCRIPTS.search(text)
+    if script is None:
+        return "az" if _AZERBAIJANI_LETTERS.intersection(text) else "en"
+    language = script.lastgroup or "en"
+    if language == "ru" and _UKRAINIAN_LETTERS.intersection(text):
+        return "uk"
+    if language == "ar" and _PERSIAN_LETTERS.intersection(text):
+        return "fa"
+    return language
 
 
-def _inflect(word: str, language: str) -> _Inflection:
-    if len(word) < MIN_INFLECTED:
+def _inflect(word: str, language: str, listed: bool, written: str = "") -> _Inflection:
+    """`word` (as matching reads it, `written` as the alias file spells it) with the endings of
+    `language`: a name's if `listed`."""
+    if len(word) < _SHORTEST_INFLECTED.get(language, MIN_INFLECTED):
         return _Inflection(word, _AS_WRITTEN)
-    return _LANGUAGES[language](word)
+    if language in _TURKIC_LANGUAGES:
+        return _turkic(word, written)
+    rules = _LANGUAGES[language] if listed else _WORD_RULES.get(language, _LANGUAGES[language])
+    return rules(word)
 
 
 # --- Aliases -----------------------------------------------------------------------------------
@@ -262,18 +473,27 @@ class AliasForm:
 
 @dataclass(frozen=True, slots=True)
 class AliasGroup:
-    """A place or party under every spelling the region's press uses."""
+    """A place or party under every spelling the region's press uses.
+
+    `ambiguous` holds the keys (see `_key`) of the spellings that also name something else and
+    count only with regional context; `context` says whether the group's other spellings are
+    evidence of the region themselves.
+    """
 
     name: str
     forms: tuple[AliasForm, ...]
+    ambiguous: frozenset[str] = frozenset()
+    context: bool = True
 
 
 @dataclass(frozen=True)
 class AliasBook:
-    """The alias groups, looked up by the folded form of any of their spellings."""
+    """The alias groups, looked up by the folded form of any of their spellings, and the words
+    besides them that place a report in the region."""
 
     groups: tuple[AliasGroup, ...]
     _index: Mapping[str, AliasGroup] = field(repr=False, compare=False)
+    context_words: tuple[AliasForm, ...] = ()
     # The matcher's words for each listed term it has met, worked out once per book.
     _phrases: dict[tuple[str, bool], frozenset[_Phrase]] = field(
         default_factory=dict, repr=False, compare=False
@@ -283,6 +503,13 @@ class AliasBook:
         """Every form of the group `term` belongs to, or () when it belongs to none."""
         group = self._index.get(_key(term))
         return group.forms if group else ()
+
+    def group_of(self, term: str) -> AliasGroup | None:
+        """The group `term` is a spelling of, if any."""
+        return self._index.get(_key(term))
+
+
+_GROUP_SETTINGS = frozenset({"name", "ambiguous", "context"})
 
 
 def load_aliases(path: Path | None = None) -> AliasBook:
@@ -301,28 +528,49 @@ def load_aliases(path: Path | None = None) -> AliasBook:
                     f"{source}: {form.text!r} is in both {owner.name!r} and {group.name!r}."
                 )
         groups.append(group)
-    return AliasBook(tuple(groups), index)
+    context = _read_forms(data["context"], source, "[context]") if "context" in data else []
+    return AliasBook(tuple(groups), index, context)
+
+
+def _read_forms(entry: Mapping[str, object], source: Path, where: str) -> list[AliasForm]:
+    """The spellings of a table's language lists (every key not in `_GROUP_SETTINGS`)."""
+    if not isinstance(entry, Mapping) or not entry:
+        raise ValueError(f"{source}: {where} must be a table of language lists.")
+    forms: list[AliasForm] = []
+    for language, texts in entry.items():
+        if language in _GROUP_SETTINGS:
+            continue
+        if language not in _LANGUAGES:
+            raise ValueError(f"{source}: {where} has unknown language {language!r}.")
+        if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
+            raise ValueError(f"{source}: {where}: {language} must be a list of strings.")
+        for text in texts:
+            if not _key(text):
+                raise ValueError(f"{source}: {where} has a form without letters: {text!r}.")
+            forms.append(AliasForm(text, language))
+    return forms
 
 
 def _read_group(entry: object, source: Path) -> AliasGroup:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
         raise ValueError(f"{source}: every [[group]] needs a name.")
     name = entry["name"]
-    forms: list[AliasForm] = []
-    for language, texts in entry.items():
-        if language == "name":
-            continue
-        if language not in _LANGUAGES:
-            raise ValueError(f"{source}: group {name!r} has unknown language {language!r}.")
-        if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
-            raise ValueError(f"{source}: group {name!r}: {language} must be a list of strings.")
-        for text in texts:
-            if not _key(text):
-                raise ValueError(f"{source}: group {name!r} has a form without letters: {text!r}.")
-            forms.append(AliasForm(text, language))
+    forms = _read_forms(entry, source, f"group {name!r}")
     if not forms:
         raise ValueError(f"{source}: group {name!r} lists no forms.")
-    return AliasGroup(name, tuple(forms))
+    ambiguous = entry.get("ambiguous", [])
+    if not isinstance(ambiguous, list) or not all(isinstance(text, str) for text in ambiguous):
+        raise ValueError(f"{source}: group {name!r}: ambiguous must be a list of strings.")
+    keys = {_key(form.text) for form in forms}
+    stray = [text for text in ambiguous if _key(text) not in keys]
+    if stray:
+        raise ValueError(
+            f"{source}: group {name!r}: ambiguous {stray[0]!r} is not one of its forms."
+        )
+    context = entry.get("context", True)
+    if context not in (True, False) or not isinstance(context, bool):
+        raise ValueError(f"{source}: group {name!r}: context must be true or false.")
+    return AliasGroup(name, tuple(forms), frozenset(map(_key, ambiguous)), context)
 
 
 # --- Watch syntax ------------------------------------------------------------------------------
@@ -456,13 +704,14 @@ def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
 _Phrase = tuple[_Inflection, ...]  # one spelling as the words it is indexed by
 
 
-def _words(form: AliasForm) -> _Phrase:
-    """One spelling as the words it is indexed by: its last word inflected, and in Russian every
-    word, since there an adjective declines with its noun."""
+def _words(form: AliasForm, listed: bool = True) -> _Phrase:
+    """One spelling as the words it is indexed by: its last word inflected, and in the Slavic
+    languages every word, since there an adjective declines with its noun."""
     words = _key(form.text).split(" ")
     agreeing = form.language in _AGREEING
+    written = form.text.split()[-1]  # for vowel harmony, only the last word's vowels matter
     return tuple(
-        _inflect(word, form.language)
+        _inflect(word, form.language, listed, written)
         if agreeing or number == len(words) - 1
         else _Inflection(word, _AS_WRITTEN)
         for number, word in enumerate(words)
@@ -482,7 +731,7 @@ def _phrases(term: Term, aliases: AliasBook) -> frozenset[_Phrase]:
 @lru_cache(maxsize=1 << 16)
 def _unlisted_phrases(text: str) -> frozenset[_Phrase]:
     """The one spelling of a term in no alias group (cached: popular words recur in many chats)."""
-    return frozenset({_words(AliasForm(text, _guess_language(text)))})
+    return frozenset({_words(AliasForm(text, _guess_language(text)), listed=False)})
 
 
 def _terms(watch: Watch) -> list[Term]:
@@ -882,7 +1131,12 @@ class Matcher:
         start after an apostrophe and end before one (l'Arménie, Karabakh's). Ordered by start,
         then longest first."""
         if "'" not in token:
-            return self._stems_of(token, 0, len(token))
+            found = self._stems_of(token, 0, len(token))
+            if _ARABIC_SCRIPT.match(token):
+                for prefix in _ARABIC_PREFIXES:
+                    if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+                        found += self._stems_of(token[len(prefix) :], len(prefix), len(token))
+            return found
         apostrophes = [index for index, char in enumerate(token) if char == "'"]
         found: list[tuple[int, int, int]] = []
         for start in (0, *(index + 1 for index in apostrophes)):

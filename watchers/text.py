@@ -4,6 +4,10 @@ Folding makes comparisons ignore case, Unicode form and accents: "Laçın", "LAC
 fold to the same string. Azerbaijani and Turkish dotted/dotless i fold to plain "i", and the
 Azerbaijani schwa to "e", so "Xankəndi" and "Xankendi" meet.
 
+Arabic and Persian script fold to one spelling of each letter the two write differently (ك/ک,
+ي/ی/ى, ة/ه, the hamza seats, alef wasla), with vowel marks (tashkeel), the tatweel and the
+zero-width non-joiner dropped: "قره‌باغ" and "قرهباغ", "كنجة" and "کنجه" meet.
+
 Folding runs on every report for every poll, so it is done by `str.translate` over a table that
 folds each distinct character once and keeps the result (`CharMap`), not by Unicode calls per
 character.
@@ -16,7 +20,15 @@ from collections.abc import Callable
 
 __all__ = ["CharMap", "fold", "fold_char", "fold_with_offsets"]
 
-_SPECIAL = str.maketrans({"ı": "i", "İ": "i", "ə": "e", "Ə": "e", "ß": "ss"})
+_SPECIAL = str.maketrans(
+    {
+        "ı": "i", "İ": "i", "ə": "e", "Ə": "e", "ß": "ss",
+        # Arabic and Persian: one letter for each pair the two scripts spell apart
+        "ک": "ك", "ی": "ي", "ى": "ي", "ة": "ه", "ۀ": "ه", "ٱ": "ا", "ڭ": "گ",
+        "\u0640": "",  # tatweel, a stretch of the line between letters
+        "\u200c": "",  # zero-width non-joiner: "قره‌باغ" is "قرهباغ"
+    }
+)  # fmt: skip
 # A table keeps at most this many characters (about 6 MB); beyond that, say in a text made of
 # ever new CJK characters, the others are worked out each time they appear.
 _KEPT = 1 << 16
