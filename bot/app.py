@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat
@@ -39,6 +40,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     sender = Sender(application.bot, services.store)
     sender.start()  # first drains what a previous run left in the outbox
     application.bot_data.sender = sender
+    # What exists now (chats, aliases, handlers) lives as long as the bot: taking it out of the
+    # cyclic collector's reach cut its longest pauses, which stall every command, from ~150 ms
+    # to ~40 ms with 10,000 chats (bench.cycle). Garbage is still freed by reference counting.
+    gc.freeze()
 
 
 class NewswatchApplication(Application):  # type: ignore[type-arg]

@@ -25,7 +25,7 @@ from watchers.fetch import SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher, load_aliases
 from watchers.models import Alert, Report, Subscription
-from watchers.poll import collect, match_reports, plain_reports
+from watchers.poll import collect, match_reports, plain_reports, since_of
 from watchers.sources import Source
 
 __all__ = ["ScanError", "SourcesFailed", "parse_keywords", "scan"]
@@ -179,7 +179,7 @@ async def scan(
             )
         summariser = Summariser(client, llm=llm_config(settings), fetch_articles=online)
         matcher = Matcher.build(((s.chat_id, s.keyword) for s in subscriptions), aliases)
-        alerts = await summariser.alerts(match_reports(reports, subscriptions, matcher))
+        alerts = await summariser.alerts(match_reports(reports, since_of(subscriptions), matcher))
     for error in errors:
         print(f"newswatch scan: skipped a source: {error}", file=err)
     for alert in sorted(alerts, key=lambda a: a.report.published or _EVER, reverse=True):

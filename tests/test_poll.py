@@ -20,7 +20,7 @@ from watchers.gdelt import GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
 from watchers.matching import Found, Matcher, load_aliases
 from watchers.models import Report, Subscription
-from watchers.poll import MatcherCache, Poller, match_reports, plain_reports
+from watchers.poll import MatcherCache, Poller, match_reports, plain_reports, since_of
 from watchers.sources import Source
 
 START = datetime.now(UTC).replace(microsecond=0)
@@ -499,7 +499,7 @@ def test_one_alert_per_chat_even_when_two_watches_match() -> None:
         Subscription(1, "Karabakh", START),
         Subscription(2, "Karabakh", START),
     ]
-    matched = match_reports([report], subscriptions, _matcher(subscriptions))
+    matched = match_reports([report], since_of(subscriptions), _matcher(subscriptions))
     assert [(m.chat_id, m.keyword) for _, m in matched] == [(1, "Lachin"), (2, "Karabakh")]
 
 
@@ -514,9 +514,12 @@ def test_html_in_feed_text_is_not_matched() -> None:
         text='<p>A speech.</p><img src="https://img.test/APTOPIX_Armenia_Vance.jpg">',
     )
     subscriptions = [Subscription(1, "Armenia", START)]
-    assert match_reports(plain_reports([report]), subscriptions, _matcher(subscriptions)) == []
+    assert (
+        match_reports(plain_reports([report]), since_of(subscriptions), _matcher(subscriptions))
+        == []
+    )
     assert match_reports(
-        [report], subscriptions, _matcher(subscriptions)
+        [report], since_of(subscriptions), _matcher(subscriptions)
     )  # the markup alone would match
 
 

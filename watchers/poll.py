@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -40,6 +40,7 @@ __all__ = [
     "collect",
     "match_reports",
     "plain_reports",
+    "since_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,14 +116,23 @@ async def collect(
     return collected
 
 
+Since = Mapping[tuple[int, str], datetime]
+"""When each (chat, keyword) began to be watched."""
+
+
+def since_of(subscriptions: Iterable[Subscription]) -> Since:
+    """The start of every watch, to tell news from a new keyword's backlog."""
+    return {(s.chat_id, s.keyword): s.since for s in subscriptions}
+
+
 def match_reports(
-    reports: Sequence[Report], subscriptions: Sequence[Subscription], matcher: Matcher
+    reports: Sequence[Report], since: Since, matcher: Matcher
 ) -> list[tuple[Report, Match]]:
     """Which chat gets which report: one match per (report, chat), none for old backlog.
 
-    `matcher` covers every chat's watches, so each report is scanned once for all of them.
+    `matcher` covers every chat's watches, so each report is scanned once for all of them;
+    `since` (see `since_of`) is built once per watchlist change, not per poll.
     """
-    since = {(s.chat_id, s.keyword): s.since for s in subscriptions}
     matched: list[tuple[Report, Match]] = []
     for report in reports:
         chats: set[int] = set()
@@ -169,6 +179,8 @@ class MatcherCache:
         self._aliases = aliases
         self._key: object = None
         self._matcher = Matcher.build((), aliases)
+        self.since: Since = {}
+        """The start of every watch the matcher holds, built with it."""
         self._lock = asyncio.Lock()
 
     async def get(
@@ -181,6 +193,7 @@ class MatcherCache:
             if key != self._key:
                 pairs = sorted({(s.chat_id, s.keyword) for s in subscriptions})
                 self._matcher = await asyncio.to_thread(Matcher.build, pairs, self._aliases)
+                self.since = await asyncio.to_thread(since_of, subscriptions)
                 self._key = key
             return self._matcher
 
@@ -252,7 +265,7 @@ class Poller:
             )
         elif alertable:
             matcher = await self.matchers.get(subscriptions, version)
-            matched = await on_cpu(match_reports, alertable, subscriptions, matcher)
+            matched = await on_cpu(match_reports, alertable, self.matchers.since, matcher)
             alerts = await self.summariser_factory().alerts(matched)
         state = replace(
             state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
