@@ -49,6 +49,8 @@ async def poll_job(context: Context) -> None:
         polls.add(task)
     try:
         await _poll(context, source)
+    except asyncio.CancelledError:  # the bot is stopping: nothing failed, the job just ends
+        logger.info("poll of %s cancelled: the bot is stopping", source.name)
     finally:
         polls.discard(task)  # type: ignore[arg-type]
 

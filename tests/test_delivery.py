@@ -6,6 +6,7 @@ the fake Bot API, with Telegram's answers (429, 502, 403, migration, refused HTM
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sqlite3
@@ -369,10 +370,11 @@ async def test_stop_finishes_what_is_in_flight_and_a_restart_sends_the_rest(
 
 
 async def test_a_poll_stuck_in_a_slow_fetch_does_not_hold_the_stop(
-    telegram: FakeTelegram, feeds: FeedServer, settings: Settings
+    telegram: FakeTelegram, feeds: FeedServer, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     from dataclasses import replace
 
+    caplog.set_level(logging.INFO, logger="bot.jobs")
     feeds.set("/slow.xml", make_rss([Item("Weather", "https://wire.test/w")]), delay=20.0)
     harness = BotHarness(
         telegram, replace(settings, feeds=(feeds.url("/slow.xml"),), poll_seconds=1)
@@ -384,6 +386,8 @@ async def test_a_poll_stuck_in_a_slow_fetch_does_not_hold_the_stop(
         began = time.monotonic()
         await harness.stop()
     assert time.monotonic() - began < 5.0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # a stop, not a failure
+    assert any("cancelled" in r.getMessage() for r in caplog.records)
 
 
 # A real process, killed -----------------------------------------------------------------------
