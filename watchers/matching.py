@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain, product, repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -58,27 +58,31 @@ MIN_INFLECTED = 4  # shorter words match only as written: "Baki" may take ending
 MAX_PATTERNS_PER_WATCH = 512
 
 _APOSTROPHES = frozenset("'’‘ʼ՚")
+# Quotation marks around a name make it the name of something else: a club (“Qarabağ”), a wine
+# («Агдам»), a nom de guerre. (Not "'" and "’": they close a Turkish suffix, "Laçin'in".)
+_QUOTE_MARKS = frozenset('"“”„‟«»‹›「」')
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 _TOKEN = re.compile(r'(?P<neg>-)?(?P<exact>=)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))')
 
 
-# Letters that spell one English digraph are read as it: Azerbaijani/Turkish "Şuşa" is "shusha"
-# as in English, and no longer "susa" (Susa, the Italian and the Iranian town); "Laçın" is
-# "lachin", "Ağdam" "aghdam", Croatian "Šuša" "shusha". (Folding for keywords, `fold`, still
-# drops these accents.)
-_DIGRAPHS = str.maketrans(
-    {"ş": "sh", "Ş": "sh", "ș": "sh", "Ș": "sh", "š": "sh", "Š": "sh",
-     "ç": "ch", "Ç": "ch", "č": "ch", "Č": "ch", "ž": "zh", "Ž": "zh", "ğ": "gh", "Ğ": "gh"}
-)  # fmt: skip
+# Letters that tell one name from another are kept apart from the plain letter (only their case
+# is folded): Azerbaijani/Turkish "Şuşa" is not "Susa" (the Italian and the Iranian town),
+# "Laçın" not "Laçin" (a district of Çorum in Turkey); Croatian "suša" (drought) is not Şuşa.
+# (Folding for keywords, `fold`, still drops these accents.) A spelling typed without them
+# ("Qarabag") is listed in the alias file on its own.
+_KEPT = {
+    "ş": "ş", "Ş": "ş", "ç": "ç", "Ç": "ç", "ğ": "ğ", "Ğ": "ğ", "ı": "ı",
+    "š": "š", "Š": "š", "č": "č", "Č": "č", "ž": "ž", "Ž": "ž",
+}  # fmt: skip
 
 
 def _match_char(char: str) -> str:
-    """One character as matching reads it: folded (with the digraph letters above spelt out),
-    any apostrophe as ', any other character that is not a letter or digit as a space."""
-    return "".join(
-        "'" if c in _APOSTROPHES else c if c.isalnum() else " "
-        for c in fold_char(char.translate(_DIGRAPHS))
-    )
+    """One character as matching reads it: folded (but the letters in `_KEPT`), any apostrophe
+    as ', any other character that is not a letter or digit as a space."""
+    kept = _KEPT.get(char)
+    if kept is not None:
+        return kept
+    return "".join("'" if c in _APOSTROPHES else c if c.isalnum() else " " for c in fold_char(char))
 
 
 _NORMALIZE = CharMap(_match_char)
@@ -201,42 +205,46 @@ def _turkic_templates(after_vowel: bool) -> tuple[str, ...]:
     )
 
 
-def _turkic_endings(lows: str, high: str, after_vowel: bool) -> int:
-    endings = {
-        template.replace("A", low).replace("I", high)
-        for template in _turkic_templates(after_vowel)
-        for low in lows
-    }
+def _turkic_endings(lows: str, highs: str, after_vowel: bool) -> int:
+    """Every ending of the templates with each A one of `lows` and each I one of `highs`."""
+    endings: set[str] = set()
+    for template in _turkic_templates(after_vowel):
+        pieces = template.replace("I", "\0I\0").replace("A", "\0A\0").split("\0")
+        choices = [
+            lows if piece == "A" else highs if piece == "I" else (piece,) for piece in pieces
+        ]
+        endings.update("".join(letters) for letters in product(*choices))
     return _ending_set(endings)
 
 
+# The high vowel after a, ı is ı, but a text in capitals writes it I, which reads as i.
 _TURKIC = {
-    (lows, high, after_vowel): _turkic_endings(lows, high, after_vowel)
+    (lows, highs, after_vowel): _turkic_endings(lows, highs, after_vowel)
     for lows in ("a", "e", "ae")
-    for high in ("i", "u")
+    for highs in ("ıi", "i", "u")
     for after_vowel in (False, True)
 }
 
 
 # The low vowel each written vowel calls for, where the letter says it for sure (a plain i, o or u
-# may stand for ı, ö or ü in a spelling typed without them).
+# may stand for ö or ü in a spelling typed without them). A capital I is the capital of ı.
 _LOW_AFTER = {"a": "a", "ı": "a", "e": "e", "ə": "e", "ö": "e", "ü": "e"}
 
 
 def _turkic(word: str, written: str = "") -> _Inflection:
-    """Azerbaijani/Turkish endings in harmony with the stem's last vowel.
+    """Azerbaijani/Turkish endings in harmony with the stem's last vowel, read from the word as
+    `written` where its letter says more than the folded one (ö, ü, ə, and I for ı).
 
-    The vowel is read from the word as `written` where its letter tells back from front, since
-    folding merges ı/i, ö/o, ü/u: "Laçın" takes -a only, so "Lachine" is not its dative. Else the
-    low vowel after i, o or u may be a or e. The high vowel stays exact (u after o/u, else i),
-    which keeps "Bakü" from matching "Bakunin".
+    After a or ı the high vowel is ı (or i, in capitals); after o or u it is u; else i, which
+    keeps "Bakü" from matching "Bakunin".
     """
-    vowels = [char for char in word if char in "aeiou"]
-    last = vowels[-1] if vowels else ""
-    letters = [char for char in written.replace("İ", "e").lower() if char in "aıeəöüiou"]
-    lows = _LOW_AFTER.get(letters[-1], "ae") if letters else _LOW_AFTER.get(last, "ae")
-    high = "u" if last in ("o", "u") else "i"
-    return _Inflection(word, _TURKIC[lows, high, word[-1] in "aeiou"])
+    letters = [
+        char for char in written.replace("I", "ı").replace("İ", "i").lower() if char in "aıeəöüiou"
+    ] or [char for char in word if char in "aıeiou"]
+    last = letters[-1] if letters else "e"
+    lows = _LOW_AFTER.get(last, "ae")
+    highs = "ıi" if last in ("a", "ı") else "u" if last in ("o", "ö", "u", "ü") else "i"
+    return _Inflection(word, _TURKIC[lows, highs, word[-1] in "aıeiou"])
 
 
 # Russian, by the word's last letters (first rule that fits). Words ending in е, и, у, ю, э
@@ -476,14 +484,24 @@ class AliasGroup:
     """A place or party under every spelling the region's press uses.
 
     `ambiguous` holds the keys (see `_key`) of the spellings that also name something else and
-    count only with regional context; `context` says whether the group's other spellings are
-    evidence of the region themselves.
+    count only with regional context; `namesakes` those that also name a club, a brand or a
+    village elsewhere, and count unless the report shows it means that. Either does not count
+    between quotation marks or beside a word of `other`, which show a report means the other
+    thing (a football club, a wine, a US state). `context` says whether the group's spellings
+    (but those) are evidence of the region.
     """
 
     name: str
     forms: tuple[AliasForm, ...]
     ambiguous: frozenset[str] = frozenset()
     context: bool = True
+    other: tuple[AliasForm, ...] = ()
+    namesakes: frozenset[str] = frozenset()
+
+    @property
+    def marked(self) -> frozenset[str]:
+        """The keys of the spellings that may mean something else."""
+        return self.ambiguous | self.namesakes
 
 
 @dataclass(frozen=True)
@@ -509,7 +527,7 @@ class AliasBook:
         return self._index.get(_key(term))
 
 
-_GROUP_SETTINGS = frozenset({"name", "ambiguous", "context"})
+_GROUP_SETTINGS = frozenset({"name", "ambiguous", "namesakes", "context", "other"})
 
 
 def load_aliases(path: Path | None = None) -> AliasBook:
@@ -551,6 +569,20 @@ def _read_forms(entry: Mapping[str, object], source: Path, where: str) -> list[A
     return forms
 
 
+def _in_capitals(forms: list[AliasForm]) -> list[AliasForm]:
+    """The Azerbaijani and Turkish spellings with ı as a text in capitals gives them: "LAÇIN"
+    reads as "laçin", since the capital of ı is I. Written with I, so that vowel harmony still
+    knows the vowel (see `_turkic`)."""
+    keys = {_key(form.text) for form in forms}
+    capitals: dict[str, AliasForm] = {}
+    for form in forms:
+        if form.language in _TURKIC_LANGUAGES and "ı" in form.text:
+            variant = form.text.replace("ı", "I")
+            if _key(variant) not in keys:
+                capitals.setdefault(_key(variant), AliasForm(variant, form.language))
+    return list(capitals.values())
+
+
 def _read_group(entry: object, source: Path) -> AliasGroup:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
         raise ValueError(f"{source}: every [[group]] needs a name.")
@@ -558,19 +590,33 @@ def _read_group(entry: object, source: Path) -> AliasGroup:
     forms = _read_forms(entry, source, f"group {name!r}")
     if not forms:
         raise ValueError(f"{source}: group {name!r} lists no forms.")
-    ambiguous = entry.get("ambiguous", [])
-    if not isinstance(ambiguous, list) or not all(isinstance(text, str) for text in ambiguous):
-        raise ValueError(f"{source}: group {name!r}: ambiguous must be a list of strings.")
+    forms += _in_capitals(forms)
     keys = {_key(form.text) for form in forms}
-    stray = [text for text in ambiguous if _key(text) not in keys]
-    if stray:
-        raise ValueError(
-            f"{source}: group {name!r}: ambiguous {stray[0]!r} is not one of its forms."
-        )
+    where = f"{source}: group {name!r}"
+    ambiguous = _read_marked(entry, "ambiguous", keys, where)
+    namesakes = _read_marked(entry, "namesakes", keys, where)
     context = entry.get("context", True)
     if context not in (True, False) or not isinstance(context, bool):
-        raise ValueError(f"{source}: group {name!r}: context must be true or false.")
-    return AliasGroup(name, tuple(forms), frozenset(map(_key, ambiguous)), context)
+        raise ValueError(f"{where}: context must be true or false.")
+    other = (
+        _read_forms(entry["other"], source, f"group {name!r}: other") if "other" in entry else []
+    )
+    if other and not (ambiguous or namesakes):
+        raise ValueError(f"{where}: other meanings need ambiguous spellings or namesakes.")
+    return AliasGroup(name, tuple(forms), ambiguous, context, tuple(other), namesakes)
+
+
+def _read_marked(
+    entry: Mapping[str, object], setting: str, keys: set[str], where: str
+) -> frozenset[str]:
+    """The keys of the spellings a group lists under `setting`, each one of its forms."""
+    texts = entry.get(setting, [])
+    if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
+        raise ValueError(f"{where}: {setting} must be a list of strings.")
+    stray = [text for text in texts if _key(text) not in keys]
+    if stray:
+        raise ValueError(f"{where}: {setting} {stray[0]!r} is not one of its forms.")
+    return frozenset(map(_key, texts))
 
 
 # --- Watch syntax ------------------------------------------------------------------------------
@@ -734,6 +780,39 @@ def _unlisted_phrases(text: str) -> frozenset[_Phrase]:
     return frozenset({_words(AliasForm(text, _guess_language(text)), listed=False)})
 
 
+class _Marked(NamedTuple):
+    """A spelling that may mean something else: whether it needs context (ambiguous) or only
+    counts unless shown otherwise (a namesake), and its group's words of that other meaning."""
+
+    needs_context: bool
+    other: frozenset[_Phrase]
+
+
+def _marked_phrases(aliases: AliasBook) -> dict[_Phrase, _Marked]:
+    """The phrases of every spelling the alias file marks ambiguous or a namesake."""
+    return {
+        _words(form): _Marked(
+            _key(form.text) in group.ambiguous, frozenset(map(_words, group.other))
+        )
+        for group in aliases.groups
+        for form in group.forms
+        if _key(form.text) in group.marked
+    }
+
+
+def _context_phrases(aliases: AliasBook) -> frozenset[_Phrase]:
+    """The phrases that place a report in the region: the spellings of every group that counts
+    as context, but those that may mean something else, and the context words."""
+    forms = [
+        form
+        for group in aliases.groups
+        if group.context
+        for form in group.forms
+        if _key(form.text) not in group.marked
+    ]
+    return frozenset(map(_words, [*forms, *aliases.context_words]))
+
+
 def _terms(watch: Watch) -> list[Term]:
     return [term for clause in watch.clauses for term in clause] + list(watch.excluded)
 
@@ -742,11 +821,22 @@ def _cost(spellings: Iterable[frozenset[_Phrase]]) -> int:
     return sum(map(len, set().union(*spellings)))
 
 
+def _other_meaning(term: Term, aliases: AliasBook) -> frozenset[_Phrase]:
+    """The words of the other meaning of a term's group, which the matcher indexes with it when
+    the term may mean something else (never for an exact term)."""
+    group = None if term.exact else aliases.group_of(term.text)
+    if group is None or not group.marked:
+        return frozenset()
+    return frozenset(map(_words, group.other))
+
+
 def watch_cost(watch: Watch, aliases: AliasBook) -> int:
     """How many words the matcher indexes for this watch: each word of each distinct spelling of
-    each of its terms once. Compiling a watch costs time and memory in proportion to this."""
+    each of its terms once, and of the words of a term's other meaning. Compiling a watch costs
+    time and memory in proportion to this. (The words that place a report in the region are
+    indexed once for all watches: `MatcherSize.context_words`.)"""
     watch = _named_phrase(watch, aliases)
-    return _cost(_phrases(term, aliases) for term in _terms(watch))
+    return _cost(_phrases(term, aliases) | _other_meaning(term, aliases) for term in _terms(watch))
 
 
 def _spellings(watch: Watch, aliases: AliasBook) -> list[frozenset[_Phrase]]:
@@ -756,8 +846,9 @@ def _spellings(watch: Watch, aliases: AliasBook) -> list[frozenset[_Phrase]]:
     The one place the size rule lives: raise ValueError, in words for the user, when they come
     to more than MAX_PATTERNS_PER_WATCH words.
     """
-    spellings = [_phrases(term, aliases) for term in _terms(watch)]
-    cost = _cost(spellings)
+    terms = _terms(watch)
+    spellings = [_phrases(term, aliases) for term in terms]
+    cost = _cost([*spellings, *(_other_meaning(term, aliases) for term in terms)])
     if cost > MAX_PATTERNS_PER_WATCH:
         raise ValueError(
             f"This watch stands for {cost} words with all the spellings of its names, more"
@@ -765,6 +856,15 @@ def _spellings(watch: Watch, aliases: AliasBook) -> list[frozenset[_Phrase]]:
             " watches."
         )
     return spellings
+
+
+class _Senses(NamedTuple):
+    """How a matcher weighs an alias group's spellings that may mean something else: the
+    phrases of those spellings, of those that need context, and of the other meaning's words."""
+
+    marked: frozenset[int]
+    needs_context: frozenset[int]
+    other: frozenset[int]
 
 
 # A term is found when any of its spellings (phrases) is. A term of one spelling is named by that
@@ -811,14 +911,23 @@ class _Compiled:
 
 @dataclass(frozen=True, slots=True)
 class _Hit:
-    """Where a phrase first appeared: (0 title / 1 text, start, -length) orders hits."""
+    """Where a phrase first appeared: (0 title / 1 text, start, -length) orders hits; `context`
+    is the word that let an ambiguous spelling count, as the report wrote it."""
 
     rank: tuple[int, int, int]
     form: str
+    context: str = ""
+    quoted: bool = False  # written between quotation marks
 
 
 def _rank(hit: _Hit) -> tuple[int, int, int]:
     return hit.rank
+
+
+def _prefer(hit: _Hit, other: _Hit) -> bool:
+    """Whether `hit` names a group better than `other`: a spelling that needed no context
+    first, then the first in the report."""
+    return (bool(hit.context), hit.rank) < (bool(other.context), other.rank)
 
 
 def _last_found_first(item: tuple[_TermKey, _Hit]) -> tuple[int, int, int]:
@@ -849,7 +958,9 @@ def _numbers(held: int | list[int] | None) -> Iterable[int]:
 
 class Found(NamedTuple):
     """A report satisfies one distinct watch: the form it was found as (quoted as the report
-    wrote it), and every (chat_id, keyword) that holds this watch, for the caller to fan out to.
+    wrote it), every (chat_id, keyword) that holds this watch, for the caller to fan out to, and
+    when the form is an ambiguous spelling ("Ganja"), the word that placed the report in the
+    region ("Azerbaijan"; "" when the outlet is regional or no context was needed).
 
     Chats that wrote the same watch, or spellings of the same name, share one Found (and one
     `holders` tuple): matching costs the same for 1 chat or 10,000. (A named tuple: a report may
@@ -858,17 +969,20 @@ class Found(NamedTuple):
 
     form: str
     holders: tuple[tuple[int, str], ...]
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class MatcherSize:
     """What a matcher holds: look-up keys (stems), words (a stem with one set of endings),
-    phrases of several words, and distinct watches."""
+    phrases of several words, and distinct watches; and of those words, how many only the
+    region's context needed (indexed once, whatever the number of watches)."""
 
     stems: int
     words: int
     phrases: int
     watches: int
+    context_words: int = 0
 
 
 class _Builder:
@@ -881,6 +995,10 @@ class _Builder:
 
     def __init__(self, aliases: AliasBook) -> None:
         self.aliases = aliases
+        self.marked = _marked_phrases(aliases)
+        # For each alias group term with marked spellings: the numbers of those phrases, of
+        # those that need context, and of the words of their other meaning.
+        self.senses: dict[frozenset[int], _Senses] = {}
         # stem -> its word, or its words when it takes several ending sets (rare)
         self.stems: dict[str, int | tuple[int, ...]] = {}
         self.phrases: dict[tuple[int, ...], int] = {}
@@ -899,7 +1017,8 @@ class _Builder:
                 logger.warning("Skipping watch %r of chat %s: %s", raw, chat_id, error)
                 self.parsed[raw] = None
                 return
-            terms = list(map(self.term, spellings))  # the clauses' terms, then the excluded
+            exact = [term.exact for term in _terms(watch)]
+            terms = list(map(self.term, spellings, exact))  # the clauses', then the excluded
             required: list[_TermKey] = []
             alternatives: list[tuple[_TermKey, ...]] = []
             start = 0
@@ -924,13 +1043,26 @@ class _Builder:
         if number is not None:
             self.holders[number][(chat_id, raw)] = None
 
-    def term(self, phrases: frozenset[_Phrase]) -> _TermKey:
-        if len(phrases) == 1:
+    def term(self, phrases: frozenset[_Phrase], exact: bool = False) -> _TermKey:
+        """The key of a term of these spellings. A group with marked spellings is always a set
+        of phrases (even of one), so the matcher can weigh them; an exact term (=Ganja) takes
+        every spelling at its word, and is its phrase."""
+        marked = [] if exact else [phrase for phrase in phrases if phrase in self.marked]
+        if len(phrases) == 1 and not marked:
             (phrase,) = phrases
             return self.phrase(phrase)
         # Only alias groups have several spellings: a few dozen, each met again and again.
         if phrases not in self.groups:
-            self.groups[phrases] = frozenset(map(self.phrase, phrases))
+            key = self.groups[phrases] = frozenset(map(self.phrase, phrases))
+            if marked:
+                other = frozenset[_Phrase]().union(*(self.marked[p].other for p in marked))
+                self.senses[key] = _Senses(
+                    marked=frozenset(map(self.phrase, marked)),
+                    needs_context=frozenset(
+                        self.phrase(p) for p in marked if self.marked[p].needs_context
+                    ),
+                    other=frozenset(map(self.phrase, other)),
+                )
         return self.groups[phrases]
 
     def phrase(self, words: _Phrase) -> int:
@@ -954,6 +1086,15 @@ class _Builder:
         return number
 
     def matcher(self) -> Matcher:
+        # The words that place a report in the region, indexed only when a watch may ask for them
+        # (as phrases like any other, so they are found in the same scan).
+        words = self.word_count()
+        context = (
+            frozenset(map(self.phrase, _context_phrases(self.aliases)))
+            if any(senses.needs_context for senses in self.senses.values())
+            else frozenset()
+        )
+        context_words = self.word_count() - words
         watches = list(self.watches)
         any_of: _Index = {}
         all_of: _Index = {}
@@ -988,7 +1129,14 @@ class _Builder:
             least=least,
             vetoed_by=vetoed_by,
             holders=[tuple(holders) for holders in self.holders],
+            senses=self.senses,
+            context=context,
+            context_words=context_words,
         )
+
+    def word_count(self) -> int:
+        """How many words (a stem with one set of endings) are indexed so far."""
+        return sum(1 if isinstance(w, int) else len(w) for w in self.stems.values())
 
 
 class Matcher:
@@ -1009,6 +1157,9 @@ class Matcher:
         least: dict[int, int],
         vetoed_by: _Index,
         holders: list[tuple[tuple[int, str], ...]],
+        senses: dict[frozenset[int], _Senses] | None = None,
+        context: frozenset[int] = frozenset(),
+        context_words: int = 0,
     ) -> None:
         self._stems = stems
         self._phrases = phrases
@@ -1022,6 +1173,11 @@ class Matcher:
         self._least = least  # for each watch of several clauses, `_Compiled.least`
         self._vetoed_by = vetoed_by
         self._holders = holders
+        # The alias groups whose spellings may mean something else, and the phrases that place a
+        # report in the region.
+        self._senses = senses or {}
+        self._context_words = context_words
+        self._context = context
         # What each word of the reports read so far holds, by the word as it stands in the text:
         # news repeats its vocabulary, so most words are looked up once, not once per report.
         self._tokens: dict[str, tuple[tuple[int, int, int], ...]] = {}
@@ -1042,26 +1198,45 @@ class Matcher:
             words=sum(1 if isinstance(w, int) else len(w) for w in self._stems.values()),
             phrases=len(self._phrases),
             watches=len(self._watches),
+            context_words=self._context_words,
         )
 
-    def match(self, title: str, text: str = "") -> list[Found]:
-        """Every distinct watch the report satisfies, in the order they were first added."""
-        return self._evaluate(self._hits(title, text))
+    def match(self, title: str, text: str = "", *, regional: bool = False) -> list[Found]:
+        """Every distinct watch the report satisfies, in the order they were first added.
 
-    def _hits(self, title: str, text: str) -> dict[_TermKey, _Hit]:
+        `regional`: the report comes from an outlet of the region, so ambiguous spellings
+        ("Ganja") count without other context.
+        """
+        return self._evaluate(self._hits(title, text, regional))
+
+    def _hits(self, title: str, text: str, regional: bool = False) -> dict[_TermKey, _Hit]:
         """The first hit of every term found in the report, title first."""
         phrases: dict[int, _Hit] = {}
         for field_rank, content in enumerate((title, text)):
             if content:
                 self._scan(content, *_normalize(content), field_rank, phrases)
-        return self._with_groups(phrases)
+        return self._with_groups(phrases, regional)
 
-    def _with_groups(self, phrases: dict[int, _Hit]) -> dict[_TermKey, _Hit]:
-        """The phrases' hits, and each alias group's first hit among its phrases."""
+    def _with_groups(self, phrases: dict[int, _Hit], regional: bool) -> dict[_TermKey, _Hit]:
+        """The phrases' hits, and each alias group's first hit among its phrases that count: a
+        spelling that may mean something else does not count between quotation marks or beside
+        a word of that meaning, and an ambiguous one only with context."""
         hits: dict[_TermKey, _Hit] = dict(phrases)
+        context: _Hit | None = None
+        if self._context and not regional:
+            found = [phrases[phrase] for phrase in self._context.intersection(phrases)]
+            context = min(found, key=_rank) if found else None
         for phrase, hit in phrases.items():
             for group in self._groups_of.get(phrase, ()):
-                if group not in hits or hit.rank < hits[group].rank:
+                senses = self._senses.get(group)
+                if senses is not None and phrase in senses.marked:
+                    if hit.quoted or not senses.other.isdisjoint(phrases):
+                        continue  # the name of something else, or its other meaning
+                    if phrase in senses.needs_context and not regional:
+                        if context is None:
+                            continue
+                        hit = _Hit(hit.rank, hit.form, context.form)
+                if group not in hits or _prefer(hit, hits[group]):
                     hits[group] = hit
         return hits
 
@@ -1069,19 +1244,22 @@ class Matcher:
         """The watches these hits satisfy; only those that mention a term found are looked at."""
         # Work per watch found, not per watch looked at, wherever a bulk operation can do it:
         # a report may mention terms that a thousand distinct watches look for.
-        forms: dict[int, str] = {}
+        forms: dict[int, _Hit] = {}
         for term, hit in sorted(hits.items(), key=_last_found_first):
-            forms.update(zip(_numbers(self._any_of.get(term)), repeat(hit.form)))
+            forms.update(zip(_numbers(self._any_of.get(term)), repeat(hit)))
         counts = Counter(chain.from_iterable(_numbers(self._all_of.get(term)) for term in hits))
         for number, count in counts.items():
             if count >= self._least[number]:
                 first = self._watches[number].found_in(hits)
                 if first is not None:
-                    forms[number] = first.form
+                    forms[number] = first
         for term in hits:
             for number in _numbers(self._vetoed_by.get(term)):
                 forms.pop(number, None)
-        return [Found(forms[number], self._holders[number]) for number in sorted(forms)]
+        return [
+            Found(forms[number].form, self._holders[number], forms[number].context)
+            for number in sorted(forms)
+        ]
 
     def _scan(
         self,
@@ -1109,10 +1287,15 @@ class Matcher:
             position += len(token) + 1
 
         def hit(start: int, stop: int) -> _Hit:
-            if offsets is None:
-                return _Hit((field_rank, start, start - stop), content[start:stop])
-            form = content[offsets[start] : offsets[stop - 1] + 1]
-            return _Hit((field_rank, start, start - stop), form)
+            first, last = (
+                (start, stop - 1) if offsets is None else (offsets[start], offsets[stop - 1])
+            )
+            quoted = (
+                first > 0
+                and content[first - 1] in _QUOTE_MARKS
+                and content[last + 1 : last + 2] in _QUOTE_MARKS
+            )
+            return _Hit((field_rank, start, start - stop), content[first : last + 1], quoted=quoted)
 
         for number, (position, length, words) in found.items():
             for start, stop, word in words:
