@@ -320,7 +320,7 @@ def _stages(matcher: Matcher, title: str, text: str, totals: list[float]) -> tup
     phrases: dict[int, _Hit] = {}
     for rank, (content, (folded, offsets)) in enumerate(fields):
         matcher._scan(content, folded, offsets, rank, phrases)
-    hits = matcher._with_groups(phrases)
+    hits = matcher._with_groups(phrases, False)
     scanned = clock()
     found = matcher._evaluate(hits)
     evaluated = clock()
