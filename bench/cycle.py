@@ -18,6 +18,7 @@ time something held the event loop.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import subprocess
@@ -142,6 +143,7 @@ async def run(data: Path, out: Path) -> None:
         store = Store.open(data)
         opened = time.perf_counter() - began
         services = build_services(settings, store)
+        gc.freeze()  # as the bot does once it has started (bot/app.py)
         poller, sources = services.poller, services.sources
         clock = _Clock(poller.now())
         poller.now = clock
