@@ -10,6 +10,7 @@ alert is thus at most about 1,250 characters, and a /latest entry about 550, aga
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from watchers.markup import cut, without_controls
@@ -95,9 +96,7 @@ def render_alert(alert: Alert) -> str:
     report = alert.report
     when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [line(report.publisher, MAX_OUTLET_LENGTH), when]))
-    matched = f"🔎 {line(alert.keyword, MAX_KEYWORD_LENGTH)}"
-    if _form_differs(alert.keyword, alert.form):
-        matched += f" (as “{line(alert.form, MAX_FORM_LENGTH)}”)"
+    matched = f"🔎 {line(alert.keyword, MAX_KEYWORD_LENGTH)}" + _why(alert, line)
     parts = [
         f"<b>{_link(report)}</b>",
         f"<i>{head}</i>" if head else "",
@@ -118,14 +117,24 @@ def render_alert_plain(alert: Alert) -> str:
     report = alert.report
     when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [_plain_line(report.publisher, MAX_OUTLET_LENGTH), when]))
-    matched = f"🔎 {_plain_line(alert.keyword, MAX_KEYWORD_LENGTH)}"
-    if _form_differs(alert.keyword, alert.form):
-        matched += f" (as “{_plain_line(alert.form, MAX_FORM_LENGTH)}”)"
+    matched = f"🔎 {_plain_line(alert.keyword, MAX_KEYWORD_LENGTH)}" + _why(alert, _plain_line)
     parts = [_plain_line(report.title, MAX_TITLE_LENGTH), report.url, head, matched]
     text = "\n".join(p for p in parts if p)
     room = MAX_MESSAGE_LENGTH - len(text.encode("utf-16-le")) // 2 - 1
     summary = _plain_line(alert.summary, min(MAX_SUMMARY_LENGTH, room // 2))
     return f"{text}\n{summary}" if summary and room > 0 else text
+
+
+def _why(alert: Alert, write: Callable[[str, int], str]) -> str:
+    """What follows the keyword on the "matched" line: the form, when it tells the reader more
+    than the keyword, and the word that let an ambiguous name count ("Ganja" beside
+    "Azerbaijan", not the cannabis), so the reader sees why the bot took it for the place."""
+    notes = []
+    if alert.context or _form_differs(alert.keyword, alert.form):
+        notes.append(f"as “{write(alert.form, MAX_FORM_LENGTH)}”")
+    if alert.context:
+        notes.append(f"with “{write(alert.context, MAX_FORM_LENGTH)}”")
+    return f" ({', '.join(notes)})" if notes else ""
 
 
 def _form_differs(keyword: str, form: str) -> bool:

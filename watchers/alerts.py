@@ -126,6 +126,13 @@ class Summariser:
                 summary = ""
             written[key] = summary
         return [
-            Alert(match.chat_id, report, match.keyword, match.form, written[report.id, match.form])
+            Alert(
+                match.chat_id,
+                report,
+                match.keyword,
+                match.form,
+                written[report.id, match.form],
+                match.context,
+            )
             for report, match in matched
         ]

@@ -86,6 +86,7 @@ class FeedSource:
     interval: float = 300.0
     language: str | None = None  # for reports whose feed does not say
     verified: bool = True  # False: a listed URL nobody has yet seen answer with a feed
+    regional: bool = False  # an outlet of the region: see `Report.regional`
     kind = "feed"
     searches = False
 
@@ -105,7 +106,10 @@ class FeedSource:
         parsed = await on_cpu(parse_feed, result.body, source=self.name, feed_url=self.url)
         if not parsed.ok and not parsed.reports:
             return Collected(error=f"{self.name}: {parsed.error or 'not a feed'}")
-        reports = [replace(r, language=r.language or self.language) for r in parsed.reports]
+        reports = [
+            replace(r, language=r.language or self.language, regional=self.regional)
+            for r in parsed.reports
+        ]
         return Collected(reports, ttl_minutes=parsed.ttl_minutes, response=result)
 
 
@@ -497,6 +501,7 @@ def _source_from_table(table: dict[str, Any], interval: float) -> FeedSource:
         interval=interval,
         language=language if isinstance(language, str) and language else None,
         verified=bool(table.get("verified", False)),
+        regional=table.get("regional") is True,
     )
 
 

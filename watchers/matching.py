@@ -473,10 +473,12 @@ def _inflect(word: str, language: str, listed: bool, written: str = "") -> _Infl
 
 @dataclass(frozen=True, slots=True)
 class AliasForm:
-    """One spelling of a name and the language whose endings it takes."""
+    """One spelling of a name and the language whose endings it takes; `searched`: whether
+    search sources are asked for it (not for a form only made to read texts in capitals)."""
 
     text: str
     language: str
+    searched: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,7 +581,7 @@ def _in_capitals(forms: list[AliasForm]) -> list[AliasForm]:
         if form.language in _TURKIC_LANGUAGES and "ı" in form.text:
             variant = form.text.replace("ı", "I")
             if _key(variant) not in keys:
-                capitals.setdefault(_key(variant), AliasForm(variant, form.language))
+                capitals.setdefault(_key(variant), AliasForm(variant, form.language, False))
     return list(capitals.values())
 
 
@@ -730,6 +732,14 @@ def _named_phrase(watch: Watch, aliases: AliasBook) -> Watch:
     return Watch(((Term(phrase),),)) if aliases.forms_of(phrase) else watch
 
 
+def _searched(form: AliasForm) -> bool:
+    """Whether search sources are asked for this spelling: not for the word forms the alias file
+    writes in lower case (adjectives such as "лачинский", demonyms such as "erməni"), which a
+    search for the name brings up anyway, nor for a form made to read texts in capitals. Each
+    spelling asked for makes search queries longer, and GDELT is asked at most every 5 s."""
+    return form.searched and not form.text[:1].islower()
+
+
 def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
     """Spellings to ask search sources (Google News, GDELT) for, so they return every candidate.
 
@@ -743,7 +753,7 @@ def search_terms(watches: Iterable[str], aliases: AliasBook) -> list[str]:
         except ValueError:
             continue
         for term in watch.clauses[0]:
-            terms.update((form.text, None) for form in _forms(term, aliases))
+            terms.update((form.text, None) for form in _forms(term, aliases) if _searched(form))
     return list(terms)
 
 

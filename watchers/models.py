@@ -20,7 +20,9 @@ class Report:
     """One news report as a source gave it, reduced to what matching and alerts need.
 
     `id` is the report's canonical identity (see `watchers.identity`): two fetches of the same
-    story, with different tracking parameters or fragments, share it.
+    story, with different tracking parameters or fragments, share it. `regional`: it comes from
+    an outlet of the region (`regional = true` in sources.toml), so names that are also common
+    words elsewhere ("Ganja") count in it without more context.
     """
 
     id: str
@@ -34,6 +36,7 @@ class Report:
     language: str | None = None
     country: str | None = None
     source: str = ""
+    regional: bool = False
 
     @property
     def publisher(self) -> str:
@@ -73,11 +76,13 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A report matched one watch of one chat; `form` is the text as it appears in the report."""
+    """A report matched one watch of one chat; `form` is the text as it appears in the report,
+    `context` the word that let an ambiguous form count ("Azerbaijan" for "Ganja"), if one did."""
 
     chat_id: int
     keyword: str
     form: str
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,7 @@ class Alert:
     keyword: str
     form: str
     summary: str
+    context: str = ""  # see `Match.context`
 
 
 @dataclass(slots=True)
