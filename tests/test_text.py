@@ -54,3 +54,13 @@ def test_tables_agree_with_folding_each_character(text: str) -> None:
     assert folded == "".join(pieces)
     assert offsets == [index for index, piece in enumerate(pieces) for _ in piece]
     assert fold(text) == "".join(fold_char(c) for c in unicodedata.normalize("NFC", text))
+
+
+def test_arabic_and_persian_letters_fold_together() -> None:
+    assert (
+        fold("كنجة") == fold("کنجه") == fold("كنجَة") == fold("كنـجة")
+    )  # ك/ک, ة/ه, tashkeel, tatweel
+    assert fold("قره\u200cباغ") == fold("قرهباغ")  # the zero-width non-joiner
+    assert fold("أذربيجان") == fold("آذربيجان") == fold("اذربیجان")  # hamza seats, ی/ي
+    assert fold("شوشى") == fold("شوشي")  # alef maksura
+    assert fold("گنجه") != fold("كنجه")  # Persian g stays apart from k

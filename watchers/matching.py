@@ -1307,17 +1307,26 @@ class Matcher:
             )
             return _Hit((field_rank, start, start - stop), content[first : last + 1], quoted=quoted)
 
+        def keep(key: int, start: int, stop: int) -> None:
+            """Record the first hit of `key`, or a later one not between quotation marks if
+            the first was: “Qarabağ” the club may precede Qarabağ the land."""
+            first = hits.get(key)
+            if first is None or first.quoted:
+                later = hit(start, stop)
+                if first is None or not later.quoted:
+                    hits[key] = later
+
         for number, (position, length, words) in found.items():
             for start, stop, word in words:
-                if word not in hits:
-                    hits[word] = hit(position + start, position + stop)
+                keep(word, position + start, position + stop)
                 if stop != length:
                     continue
                 for phrase in self._phrases_from.get(word, ()):
-                    if phrase not in hits:
+                    first = hits.get(phrase)
+                    if first is None or first.quoted:
                         end = self._phrase_stop(phrase, number, found)
                         if end is not None:
-                            hits[phrase] = hit(position + start, end)
+                            keep(phrase, position + start, end)
 
     def _words_in(self, token: str) -> list[tuple[int, int, int]]:
         """The indexed words one word of the report holds, as (start, stop, word number): it may
