@@ -4,6 +4,7 @@ supergroups (their record follows them to the new id)."""
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import ChatMemberAdministrator, ChatMemberOwner, Update
 from telegram.constants import ChatType
@@ -27,6 +28,8 @@ USAGE = (
     "<code>/channel off</code>."
 )
 PRIVATE_ONLY = "Send /channel in a private chat with me."
+_CHAT_ID = re.compile(r"-?[0-9]{1,20}")
+"""A chat id as written: ASCII digits only ("²" is a digit to str.isdigit(), not to int())."""
 
 
 async def channel(update: Update, context: Context) -> None:
@@ -79,10 +82,11 @@ async def _checked_channel(
 ) -> tuple[int, str] | None:
     """The channel's id and title when the user administers it and the bot may post there;
     otherwise None, after telling the user why."""
-    name = wanted if wanted.startswith("@") or wanted.lstrip("-").isdigit() else f"@{wanted}"
+    chat_id = int(wanted) if _CHAT_ID.fullmatch(wanted) else None
+    name = wanted if chat_id is not None or wanted.startswith("@") else f"@{wanted}"
     shown = echo(name, 60)
     try:
-        found = await context.bot.get_chat(int(name) if name.lstrip("-").isdigit() else name)
+        found = await context.bot.get_chat(name if chat_id is None else chat_id)
     except (BadRequest, Forbidden) as error:
         logger.info("/channel %s: %s", name, error)
         await reply(update, f"I can't find the channel {shown}. Check its @name; I must be in it.")

@@ -102,3 +102,13 @@ async def test_an_admin_who_lost_the_rights_can_no_longer_change_the_channel(
     assert bot_harness.store is not None
     channel = await bot_harness.store.get_chat(CHANNEL)
     assert channel is not None and channel.keywords == []
+
+
+async def test_a_name_of_digits_that_are_not_ascii_is_looked_up_not_crashed_on(
+    bot_harness: BotHarness,
+) -> None:
+    """Digits to str.isdigit() but not to int() ("²", "١٢", "--5"): the name is asked for as
+    written, not turned into a chat id (which raised and ended in "something went wrong")."""
+    for name in ("²", "-١٢", "--5"):
+        answer = await _manage(bot_harness, name=name)
+        assert "can't find the channel" in answer, answer
