@@ -86,6 +86,7 @@ SCHEMA = (
         attempts INTEGER NOT NULL,
         next_attempt TEXT NOT NULL,
         last_error TEXT,
+        context TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (chat_id, report_id)
     )""",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
@@ -123,11 +124,11 @@ class SQL:
     all_states = "SELECT name, state FROM source_state"
     queue_alert = (
         "INSERT INTO outbox (chat_id, report_id, keyword, form, summary, created, status, "
-        "attempts, next_attempt, last_error) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL) "
-        "ON CONFLICT DO NOTHING"
+        "attempts, next_attempt, last_error, context) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?) ON CONFLICT DO NOTHING"
     )
     pending = (
-        "SELECT o.chat_id, o.keyword, o.form, o.summary, "
+        "SELECT o.chat_id, o.keyword, o.form, o.summary, o.context, "
         + ", ".join(f"r.{c.strip()}" for c in REPORT_COLUMNS.split(","))
         + " FROM outbox o JOIN reports r ON r.id = o.report_id "
         "WHERE o.status = 'pending' AND o.next_attempt <= ? {skip}"
@@ -150,8 +151,9 @@ class SQL:
     )
     copy_chat = (
         "INSERT INTO outbox (chat_id, report_id, keyword, form, summary, created, status, "
-        "attempts, next_attempt, last_error) SELECT ?, report_id, keyword, form, summary, "
-        "created, status, attempts, next_attempt, last_error FROM outbox WHERE chat_id = ? "
+        "attempts, next_attempt, last_error, context) SELECT ?, report_id, keyword, form, "
+        "summary, created, status, attempts, next_attempt, last_error, context FROM outbox "
+        "WHERE chat_id = ? "
         "ON CONFLICT DO NOTHING"
     )
     delete_chat = "DELETE FROM outbox WHERE chat_id = ?"
@@ -276,6 +278,9 @@ class SqlStore:
         with _transaction(connection):
             for statement in SCHEMA:
                 connection.execute(statement)
+            outbox = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
+            if "context" not in outbox:  # a file from before alerts named their context
+                connection.execute("ALTER TABLE outbox ADD COLUMN context TEXT NOT NULL DEFAULT ''")
             connection.execute(SQL.set_meta, ("opened", iso(datetime.now(UTC))))  # a real write
             row = connection.execute(SQL.get_meta, ("schema",)).fetchone()
             if row is None:
@@ -414,6 +419,7 @@ class SqlStore:
                         alert.summary,
                         now,
                         now,
+                        alert.context,
                     ),
                 )
                 if cursor.rowcount == 1:
@@ -477,8 +483,8 @@ class SqlStore:
                 SQL.pending.format(skip=skip), (iso(now), *skipped, limit)
             ).fetchall()
             return [
-                Alert(chat_id, _stored(rest).report, keyword, form, summary)
-                for chat_id, keyword, form, summary, *rest in rows
+                Alert(chat_id, _stored(rest).report, keyword, form, summary, context)
+                for chat_id, keyword, form, summary, context, *rest in rows
             ]
 
         return await self._read(due)

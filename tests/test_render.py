@@ -18,6 +18,7 @@ from bot.render import (
     MAX_SUMMARY_LENGTH,
     MAX_TITLE_LENGTH,
     render_alert,
+    render_alert_plain,
     render_report_line,
 )
 from tests.conftest import BotHarness, Item, make_rss
@@ -227,5 +228,51 @@ async def test_a_feed_with_a_huge_outlet_name_and_tag_shaped_words_alerts_normal
         [latest] = await harness.send(1001, "/latest")
         assert latest.text.startswith("Latest for your watchlist\n\n" + title)
         assert len(latest.text) < 1000
+    finally:
+        await harness.stop()
+
+
+def test_the_matched_line_names_the_context_that_made_an_ambiguous_name_count() -> None:
+    alert = replace(
+        Alert(1, _report("Missiles hit Ganja"), "Ganja", "Ganja", "s"), context="Azerbaijan"
+    )
+    text, _ = parse_html(render_alert(alert))
+    assert "🔎 Ganja (as “Ganja”, with “Azerbaijan”)" in text.splitlines()
+    assert "🔎 Ganja (as “Ganja”, with “Azerbaijan”)" in render_alert_plain(alert).splitlines()
+    assert "with" not in render_alert(replace(alert, context=""))
+
+
+async def test_an_ambiguous_name_alerts_with_its_context_and_not_without(
+    telegram: FakeTelegram, feeds: FeedServer, settings: Settings
+) -> None:
+    """Through the real bot: cannabis news is not Ganja the city; a report that places Ganja in
+    Azerbaijan alerts, and says so."""
+    old = Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC))
+    feeds.set("/wire.xml", make_rss([old]))
+    harness = BotHarness(
+        telegram, replace(settings, feeds=(feeds.url("/wire.xml"),), poll_seconds=1)
+    )
+    await harness.start()
+    try:
+        await harness.send(1001, "/watch Ganja")
+        for _ in range(200):  # the first poll only stores; wait until a second one began
+            if len(feeds.requests) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        mark = telegram.mark()
+        now = datetime.now(UTC)
+        weed = Item("Ganja and the Rastafari", "https://wire.test/g1", "A history.", now)
+        city = Item(
+            "Missiles hit Ganja overnight",
+            "https://wire.test/g2",
+            "Azerbaijan's second city was struck, officials said.",
+            now,
+        )
+        feeds.set("/wire.xml", make_rss([weed, city, old]))
+        [alert] = await telegram.wait_for_sent(since=mark, chat_id=1001, timeout=10)
+        assert alert.text.splitlines()[0] == "Missiles hit Ganja overnight"
+        assert "🔎 Ganja (as “Ganja”, with “Azerbaijan's”)" in alert.text.splitlines()
+        await asyncio.sleep(1.5)  # another poll: still nothing about the Rastafari
+        assert [m for m in telegram.sent[mark:] if m.chat_id == 1001] == [alert]
     finally:
         await harness.stop()

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bot.sqlstore import SCHEMA, SqlStore
 from bot.storage import AtomicJSONStorage, Chat, StorageError, Store, WatchEntry, load_chats
 from tests.conftest import run_newswatch
 from watchers.fetch import SourceState
@@ -609,3 +610,21 @@ async def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path: Path) 
         await first.close()
     again = Store.open(tmp_path / "data")
     await again.close()
+
+
+async def test_an_outbox_from_before_alert_contexts_gains_the_column(tmp_path: Path) -> None:
+    """A database written before alerts carried their context ("Ganja" with "Azerbaijan") opens,
+    and gains the column, with no context for what was queued."""
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    for statement in SCHEMA:
+        old.execute(statement.replace("        context TEXT NOT NULL DEFAULT '',\n", ""))
+    old.execute("INSERT INTO meta (key, value) VALUES ('schema', '1')")
+    old.commit()
+    assert "context" not in {row[1] for row in old.execute("PRAGMA table_info(outbox)")}
+    old.close()
+    store = SqlStore(path)
+    await store.close()
+    again = sqlite3.connect(path)
+    assert "context" in {row[1] for row in again.execute("PRAGMA table_info(outbox)")}
+    again.close()
