@@ -103,6 +103,16 @@ async def test_retry_after_is_reported(server: FeedServer, client: httpx.AsyncCl
     assert result.status == 429 and result.retry_after == 120.0
 
 
+async def test_a_retry_after_of_digits_float_cannot_read_is_ignored(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    """A digit to str.isdigit() but not to float() ("²"): it raised out of fetch, so the poll
+    failed without recording the failure, every time."""
+    server.set("/busy", b"slow down", status=503, headers={"Retry-After": "²"})
+    result = await fetch(client, server.url("/busy"), SourceState())
+    assert result.status == 503 and result.error is not None and result.retry_after is None
+
+
 async def test_redirects_are_followed(server: FeedServer, client: httpx.AsyncClient) -> None:
     server.set("/new.xml", FEED)
     server.set("/old.xml", b"", status=301, headers={"Location": server.url("/new.xml")})
