@@ -259,6 +259,18 @@ def test_non_feeds_fail_without_raising(body: bytes, error: str) -> None:
     assert (result.ok, result.reports, result.error) == (False, [], error)
 
 
+def test_a_ttl_of_digits_int_cannot_read_keeps_the_reports(parser: str) -> None:
+    """A digit to str.isdigit() but not to int() ("²"): feedparser's path raised on it, and
+    the whole feed came back as a parse error."""
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        b"<link>https://x.test/</link><ttl>\xc2\xb2</ttl><item><title>Convoy reaches Lachin"
+        b"</title><link>https://x.test/a</link></item></channel></rss>"
+    )
+    result = parse_feed(body, source="x", feed_url="https://x.test/feed")
+    assert (result.ok, len(result.reports), result.ttl_minutes) == (True, 1, None)
+
+
 def test_falls_back_to_feedparser_when_fastfeedparser_raises(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -180,6 +180,7 @@ _INNER_TITLE = re.compile(r"<(?:[\w.-]+:)?title\b[^>]*>(.*?)</", re.DOTALL | re.
 _ATTR = re.compile(r"""(?:[\w.-]+:)?(\w+)\s*=\s*["']?([^"'\s>]+)""")
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
 _LANG_CODE = re.compile(r"[A-Za-z]{2,3}")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²" is a digit to str.isdigit(), not to int()
 _COUNTRY_CODE = re.compile(r"[A-Za-z]{2,3}")
 _GARBLED = ("<![", "]]>", "![CD")
 _HTML_ENTITY = rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});"
@@ -371,7 +372,7 @@ def _from_feedparser(body: bytes) -> tuple[_Parsed, str | None]:
             title=feed.get("title") or "",
             link=feed.get("link") or "",
             language=_language_code(feed.get("language")),
-            ttl=int(ttl) if isinstance(ttl, str) and ttl.strip().isdigit() else None,
+            ttl=int(ttl) if isinstance(ttl, str) and _DIGITS.fullmatch(ttl.strip()) else None,
             entries=entries,
         ),
         complaint,
