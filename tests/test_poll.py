@@ -18,7 +18,7 @@ from watchers.alerts import Summariser
 from watchers.feeds import FeedSource
 from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
-from watchers.matching import Found, Matcher, load_aliases, search_terms
+from watchers.matching import AliasBook, Found, Matcher, load_aliases, search_terms
 from watchers.models import Report, Subscription
 from watchers.poll import MatcherCache, Poller, match_reports, plain_reports, since_of
 from watchers.sources import Source
@@ -557,9 +557,9 @@ async def test_concurrent_polls_build_the_matcher_once(monkeypatch: pytest.Monke
     built: list[int] = []
     real = Matcher.build
 
-    def counting(pairs: list[tuple[int, str]], aliases: object) -> Matcher:
+    def counting(pairs: list[tuple[int, str]], aliases: AliasBook) -> Matcher:
         built.append(len(pairs))
-        return real(pairs, aliases)  # type: ignore[arg-type]
+        return real(pairs, aliases)
 
     monkeypatch.setattr(Matcher, "build", counting)
     cache = MatcherCache(load_aliases())

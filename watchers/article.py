@@ -14,6 +14,7 @@ import logging
 import httpx
 import trafilatura
 
+from watchers.cpu import on_cpu
 from watchers.netpolicy import Blocked, stream_get
 
 __all__ = ["extract_article", "fetch_article"]
@@ -101,4 +102,4 @@ async def fetch_article(
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as exc:
         logger.warning("article fetch %s: %r", url, exc)
         return ""
-    return await asyncio.to_thread(extract_article, body, url)
+    return await on_cpu(extract_article, body, url)

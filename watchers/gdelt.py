@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from watchers.cpu import on_cpu
 from watchers.fetch import SourceState, fetch
 from watchers.google_news import quote_term, unique_terms
 from watchers.identity import canonical_url, domain_of
@@ -257,7 +258,7 @@ class GdeltSource:
                 errors.append(result.error or "empty response")
                 collected.retry_after = result.retry_after
                 continue
-            parsed = parse_gdelt(result.body, source=self.name)
+            parsed = await on_cpu(parse_gdelt, result.body, source=self.name)
             if parsed.throttled:  # the rest of this poll's batches would be refused too
                 errors.append("GDELT: throttled")
                 collected.retry_after = 2 * GDELT_MIN_INTERVAL_SECONDS

@@ -10,7 +10,6 @@ takes its publisher from that suffix).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
@@ -20,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from watchers.cpu import on_cpu
 from watchers.feeds import FeedResult, parse_feed
 from watchers.fetch import SourceState, fetch
 from watchers.models import Collected, Report
@@ -160,9 +160,7 @@ class GoogleNewsSource:
             if result.error or result.body is None:
                 errors.append(result.error or "empty response")
                 continue
-            parsed = await asyncio.to_thread(
-                parse_google_news, result.body, source=self.name, feed_url=url
-            )
+            parsed = await on_cpu(parse_google_news, result.body, source=self.name, feed_url=url)
             if not parsed.ok and not parsed.reports:
                 errors.append(f"{self.name}: {parsed.error or 'not a feed'}")
                 continue

@@ -169,8 +169,8 @@ def _now() -> datetime:
 
 class MatcherCache:
     """Keeps the compiled matcher until a watchlist changes: building it for 10,000 chats takes
-    most of a second, so it is rebuilt only then, in a worker thread, and once however many
-    polls ask for it at the same time.
+    most of a second, so it is rebuilt only then, in the CPU lane (`watchers.cpu`), and once
+    however many polls ask for it at the same time.
 
     It keys on the store's watch version when given one (comparing 50,000 watches per poll
     costs more than the poll), else on the watches themselves.
@@ -192,9 +192,7 @@ class MatcherCache:
             key = frozenset((s.chat_id, s.keyword) for s in subscriptions)
         async with self._lock:
             if key != self._key:
-                pairs = sorted({(s.chat_id, s.keyword) for s in subscriptions})
-                self._matcher = await asyncio.to_thread(Matcher.build, pairs, self._aliases)
-                self.since = await asyncio.to_thread(since_of, subscriptions)
+                self._matcher, self.since = await on_cpu(self._build, subscriptions)
                 self._key = key
                 # The matcher lives until the next watchlist change; keeping its hundreds of
                 # thousands of objects out of the cyclic collector's scans keeps each pause
@@ -202,6 +200,10 @@ class MatcherCache:
                 # still freed by reference counting.
                 gc.freeze()
             return self._matcher
+
+    def _build(self, subscriptions: Sequence[Subscription]) -> tuple[Matcher, Since]:
+        pairs = sorted({(s.chat_id, s.keyword) for s in subscriptions})
+        return Matcher.build(pairs, self._aliases), since_of(subscriptions)
 
 
 @dataclass
