@@ -15,24 +15,16 @@ from telegram.ext import Application
 from bot.context import Context
 from bot.delivery import tell_admins
 from bot.render import escape
-from bot.storage import Store
 from watchers.fetch import SourceState
-from watchers.models import Subscription
 from watchers.sources import Source
 
-__all__ = ["active_subscriptions", "cancel_polls", "start_watchers"]
+__all__ = ["cancel_polls", "start_watchers"]
 
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=6)
 KEEP_DONE = timedelta(days=1)
 """How long sent and dropped outbox entries stay, for an operator to look at."""
-
-
-def active_subscriptions(store: Store) -> tuple[Subscription, ...]:
-    """Every keyword of every chat that currently wants alerts: the store's cached tuple,
-    rebuilt only when a watchlist changed, never per poll."""
-    return store.subscriptions()
 
 
 async def poll_job(context: Context) -> None:
@@ -59,7 +51,7 @@ async def _poll(context: Context, source: Source) -> None:
     services = context.bot_data.services
     store = services.store
     version = store.watch_version  # read first: a change in between only costs a rebuild
-    result = await services.poller.poll(source, active_subscriptions(store), version)
+    result = await services.poller.poll(source, store.subscriptions(), version)
     if result.skipped:
         return
     sender = context.bot_data.sender

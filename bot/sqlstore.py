@@ -17,7 +17,7 @@ import asyncio
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -305,26 +305,20 @@ class SqlStore:
             self._readers, lambda: func(self._connection(reader=True))
         )
 
+    def _transact(self, func: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `func` inside one transaction; only ever in the writer thread."""
+        connection = self._connection(reader=False)
+        with _transaction(connection):
+            return func(connection)
+
     async def _write(self, func: Callable[[sqlite3.Connection], T]) -> T:
         """Run `func` in the writer thread inside one transaction."""
-
-        def run() -> T:
-            connection = self._connection(reader=False)
-            with _transaction(connection):
-                return func(connection)
-
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, run)
+        return await loop.run_in_executor(self._writer, self._transact, func)
 
     def write_now(self, func: Callable[[sqlite3.Connection], T]) -> T:
         """`_write` for code that runs before the event loop (the migration at start-up)."""
-
-        def run() -> T:
-            connection = self._connection(reader=False)
-            with _transaction(connection):
-                return func(connection)
-
-        return self._writer.submit(run).result()
+        return self._writer.submit(self._transact, func).result()
 
     def shutdown(self) -> None:
         """Finish queued writes, then close every connection."""
@@ -488,16 +482,6 @@ class SqlStore:
             ]
 
         return await self._read(due)
-
-    async def set_status(
-        self,
-        keys: Iterable[tuple[int, str]],
-        status: str,
-        error: str | None,
-        at: datetime | None = None,
-    ) -> None:
-        """Mark pending outbox entries (chat id, report id) as sent, dropped or failed."""
-        await self.finish([(chat_id, report_id, status, error) for chat_id, report_id in keys], at)
 
     async def finish(
         self, outcomes: Sequence[tuple[int, str, str, str | None]], at: datetime | None = None

@@ -313,9 +313,6 @@ class _ChatBook:
         with self._lock:
             return [chat.copy() for chat in self._chats.values()]
 
-    def watching(self, chat_id: int, keyword: str) -> bool:
-        return self.active_watch(chat_id, keyword) is not None
-
     def active_watch(self, chat_id: int, keyword: str) -> WatchEntry | None:
         with self._lock:
             chat = self._chats.get(chat_id)
@@ -470,10 +467,6 @@ class Store:
         """Moves whenever `subscriptions()` would change: what the matcher cache keys on."""
         return self._chats.version
 
-    def is_watching(self, chat_id: int, keyword: str) -> bool:
-        """Whether the chat still wants alerts for the keyword (it may have changed mid-poll)."""
-        return self._chats.watching(chat_id, keyword)
-
     def active_watch(self, chat_id: int, keyword: str) -> WatchEntry | None:
         """The chat's watch of the keyword when it still wants its alerts, else None: what the
         sender checks at send time, and where it finds the forum topic to send into."""
@@ -530,14 +523,6 @@ class Store:
         """Queued alerts due by `now` (default: the present) and not yet sent, oldest first,
         without those for `skip_chats`."""
         return await self._sql.pending_alerts(limit, now or datetime.now(UTC), skip_chats)
-
-    async def mark_delivered(self, keys: Iterable[tuple[int, str]]) -> None:
-        """The alerts (chat id, report id) were sent."""
-        await self._sql.set_status(keys, "sent", None)
-
-    async def mark_dropped(self, keys: Iterable[tuple[int, str]], reason: str) -> None:
-        """The alerts will not be sent (the chat stopped watching meanwhile)."""
-        await self._sql.set_status(keys, "dropped", reason)
 
     async def finish_alerts(self, outcomes: Sequence[tuple[int, str, str, str | None]]) -> None:
         """Many sends' outcomes (chat id, report id, "sent"/"dropped"/"failed", reason) in one

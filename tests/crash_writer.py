@@ -47,7 +47,7 @@ async def main(folder: Path, run: str) -> None:
         alerts = [Alert(poll % 300, r, "Lachin", "Lachin", "Summary.") for r in reports[:5]]
         state = SourceState(etag=f"{run}-{poll}")
         queued = await store.record_poll(PollOutcome("crash", state, now, reports, reports, alerts))
-        await store.mark_delivered([(a.chat_id, a.report.id) for a in queued[:2]])
+        await store.finish_alerts([(a.chat_id, a.report.id, "sent", None) for a in queued[:2]])
         poll += 1
 
 

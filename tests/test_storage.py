@@ -106,9 +106,9 @@ async def test_subscriptions_are_cached_until_a_watch_changes(store: Store) -> N
     assert store.watch_version == version and store.subscriptions() is subscriptions
     await store.save_chat(Chat(chat_id=1, paused=True, watches=[WatchEntry("Lachin", NOW)]))
     assert store.watch_version > version and store.subscriptions() == ()
-    assert store.is_watching(1, "Lachin") is False
+    assert store.active_watch(1, "Lachin") is None
     await store.save_chat(Chat(chat_id=2, watches=[WatchEntry("Shusha", NOW)]))
-    assert store.is_watching(2, "Shusha") and not store.is_watching(2, "Lachin")
+    assert store.active_watch(2, "Shusha") and store.active_watch(2, "Lachin") is None
     assert [s.keyword for s in store.subscriptions()] == ["Shusha"]
 
 
@@ -281,8 +281,9 @@ async def test_outbox_entries_leave_the_queue_when_sent_or_dropped(store: Store)
     alerts = [_alert(5, r) for r in reports]
     queued = await store.record_poll(PollOutcome("w", SourceState(), NOW, reports, reports, alerts))
     assert queued == alerts
-    await store.mark_delivered([(5, reports[0].id)])
-    await store.mark_dropped([(5, reports[1].id)], "the chat stopped watching")
+    await store.finish_alerts(
+        [(5, reports[0].id, "sent", None), (5, reports[1].id, "dropped", "no longer watched")]
+    )
     assert await store.pending_alerts(10) == alerts[2:]
 
 
