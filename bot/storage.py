@@ -263,9 +263,10 @@ def _table(data: Any, name: str, path: Path) -> dict[str, Any]:
     return table
 
 
-def _chats_in(path: Path) -> list[Chat]:
+def _chats_in(path: Path, data: Any = None) -> list[Chat]:
+    """The chats of a TinyDB file; `data`, its content when the caller has read it already."""
     chats = []
-    for doc in _table(_read_json(path), "chats", path).values():
+    for doc in _table(_read_json(path) if data is None else data, "chats", path).values():
         try:
             chats.append(_chat_from_doc(doc))
         except ValueError as error:
@@ -415,9 +416,10 @@ class Store:
         folder = Path(data_dir)
         shards = folder / CHATS_DIR
         db = folder / DB_NAME
-        for path in (folder, shards, db, *_sqlite_sidecars(db), *_shard_files(shards)):
+        files = _shard_files(shards)
+        for path in (folder, shards, db, *_sqlite_sidecars(db), *files):
             _refuse_read_only(path)
-        chats = [chat for path in _shard_files(shards) for chat in _chats_in(path)]
+        chats = [chat for path in files for chat in _chats_in(path)]
         _check_sqlite(db)
         for path in (folder, shards):
             _probe(path)
@@ -678,7 +680,7 @@ def _migrate(store: Store, main: Path) -> None:
     if not main.is_file() and not reports_file.is_file():
         return
     old = _read_json(main) if main.is_file() else None
-    chats = [c for c in _chats_in(main) if store._chats.get(c.chat_id) is None] if old else []
+    chats = [c for c in _chats_in(main, old) if store._chats.get(c.chat_id) is None] if old else []
     sources = [
         (doc.get("name"), doc.get("state"))
         for doc in _table(old, "sources", main).values()
