@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -102,9 +103,11 @@ def _start_bot(folder: Path, telegram: FakeTelegram, feeds: FeedProcess) -> subp
     )
 
 
-async def _wait(condition: object, what: str, timeout: float, bot: subprocess.Popen[bytes]) -> None:
+async def _wait(
+    condition: Callable[[], object], what: str, timeout: float, bot: subprocess.Popen[bytes]
+) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if bot.poll() is not None:
             raise RuntimeError(f"the bot exited ({bot.returncode}) while waiting for {what}")
         if time.monotonic() > deadline:

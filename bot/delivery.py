@@ -40,7 +40,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter
+from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.render import render_alert, render_alert_plain
 from bot.storage import Store
@@ -113,7 +113,7 @@ class PatientLimiter(AIORateLimiter):
     def close(self) -> None:
         self._closing.set()
 
-    async def process_request(  # type: ignore[override]
+    async def process_request(
         self,
         callback: Callable[..., Any],
         args: Any,
@@ -165,7 +165,7 @@ class Sender:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],
         store: Store,
         *,
         rate: float = RATE,
@@ -390,13 +390,12 @@ class Sender:
                 if "thread not found" in lowered and thread is not None:
                     thread = None  # the topic was deleted: the chat itself still gets it
                     continue
-                self.stats["failed_total"] += 1
                 logger.warning(
                     "alert %s to chat %s refused for good (%s); %d refused so far",
                     report_id,
                     chat_id,
                     reason,
-                    self.stats["failed_total"],
+                    self.stats["failed"] + 1,  # counted when the outcome is recorded
                 )
                 return _Outcome(chat_id, report_id, "failed", reason)
             except TelegramError as error:  # timeouts, network errors, 5xx

@@ -14,9 +14,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,21 +79,21 @@ def _alerts(telegram: FakeTelegram, since: int = 0) -> list[SentRecord]:
     return [r for r in telegram.sent[since:] if r.method == "sendMessage" and "Convoy" in r.text]
 
 
-async def _until(condition: object, timeout: float = 10.0, what: str = "") -> None:
+async def _until(condition: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
         await asyncio.sleep(0.02)
 
 
-async def _swap_sender(harness: BotHarness, **options: float) -> Sender:
+async def _swap_sender(harness: BotHarness, **options: Any) -> Sender:
     """Replace the running sender by one with other limits (e.g. no per-chat gap)."""
     assert harness.application is not None and harness.store is not None
     data = harness.application.bot_data
     assert data.sender is not None
     await data.sender.stop()
-    sender = Sender(harness.application.bot, harness.store, **options)  # type: ignore[arg-type]
+    sender = Sender(harness.application.bot, harness.store, **options)
     sender.start()
     data.sender = sender
     return sender
@@ -436,9 +437,9 @@ def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait(condition: object, timeout: float = 30.0) -> None:
+def _wait(condition: Callable[[], object], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         time.sleep(0.01)
