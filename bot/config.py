@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 
 from watchers.gdelt import DEFAULT_BASE_URL as DEFAULT_GDELT_URL
 from watchers.google_news import DEFAULT_BASE_URL as DEFAULT_GOOGLE_NEWS_URL
+from watchers.markup import cut
 
 __all__ = ["ConfigError", "Settings", "load_settings", "read_environment"]
 
@@ -95,9 +96,7 @@ def read_environment(
 
 def _shown(value: str) -> str:
     """A bad value quoted back to the operator, cut short so the error stays one readable line."""
-    if len(value) > MAX_SHOWN:
-        value = value[:MAX_SHOWN] + "…"
-    return repr(value)
+    return repr(cut(value, MAX_SHOWN))
 
 
 def _check_characters(name: str, value: str) -> None:

@@ -23,6 +23,7 @@ from watchers.alerts import Summariser
 from watchers.feeds import FeedSource, parse_feed
 from watchers.fetch import SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
+from watchers.markup import cut
 from watchers.matching import AliasBook, Matcher, load_aliases
 from watchers.models import Alert, Report, Subscription
 from watchers.poll import collect, match_reports, plain_reports, since_of
@@ -100,9 +101,10 @@ async def _reports(
             client, source, SourceState(), subscriptions, aliases, datetime.now(UTC)
         )
         reports += collected.reports
-        if collected.error:
-            error = collected.error
-            errors.append(error if error.startswith(source.name) else f"{source.name}: {error}")
+        if failure := collected.error:
+            errors.append(
+                failure if failure.startswith(source.name) else f"{source.name}: {failure}"
+            )
         else:
             read += 1
     return list({r.id: r for r in reports}.values()), errors, read
@@ -110,11 +112,7 @@ async def _reports(
 
 def _one_line(errors: Sequence[str]) -> str:
     """The failures joined into one line, each cut short, for a message that must fit a log."""
-    shown = []
-    for error in errors:
-        error = " ".join(error.split())
-        shown.append(error if len(error) <= _MAX_REASON else error[: _MAX_REASON - 1] + "…")
-    return "; ".join(shown)
+    return "; ".join(cut(" ".join(error.split()), _MAX_REASON) for error in errors)
 
 
 def _as_json(alert: Alert) -> str:
