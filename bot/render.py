@@ -13,12 +13,13 @@ import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from watchers.markup import cut, without_controls
+from watchers.markup import DIRECTION_CONTROLS, cut, without_controls
 from watchers.models import Alert, Report
 
 __all__ = [
     "MAX_FORM_LENGTH",
     "MAX_KEYWORD_LENGTH",
+    "MAX_MESSAGE_LENGTH",
     "MAX_OUTLET_LENGTH",
     "MAX_SUMMARY_LENGTH",
     "MAX_TITLE_LENGTH",
@@ -38,11 +39,7 @@ MAX_KEYWORD_LENGTH = 100  # what validation allows
 MAX_FORM_LENGTH = 100
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units
 
-_DIRECTION_CONTROLS = str.maketrans(
-    dict.fromkeys(range(0x202A, 0x202F)) | dict.fromkeys(range(0x2066, 0x206A))
-)
-"""Bidi embeddings, overrides and isolates: an unclosed one reorders the rest of its line, so a
-title could make the outlet or the date beside it read backwards."""
+_WITHOUT_DIRECTION_CONTROLS = str.maketrans(dict.fromkeys(DIRECTION_CONTROLS))
 
 
 def escape(text: str) -> str:
@@ -53,8 +50,7 @@ def escape(text: str) -> str:
 def line(text: str, limit: int) -> str:
     """`text` as one escaped line of at most `limit` visible characters: whitespace runs made one
     space, invisible controls dropped, cut between grapheme clusters with "…"."""
-    plain = " ".join(without_controls(text).translate(_DIRECTION_CONTROLS).split())
-    return escape(cut(plain, limit))
+    return escape(_plain_line(text, limit))
 
 
 def echo(text: str, limit: int = 60) -> str:
@@ -108,7 +104,8 @@ def render_alert(alert: Alert) -> str:
 
 def _plain_line(text: str, limit: int) -> str:
     """`line` without the escaping: for a message sent with no parse mode."""
-    return cut(" ".join(without_controls(text).translate(_DIRECTION_CONTROLS).split()), limit)
+    plain = without_controls(text).translate(_WITHOUT_DIRECTION_CONTROLS)
+    return cut(" ".join(plain.split()), limit)
 
 
 def render_alert_plain(alert: Alert) -> str:

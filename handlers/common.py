@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.context import Context
-from bot.render import echo
+from bot.render import MAX_MESSAGE_LENGTH, echo
 from bot.storage import Chat
 
 if TYPE_CHECKING:
@@ -37,8 +37,6 @@ logger = logging.getLogger(__name__)
 
 _MANAGERS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
-
-MAX_MESSAGE_LENGTH = 4096
 _TAG = re.compile(r"<[^<>]*>")
 _TAG_NAME = re.compile(r"<([\w-]+)")
 _TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|.", re.DOTALL)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from watchers.markup import DIRECTION_CONTROLS
 from watchers.matching import parse_watch
 from watchers.text import fold
 
@@ -24,7 +25,6 @@ MAX_KEYWORD_LENGTH = 100
 MAX_WATCHES = 50
 
 
-_DIRECTION_OVERRIDES = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 _DROPPED = str.maketrans(dict.fromkeys(map(ord, "\u200e\u200f\u061c\u00ad\u200b\u2060\ufeff")))
 
 
@@ -70,7 +70,7 @@ def validate_keyword(raw: str) -> str:
     - kept: every other format character, as part of the text: ZWJ and ZWNJ (emoji sequences,
       Persian and Indic spelling), variation selectors, emoji tag characters.
     """
-    if any(char in _DIRECTION_OVERRIDES for char in raw):
+    if any(char in DIRECTION_CONTROLS for char in raw):
         raise KeywordError(
             "Keywords cannot contain text-direction overrides (U+202A–U+202E, U+2066–U+2069)."
         )

@@ -16,9 +16,20 @@ from html.parser import HTMLParser
 
 import regex
 
-__all__ = ["ELLIPSIS", "cut", "html_to_text", "looks_like_html", "without_controls"]
+__all__ = [
+    "DIRECTION_CONTROLS",
+    "ELLIPSIS",
+    "cut",
+    "html_to_text",
+    "looks_like_html",
+    "without_controls",
+]
 
 ELLIPSIS = "…"
+DIRECTION_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+"""Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): an unclosed one
+reorders the rest of its line, so text beside it (an outlet, a date, the bot's own words) could
+read backwards."""
 
 _ELEMENT_NAMES = (
     "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big"
