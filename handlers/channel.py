@@ -14,7 +14,7 @@ from telegram.ext import MessageHandler, filters
 from bot.context import Context
 from bot.render import echo, escape
 from bot.storage import Chat
-from handlers.common import argument_text, is_channel_admin, reply, services
+from handlers.common import argument_text, is_admin, reply, services
 from handlers.filters import command
 
 __all__ = ["HANDLERS"]
@@ -99,7 +99,7 @@ async def _checked_channel(
         await reply(update, f"{shown} is not a channel. In a group, send commands in the group.")
         return None
     title = found.title or name
-    if not await is_channel_admin(context, found.id, user_id):
+    if not await is_admin(context, found.id, user_id):
         await reply(
             update,
             f"Only administrators of <b>{escape(title)}</b> can manage its alerts, "

@@ -23,7 +23,7 @@ __all__ = [
     "CHANNEL_COMMANDS",
     "argument_text",
     "can_manage",
-    "is_channel_admin",
+    "is_admin",
     "load_chat",
     "managed_channel",
     "reply",
@@ -197,14 +197,22 @@ async def load_chat(update: Update, context: Context, *, create: bool) -> Chat |
     return chat
 
 
-async def is_channel_admin(context: Context, channel_id: int, user_id: int) -> bool:
-    """Whether the user administers the channel (False when Telegram cannot tell us)."""
+async def is_admin(context: Context, chat_id: int, user_id: int) -> bool:
+    """Whether the user administers the group or channel (False when Telegram cannot tell us)."""
     try:
-        member = await context.bot.get_chat_member(channel_id, user_id)
+        member = await context.bot.get_chat_member(chat_id, user_id)
     except TelegramError as error:
-        logger.warning("could not check admin rights in channel %s: %s", channel_id, error)
+        logger.warning("could not check admin rights in chat %s: %s", chat_id, error)
         return False
     return member.status in _MANAGERS
+
+
+async def _refuse(update: Update, refusal: str) -> None:
+    """Say no: as an alert on a tapped button (so its spinner stops), else as a reply."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(refusal, show_alert=True)
+    else:
+        await reply(update, refusal)
 
 
 async def can_manage(update: Update, context: Context) -> bool:
@@ -218,13 +226,11 @@ async def can_manage(update: Update, context: Context) -> bool:
     chat = update.effective_chat
     channel = await managed_channel(update, context)
     if channel is not None and update.effective_user is not None:
-        if await is_channel_admin(context, channel.chat_id, update.effective_user.id):
+        if await is_admin(context, channel.chat_id, update.effective_user.id):
             return True
-        refusal = CHANNEL_REFUSAL.format(name=echo(channel.title or str(channel.chat_id)))
-        if update.callback_query is not None:
-            await update.callback_query.answer(refusal, show_alert=True)
-        else:
-            await reply(update, refusal)
+        await _refuse(
+            update, CHANNEL_REFUSAL.format(name=echo(channel.title or str(channel.chat_id)))
+        )
         return False
     if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
         return True
@@ -236,16 +242,7 @@ async def can_manage(update: Update, context: Context) -> bool:
     ):
         return True
     user = update.effective_user
-    if user is not None:
-        try:
-            member = await context.bot.get_chat_member(chat.id, user.id)
-        except TelegramError as error:
-            logger.warning("could not check admin rights in chat %s: %s", chat.id, error)
-        else:
-            if member.status in _MANAGERS:
-                return True
-    if update.callback_query is not None:
-        await update.callback_query.answer(REFUSAL, show_alert=True)
-    else:
-        await reply(update, REFUSAL)
+    if user is not None and await is_admin(context, chat.id, user.id):
+        return True
+    await _refuse(update, REFUSAL)
     return False
