@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from telegram import Chat as TelegramChat
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHANNEL_COMMANDS",
     "argument_text",
+    "bulleted",
     "can_manage",
     "is_admin",
     "load_chat",
@@ -62,6 +64,15 @@ def argument_text(update: Update) -> str:
     message = update.effective_message
     parts = (message.text or "").split(maxsplit=1) if message else []
     return parts[1] if len(parts) > 1 else ""
+
+
+def bulleted(items: Sequence[str], shown: int) -> list[str]:
+    """Bullet lines for the first `shown` items, then one saying how many more there are, so a
+    reply about a thousand keywords stays short."""
+    lines = [f"• {item}" for item in items[:shown]]
+    if len(items) > shown:
+        lines.append(f"• … and {len(items) - shown} more")
+    return lines
 
 
 def visible_length(text: str) -> int:

@@ -10,7 +10,7 @@ from telegram import Update
 from bot.context import Context
 from bot.render import echo, render_report_line
 from bot.storage import StoredReport
-from handlers.common import argument_text, load_chat, reply, services
+from handlers.common import argument_text, bulleted, load_chat, reply, services
 from handlers.filters import command
 from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher
@@ -84,10 +84,7 @@ async def latest(update: Update, context: Context) -> None:
 
 def _refusals(heading: str, refused: list[str]) -> str:
     """The heading and the first few refusals, each on its own line, then how many more."""
-    lines = [heading, *(f"• {reason}" for reason in refused[:REFUSALS_SHOWN])]
-    if len(refused) > REFUSALS_SHOWN:
-        lines.append(f"• … and {len(refused) - REFUSALS_SHOWN} more")
-    return "\n".join(lines)
+    return "\n".join([heading, *bulleted(refused, REFUSALS_SHOWN)])
 
 
 HANDLERS = [command("latest", latest)]

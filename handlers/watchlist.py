@@ -12,7 +12,15 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import Context
 from bot.render import echo, escape
 from bot.storage import Chat, WatchEntry
-from handlers.common import argument_text, can_manage, load_chat, reply, services, topic
+from handlers.common import (
+    argument_text,
+    bulleted,
+    can_manage,
+    load_chat,
+    reply,
+    services,
+    topic,
+)
 from handlers.filters import command
 from watchers.keywords import (
     MAX_WATCHES,
@@ -100,10 +108,7 @@ async def watch(update: Update, context: Context) -> None:
 
 def _listed(keywords: list[str], *, bold: bool = False) -> list[str]:
     """Bullet lines for the first SHOWN keywords, then how many more there are."""
-    shown = [f"• <b>{echo(k, 100)}</b>" if bold else f"• {echo(k, 100)}" for k in keywords[:SHOWN]]
-    if len(keywords) > SHOWN:
-        shown.append(f"• … and {len(keywords) - SHOWN} more")
-    return shown
+    return bulleted([f"<b>{echo(k, 100)}</b>" if bold else echo(k, 100) for k in keywords], SHOWN)
 
 
 def _refusals(refused: dict[str, list[str]]) -> list[str]:
