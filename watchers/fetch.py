@@ -65,7 +65,7 @@ class SourceState:
     ttl_minutes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict for TinyDB (datetimes as ISO 8601 strings)."""
+        """Plain JSON-able dict, as the store keeps it (datetimes as ISO 8601 strings)."""
         data = dataclasses.asdict(self)
         for key, value in data.items():
             if isinstance(value, datetime):

@@ -3,7 +3,7 @@
 Feeds add tracking parameters (`?at_medium=RSS`, `?traffic_source=rss`, `?utm_source=...`),
 fragments (BBC guids end in `#0`) and `www.` prefixes that differ between sources and fetches.
 `canonical_url` strips that decoration so the same story compares equal; `report_id` turns
-the canonical URL (or, for items without a link, a stable guid) into the id stored in TinyDB.
+the canonical URL (or, for items without a link, a stable guid) into the id the store keys on.
 `domain_of` is the one place that names a URL's site (for reports, logs and error strings).
 
 Canonicalisation rules (for identity only: `Report.url` keeps the link as given, and is what
