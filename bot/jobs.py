@@ -36,15 +36,15 @@ async def poll_job(context: Context) -> None:
     assert context.job is not None
     source: Source = context.job.data  # type: ignore[assignment]
     task = asyncio.current_task()
+    assert task is not None  # PTB runs every job in a task of its own
     polls = context.bot_data.polls
-    if task is not None:
-        polls.add(task)
+    polls.add(task)
     try:
         await _poll(context, source)
     except asyncio.CancelledError:  # the bot is stopping: nothing failed, the job just ends
         logger.info("poll of %s cancelled: the bot is stopping", source.name)
     finally:
-        polls.discard(task)  # type: ignore[arg-type]
+        polls.discard(task)
 
 
 async def _poll(context: Context, source: Source) -> None:
