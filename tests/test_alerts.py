@@ -156,3 +156,8 @@ async def test_text_is_cleaned_once_so_nothing_is_lost_on_the_way() -> None:
     async with httpx.AsyncClient() as client:
         [alert] = await Summariser(client).alerts([(report, Match(1, "Baku", "BAKU"))])
     assert alert.summary == "Officials (APA) said the <b> tag was shown. They met again."
+
+
+def test_the_llm_key_is_not_in_the_config_repr() -> None:
+    """A repr lands in tracebacks and debug logs; the key must not (as in bot.config.Settings)."""
+    assert "sk-secret" not in repr(LLMConfig("http://llm.test/v1", "tiny", "sk-secret"))
