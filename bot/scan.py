@@ -101,10 +101,8 @@ async def _reports(
             client, source, SourceState(), subscriptions, aliases, datetime.now(UTC)
         )
         reports += collected.reports
-        if failure := collected.error:
-            errors.append(
-                failure if failure.startswith(source.name) else f"{source.name}: {failure}"
-            )
+        if collected.error:
+            errors.append(f"{source.name}: {collected.error}")
         else:
             read += 1
     return list({r.id: r for r in reports}.values()), errors, read

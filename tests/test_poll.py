@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -282,6 +283,20 @@ async def test_a_malformed_feed_is_an_error_not_a_crash(
     )
     result = await poll.poll(FeedSource("Broken", feeds.url("/broken.xml"), 60), [LACHIN])
     assert result.error and result.alerts == []
+
+
+async def test_a_source_error_is_logged_with_the_source_named_once(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sources report what failed; the poller names the source (it once read "Broken: Broken:")."""
+    poll, store, _ = poller
+    feeds.set("/broken.xml", b"<html><body>Moved</body></html>", content_type="text/html")
+    with caplog.at_level(logging.WARNING, logger="watchers.poll"):
+        result = await poll.poll(FeedSource("Broken", feeds.url("/broken.xml"), 60), [LACHIN])
+    assert result.error and "Broken" not in result.error
+    [line] = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert line.count("Broken") == 1, line
+    assert (await store.source_states())["Broken"].last_error == result.error
 
 
 async def test_thin_feed_text_is_completed_from_the_article_page(

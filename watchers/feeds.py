@@ -105,7 +105,7 @@ class FeedSource:
             return Collected(response=result)
         parsed = await on_cpu(parse_feed, result.body, source=self.name, feed_url=self.url)
         if not parsed.ok and not parsed.reports:
-            return Collected(error=f"{self.name}: {parsed.error or 'not a feed'}")
+            return Collected(error=parsed.error or "not a feed")
         reports = [
             replace(r, language=r.language or self.language, regional=self.regional)
             for r in parsed.reports

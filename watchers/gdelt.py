@@ -260,7 +260,7 @@ class GdeltSource:
                 continue
             parsed = await on_cpu(parse_gdelt, result.body, source=self.name)
             if parsed.throttled:  # the rest of this poll's batches would be refused too
-                errors.append("GDELT: throttled")
+                errors.append("throttled")
                 collected.retry_after = 2 * GDELT_MIN_INTERVAL_SECONDS
                 break
             if parsed.error:  # GDELT refused these terms: a problem of the query, not of GDELT

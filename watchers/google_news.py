@@ -162,7 +162,7 @@ class GoogleNewsSource:
                 continue
             parsed = await on_cpu(parse_google_news, result.body, source=self.name, feed_url=url)
             if not parsed.ok and not parsed.reports:
-                errors.append(f"{self.name}: {parsed.error or 'not a feed'}")
+                errors.append(parsed.error or "not a feed")
                 continue
             answered += 1
             collected.reports += parsed.reports

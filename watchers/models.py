@@ -49,7 +49,7 @@ class Collected:
     """What one poll of one source gave: reports, and an error when (part of) it failed."""
 
     reports: list[Report] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # one line, without the source's name: whoever reports it adds that
     ttl_minutes: int | None = None
     retry_after: float | None = None
     response: FetchResult | None = None  # a feed's answer, whose validators are kept
