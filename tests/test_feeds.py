@@ -271,6 +271,26 @@ def test_a_ttl_of_digits_int_cannot_read_keeps_the_reports(parser: str) -> None:
     assert (result.ok, len(result.reports), result.ttl_minutes) == (True, 1, None)
 
 
+def test_links_urlsplit_cannot_read_are_dropped_not_the_feed(parser: str) -> None:
+    """An unclosed IPv6 bracket in a channel link, an item link or a guid raised from urljoin or
+    canonical_url, and the whole feed came back as a parse error. Such an item is kept as one
+    without a link (identified by its guid), like any other."""
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        b"<link>https://[::1/</link>"
+        b"<item><title>Bad link</title><link>https://[::1/a</link></item>"
+        b"<item><title>Bad relative link</title><link>//[::1/b</link></item>"
+        b'<item><title>Bad guid</title><guid isPermaLink="true">https://[::1/c</guid></item>'
+        b"<item><title>Convoy reaches Lachin</title><link>https://x.test/d</link></item>"
+        b"</channel></rss>"
+    )
+    result = parse_feed(body, source="x", feed_url="https://x.test/feed")
+    assert result.ok and result.reports[-1].title == "Convoy reaches Lachin"
+    assert [r.url for r in result.reports] == [""] * (len(result.reports) - 1) + [
+        "https://x.test/d"
+    ]
+
+
 def test_falls_back_to_feedparser_when_fastfeedparser_raises(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -165,3 +165,18 @@ def test_real_keyword_error_body() -> None:
     result = parse_gdelt(real("gdelt_error_keyword.txt"), source="gdelt")
     assert not result.throttled
     assert result.error and result.error.startswith("One or more of your keywords")
+
+
+def test_an_article_with_an_unreadable_url_is_skipped_and_the_rest_kept() -> None:
+    """GDELT relays links from all over the web; one urlsplit cannot read raised out of the poll."""
+    body = (
+        b'{"articles": [{"url": "https://[::1/x", "title": "Broken"},'
+        b' {"url": "https://news.test/a", "title": "Convoy reaches Lachin"}]}'
+    )
+    result = parse_gdelt(body, source="gdelt")
+    assert [r.title for r in result.reports] == ["Convoy reaches Lachin"] and result.error is None
+
+
+def test_json_nested_too_deep_is_an_error_not_a_crash() -> None:
+    result = parse_gdelt(b"[" * 100_000 + b"]" * 100_000, source="gdelt")
+    assert result.reports == [] and result.error is not None

@@ -131,3 +131,11 @@ def test_report_id_is_empty_without_identity() -> None:
     assert report_id("", "https://www.aljazeera.com/?t=1771374614", False) == ""
     assert report_id("", None, True) == ""
     assert report_id("", "  ", True) == ""
+
+
+@pytest.mark.parametrize("url", ["https://[::1/story", "http://[zz]/"])
+def test_a_url_urlsplit_cannot_read_is_kept_as_given_not_raised_on(url: str) -> None:
+    """An unclosed IPv6 bracket made urlsplit raise out of canonical_url and is_stable_guid, which
+    lost a whole feed, or a whole GDELT poll, for one item's link."""
+    assert canonical_url(url) == url
+    assert report_id("", url, is_stable_guid(url)) in ("", url)

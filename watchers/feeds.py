@@ -385,15 +385,18 @@ def _one_line(message: str) -> str:
 
 
 def _http_link(link: str, base: str) -> str:
-    """Absolutise `link` against `base`; return "" unless the result is an http(s) URL of at most
-    MAX_URL_LENGTH characters."""
+    """Absolutise `link` against `base`; return "" unless the result is an http(s) URL with a host
+    `urlsplit` can read, of at most MAX_URL_LENGTH characters."""
     if not link or len(link) > MAX_URL_LENGTH:
         return ""
     absolute = link[:8].lower().startswith(("http://", "https://"))
-    joined = urljoin(base, link) if base and not absolute else link
+    try:
+        joined = urljoin(base, link) if base and not absolute else link
+    except ValueError:  # urlsplit cannot read it (an unclosed IPv6 bracket)
+        return ""
     if len(joined) > MAX_URL_LENGTH or not joined.lower().startswith(("http://", "https://")):
         return ""
-    return joined
+    return joined if domain_of(joined) else ""
 
 
 def _to_reports(
@@ -404,7 +407,7 @@ def _to_reports(
     feed_url: str,
     domain_from_source: bool,
 ) -> list[Report]:
-    base = urljoin(feed_url, parsed.link) if parsed.link else feed_url
+    base = _http_link(parsed.link, feed_url) or feed_url
     feed_title = one_line(parsed.title, MAX_OUTLET_LENGTH)
     language = scan.language or parsed.language
     reports: list[Report] = []

@@ -149,8 +149,8 @@ def _text(value: Any) -> str:
 
 def _report(article: dict[str, Any], source: str) -> Report | None:
     url = _text(article.get("url"))
-    if not url.lower().startswith(("http://", "https://")):
-        return None
+    if not url.lower().startswith(("http://", "https://")) or not domain_of(url):
+        return None  # not a link, or one urlsplit cannot read (an unclosed IPv6 bracket)
     canonical = canonical_url(url)
     # GDELT's `domain` is a bare host; as `//host` it reads as a scheme-relative URL.
     domain = domain_of(f"//{_text(article.get('domain'))}") or domain_of(url)
@@ -189,6 +189,8 @@ def parse_gdelt(body: bytes, *, source: str) -> GdeltResult:
         payload = _load_json(text)
     except json.JSONDecodeError as exc:
         return GdeltResult(error=f"invalid JSON from GDELT: {exc.msg}")
+    except RecursionError:
+        return GdeltResult(error="invalid JSON from GDELT: nested too deep")
     if not isinstance(payload, dict):
         return GdeltResult(error="unexpected JSON from GDELT: not an object")
     articles = payload.get("articles", [])

@@ -27,8 +27,8 @@ people open or what an extractor fetches):
 * Google redirect links (`news.google.com/url?url=...`, `www.google.com/url?q=...`) are
   unwrapped when they carry the real address; `news.google.com/rss/articles/CBMi...` links
   do not (the target is encoded server-side) and are kept as they are;
-* anything that is not an http(s) URL (a `tag:` or `urn:` id) is returned stripped but
-  otherwise unchanged.
+* anything that is not an http(s) URL (a `tag:` or `urn:` id), or that `urlsplit` cannot
+  read (an unclosed IPv6 bracket), is returned stripped but otherwise unchanged.
 """
 
 from __future__ import annotations
@@ -144,13 +144,13 @@ def canonical_url(url: str) -> str:
     url = url.strip()
     if not _is_http(url):
         return url
-    url = _unwrap_google_redirect(url)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
     try:
+        url = _unwrap_google_redirect(url)
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range: kept as given
         return url
+    scheme = parts.scheme.lower()
     netloc = _netloc(scheme, parts.netloc.split("@")[-1], parts.hostname, port)
     path = _encoded(parts.path) or "/"
     if len(path) > 1 and path.endswith("/"):
@@ -189,7 +189,10 @@ def is_stable_guid(guid: str | None) -> bool:
     guid = guid.strip()
     if not _is_http(guid):
         return True
-    parts = urlsplit(canonical_url(guid))
+    try:
+        parts = urlsplit(canonical_url(guid))
+    except ValueError:  # not a URL anyone can fetch, but the same text every time
+        return True
     if parts.path == "/" and not parts.query:
         return False
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
