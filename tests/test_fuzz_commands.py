@@ -36,7 +36,18 @@ FUZZ = hypothesis_settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-COMMANDS = ("watch", "unwatch", "latest", "forget", "list", "start", "stop", "pause", "resume")
+COMMANDS = (
+    "watch",
+    "unwatch",
+    "latest",
+    "forget",
+    "list",
+    "start",
+    "stop",
+    "pause",
+    "resume",
+    "channel",
+)
 SORRY = "something went wrong"
 
 # Arguments as people (and pasted text) write them: any printable text, with the characters
