@@ -36,6 +36,12 @@ from tests.feed_server import FeedServer
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = ROOT / "tests" / "fixtures"
+OFFLINE = {
+    "NEWSWATCH_DEFAULT_SOURCES": "off",
+    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
+    "NEWSWATCH_GDELT_URL": "off",
+}
+"""Settings that switch off every source on the internet, for `run_newswatch`."""
 
 
 def run_newswatch(

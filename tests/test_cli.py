@@ -8,17 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, run_newswatch
+from tests.conftest import OFFLINE, ROOT, run_newswatch
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
-
-
-OFFLINE = {
-    "NEWSWATCH_DEFAULT_SOURCES": "off",
-    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
-    "NEWSWATCH_GDELT_URL": "off",
-}
 
 
 def test_newswatch_run_answers_users_and_stops_cleanly(tmp_path: Path) -> None:

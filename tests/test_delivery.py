@@ -24,7 +24,7 @@ import pytest
 from bot.config import Settings
 from bot.delivery import CONCURRENCY, Sender
 from bot.storage import Chat, Store, WatchEntry
-from tests.conftest import ROOT, BotHarness, Item, make_rss
+from tests.conftest import OFFLINE, ROOT, BotHarness, Item, make_rss
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
 from tests.feed_server import FeedServer
 from watchers.fetch import SourceState
@@ -410,9 +410,7 @@ def fan_out(tmp_path: Path) -> Iterator[tuple[FakeTelegram, FeedServer, dict[str
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(ROOT),
             "NEWSWATCH_DATA_DIR": str(tmp_path / "data"),
-            "NEWSWATCH_DEFAULT_SOURCES": "off",
-            "NEWSWATCH_GOOGLE_NEWS_URL": "off",
-            "NEWSWATCH_GDELT_URL": "off",
+            **OFFLINE,
             "NEWSWATCH_FEEDS": feeds.url("/wire.xml"),
             "NEWSWATCH_POLL_SECONDS": "1",
             "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, Item, make_rss, run_newswatch, shared_path
+from tests.conftest import (
+    FIXTURES,
+    OFFLINE,
+    ROOT,
+    Item,
+    make_rss,
+    run_newswatch,
+    shared_path,
+)
 from tests.feed_server import FeedServer
 
 
@@ -139,13 +147,6 @@ def test_a_mistyped_feed_path_is_refused_in_one_sentence(tmp_path: Path) -> None
         "--feed wacthers/sample.xml: no such file" in result.stderr
         and "Traceback" not in result.stderr
     )
-
-
-OFFLINE = {
-    "NEWSWATCH_DEFAULT_SOURCES": "off",
-    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
-    "NEWSWATCH_GDELT_URL": "off",
-}
 
 
 def test_a_scan_that_reads_no_source_fails_in_one_line(tmp_path: Path) -> None:

@@ -21,19 +21,17 @@ import pytest
 
 from bot.sqlstore import SCHEMA, SqlStore
 from bot.storage import AtomicJSONStorage, Chat, StorageError, Store, WatchEntry, load_chats
-from tests.conftest import run_newswatch
+from tests.conftest import OFFLINE, run_newswatch
 from watchers.fetch import SourceState
 from watchers.models import Alert, Report
 from watchers.poll import PollOutcome
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
-OFFLINE = {
+RUN_OFFLINE = {
+    **OFFLINE,
     "TELEGRAM_BOT_TOKEN": TOKEN,
     "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",  # never reached: the store stops it first
-    "NEWSWATCH_DEFAULT_SOURCES": "off",
-    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
-    "NEWSWATCH_GDELT_URL": "off",
 }
 
 
@@ -404,7 +402,7 @@ def test_a_real_start_imports_the_old_store_named_by_the_old_setting(tmp_path: P
         "scan", "--keywords", "Lachin", "--feed", str(tmp_path / "none.xml"), cwd=tmp_path
     )
     assert "Traceback" not in result.stderr
-    env = {**OFFLINE, "NEWSWATCH_DB_PATH": str(old), "NEWSWATCH_DATA_DIR": ""}
+    env = {**RUN_OFFLINE, "NEWSWATCH_DB_PATH": str(old), "NEWSWATCH_DATA_DIR": ""}
     result = run_newswatch("run", cwd=tmp_path, env=env)
     assert result.returncode == 2  # the Bot API is unreachable, after the store opened
     assert "NEWSWATCH_DB_PATH is set" in result.stderr
@@ -419,7 +417,7 @@ def test_a_real_start_imports_the_old_store_named_by_the_old_setting(tmp_path: P
 def _refused(tmp_path: Path, bad: Path, *, sentence: str) -> None:
     """`newswatch run` stops in one line, exit 2, no traceback, and leaves `bad` as it was."""
     before = (bad.read_bytes(), stat.S_IMODE(bad.stat().st_mode))
-    result = run_newswatch("run", cwd=tmp_path, env=OFFLINE)
+    result = run_newswatch("run", cwd=tmp_path, env=RUN_OFFLINE)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("newswatch: NEWSWATCH_DATA_DIR"), lines
@@ -496,7 +494,7 @@ def test_an_old_store_that_does_not_load_stops_the_start(
 def test_a_data_dir_that_cannot_be_written_stops_the_start(
     tmp_path: Path, folder: str, sentence: str
 ) -> None:
-    result = run_newswatch("run", cwd=tmp_path, env={**OFFLINE, "NEWSWATCH_DATA_DIR": folder})
+    result = run_newswatch("run", cwd=tmp_path, env={**RUN_OFFLINE, "NEWSWATCH_DATA_DIR": folder})
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and sentence in lines[0], lines
