@@ -759,7 +759,6 @@ class FakeTelegram:
         self._foreign_messages: set[tuple[int, int]] = set()
         self._open_callbacks: set[str] = set()
         self._blocked: set[int] = set()
-        self._block_reasons: dict[int, str] = {}
         self._gone: set[int] = set()
         self._migrated: dict[int, int] = {}
         self._topics: dict[int, set[int]] = {}
@@ -990,13 +989,6 @@ class FakeTelegram:
     def unblock_chat(self, chat_id: int) -> None:
         with self._lock:
             self._blocked.discard(chat_id)
-            self._block_reasons.pop(chat_id, None)
-
-    def block_chat_because(self, chat_id: int, reason: str) -> None:
-        """sendMessage fails with 403 ``Forbidden: <reason>`` (e.g. ``user is deactivated``)."""
-        with self._lock:
-            self._blocked.add(chat_id)
-            self._block_reasons[chat_id] = reason
 
     def delete_chat(self, chat_id: int) -> None:
         """The chat no longer exists: sendMessage and getChat answer 400 ``chat not found``."""
@@ -1380,7 +1372,7 @@ class FakeTelegram:
         markup = self._markup(params, inline_only=False)
         with self._lock:
             if chat_id in self._blocked:
-                reason = self._block_reasons.get(chat_id) or (
+                reason = (
                     "bot was blocked by the user"
                     if chat_id > 0
                     else "bot was kicked from the group chat"
