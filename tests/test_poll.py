@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -604,3 +606,22 @@ def _matcher(subscriptions: list[Subscription]) -> Matcher:
 
 def _chats(found: list[Found]) -> list[int]:
     return [chat for one in found for chat, _ in one.holders]
+
+
+async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
+    """Each rebuild freezes the new matcher out of the collector's scans; whatever an earlier
+    freeze caught and has since become cyclic garbage must be freed then, not kept forever."""
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    cycle = Node()
+    gone = weakref.ref(cycle)
+    cache = MatcherCache(load_aliases())
+    await cache.get([LACHIN], 1)  # freezes `cycle`, still alive
+    del cycle
+    gc.collect()
+    assert gone() is not None  # frozen: the collector does not see it
+    await cache.get([KARABAKH], 2)
+    assert gone() is None

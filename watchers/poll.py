@@ -194,16 +194,19 @@ class MatcherCache:
             if key != self._key:
                 self._matcher, self.since = await on_cpu(self._build, subscriptions)
                 self._key = key
-                # The matcher lives until the next watchlist change; keeping its hundreds of
-                # thousands of objects out of the cyclic collector's scans keeps each pause
-                # (which stalls every command) short. The one it replaces, free of cycles, is
-                # still freed by reference counting.
-                gc.freeze()
             return self._matcher
 
     def _build(self, subscriptions: Sequence[Subscription]) -> tuple[Matcher, Since]:
         pairs = sorted({(s.chat_id, s.keyword) for s in subscriptions})
-        return Matcher.build(pairs, self._aliases), since_of(subscriptions)
+        built = Matcher.build(pairs, self._aliases), since_of(subscriptions)
+        # The matcher lives until the next watchlist change: keeping its hundreds of thousands
+        # of objects out of the cyclic collector's scans keeps each later pause (which stalls
+        # every command) short. What was frozen before is first collected once, so cyclic
+        # garbage frozen by an earlier rebuild is freed now rather than kept forever.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        return built
 
 
 @dataclass
