@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -192,24 +194,38 @@ def test_any_latest_entry_is_accepted_by_telegram_and_well_under_its_limit(
     _title_link(text, entities, url)
 
 
+WEATHER = Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC))
+
+
+@asynccontextmanager
+async def _bot_reading_one_feed(
+    telegram: FakeTelegram, feeds: FeedServer, settings: Settings, keyword: str, outlet: str
+) -> AsyncIterator[BotHarness]:
+    """The real bot polling `/wire.xml` (one old item) every second, chat 1001 watching
+    `keyword`; yields once a second poll began, so what the feed shows next is alerted."""
+    feeds.set("/wire.xml", make_rss([WEATHER], title=outlet))
+    harness = BotHarness(
+        telegram, replace(settings, feeds=(feeds.url("/wire.xml"),), poll_seconds=1)
+    )
+    await harness.start()
+    try:
+        await harness.send(1001, f"/watch {keyword}")
+        for _ in range(200):  # the first poll only stores; wait until a second one began
+            if len(feeds.requests) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        yield harness
+    finally:
+        await harness.stop()
+
+
 async def test_a_feed_with_a_huge_outlet_name_and_tag_shaped_words_alerts_normally(
     telegram: FakeTelegram, feeds: FeedServer, settings: Settings
 ) -> None:
     """A 5,000-character channel title once made every alert of its feed fail ("message is too
     long") and /latest answer "something went wrong"; a plain title lost `<violations>`."""
     outlet = "Caucasus Wire " * 360
-    old = Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC))
-    feeds.set("/wire.xml", make_rss([old], title=outlet))
-    harness = BotHarness(
-        telegram, replace(settings, feeds=(feeds.url("/wire.xml"),), poll_seconds=1)
-    )
-    await harness.start()
-    try:
-        await harness.send(1001, "/watch Lachin")
-        for _ in range(200):  # the first poll only stores; wait until a second one began
-            if len(feeds.requests) >= 2:
-                break
-            await asyncio.sleep(0.05)
+    async with _bot_reading_one_feed(telegram, feeds, settings, "Lachin", outlet) as harness:
         mark = telegram.mark()
         title = "Ceasefire <violations> & shelling near Laçın"
         new = Item(
@@ -218,7 +234,7 @@ async def test_a_feed_with_a_huge_outlet_name_and_tag_shaped_words_alerts_normal
             "Shelling was reported near Laçın.",
             datetime.now(UTC),
         )
-        feeds.set("/wire.xml", make_rss([new, old], title=outlet))
+        feeds.set("/wire.xml", make_rss([new, WEATHER], title=outlet))
         [alert] = await telegram.wait_for_sent(since=mark, chat_id=1001, timeout=10)
         lines = alert.text.splitlines()
         assert lines[0] == title
@@ -228,8 +244,6 @@ async def test_a_feed_with_a_huge_outlet_name_and_tag_shaped_words_alerts_normal
         [latest] = await harness.send(1001, "/latest")
         assert latest.text.startswith("Latest for your watchlist\n\n" + title)
         assert len(latest.text) < 1000
-    finally:
-        await harness.stop()
 
 
 def test_the_matched_line_names_the_context_that_made_an_ambiguous_name_count() -> None:
@@ -247,18 +261,7 @@ async def test_an_ambiguous_name_alerts_with_its_context_and_not_without(
 ) -> None:
     """Through the real bot: cannabis news is not Ganja the city; a report that places Ganja in
     Azerbaijan alerts, and says so."""
-    old = Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.now(UTC))
-    feeds.set("/wire.xml", make_rss([old]))
-    harness = BotHarness(
-        telegram, replace(settings, feeds=(feeds.url("/wire.xml"),), poll_seconds=1)
-    )
-    await harness.start()
-    try:
-        await harness.send(1001, "/watch Ganja")
-        for _ in range(200):  # the first poll only stores; wait until a second one began
-            if len(feeds.requests) >= 2:
-                break
-            await asyncio.sleep(0.05)
+    async with _bot_reading_one_feed(telegram, feeds, settings, "Ganja", "Caucasus Test Wire"):
         mark = telegram.mark()
         now = datetime.now(UTC)
         weed = Item("Ganja and the Rastafari", "https://wire.test/g1", "A history.", now)
@@ -268,11 +271,9 @@ async def test_an_ambiguous_name_alerts_with_its_context_and_not_without(
             "Azerbaijan's second city was struck, officials said.",
             now,
         )
-        feeds.set("/wire.xml", make_rss([weed, city, old]))
+        feeds.set("/wire.xml", make_rss([weed, city, WEATHER]))
         [alert] = await telegram.wait_for_sent(since=mark, chat_id=1001, timeout=10)
         assert alert.text.splitlines()[0] == "Missiles hit Ganja overnight"
         assert "🔎 Ganja (as “Ganja”, with “Azerbaijan's”)" in alert.text.splitlines()
         await asyncio.sleep(1.5)  # another poll: still nothing about the Rastafari
         assert [m for m in telegram.sent[mark:] if m.chat_id == 1001] == [alert]
-    finally:
-        await harness.stop()
