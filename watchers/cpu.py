@@ -3,8 +3,9 @@
 Under the GIL, Python work in threads does not run in parallel; it only takes turns with the
 event loop. With one thread per concurrent poll (asyncio's default pool has six), the loop
 waited its turn behind all of them and command replies stalled for 100 ms and more while a
-busy cycle ran. In one lane the CPU work takes the same total time, and the loop waits behind
-one thread at most: a switch interval, a few milliseconds.
+busy cycle ran. In one lane the CPU work takes the same total time, and the loop competes with
+one thread instead of six (with the store's threads, it still waits up to ~100 ms in a busy
+cycle on two cores: see README, Performance).
 """
 
 from __future__ import annotations
