@@ -6,7 +6,7 @@ reports written the way polls write them). `FeedSet` serves 50 RSS feeds of 100 
 a loopback `tests.feed_server.FeedServer`, and `advance` puts new items on top. Every item
 carries three sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
 `FeedProcess` runs that server in a process of its own, so serving feeds does not compete for
-the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb` reads /proc.
+the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb` and `family` read /proc.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncio
 import gc
 import json
 import multiprocessing
+import os
 import random
 import threading
 import time
@@ -44,6 +45,7 @@ __all__ = [
     "LoopLag",
     "build_data_dir",
     "chat_id",
+    "family",
     "popular_terms",
     "rss_mb",
     "unique_keyword",
@@ -366,11 +368,38 @@ class LoopLag:
             self._task = None
 
 
-def rss_mb(pid: int | str = "self") -> tuple[float, float]:
-    """(resident now, peak resident) of a process in MB, from /proc/<pid>/status."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0]) / 1024
-    return values["VmRSS"], values["VmHWM"]
+def rss_mb(*pids: int) -> tuple[float, float]:
+    """(resident now, peak resident) in MB of these processes together (this one by default),
+    from /proc/<pid>/status."""
+    now = peak = 0.0
+    for pid in pids or (os.getpid(),):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:  # a child that ended since it was listed
+            continue
+        values = {}
+        for line in status.splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                values[name] = int(rest.split()[0]) / 1024
+        now, peak = now + values["VmRSS"], peak + values["VmHWM"]
+    return now, peak
+
+
+def family(pid: int) -> list[int]:
+    """`pid` and the processes it started, recursively (the bot, its CPU worker, and
+    multiprocessing's resource tracker)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            children.setdefault(int(stat[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        found.append(one)
+        todo.extend(children.get(one, ()))
+    return found

@@ -12,7 +12,8 @@ Once every feed has had its first poll, for S seconds (default 40):
 - every few seconds an item naming a keyword only chat 0 watches is published, and timed to the
   fake's sendMessage to chat 0, both from publication (raw, which includes the wait for the next
   poll) and from the feed request of the poll that found it;
-- the bot's resident memory is read from /proc/<pid>/status (VmRSS, and VmHWM, its peak).
+- the bot's resident memory is read from /proc/<pid>/status (VmRSS, and VmHWM, its peak),
+  summed over the bot's process and its children (the CPU worker, the resource tracker).
 
 The fakes' own round trip (an empty request on a kept-alive connection to the fake Bot API; a
 new connection per request to the HTTP/1.0 feed server) is printed first, so the figures above
@@ -44,6 +45,7 @@ from bench.loadgen import (
     FeedSet,
     build_data_dir,
     chat_id,
+    family,
     rss_mb,
     unique_keyword,
 )
@@ -142,7 +144,7 @@ class _Run:
                     term = unique_keyword(self.rng.randrange(1, CHATS))
                 self.feeds.advance(feed, 1, hits=False, term=term)
                 self.published += 1
-            self.peak_rss = max(self.peak_rss, rss_mb(self.pid)[0])
+            self.peak_rss = max(self.peak_rss, rss_mb(*family(self.pid))[0])
             await asyncio.sleep(1.0)
 
     async def users(self) -> None:
@@ -184,17 +186,17 @@ async def measure(folder: Path, seconds: float) -> None:
             started = time.monotonic()
             await _wait(lambda: telegram.commands is not None, "the bot to start", 60, bot)
             print(f"  bot up in {time.monotonic() - started:.1f} s; RSS "
-                  f"{rss_mb(bot.pid)[0]:.0f} MB")  # fmt: skip
+                  f"{rss_mb(*family(bot.pid))[0]:.0f} MB")  # fmt: skip
             everyone = {FeedSet.path(f) for f in range(FEEDS)}
             await _wait(
                 lambda: everyone <= feeds.paths(), "first polls", 60, bot
             )  # fmt: skip
             await asyncio.sleep(2 * POLL_SECONDS)  # the first polls store their backlog
-            print(f"  first polls done; RSS {rss_mb(bot.pid)[0]:.0f} MB; measuring for "
+            print(f"  first polls done; RSS {rss_mb(*family(bot.pid))[0]:.0f} MB; measuring for "
                   f"{seconds:.0f} s")  # fmt: skip
             run = _Run(telegram, feeds, bot.pid, seconds)
             await asyncio.gather(run.arrivals(), run.users(), run.probes())
-            now_mb, peak_mb = rss_mb(bot.pid)
+            now_mb, peak_mb = rss_mb(*family(bot.pid))
         finally:
             bot.send_signal(signal.SIGINT)
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.constants import ParseMode
@@ -18,6 +19,7 @@ from bot.services import build_services
 from bot.storage import Store
 from handlers import admin, buttons, channel, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
+from watchers.cpu import on_cpu
 
 __all__ = ["NewswatchApplication", "build_application"]
 
@@ -36,6 +38,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             )
         except TelegramError as error:  # the admin may never have opened a chat with the bot
             logger.warning("could not set the admin command menu for %s: %s", admin_id, error)
+    # The CPU worker starts now, not in the first poll (spawning takes a moment).
+    logger.info("CPU worker process: pid %d", await on_cpu(os.getpid))
     await start_watchers(application)
     sender = Sender(application.bot, services.store)
     sender.start()  # first drains what a previous run left in the outbox

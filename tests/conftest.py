@@ -14,6 +14,7 @@ import os
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 import asyncio
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,7 @@ from bot.config import Settings, load_settings
 from bot.storage import Store
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
 from tests.feed_server import FeedServer
+from watchers.cpu import CpuLaneError, on_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -62,6 +64,22 @@ def run_newswatch(
         timeout=120,
         check=False,
     )
+
+
+async def kill_cpu_worker() -> int:
+    """Kill the CPU worker process as the OOM killer would; returns the new worker's pid once
+    the lane has noticed and started one."""
+    dead = await on_cpu(os.getpid)
+    os.kill(dead, signal.SIGKILL)
+    for _ in range(100):
+        try:
+            pid = await on_cpu(os.getpid)
+        except CpuLaneError:
+            continue
+        if pid != dead:
+            return pid
+        await asyncio.sleep(0.05)
+    raise AssertionError("the CPU lane never replaced its killed worker")
 
 
 def shared_path(*parts: str) -> Path:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -12,6 +14,8 @@ from tests.feed_server import FeedServer
 from watchers.alerts import LLMConfig, Summariser
 from watchers.models import Match, Report
 from watchers.poll import plain_reports
+
+T = TypeVar("T")
 
 FEED_TEXT = (  # plain, as `watchers.poll.collect` hands reports on
     "A humanitarian convoy reached Laçın on Tuesday. Officials said twelve trucks carried flour. "
@@ -114,6 +118,11 @@ async def test_one_llm_call_per_report_however_many_chats(feeds: FeedServer) -> 
     assert len(feeds.requests) == 1
 
 
+async def _here(func: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+    """The CPU lane run in this process, so that a test can replace the step it runs."""
+    return func(*args, **kwargs)
+
+
 async def test_a_failing_summary_still_leaves_the_alert(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -121,6 +130,7 @@ async def test_a_failing_summary_still_leaves_the_alert(
         raise RuntimeError("segmenter exploded")
 
     monkeypatch.setattr("watchers.alerts.summarise", broken)
+    monkeypatch.setattr("watchers.alerts.on_cpu", _here)
     async with httpx.AsyncClient() as client:
         [alert] = await Summariser(client).alerts(
             [(_report("https://wire.test/a"), Match(1, "Lachin", "Laçın"))]
@@ -139,6 +149,7 @@ async def test_a_story_many_chats_watch_is_summarised_and_logged_once_per_form(
         raise RuntimeError("segmenter exploded")
 
     monkeypatch.setattr("watchers.alerts.summarise", broken)
+    monkeypatch.setattr("watchers.alerts.on_cpu", _here)
     report = _report("https://wire.test/a")
     matched = [(report, Match(chat, "Lachin", "Laçın")) for chat in range(1, 301)]
     matched.append((report, Match(301, "Karabakh", "Karabakh")))

@@ -7,24 +7,35 @@ import gc
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 from bot.storage import Store
-from tests.conftest import FIXTURES, Item, make_rss
+from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
+from watchers.cpu import on_cpu
 from watchers.feeds import FeedSource
 from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
-from watchers.matching import AliasBook, Found, Matcher, load_aliases, search_terms
+from watchers.matching import Matcher, load_aliases, search_terms
 from watchers.models import Report, Subscription
-from watchers.poll import MatcherCache, Poller, match_reports, plain_reports, since_of
+from watchers.poll import (
+    MatcherCache,
+    Poller,
+    install_matcher,
+    match_reports,
+    plain_reports,
+    since_of,
+)
 from watchers.sources import Source
+
+T = TypeVar("T")
 
 START = datetime.now(UTC).replace(microsecond=0)
 LACHIN = Subscription(1, "Lachin", START - timedelta(days=1))
@@ -551,13 +562,13 @@ async def test_new_reports_are_made_plain_before_matching_and_storing_known_ones
     armenia = Subscription(3, "Armenia", START - timedelta(days=1))
     await poll.poll(_feed(feeds, [_old(n) for n in range(1, 21)]), [armenia])
     cleaned: list[str] = []
-    real = plain_reports
 
-    def counting(reports: list[Report]) -> list[Report]:
-        cleaned.extend(r.title for r in reports)
-        return real(reports)
+    async def counting(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        if func is plain_reports:
+            cleaned.extend(r.title for r in args[0])
+        return await on_cpu(func, *args, **kwargs)
 
-    monkeypatch.setattr("watchers.poll.plain_reports", counting)
+    monkeypatch.setattr("watchers.poll.on_cpu", counting)
     clock.advance(61)
     markup = Item(
         "Vance visits Europe",
@@ -570,47 +581,70 @@ async def test_new_reports_are_made_plain_before_matching_and_storing_known_ones
     assert (await store.recent_reports(1))[0].report.text == "A speech in Brussels."
 
 
-async def test_concurrent_polls_build_the_matcher_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    built: list[int] = []
-    real = Matcher.build
+def _qarabag(n: int = 0) -> Report:
+    url = f"https://x.test/q{n}"
+    return Report(id=url, url=url, canonical_url=url, title="Qarabağ", published=START)
 
-    def counting(pairs: list[tuple[int, str]], aliases: AliasBook) -> Matcher:
-        built.append(len(pairs))
-        return real(pairs, aliases)
 
-    monkeypatch.setattr(Matcher, "build", counting)
+def _builds(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage().split(" in ")[0] for r in caplog.records if "matcher built" in r.msg]
+
+
+async def test_concurrent_polls_build_the_matcher_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "watchers.poll")
     cache = MatcherCache(load_aliases())
-    matchers = await asyncio.gather(*(cache.get([LACHIN, KARABAKH], 7) for _ in range(5)))
-    assert built == [0, 2] and all(m is matchers[0] for m in matchers)  # 0: the empty one
+    found = await asyncio.gather(
+        *(cache.match([_qarabag(n)], [LACHIN, KARABAKH], 7) for n in range(5))
+    )
+    assert _builds(caplog) == ["matcher built over 2 watches"]
+    assert [[(r.id, m.chat_id) for r, m in one] for one in found] == [
+        [(f"https://x.test/q{n}", 2)] for n in range(5)
+    ]
 
 
-async def test_the_matcher_follows_the_store_watch_version() -> None:
+async def test_the_matcher_follows_the_store_watch_version(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, "watchers.poll")
     cache = MatcherCache(load_aliases())
-    first = await cache.get([LACHIN], 1)
-    assert await cache.get([LACHIN], 1) is first  # same version: the watches are not compared
-    assert _chats((await cache.get([KARABAKH], 2)).match("Qarabağ")) == [2]
+    assert await cache.match([_qarabag()], [LACHIN], 1) == []
+    # Same version: the watches are not compared, so the matcher is not rebuilt.
+    assert await cache.match([_qarabag()], [KARABAKH], 1) == []
+    assert [m.chat_id for _, m in await cache.match([_qarabag()], [KARABAKH], 2)] == [2]
+    assert len(_builds(caplog)) == 2
 
 
-async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes() -> None:
+async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, "watchers.poll")
     cache = MatcherCache(load_aliases())
-    first = await cache.get([LACHIN, KARABAKH])
-    assert await cache.get([KARABAKH, LACHIN]) is first
-    changed = await cache.get([LACHIN])
-    assert changed is not first
-    assert _chats(changed.match("Laçın and Qarabağ")) == [1]
+    assert [m.chat_id for _, m in await cache.match([_qarabag()], [LACHIN, KARABAKH])] == [2]
+    await cache.match([_qarabag()], [KARABAKH, LACHIN])
+    assert await cache.match([_qarabag()], [LACHIN]) == []
+    assert _builds(caplog) == ["matcher built over 2 watches", "matcher built over 1 watches"]
+
+
+async def test_a_new_worker_process_gets_the_matcher_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The matcher lives in the CPU worker; if that process dies, the next match rebuilds it."""
+    caplog.set_level(logging.INFO, "watchers.poll")
+    cache = MatcherCache(load_aliases())
+    await cache.match([], [KARABAKH], 1)
+    await kill_cpu_worker()
+    assert [m.chat_id for _, m in await cache.match([_qarabag()], [KARABAKH], 1)] == [2]
+    assert len(_builds(caplog)) == 2
 
 
 def _matcher(subscriptions: list[Subscription]) -> Matcher:
     return Matcher.build([(s.chat_id, s.keyword) for s in subscriptions], load_aliases())
 
 
-def _chats(found: list[Found]) -> list[int]:
-    return [chat for one in found for chat, _ in one.holders]
-
-
 async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
-    """Each rebuild freezes the new matcher out of the collector's scans; whatever an earlier
-    freeze caught and has since become cyclic garbage must be freed then, not kept forever."""
+    """Each rebuild freezes the new matcher out of the worker's collector scans; whatever an
+    earlier freeze caught and has since become cyclic garbage must be freed then, not kept
+    forever. (`install_matcher` runs here, in the test's process, to see its objects.)"""
 
     class Node:
         def __init__(self) -> None:
@@ -618,10 +652,9 @@ async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
 
     cycle = Node()
     gone = weakref.ref(cycle)
-    cache = MatcherCache(load_aliases())
-    await cache.get([LACHIN], 1)  # freezes `cycle`, still alive
+    install_matcher(1, [(1, "Lachin", START)], load_aliases())  # freezes `cycle`, still alive
     del cycle
     gc.collect()
     assert gone() is not None  # frozen: the collector does not see it
-    await cache.get([KARABAKH], 2)
+    install_matcher(2, [(2, "Karabakh", START)], load_aliases())
     assert gone() is None

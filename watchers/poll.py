@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,7 +20,7 @@ from typing import Protocol
 import httpx
 
 from watchers.alerts import Summariser
-from watchers.cpu import on_cpu
+from watchers.cpu import CpuLaneError, on_cpu
 from watchers.fetch import (
     FetchResult,
     SourceState,
@@ -39,6 +41,8 @@ __all__ = [
     "PollStore",
     "Poller",
     "collect",
+    "install_matcher",
+    "match_installed",
     "match_reports",
     "plain_reports",
     "since_of",
@@ -167,10 +171,47 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_installed: tuple[int, Matcher, Since] | None = None
+"""In the CPU worker: the matcher in use, its token and the start of every watch it holds."""
+
+_tokens = itertools.count(1)
+
+
+def install_matcher(
+    token: int, watches: Sequence[tuple[int, str, datetime]], aliases: AliasBook
+) -> int:
+    """In the CPU worker: build the matcher over (chat, keyword, since) watches and keep it
+    under `token`; returns how many distinct watches it holds."""
+    global _installed
+    _installed = None  # the old matcher goes first, so two never live at once
+    pairs = sorted({(chat_id, keyword) for chat_id, keyword, _ in watches})
+    since = {(chat_id, keyword): started for chat_id, keyword, started in watches}
+    _installed = token, Matcher.build(pairs, aliases), since
+    # The matcher lives until the next watchlist change: keeping its hundreds of thousands of
+    # objects out of the cyclic collector's scans keeps each later pause short. What was frozen
+    # before is first collected once, so cyclic garbage frozen by an earlier build is freed now
+    # rather than kept forever.
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    return len(pairs)
+
+
+def match_installed(token: int, reports: Sequence[Report]) -> list[tuple[int, Match]] | None:
+    """In the CPU worker: `match_reports` with the matcher kept under `token`, each report named
+    by its index (the caller has the reports); None when that matcher is not there."""
+    if _installed is None or _installed[0] != token:
+        return None
+    _, matcher, since = _installed
+    index = {id(report): n for n, report in enumerate(reports)}
+    return [(index[id(report)], match) for report, match in match_reports(reports, since, matcher)]
+
+
 class MatcherCache:
-    """Keeps the compiled matcher until a watchlist changes: building it for 10,000 chats takes
-    most of a second, so it is rebuilt only then, in the CPU lane (`watchers.cpu`), and once
-    however many polls ask for it at the same time.
+    """Matches reports against every watch with a matcher that lives in the CPU worker
+    (`watchers.cpu`): building it for 10,000 chats takes most of a second, so it is built only
+    when a watchlist changes, once however many polls ask at the same time, and again if the
+    worker process was replaced.
 
     It keys on the store's watch version when given one (comparing 50,000 watches per poll
     costs more than the poll), else on the watches themselves.
@@ -179,34 +220,37 @@ class MatcherCache:
     def __init__(self, aliases: AliasBook) -> None:
         self._aliases = aliases
         self._key: object = None
-        self._matcher = Matcher.build((), aliases)
-        self.since: Since = {}
-        """The start of every watch the matcher holds, built with it."""
+        self._token = 0
         self._lock = asyncio.Lock()
 
-    async def get(
-        self, subscriptions: Sequence[Subscription], version: int | None = None
-    ) -> Matcher:
+    async def _install(self, subscriptions: Sequence[Subscription], key: object) -> None:
+        token = next(_tokens)
+        watches = [(s.chat_id, s.keyword, s.since) for s in subscriptions]
+        began = time.perf_counter()
+        held = await on_cpu(install_matcher, token, watches, self._aliases)
+        logger.info("matcher built over %d watches in %.2f s", held, time.perf_counter() - began)
+        self._key, self._token = key, token
+
+    async def match(
+        self,
+        reports: Sequence[Report],
+        subscriptions: Sequence[Subscription],
+        version: int | None = None,
+    ) -> list[tuple[Report, Match]]:
+        """`match_reports` over `subscriptions`, whose store watch version is `version`."""
         key: object = version
         if version is None:
             key = frozenset((s.chat_id, s.keyword) for s in subscriptions)
         async with self._lock:
             if key != self._key:
-                self._matcher, self.since = await on_cpu(self._build, subscriptions)
-                self._key = key
-            return self._matcher
-
-    def _build(self, subscriptions: Sequence[Subscription]) -> tuple[Matcher, Since]:
-        pairs = sorted({(s.chat_id, s.keyword) for s in subscriptions})
-        built = Matcher.build(pairs, self._aliases), since_of(subscriptions)
-        # The matcher lives until the next watchlist change: keeping its hundreds of thousands
-        # of objects out of the cyclic collector's scans keeps each later pause (which stalls
-        # every command) short. What was frozen before is first collected once, so cyclic
-        # garbage frozen by an earlier rebuild is freed now rather than kept forever.
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        return built
+                await self._install(subscriptions, key)
+            found = await on_cpu(match_installed, self._token, reports)
+            if found is None:  # a new worker process, which has no matcher yet
+                await self._install(subscriptions, key)
+                found = await on_cpu(match_installed, self._token, reports)
+        if found is None:
+            raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
+        return [(reports[n], match) for n, match in found]
 
 
 @dataclass
@@ -275,8 +319,7 @@ class Poller:
                 "first poll of %s: %d reports stored without alerts", source.name, len(fresh)
             )
         elif alertable:
-            matcher = await self.matchers.get(subscriptions, version)
-            matched = await on_cpu(match_reports, alertable, self.matchers.since, matcher)
+            matched = await self.matchers.match(alertable, subscriptions, version)
             alerts = await self.summariser_factory().alerts(matched)
         state = replace(
             state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))

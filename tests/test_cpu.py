@@ -1,0 +1,84 @@
+"""The CPU lane: steps run in one worker process that survives nothing it should not."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import kill_cpu_worker
+from watchers.cpu import CpuLaneError, on_cpu
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting for a reaper does not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] != "Z"
+
+
+async def test_a_step_runs_in_another_process_and_keeps_its_errors() -> None:
+    assert await on_cpu(os.getpid) != os.getpid()
+    with pytest.raises(ValueError, match="invalid literal"):
+        await on_cpu(int, "twelve")
+
+
+async def test_a_killed_worker_fails_the_step_in_flight_and_the_next_one_gets_a_new_worker(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    worker = await on_cpu(os.getpid)
+    in_flight = asyncio.ensure_future(on_cpu(time.sleep, 30))
+    await asyncio.sleep(0.2)  # the worker has taken the step
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(CpuLaneError, match="stopped during sleep"):
+        await asyncio.wait_for(in_flight, 10)
+    assert "the CPU worker process stopped" in caplog.text
+    assert await on_cpu(os.getpid) not in (worker, os.getpid())
+
+
+async def test_the_worker_ignores_ctrl_c_the_bot_decides_when_to_stop() -> None:
+    worker = await on_cpu(os.getpid)
+    os.kill(worker, signal.SIGINT)  # what a terminal's Ctrl-C sends the whole process group
+    await asyncio.sleep(0.2)
+    assert await on_cpu(os.getpid) == worker
+
+
+async def test_the_helper_that_kills_the_worker_really_replaces_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.ERROR, "watchers.cpu")
+    worker = await on_cpu(os.getpid)
+    assert await kill_cpu_worker() != worker
+    assert not _alive(worker)
+
+
+def test_the_worker_ends_with_the_bot_even_after_kill_9() -> None:
+    """An orphaned worker would keep the matcher's memory forever."""
+    script = (
+        "import asyncio, os\n"
+        "from watchers.cpu import on_cpu\n"
+        "async def main():\n"
+        "    print(await on_cpu(os.getpid), flush=True)\n"
+        "    await asyncio.sleep(60)\n"
+        "asyncio.run(main())\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as bot:
+        try:
+            assert bot.stdout is not None
+            worker = int(bot.stdout.readline())
+            assert _alive(worker)
+        finally:
+            bot.kill()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
