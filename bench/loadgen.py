@@ -6,7 +6,8 @@ reports written the way polls write them). `FeedSet` serves 50 RSS feeds of 100 
 a loopback `tests.feed_server.FeedServer`, and `advance` puts new items on top. Every item
 carries three sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
 `FeedProcess` runs that server in a process of its own, so serving feeds does not compete for
-the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb` and `family` read /proc.
+the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb`, `family` and `memory_split`
+read /proc.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ __all__ = [
     "build_data_dir",
     "chat_id",
     "family",
+    "memory_split",
     "popular_terms",
     "rss_mb",
     "unique_keyword",
@@ -384,6 +386,27 @@ def rss_mb(*pids: int) -> tuple[float, float]:
                 values[name] = int(rest.split()[0]) / 1024
         now, peak = now + values["VmRSS"], peak + values["VmHWM"]
     return now, peak
+
+
+def memory_split(pid: int) -> list[tuple[str, float, float]]:
+    """(which process, resident MB, proportional MB) for `pid` and each process it started.
+    PSS splits pages shared between them (libraries' code) instead of counting them twice."""
+    split = []
+    for one in family(pid):
+        try:
+            command = Path(f"/proc/{one}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            rollup = Path(f"/proc/{one}/smaps_rollup").read_text()
+        except FileNotFoundError:  # a child that ended since it was listed
+            continue
+        values = dict(line.split(":", 1) for line in rollup.splitlines()[1:])
+        rss, pss = (int(values[name].split()[0]) / 1024 for name in ("Rss", "Pss"))
+        label = "bot"
+        if "resource_tracker" in command:
+            label = "resource tracker"
+        elif "multiprocessing" in command:
+            label = "CPU worker"
+        split.append((label, rss, pss))
+    return split
 
 
 def family(pid: int) -> list[int]:

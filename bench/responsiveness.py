@@ -46,6 +46,7 @@ from bench.loadgen import (
     build_data_dir,
     chat_id,
     family,
+    memory_split,
     rss_mb,
     unique_keyword,
 )
@@ -197,6 +198,7 @@ async def measure(folder: Path, seconds: float) -> None:
             run = _Run(telegram, feeds, bot.pid, seconds)
             await asyncio.gather(run.arrivals(), run.users(), run.probes())
             now_mb, peak_mb = rss_mb(*family(bot.pid))
+            split = memory_split(bot.pid)
         finally:
             bot.send_signal(signal.SIGINT)
             try:
@@ -222,6 +224,8 @@ async def measure(folder: Path, seconds: float) -> None:
           f"{POLL_SECONDS} s)")  # fmt: skip
     print(f"  bot RSS: now {now_mb:.0f} MB, highest sampled {run.peak_rss:.0f} MB, "
           f"VmHWM {peak_mb:.0f} MB (goal < 150 MB)")  # fmt: skip
+    parts = ", ".join(f"{label} {rss:.0f} MB (PSS {pss:.0f})" for label, rss, pss in split)
+    print(f"  by process: {parts}; PSS together {sum(pss for _, _, pss in split):.0f} MB")
 
 
 def main(argv: list[str]) -> None:

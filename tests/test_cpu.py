@@ -32,6 +32,16 @@ async def test_a_step_runs_in_another_process_and_keeps_its_errors() -> None:
         await on_cpu(int, "twelve")
 
 
+async def test_what_the_worker_logs_reaches_the_bots_log(caplog: pytest.LogCaptureFixture) -> None:
+    await on_cpu(logging.getLogger("watchers.feeds").warning, "feed %s looks odd", "Wire")
+    deadline = time.monotonic() + 10
+    while "feed Wire looks odd" not in caplog.text and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    [record] = [r for r in caplog.records if r.getMessage() == "feed Wire looks odd"]
+    assert (record.name, record.levelname) == ("watchers.feeds", "WARNING")
+    assert record.process == await on_cpu(os.getpid) != os.getpid()
+
+
 async def test_a_killed_worker_fails_the_step_in_flight_and_the_next_one_gets_a_new_worker(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

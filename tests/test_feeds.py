@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Item, make_rss
-from watchers import feeds
 from watchers.feeds import (
     MAX_OUTLET_LENGTH,
     MAX_TEXT_LENGTH,
@@ -100,7 +99,7 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
         def broken(*args: object, **kwargs: object) -> None:
             raise ValueError("simulated failure")
 
-        monkeypatch.setattr(feeds.fastfeedparser, "parse", broken)
+        monkeypatch.setattr("fastfeedparser.parse", broken)
     return str(request.param)
 
 
@@ -297,7 +296,7 @@ def test_falls_back_to_feedparser_when_fastfeedparser_raises(
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("simulated failure")
 
-    monkeypatch.setattr(feeds.fastfeedparser, "parse", broken)
+    monkeypatch.setattr("fastfeedparser.parse", broken)
     result = parse("rss2_cdata_ttl.xml")
     assert result.ok
     assert len(result.reports) == 4
@@ -309,8 +308,8 @@ def test_never_raises_even_when_both_parsers_fail(monkeypatch: pytest.MonkeyPatc
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(feeds.fastfeedparser, "parse", broken)
-    monkeypatch.setattr(feeds.feedparser, "parse", broken)
+    monkeypatch.setattr("fastfeedparser.parse", broken)
+    monkeypatch.setattr("feedparser.parse", broken)
     result = parse("rss2_cdata_ttl.xml")
     assert not result.ok and result.error == "parse error: RuntimeError"
 

@@ -77,7 +77,7 @@ class Summariser:
             async with self._slots:
                 article = await fetch_article(self._client, report.url)
             if article:
-                return clean_text(article)
+                return await on_cpu(clean_text, article)
         return text
 
     async def _llm_summary(self, report: Report, text: str) -> str | None:

@@ -12,7 +12,6 @@ import asyncio
 import logging
 
 import httpx
-import trafilatura
 
 from watchers.cpu import on_cpu
 from watchers.netpolicy import Blocked, stream_get
@@ -29,8 +28,11 @@ def extract_article(html: str | bytes, url: str | None = None) -> str:
     """Return the main text of an HTML page, paragraphs separated by blank lines, or "".
 
     Precision is favoured over recall: a summary built from navigation, comments or a table of
-    share prices is worse than none, so doubtful blocks are left out.
+    share prices is worse than none, so doubtful blocks are left out. Trafilatura is imported
+    here: only the CPU worker (`watchers.cpu`) extracts, and the bot's process need not hold it.
     """
+    import trafilatura
+
     try:
         text = trafilatura.extract(
             html,

@@ -34,8 +34,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import fastfeedparser
-import feedparser
 import httpx
 
 from watchers.cpu import on_cpu
@@ -187,7 +185,6 @@ _HTML_ENTITY = rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});"
 """A named entity reference other than the five XML defines itself."""
 _HAS_HTML_ENTITY = re.compile(_HTML_ENTITY)
 _HTML_ENTITY_OR_CDATA = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|$)|" + _HTML_ENTITY, re.DOTALL)
-_HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 def one_line(value: str | None, limit: int = MAX_TITLE_LENGTH) -> str:
@@ -303,6 +300,8 @@ def _scan(text: str) -> _Scan:
 
 
 def _from_fastfeedparser(body: bytes) -> _Parsed:
+    import fastfeedparser  # here, not at the top: see `parse_feed`
+
     parsed = fastfeedparser.parse(
         body, include_tags=False, include_media=False, include_enclosures=False
     )
@@ -339,6 +338,8 @@ def _from_feedparser(body: bytes) -> tuple[_Parsed, str | None]:
     Its sanitizer is off: it drops tag-shaped words from plain text (`<violations>`), and the
     text is made plain later anyway, telling HTML from plain text first (`watchers.markup`).
     """
+    import feedparser  # here, not at the top: see `parse_feed`
+
     parsed = feedparser.parse(body, sanitize_html=False)
     feed = parsed.get("feed", {})
     entries = []
@@ -363,7 +364,8 @@ def _from_feedparser(body: bytes) -> tuple[_Parsed, str | None]:
     ttl = feed.get("ttl")
     complaint = None
     problem = parsed.get("bozo_exception")
-    if parsed.get("bozo") and not isinstance(problem, _HARMLESS_BOZO):
+    harmless = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    if parsed.get("bozo") and not isinstance(problem, harmless):
         complaint = _one_line(str(problem or "malformed document"))
     elif not parsed.get("version"):
         complaint = "not an RSS, RDF or Atom document"
@@ -484,6 +486,8 @@ def parse_feed(
 
     `domain_from_source` takes each report's domain from the item's `<source url=...>`
     instead of its link, for aggregators (Google News) whose links all point at themselves.
+    It runs in the CPU worker (`watchers.cpu`), which alone imports the two parsers: the bot's
+    process need not hold them.
     """
     if not body or not body.strip():
         return FeedResult([], ok=False, error="empty response")

@@ -10,11 +10,13 @@ is removed first because it wastes the small budget and reads badly.
 from __future__ import annotations
 
 import re
-
-import pysbd
+from typing import TYPE_CHECKING
 
 from watchers.markup import ELLIPSIS, html_to_text, looks_like_html, without_controls
 from watchers.text import fold, fold_with_offsets
+
+if TYPE_CHECKING:
+    import pysbd
 
 __all__ = ["clean_text", "needs_article", "shorten", "split_sentences", "summarise"]
 
@@ -101,7 +103,10 @@ def clean_text(raw: str) -> str:
 def _segmenter(language: str) -> pysbd.Segmenter:
     """A fresh segmenter per call (they cost microseconds): pysbd keeps the text it is splitting
     on the object, so one shared by summaries in several threads mixes their texts. Unknown
-    languages use English rules."""
+    languages use English rules. Imported here: only the CPU worker (`watchers.cpu`) splits
+    sentences, and the bot's process need not hold pysbd."""
+    import pysbd
+
     try:
         return pysbd.Segmenter(language=language, clean=False)
     except ValueError:
