@@ -29,7 +29,7 @@ from watchers.fetch import (
     record_success,
     should_disable,
 )
-from watchers.matching import AliasBook, Matcher, search_terms
+from watchers.matching import AliasBook, Found, Matcher, search_terms
 from watchers.models import Alert, Collected, Match, PollResult, Report, Subscription
 from watchers.sources import Source
 from watchers.summary import clean_text
@@ -138,18 +138,26 @@ def match_reports(
     `matcher` covers every chat's watches, so each report is scanned once for all of them;
     `since` (see `since_of`) is built once per watchlist change, not per poll.
     """
+    found = (matcher.match(r.title, r.text, regional=r.regional) for r in reports)
+    return _fan_out(zip(reports, found), since)
+
+
+def _fan_out(
+    found: Iterable[tuple[Report, Iterable[Found]]], since: Since
+) -> list[tuple[Report, Match]]:
+    """For each report, a match for every chat holding a watch found in it, once per chat."""
     matched: list[tuple[Report, Match]] = []
-    for report in reports:
+    for report, watches in found:
         chats: set[int] = set()
-        for found in matcher.match(report.title, report.text, regional=report.regional):
-            for chat_id, keyword in found.holders:  # the fan-out, once per matched watch
+        for watch in watches:
+            for chat_id, keyword in watch.holders:
                 started = since.get((chat_id, keyword))
                 if started is None or chat_id in chats:
                     continue
                 if report.published is not None and report.published < started - BACKLOG_GRACE:
                     continue
                 chats.add(chat_id)
-                matched.append((report, Match(chat_id, keyword, found.form, found.context)))
+                matched.append((report, Match(chat_id, keyword, watch.form, watch.context)))
     return matched
 
 
@@ -171,22 +179,25 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-_installed: tuple[int, Matcher, Since] | None = None
-"""In the CPU worker: the matcher in use, its token and the start of every watch it holds."""
+_installed: tuple[int, Matcher] | None = None
+"""In the CPU worker: the matcher in use and its token. It holds each distinct watch once, by
+number; which chats hold it, and since when, stays in the bot's process (`MatcherCache`)."""
 
 _tokens = itertools.count(1)
 
+Hits = list[tuple[str, str, tuple[int, ...]]]
+"""What the matcher found in one report: (form, context, numbers of the watches satisfied)."""
 
-def install_matcher(
-    token: int, watches: Sequence[tuple[int, str, datetime]], aliases: AliasBook
-) -> int:
-    """In the CPU worker: build the matcher over (chat, keyword, since) watches and keep it
-    under `token`; returns how many distinct watches it holds."""
+_SLICE = 5000
+"""Watches indexed between two turns of the event loop: about a millisecond."""
+
+
+def install_matcher(token: int, watches: Sequence[str], aliases: AliasBook) -> None:
+    """In the CPU worker: build the matcher over these distinct watches and keep it under
+    `token`; watch number n is `watches[n]`."""
     global _installed
     _installed = None  # the old matcher goes first, so two never live at once
-    pairs = sorted({(chat_id, keyword) for chat_id, keyword, _ in watches})
-    since = {(chat_id, keyword): started for chat_id, keyword, started in watches}
-    _installed = token, Matcher.build(pairs, aliases), since
+    _installed = token, Matcher.build(enumerate(watches), aliases)
     # The matcher lives until the next watchlist change: keeping its hundreds of thousands of
     # objects out of the cyclic collector's scans keeps each later pause short. What was frozen
     # before is first collected once, so cyclic garbage frozen by an earlier build is freed now
@@ -194,24 +205,29 @@ def install_matcher(
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    return len(pairs)
 
 
-def match_installed(token: int, reports: Sequence[Report]) -> list[tuple[int, Match]] | None:
-    """In the CPU worker: `match_reports` with the matcher kept under `token`, each report named
-    by its index (the caller has the reports); None when that matcher is not there."""
+def match_installed(token: int, reports: Sequence[Report]) -> list[Hits] | None:
+    """In the CPU worker: what the matcher kept under `token` finds in each report; None when
+    that matcher is not there."""
     if _installed is None or _installed[0] != token:
         return None
-    _, matcher, since = _installed
-    index = {id(report): n for n, report in enumerate(reports)}
-    return [(index[id(report)], match) for report, match in match_reports(reports, since, matcher)]
+    matcher = _installed[1]
+    return [
+        [
+            (found.form, found.context, tuple(number for number, _ in found.holders))
+            for found in matcher.match(report.title, report.text, regional=report.regional)
+        ]
+        for report in reports
+    ]
 
 
 class MatcherCache:
     """Matches reports against every watch with a matcher that lives in the CPU worker
     (`watchers.cpu`): building it for 10,000 chats takes most of a second, so it is built only
     when a watchlist changes, once however many polls ask at the same time, and again if the
-    worker process was replaced.
+    worker process was replaced. The worker holds each distinct watch once; the fan-out to the
+    chats holding it happens here, from an index that shares the store's objects.
 
     It keys on the store's watch version when given one (comparing 50,000 watches per poll
     costs more than the poll), else on the watches themselves.
@@ -221,15 +237,37 @@ class MatcherCache:
         self._aliases = aliases
         self._key: object = None
         self._token = 0
+        self._watches: list[str] = []
+        self._holders: list[list[tuple[int, str]]] = []
+        self._since: dict[tuple[int, str], datetime] = {}
         self._lock = asyncio.Lock()
 
-    async def _install(self, subscriptions: Sequence[Subscription], key: object) -> None:
+    async def _index(self, subscriptions: Sequence[Subscription]) -> None:
+        """Each distinct watch, in the order first added, with the chats holding it; built a
+        slice at a time so that 50,000 watches never hold the event loop."""
+        numbers: dict[str, int] = {}
+        self._holders, self._since = [], {}
+        for start in range(0, len(subscriptions), _SLICE):
+            for s in subscriptions[start : start + _SLICE]:
+                pair = s.chat_id, s.keyword
+                number = numbers.setdefault(s.keyword, len(numbers))
+                if number == len(self._holders):
+                    self._holders.append([])
+                self._holders[number].append(pair)
+                self._since[pair] = s.since
+            await asyncio.sleep(0)
+        self._watches = list(numbers)
+
+    async def _install(self) -> None:
         token = next(_tokens)
-        watches = [(s.chat_id, s.keyword, s.since) for s in subscriptions]
         began = time.perf_counter()
-        held = await on_cpu(install_matcher, token, watches, self._aliases)
-        logger.info("matcher built over %d watches in %.2f s", held, time.perf_counter() - began)
-        self._key, self._token = key, token
+        await on_cpu(install_matcher, token, self._watches, self._aliases)
+        logger.info(
+            "matcher built over %d distinct watches in %.2f s",
+            len(self._watches),
+            time.perf_counter() - began,
+        )
+        self._token = token
 
     async def match(
         self,
@@ -243,14 +281,24 @@ class MatcherCache:
             key = frozenset((s.chat_id, s.keyword) for s in subscriptions)
         async with self._lock:
             if key != self._key:
-                await self._install(subscriptions, key)
+                self._key = None  # until installed: a failure here must not look current
+                await self._index(subscriptions)
+                await self._install()
+                self._key = key
             found = await on_cpu(match_installed, self._token, reports)
             if found is None:  # a new worker process, which has no matcher yet
-                await self._install(subscriptions, key)
+                await self._install()
                 found = await on_cpu(match_installed, self._token, reports)
-        if found is None:
-            raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
-        return [(reports[n], match) for n, match in found]
+            if found is None:
+                raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
+        return _fan_out(zip(reports, map(self._found, found), strict=True), self._since)
+
+    def _found(self, hits: Hits) -> list[Found]:
+        """The worker's hits in one report, each with the chats holding the watches satisfied."""
+        return [
+            Found(form, tuple(pair for n in numbers for pair in self._holders[n]), context)
+            for form, context, numbers in hits
+        ]
 
 
 @dataclass
