@@ -179,7 +179,9 @@ async def run(data: Path, out: Path) -> None:
             spent: dict[str, list[float]] = defaultdict(list)
             lag.start()
             for _ in range(ROUNDS):
-                await asyncio.to_thread(feeds.advance_all, NEW_PER_FEED)  # not on the loop it measures
+                await asyncio.to_thread(
+                    feeds.advance_all, NEW_PER_FEED
+                )  # not on the loop it measures
                 clock.now += step
                 stages.reset()
                 took, new, alerts = await _cycle(poller, store, sources)

@@ -400,18 +400,13 @@ def memory_split(pid: int) -> list[tuple[str, float, float]]:
             continue
         values = dict(line.split(":", 1) for line in rollup.splitlines()[1:])
         rss, pss = (int(values[name].split()[0]) / 1024 for name in ("Rss", "Pss"))
-        label = "bot"
-        if "resource_tracker" in command:
-            label = "resource tracker"
-        elif "multiprocessing" in command:
-            label = "CPU worker"
+        label = "CPU worker" if "watchers.cpu" in command else "bot"
         split.append((label, rss, pss))
     return split
 
 
 def family(pid: int) -> list[int]:
-    """`pid` and the processes it started, recursively (the bot, its CPU worker, and
-    multiprocessing's resource tracker)."""
+    """`pid` and the processes it started, recursively (the bot and its CPU worker)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

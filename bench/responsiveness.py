@@ -13,7 +13,7 @@ Once every feed has had its first poll, for S seconds (default 40):
   fake's sendMessage to chat 0, both from publication (raw, which includes the wait for the next
   poll) and from the feed request of the poll that found it;
 - the bot's resident memory is read from /proc/<pid>/status (VmRSS, and VmHWM, its peak),
-  summed over the bot's process and its children (the CPU worker, the resource tracker).
+  summed over the bot's process and its CPU worker.
 
 The fakes' own round trip (an empty request on a kept-alive connection to the fake Bot API; a
 new connection per request to the HTTP/1.0 feed server) is printed first, so the figures above

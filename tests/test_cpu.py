@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +32,20 @@ async def test_a_step_runs_in_another_process_and_keeps_its_errors() -> None:
     assert await on_cpu(os.getpid) != os.getpid()
     with pytest.raises(ValueError, match="invalid literal"):
         await on_cpu(int, "twelve")
+
+
+async def test_what_cannot_be_sent_fails_at_once_and_what_cannot_come_back_fails_clearly() -> None:
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        await on_cpu(lambda: 1)
+    with pytest.raises(RuntimeError, match="the answer could not be sent"):
+        await on_cpu(threading.Lock)
+    assert await on_cpu(int, "12") == 12
+
+
+async def test_a_caller_that_stops_waiting_leaves_the_lane_working() -> None:
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(on_cpu(time.sleep, 0.3), 0.05)
+    assert await on_cpu(int, "7") == 7
 
 
 async def test_what_the_worker_logs_reaches_the_bots_log(caplog: pytest.LogCaptureFixture) -> None:

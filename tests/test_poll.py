@@ -622,7 +622,10 @@ async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes(
     assert [m.chat_id for _, m in await cache.match([_qarabag()], [LACHIN, KARABAKH])] == [2]
     await cache.match([_qarabag()], [KARABAKH, LACHIN])
     assert await cache.match([_qarabag()], [LACHIN]) == []
-    assert _builds(caplog) == ["matcher built over 2 distinct watches", "matcher built over 1 distinct watches"]
+    assert _builds(caplog) == [
+        "matcher built over 2 distinct watches",
+        "matcher built over 1 distinct watches",
+    ]
 
 
 async def test_a_new_worker_process_gets_the_matcher_again(
