@@ -431,7 +431,7 @@ _SETS_WITH: dict[str, int] = {
 _LONGEST_ENDING = max(map(len, _SETS_WITH))
 _SET_BITS = len(_ENDING_SETS).bit_length()  # a word is numbered (stem number << _SET_BITS) | set
 _SET_MASK = (1 << _SET_BITS) - 1
-_TOKENS_KEPT = 1 << 17  # words of reports a matcher remembers the look-up of (some 15 MB)
+_TOKENS_KEPT = 1 << 15  # words of reports a matcher remembers the look-up of (some 4 MB)
 _AZERBAIJANI_LETTERS = frozenset("əƏıİğĞşŞ")
 
 
