@@ -238,25 +238,24 @@ class MatcherCache:
         self._key: object = None
         self._token = 0
         self._watches: list[str] = []
-        self._holders: list[list[tuple[int, str]]] = []
+        self._holders: list[tuple[tuple[int, str], ...]] = []
         self._since: dict[tuple[int, str], datetime] = {}
         self._lock = asyncio.Lock()
 
     async def _index(self, subscriptions: Sequence[Subscription]) -> None:
         """Each distinct watch, in the order first added, with the chats holding it; built a
         slice at a time so that 50,000 watches never hold the event loop."""
-        numbers: dict[str, int] = {}
-        self._holders, self._since = [], {}
+        holders: dict[str, list[tuple[int, str]]] = {}
+        self._since = {}
         for start in range(0, len(subscriptions), _SLICE):
             for s in subscriptions[start : start + _SLICE]:
                 pair = s.chat_id, s.keyword
-                number = numbers.setdefault(s.keyword, len(numbers))
-                if number == len(self._holders):
-                    self._holders.append([])
-                self._holders[number].append(pair)
+                holders.setdefault(s.keyword, []).append(pair)
                 self._since[pair] = s.since
             await asyncio.sleep(0)
-        self._watches = list(numbers)
+        # Tuples, not lists: once the collector has seen that they hold only numbers and text,
+        # it stops visiting them, so its later pauses do not grow with 50,000 watches.
+        self._watches, self._holders = list(holders), [tuple(h) for h in holders.values()]
 
     async def _install(self) -> None:
         token = next(_tokens)
