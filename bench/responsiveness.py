@@ -106,6 +106,14 @@ def _start_bot(folder: Path, telegram: FakeTelegram, feeds: FeedProcess) -> subp
     )
 
 
+def _split(pid: int) -> str:
+    """Resident memory of the bot and of its CPU worker, and their PSS together (the pages
+    they share, such as libraries' code, counted once instead of twice)."""
+    split = memory_split(pid)
+    parts = ", ".join(f"{label} {rss:.0f} MB (PSS {pss:.0f})" for label, rss, pss in split)
+    return f"{parts}; PSS together {sum(pss for _, _, pss in split):.0f} MB"
+
+
 async def _wait(
     condition: Callable[[], object], what: str, timeout: float, bot: subprocess.Popen[bytes]
 ) -> None:
@@ -186,19 +194,18 @@ async def measure(folder: Path, seconds: float) -> None:
         try:
             started = time.monotonic()
             await _wait(lambda: telegram.commands is not None, "the bot to start", 60, bot)
-            print(f"  bot up in {time.monotonic() - started:.1f} s; RSS "
-                  f"{rss_mb(*family(bot.pid))[0]:.0f} MB")  # fmt: skip
+            print(f"  bot up in {time.monotonic() - started:.1f} s; RSS {_split(bot.pid)}")
             everyone = {FeedSet.path(f) for f in range(FEEDS)}
             await _wait(
                 lambda: everyone <= feeds.paths(), "first polls", 60, bot
             )  # fmt: skip
             await asyncio.sleep(2 * POLL_SECONDS)  # the first polls store their backlog
-            print(f"  first polls done; RSS {rss_mb(*family(bot.pid))[0]:.0f} MB; measuring for "
+            print(f"  first polls done; RSS {_split(bot.pid)}; measuring for "
                   f"{seconds:.0f} s")  # fmt: skip
             run = _Run(telegram, feeds, bot.pid, seconds)
             await asyncio.gather(run.arrivals(), run.users(), run.probes())
             now_mb, peak_mb = rss_mb(*family(bot.pid))
-            split = memory_split(bot.pid)
+            memory = _split(bot.pid)
         finally:
             bot.send_signal(signal.SIGINT)
             try:
@@ -222,10 +229,9 @@ async def measure(folder: Path, seconds: float) -> None:
     print(f"  new item -> alert, after its poll:  {_quantiles(run.after_poll)}   (goal < 1 s)")
     print(f"  new item -> alert, raw:             {_quantiles(run.raw)}   (poll every "
           f"{POLL_SECONDS} s)")  # fmt: skip
-    print(f"  bot RSS: now {now_mb:.0f} MB, highest sampled {run.peak_rss:.0f} MB, "
-          f"VmHWM {peak_mb:.0f} MB (goal < 150 MB)")  # fmt: skip
-    parts = ", ".join(f"{label} {rss:.0f} MB (PSS {pss:.0f})" for label, rss, pss in split)
-    print(f"  by process: {parts}; PSS together {sum(pss for _, _, pss in split):.0f} MB")
+    print(f"  bot RSS, its processes summed: now {now_mb:.0f} MB, highest sampled "
+          f"{run.peak_rss:.0f} MB, VmHWM {peak_mb:.0f} MB")  # fmt: skip
+    print(f"  by process: {memory} (goal < 150 MB)")
 
 
 def main(argv: list[str]) -> None:

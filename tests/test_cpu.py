@@ -1,4 +1,4 @@
-"""The CPU lane: steps run in one worker process that survives nothing it should not."""
+"""The CPU worker: steps run in a child process that ends with the bot and is replaced if it dies."""
 
 from __future__ import annotations
 
