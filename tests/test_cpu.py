@@ -34,6 +34,17 @@ async def test_a_step_runs_in_another_process_and_keeps_its_errors() -> None:
         await on_cpu(int, "twelve")
 
 
+async def test_the_worker_gets_none_of_the_bots_settings() -> None:
+    """The token is in the bot's environment; the worker, which needs no setting, never has it."""
+    os.environ["TELEGRAM_BOT_TOKEN"] = "123:secret"
+    try:
+        await kill_cpu_worker()  # the next worker starts with this environment
+        assert await on_cpu(os.getenv, "TELEGRAM_BOT_TOKEN") is None
+        assert await on_cpu(os.getenv, "PATH") == os.environ["PATH"]
+    finally:
+        del os.environ["TELEGRAM_BOT_TOKEN"]
+
+
 async def test_what_cannot_be_sent_fails_at_once_and_what_cannot_come_back_fails_clearly() -> None:
     with pytest.raises((pickle.PicklingError, AttributeError)):
         await on_cpu(lambda: 1)

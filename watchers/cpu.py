@@ -44,6 +44,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _HEADER = 8  # bytes of length before each message
+_SETTINGS = ("TELEGRAM_", "NEWSWATCH_")  # the bot's settings in the environment
 
 
 class CpuLaneError(RuntimeError):
@@ -70,13 +71,15 @@ class _Worker:
     """The worker process, the steps it has been sent, and the two threads that talk to it."""
 
     def __init__(self) -> None:
-        # The worker imports what the bot imports, from the same places.
-        path = os.pathsep.join(entry for entry in sys.path if entry)
+        # The worker imports what the bot imports, from the same places. It needs none of the
+        # bot's settings, so the token and keys among them never reach it.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTINGS)}
+        env["PYTHONPATH"] = os.pathsep.join(entry for entry in sys.path if entry)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "watchers.cpu", str(logging.getLogger().getEffectiveLevel())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": path},
+            env=env,
         )
         self._numbers = itertools.count()
         self._pending: dict[int, tuple[Future[Any], str]] = {}
