@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.logs import redact_secrets
 from tests.conftest import kill_cpu_worker
 from watchers.cpu import CpuLaneError, on_cpu
 
@@ -69,6 +70,20 @@ async def test_what_the_worker_logs_reaches_the_bots_log(caplog: pytest.LogCaptu
     assert record.process == await on_cpu(os.getpid) != os.getpid()
 
 
+async def test_what_the_worker_logs_is_scrubbed_of_secrets_like_the_bots_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    undo = redact_secrets(["123:s3cret"])
+    try:
+        await on_cpu(logging.getLogger("watchers.feeds").warning, "link %s", "x/123:s3cret/y")
+        deadline = time.monotonic() + 10
+        while "link x/" not in caplog.text and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+    finally:
+        undo()
+    assert "link x/[REDACTED]/y" in caplog.text and "s3cret" not in caplog.text
+
+
 async def test_a_killed_worker_fails_the_step_in_flight_and_the_next_one_gets_a_new_worker(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -80,6 +95,31 @@ async def test_a_killed_worker_fails_the_step_in_flight_and_the_next_one_gets_a_
         await asyncio.wait_for(in_flight, 10)
     assert "the CPU worker process stopped" in caplog.text
     assert await on_cpu(os.getpid) not in (worker, os.getpid())
+
+
+async def test_steps_queued_behind_one_that_stops_the_worker_go_to_a_new_one() -> None:
+    worker = await on_cpu(os.getpid)
+    running = asyncio.ensure_future(on_cpu(time.sleep, 30))
+    queued = [asyncio.ensure_future(on_cpu(os.getpid)) for _ in range(3)]
+    await asyncio.sleep(0.2)
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(CpuLaneError, match="stopped during sleep"):
+        await asyncio.wait_for(running, 10)
+    pids = await asyncio.wait_for(asyncio.gather(*queued), 10)
+    assert len(set(pids)) == 1 and pids[0] not in (worker, os.getpid())
+
+
+async def test_a_step_that_runs_too_long_is_stopped_and_the_lane_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = await on_cpu(os.getpid)
+    monkeypatch.setattr("watchers.cpu.STEP_SECONDS", 0.4)
+    began = time.monotonic()
+    with pytest.raises(CpuLaneError, match="stopped during sleep"):
+        await asyncio.wait_for(on_cpu(time.sleep, 30), 10)
+    assert time.monotonic() - began < 5
+    assert "sleep has run in the CPU worker for over 0 s" in caplog.text
+    assert await on_cpu(os.getpid) != worker
 
 
 async def test_the_worker_ignores_ctrl_c_the_bot_decides_when_to_stop() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -259,6 +260,23 @@ async def test_old_backlog_is_stored_but_not_alerted(
     assert result.new == 2
     assert [a.report.title for a in result.alerts] == ["Lachin border post opens"]
     assert {s.report.title for s in await store.recent_reports(10)} >= {"Laçın archive piece"}
+
+
+def _crash(*args: object, **kwargs: object) -> None:
+    """A parser that takes the CPU worker down with it (run there, so defined at module level)."""
+    os._exit(70)
+
+
+async def test_a_feed_that_stops_the_cpu_worker_is_a_failed_poll_and_backs_off(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll, store, clock = poller
+    monkeypatch.setattr("watchers.feeds.parse_feed", _crash)
+    result = await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
+    assert result.error == "the CPU worker process stopped during _crash"
+    state = (await store.source_states())["Test Wire"]
+    assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
+    assert await on_cpu(int, "3") == 3  # a new worker took over
 
 
 async def test_failures_back_off_and_switch_the_source_off_after_a_day(

@@ -13,7 +13,7 @@ import logging
 
 import httpx
 
-from watchers.cpu import on_cpu
+from watchers.cpu import CpuLaneError, on_cpu
 from watchers.netpolicy import Blocked, stream_get
 
 __all__ = ["extract_article", "fetch_article"]
@@ -104,4 +104,8 @@ async def fetch_article(
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as exc:
         logger.warning("article fetch %s: %r", url, exc)
         return ""
-    return await on_cpu(extract_article, body, url)
+    try:
+        return await on_cpu(extract_article, body, url)
+    except CpuLaneError as exc:  # the page may be what stopped the worker
+        logger.warning("article fetch %s: %s", url, exc)
+        return ""

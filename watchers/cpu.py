@@ -8,14 +8,18 @@ shares the lock with them. One process, not a pool: the steps take turns among t
 with the loop, and the matcher (most of a second to build for 10,000 chats) exists once, there
 (`watchers.poll.MatcherCache`).
 
-The worker is `python -m watchers.cpu`, spoken to over its stdin and stdout in length-prefixed
-pickles: each step is a module-level function and plain data, and its result or exception comes
-back, as do the worker's log records, which the bot's own handlers then format (and scrub). Two
-threads of the bot's process write and read the pipes, so no step waits on the event loop. The
-worker alone imports the parsers. It ignores SIGINT (Ctrl-C in a terminal reaches the whole
-process group; the bot decides how to stop) and ends when its stdin does, which happens however
-the bot's process ends, kill -9 included. If it dies (a crash in a C parser, the OOM killer), the
-steps in flight fail with `CpuLaneError` and the next step starts a new one.
+The worker is `python -m watchers.cpu`, spoken to over its stdin and stdout: each step is a
+module-level function and plain data, pickled, and its result or exception comes back, as do the
+worker's log records, which are made again in the bot's process so that its handlers format and
+scrub them like its own. Three threads of the bot's process write, read and watch, so no step
+waits on the event loop. The worker alone imports the parsers, gets none of the bot's settings
+(the token never reaches it), ignores SIGINT and SIGTERM (a terminal's Ctrl-C and a service
+manager's stop reach the whole process group; the bot decides how to stop) and ends when its
+stdin does, which happens however the bot's process ends, kill -9 included.
+
+If the worker dies (a crash in a C parser, the OOM killer) or one step runs past `STEP_SECONDS`
+(then it is killed), the step it was running fails with `CpuLaneError`, and the steps queued
+behind it go to a new worker.
 """
 
 from __future__ import annotations
@@ -28,22 +32,32 @@ import os
 import pickle
 import queue
 import signal
+import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from logging.handlers import QueueHandler
 from typing import IO, Any, ParamSpec, TypeVar
 
-__all__ = ["CpuLaneError", "on_cpu"]
+__all__ = ["STEP_SECONDS", "CpuLaneError", "on_cpu"]
 
 logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_HEADER = 8  # bytes of length before each message
+STEP_SECONDS = 300.0
+"""The longest one step may run before its worker is killed: longer than any step takes here
+(the costliest matcher build measured, `bench.matching --worst`, took 186 s), so only a step
+that would never end is stopped."""
+
+_HEAD = struct.Struct(">QQc")  # payload size, step number, kind
+_STEP, _OK, _ERROR, _LOG = b"s", b"o", b"e", b"l"
+_LARGEST = 1 << 31  # no message is near this; a larger size means a garbled stream
 _SETTINGS = ("TELEGRAM_", "NEWSWATCH_")  # the bot's settings in the environment
 
 
@@ -51,28 +65,53 @@ class CpuLaneError(RuntimeError):
     """The worker process stopped before it answered."""
 
 
-def _write(pipe: IO[bytes], data: bytes) -> None:
-    pipe.write(len(data).to_bytes(_HEADER, "big"))
-    pipe.write(data)
+def _write(pipe: IO[bytes], number: int, kind: bytes, payload: bytes) -> None:
+    pipe.write(_HEAD.pack(len(payload), number, kind))
+    pipe.write(payload)
     pipe.flush()
 
 
-def _read(pipe: IO[bytes]) -> bytes | None:
-    """The next message, or None once the other side has gone."""
-    header = pipe.read(_HEADER)
-    if len(header) < _HEADER:
+def _read(pipe: IO[bytes]) -> tuple[int, bytes, bytes] | None:
+    """The next (number, kind, payload), or None once the other side has gone."""
+    head = pipe.read(_HEAD.size)
+    if len(head) < _HEAD.size:
         return None
-    size = int.from_bytes(header, "big")
-    data = pipe.read(size)
-    return data if len(data) == size else None
+    size, number, kind = _HEAD.unpack(head)
+    if size > _LARGEST:
+        raise ValueError(f"a message of {size} bytes: the stream is garbled")
+    payload = pipe.read(size)
+    return (number, kind, payload) if len(payload) == size else None
+
+
+@dataclass(slots=True)
+class _Step:
+    future: Future[Any]
+    name: str
+    payload: bytes
+
+
+def _remade(record: logging.LogRecord) -> logging.LogRecord:
+    """A record from the worker made again by this process's factory, which scrubs secrets."""
+    remade = logging.getLogRecordFactory()(
+        record.name,
+        record.levelno,
+        record.pathname,
+        record.lineno,
+        record.getMessage(),
+        None,
+        None,
+        record.funcName,
+    )
+    for name in ("created", "msecs", "relativeCreated", "process", "processName"):
+        setattr(remade, name, getattr(record, name))
+    return remade
 
 
 class _Worker:
-    """The worker process, the steps it has been sent, and the two threads that talk to it."""
+    """One worker process, the steps sent to it, and the threads that talk to it."""
 
-    def __init__(self) -> None:
-        # The worker imports what the bot imports, from the same places. It needs none of the
-        # bot's settings, so the token and keys among them never reach it.
+    def __init__(self, handed_over: Iterable[_Step] = ()) -> None:
+        # The worker imports what the bot imports, from the same places.
         env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTINGS)}
         env["PYTHONPATH"] = os.pathsep.join(entry for entry in sys.path if entry)
         self._process = subprocess.Popen(
@@ -82,115 +121,165 @@ class _Worker:
             env=env,
         )
         self._numbers = itertools.count()
-        self._pending: dict[int, tuple[Future[Any], str]] = {}
+        self._pending: dict[int, _Step] = {}
+        self._started = time.monotonic()  # when the oldest pending step began to run
         self._lock = threading.Lock()
-        self._outgoing: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._outgoing: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
         self.alive = True
-        threading.Thread(target=self._send, name="cpu-send", daemon=True).start()
-        threading.Thread(target=self._receive, name="cpu-receive", daemon=True).start()
+        for step in handed_over:
+            self._queue(step)
+        for target in (self._send, self._receive, self._watch):
+            threading.Thread(target=target, name=f"cpu{target.__name__}", daemon=True).start()
+
+    def _queue(self, step: _Step) -> None:
+        with self._lock:
+            number = next(self._numbers)
+            if not self._pending:
+                self._started = time.monotonic()
+            self._pending[number] = step
+        self._outgoing.put((number, step.payload))
 
     def submit(self, func: Callable[..., T], args: Any, kwargs: Any) -> Future[T]:
         """Send one step; pickling happens here, so what cannot be sent fails at once."""
         payload = pickle.dumps((func, args, kwargs), pickle.HIGHEST_PROTOCOL)
         future: Future[T] = Future()
         future.set_running_or_notify_cancel()  # a caller that stops waiting cannot cancel it
-        with self._lock:
-            if not self.alive:
-                raise CpuLaneError(f"the CPU worker process stopped before {func.__name__}")
-            number = next(self._numbers)
-            self._pending[number] = future, func.__name__
-        self._outgoing.put(pickle.dumps((number, payload), pickle.HIGHEST_PROTOCOL))
+        self._queue(_Step(future, func.__name__, payload))
         return future
 
     def _send(self) -> None:
         pipe = self._process.stdin
         assert pipe is not None
-        try:
-            while data := self._outgoing.get():
-                _write(pipe, data)
-        except (OSError, ValueError):  # the worker is gone: `_receive` fails what was pending
-            pass
+        with contextlib.suppress(OSError, ValueError):  # the worker is gone: see `_receive`
+            while (item := self._outgoing.get()) is not None:
+                number, payload = item
+                _write(pipe, number, _STEP, payload)
         with contextlib.suppress(OSError):
             pipe.close()
 
     def _receive(self) -> None:
-        assert self._process.stdout is not None
-        while (data := _read(self._process.stdout)) is not None:
-            kind, number, payload = pickle.loads(data)
-            try:
-                value = pickle.loads(payload)
-            except Exception as error:  # noqa: BLE001 -- e.g. an exception class unknown here
-                kind, value = "error", CpuLaneError(f"an answer could not be read: {error!r}")
-            if kind == "log":
-                logging.getLogger(value.name).handle(value)
-                continue
-            with self._lock:
-                future, _ = self._pending.pop(number)
-            if kind == "ok":
-                future.set_result(value)
-            else:
-                future.set_exception(value)
-        self._process.stdout.close()
-        code = self._process.wait()
+        pipe = self._process.stdout
+        assert pipe is not None
+        try:
+            while (message := _read(pipe)) is not None:
+                self._answer(*message)
+        except Exception:
+            logger.exception("the CPU worker process sent something unreadable; stopping it")
+            self._process.kill()
+        pipe.close()
+        self._died(self._process.wait())
+
+    def _answer(self, number: int, kind: bytes, payload: bytes) -> None:
+        try:
+            value = pickle.loads(payload)
+        except Exception as error:  # noqa: BLE001 -- e.g. an exception class unknown here
+            if kind == _LOG:
+                logger.warning("a log record of the CPU worker could not be read: %r", error)
+                return
+            kind, value = _ERROR, CpuLaneError(f"an answer could not be read: {error!r}")
+        if kind == _LOG:
+            target = logging.getLogger(value.name)
+            if target.isEnabledFor(value.levelno):
+                try:
+                    target.handle(_remade(value))
+                except Exception:  # noqa: BLE001 -- a record that will not log is not fatal
+                    logger.warning("a log record of the CPU worker could not be logged")
+            return
         with self._lock:
+            step = self._pending.pop(number)
+            self._started = time.monotonic()  # the next step begins now
+        if kind == _OK:
+            step.future.set_result(value)
+        else:
+            step.future.set_exception(value)
+
+    def _watch(self) -> None:
+        """Kill the worker if one step runs past `STEP_SECONDS`."""
+        while self.alive:
+            time.sleep(min(1.0, STEP_SECONDS / 4))
+            with self._lock:
+                running = next(iter(self._pending.values()), None)
+                late = running is not None and time.monotonic() - self._started > STEP_SECONDS
+            if late and running is not None:
+                logger.error(
+                    "%s has run in the CPU worker for over %.0f s; stopping it",
+                    running.name,
+                    STEP_SECONDS,
+                )
+                self._process.kill()
+                return
+
+    def _died(self, code: int) -> None:
+        """The step it was running fails (it may be what killed it); the rest go on elsewhere."""
+        global _worker
+        with _choosing, self._lock:
             self.alive = False
-            pending, self._pending = self._pending, {}
-        self._outgoing.put(b"")  # ends `_send`
+            steps = list(self._pending.values())
+            self._pending.clear()
+            if steps[1:]:
+                _worker = _Worker(steps[1:])
+        self._outgoing.put(None)  # ends `_send`
+        running = steps[0].name if steps else "no step"
         logger.error(
-            "the CPU worker process stopped (exit code %s); the next step starts a new one", code
+            "the CPU worker process stopped (exit code %s) during %s; %d queued steps go to a new one",
+            code,
+            running,
+            len(steps[1:]),
         )
-        for future, name in pending.values():
-            future.set_exception(CpuLaneError(f"the CPU worker process stopped during {name}"))
+        if steps:
+            steps[0].future.set_exception(
+                CpuLaneError(f"the CPU worker process stopped during {running}")
+            )
 
 
 _worker: _Worker | None = None
-_starting = threading.Lock()
+_choosing = threading.Lock()
 
 
 async def on_cpu(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """`func(*args, **kwargs)` in the worker process, awaited without holding the event loop."""
     global _worker
-    with _starting:
+    with _choosing:
         if _worker is None or not _worker.alive:
             _worker = _Worker()
-        worker = _worker
-    return await asyncio.wrap_future(worker.submit(func, args, kwargs))
+        future = _worker.submit(func, args, kwargs)
+    return await asyncio.wrap_future(future)
 
 
 def _serve(level: int) -> None:
     """The worker: run each step read from stdin and write its outcome to stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     incoming = sys.stdin.buffer
     outgoing = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the answers
     sending = threading.Lock()
 
-    def send(kind: str, number: int, value: object) -> None:
+    def send(number: int, kind: bytes, value: object) -> None:
         payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-        data = pickle.dumps((kind, number, payload), pickle.HIGHEST_PROTOCOL)
         with sending:
-            _write(outgoing, data)
+            _write(outgoing, number, kind, payload)
 
     class Records:
         """Where `QueueHandler` puts each record, made picklable: straight to the bot."""
 
         def put_nowait(self, record: logging.LogRecord) -> None:
-            send("log", 0, record)
+            send(0, _LOG, record)
 
     root = logging.getLogger()
     root.handlers[:] = [QueueHandler(Records())]  # type: ignore[arg-type]
     root.setLevel(level)
-    while (data := _read(incoming)) is not None:
-        number, payload = pickle.loads(data)
+    while (message := _read(incoming)) is not None:
+        number, _, payload = message
         try:
             func, args, kwargs = pickle.loads(payload)
-            kind, value = "ok", func(*args, **kwargs)
+            kind, value = _OK, func(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 -- the step's own failure, for its caller
-            kind, value = "error", error
+            kind, value = _ERROR, error
         try:
-            send(kind, number, value)
+            send(number, kind, value)
         except Exception as error:  # noqa: BLE001 -- an answer that does not pickle
-            send("error", number, RuntimeError(f"the answer could not be sent: {error!r}"))
+            send(number, _ERROR, RuntimeError(f"the answer could not be sent: {error!r}"))
 
 
 if __name__ == "__main__":

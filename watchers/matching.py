@@ -1029,7 +1029,7 @@ class _Builder:
                 watch = _named_phrase(_read_syntax(raw), self.aliases)
                 spellings = _spellings(watch, self.aliases)
             except ValueError as error:
-                logger.warning("Skipping watch %r of chat %s: %s", raw, chat_id, error)
+                logger.warning("Skipping watch %r: %s", raw, error)
                 self.parsed[raw] = None
                 return
             exact = [term.exact for term in _terms(watch)]

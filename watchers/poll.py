@@ -290,7 +290,11 @@ class MatcherCache:
                 found = await on_cpu(match_installed, self._token, reports)
             if found is None:
                 raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
-        return _fan_out(zip(reports, map(self._found, found), strict=True), self._since)
+            matched: list[tuple[Report, Match]] = []
+            for report, hits in zip(reports, found, strict=True):
+                matched += _fan_out([(report, self._found(hits))], self._since)
+                await asyncio.sleep(0)  # one report to 10,000 chats is ~10 ms: others go between
+        return matched
 
     def _found(self, hits: Hits) -> list[Found]:
         """The worker's hits in one report, each with the chats holding the watches satisfied."""
@@ -340,7 +344,12 @@ class Poller:
         previous = state.last_success  # None: a backlog, however large, is stored, not alerted
         # Text is made plain after the store says what is new: what it already has (most of a
         # feed) is only looked up by id and headline, so cleaning it again would be wasted.
-        collected = await _collect_raw(self.client, source, state, subscriptions, self.aliases, now)
+        try:
+            collected = await _collect_raw(
+                self.client, source, state, subscriptions, self.aliases, now
+            )
+        except CpuLaneError as error:  # its body may be what stopped the worker: back off
+            collected = Collected(error=str(error))
         result = PollResult(source.name, fetched=len(collected.reports), error=collected.error)
         if collected.error:
             state = record_failure(state, collected.error, now, retry_after=collected.retry_after)
