@@ -9,6 +9,7 @@ import os
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from bot.storage import Store
 from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
-from watchers.cpu import on_cpu
+from watchers.cpu import CpuLaneError, on_cpu
 from watchers.feeds import FeedSource
 from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
@@ -644,6 +645,20 @@ async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes(
         "matcher built over 2 distinct watches",
         "matcher built over 1 distinct watches",
     ]
+
+
+async def test_a_build_that_stopped_the_worker_is_tried_again_by_the_next_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = MatcherCache(load_aliases())
+    lachin = replace(_qarabag(), title="Laçın")
+    assert [m.chat_id for _, m in await cache.match([lachin], [LACHIN], 1)] == [1]
+    monkeypatch.setattr("watchers.poll.install_matcher", _crash)
+    with pytest.raises(CpuLaneError, match="stopped during _crash"):
+        await cache.match([_qarabag()], [KARABAKH], 2)
+    monkeypatch.undo()
+    # Back to version 1: what the failed build half changed must not pass for version 1.
+    assert [m.chat_id for _, m in await cache.match([lachin], [LACHIN], 1)] == [1]
 
 
 async def test_a_new_worker_process_gets_the_matcher_again(
