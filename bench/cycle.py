@@ -11,7 +11,9 @@ every feed unchanged (304 by ETag). Before them a first cycle stores the feeds' 
 alerting, and the matcher is built once, as the bot does after a watchlist change.
 
 Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may
-exceed the cycle. Loop lag is how late a 1 ms sleeper woke during the busy cycles: the longest
+exceed the cycle; steps in the CPU worker (parse, match) are timed from the poll's side, so they
+include the wait behind the other polls' steps in its one queue. Memory is this process's and the
+worker's RSS together. Loop lag is how late a 1 ms sleeper woke during the busy cycles: the longest
 time something held the event loop.
 """
 
