@@ -14,7 +14,7 @@ What it emulates, copying Telegram's behaviour and error wording:
   (``drop_pending_updates`` drops the queue), sendMessage, editMessageText,
   editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands, getChatMember,
   getChat.
-* Message text: empty -> ``message text is empty``; more than 4096 characters after entity
+* Message text: empty -> ``message text is empty``; more than 4096 UTF-16 units after entity
   parsing -> ``message is too long``; leading/trailing whitespace is trimmed as Telegram does.
 * ``parse_mode=HTML``: a port of tdlib's ``parse_html`` (Telegram's own parser): only Telegram's
   tags, the same ``can't parse entities: ...`` messages with byte offsets, ``&lt; &gt; &amp;
@@ -1271,7 +1271,7 @@ class FakeTelegram:
         formatted = _trim(plain, entities)
         if not formatted.text:
             raise _bad_request("message text is empty")
-        if len(formatted.text) > MAX_MESSAGE_LENGTH:
+        if _utf16_len(formatted.text) > MAX_MESSAGE_LENGTH:  # Telegram counts UTF-16 units
             raise _bad_request("message is too long")
         return formatted
 

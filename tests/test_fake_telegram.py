@@ -113,6 +113,8 @@ async def test_length_is_counted_after_entity_parsing(fake: FakeTelegram, bot: B
     assert len(ok.text or "") == 4096
     with pytest.raises(BadRequest, match="Message is too long"):
         await bot.send_message(CHAT, "x" * 4097)
+    with pytest.raises(BadRequest, match="Message is too long"):  # 4,096 UTF-16 units, 2,049 here
+        await bot.send_message(CHAT, "🗞" * 2049)
     for empty in ("   ", "<b> </b>"):
         with pytest.raises(BadRequest, match="Message text is empty"):
             await bot.send_message(CHAT + 1, empty, parse_mode="HTML")
