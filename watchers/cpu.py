@@ -219,17 +219,20 @@ class _Worker:
             if steps[1:]:
                 _worker = _Worker(steps[1:])
         self._outgoing.put(None)  # ends `_send`
-        running = steps[0].name if steps else "no step"
+        if not steps:
+            logger.error("the CPU worker process stopped (exit code %s) while idle", code)
+            return
+        running, queued = steps[0], len(steps) - 1
         logger.error(
-            "the CPU worker process stopped (exit code %s) during %s; %d queued steps go to a new one",
+            "the CPU worker process stopped (exit code %s) during %s; %d queued steps go on "
+            "in a new one",
             code,
-            running,
-            len(steps[1:]),
+            running.name,
+            queued,
         )
-        if steps:
-            steps[0].future.set_exception(
-                CpuLaneError(f"the CPU worker process stopped during {running}")
-            )
+        running.future.set_exception(
+            CpuLaneError(f"the CPU worker process stopped during {running.name}")
+        )
 
 
 _worker: _Worker | None = None
