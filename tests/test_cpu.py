@@ -159,3 +159,22 @@ def test_the_worker_ends_with_the_bot_even_after_kill_9() -> None:
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(worker)
+
+
+def test_a_worker_whose_bot_ends_mid_step_ends_quietly() -> None:
+    """Its answer has nowhere to go: no traceback on the operator's terminal."""
+    script = (
+        "import asyncio, os, time\n"
+        "from watchers.cpu import on_cpu\n"
+        "async def main():\n"
+        "    print(await on_cpu(os.getpid), flush=True)\n"
+        "    asyncio.get_running_loop().create_task(on_cpu(time.sleep, 0.5))\n"
+        "    await asyncio.sleep(0.1)\n"
+        "asyncio.run(main())\n"
+    )
+    bot = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    worker = int(bot.stdout)
+    assert not _alive(worker)  # the captured stderr closed only once the worker had ended
+    assert bot.stderr == ""

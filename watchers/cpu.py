@@ -261,7 +261,10 @@ def _serve(level: int) -> None:
     def send(number: int, kind: bytes, value: object) -> None:
         payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         with sending:
-            _write(outgoing, number, kind, payload)
+            try:
+                _write(outgoing, number, kind, payload)
+            except OSError:  # the bot has gone while this step ran: nobody is left to tell
+                os._exit(0)
 
     class Records:
         """Where `QueueHandler` puts each record, made picklable: straight to the bot."""
