@@ -63,17 +63,6 @@ class Stages:
     def reset(self) -> None:
         self.spent.clear()
 
-    def sync(self, stage: str, func: Callable[P, T]) -> Callable[P, T]:
-        @wraps(func)
-        def timed(*args: P.args, **kwargs: P.kwargs) -> T:
-            began = time.perf_counter()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                self.spent[stage] += time.perf_counter() - began
-
-        return timed
-
     def coro(self, stage: str, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @wraps(func)
         async def timed(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -181,9 +170,8 @@ async def run(data: Path, out: Path) -> None:
             spent: dict[str, list[float]] = defaultdict(list)
             lag.start()
             for _ in range(ROUNDS):
-                await asyncio.to_thread(
-                    feeds.advance_all, NEW_PER_FEED
-                )  # not on the loop it measures
+                # In a thread: a blocking round trip to the feed process would hold the loop.
+                await asyncio.to_thread(feeds.advance_all, NEW_PER_FEED)
                 clock.now += step
                 stages.reset()
                 took, new, alerts = await _cycle(poller, store, sources)

@@ -6,8 +6,8 @@ reports written the way polls write them). `FeedSet` serves 50 RSS feeds of 100 
 a loopback `tests.feed_server.FeedServer`, and `advance` puts new items on top. Every item
 carries three sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
 `FeedProcess` runs that server in a process of its own, so serving feeds does not compete for
-the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the event loop wakes a 1 ms sleeper; `rss_mb`, `family` and `memory_split`
-read /proc.
+the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the
+event loop wakes a 1 ms sleeper; `rss_mb`, `family` and `memory_split` read /proc.
 """
 
 from __future__ import annotations
