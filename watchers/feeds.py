@@ -177,9 +177,8 @@ _SOURCE = re.compile(
 _INNER_TITLE = re.compile(r"<(?:[\w.-]+:)?title\b[^>]*>(.*?)</", re.DOTALL | re.IGNORECASE)
 _ATTR = re.compile(r"""(?:[\w.-]+:)?(\w+)\s*=\s*["']?([^"'\s>]+)""")
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
-_LANG_CODE = re.compile(r"[A-Za-z]{2,3}")
+_CODE = re.compile(r"[A-Za-z]{2,3}")  # a language or country code
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²" is a digit to str.isdigit(), not to int()
-_COUNTRY_CODE = re.compile(r"[A-Za-z]{2,3}")
 _GARBLED = ("<![", "]]>", "![CD")
 _HTML_ENTITY = rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});"
 """A named entity reference other than the five XML defines itself."""
@@ -228,7 +227,7 @@ def _language_code(value: str | None) -> str | None:
     if not value:
         return None
     primary = re.split(r"[-_\s]", value.strip(), maxsplit=1)[0]
-    return primary.lower() if _LANG_CODE.fullmatch(primary) else None
+    return primary.lower() if _CODE.fullmatch(primary) else None
 
 
 def _decode(body: bytes) -> str:
@@ -272,7 +271,7 @@ def _item_extras(block: str) -> tuple[list[str], _Extras]:
         extras.source_text = one_line(inner_title.group(1) if inner_title else inner)
         extras.source_url = html.unescape(attrs.get("url", ""))
         country = attrs.get("country", "").strip()
-        extras.country = country.upper() if _COUNTRY_CODE.fullmatch(country) else None
+        extras.country = country.upper() if _CODE.fullmatch(country) else None
     block_without_source = _SOURCE.sub("", block)
     language = _LANGUAGE.search(block_without_source)
     extras.language = _language_code(_raw(language.group(1))) if language else None

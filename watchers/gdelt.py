@@ -250,7 +250,9 @@ class GdeltSource:
         span = min(now - since, GDELT_MAX_SPAN) + timedelta(minutes=5)
         minutes = math.ceil(span.total_seconds() / 60)
         collected, errors, answered = Collected(), [], 0
-        usable = [t for t in terms if len(fold(t)) >= GDELT_MIN_TERM_LENGTH]
+        # Spellings that fold alike are one term before batching, not only within a batch: each
+        # batch costs a request and a 5 s wait.
+        usable = [t for t in unique_terms(terms) if len(fold(t)) >= GDELT_MIN_TERM_LENGTH]
         for start in range(0, len(usable), GDELT_TERMS_PER_QUERY):
             await self.pacer.wait()
             batch = usable[start : start + GDELT_TERMS_PER_QUERY]

@@ -6,9 +6,7 @@ with the same words.
 
 from __future__ import annotations
 
-import unicodedata
-
-from watchers.markup import DIRECTION_CONTROLS
+from watchers.markup import DIRECTION_CONTROLS, without_controls
 from watchers.matching import parse_watch
 from watchers.text import fold
 
@@ -75,7 +73,7 @@ def validate_keyword(raw: str) -> str:
             "Keywords cannot contain text-direction overrides (U+202A–U+202E, U+2066–U+2069)."
         )
     raw = raw.translate(_DROPPED)
-    if any(unicodedata.category(char) in ("Cc", "Cs") and not char.isspace() for char in raw):
+    if without_controls(raw) != raw:
         raise KeywordError("Keywords cannot contain control characters.")
     keyword = " ".join(raw.split())
     if not keyword:

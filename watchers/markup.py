@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html.entities
 import re
-import unicodedata
 from html.parser import HTMLParser
 
 import regex
@@ -69,7 +68,9 @@ _SKIP_TAGS = frozenset(
     {"figcaption", "head", "iframe", "noscript", "script", "style", "svg", "template"}
 )
 _GRAPHEME = regex.compile(r"\X")
-_WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+"""Unicode's control characters (category Cc) other than whitespace (tab, line breaks, the
+separators U+001C–U+001F, NEL), and surrogates (Cs)."""
 
 
 def looks_like_html(text: str) -> bool:
@@ -127,13 +128,7 @@ def html_to_text(raw: str) -> str:
 def without_controls(text: str) -> str:
     """`text` without control characters (C0/C1 other than whitespace) or lone surrogates, which
     no reader can see and which some encoders (JSON for the Bot API among them) refuse."""
-    if text.isprintable():
-        return text
-    return "".join(
-        char
-        for char in text
-        if char in _WHITESPACE_CONTROLS or unicodedata.category(char) not in ("Cc", "Cs")
-    )
+    return text if text.isprintable() else _CONTROLS.sub("", text)
 
 
 def cut(text: str, limit: int) -> str:
