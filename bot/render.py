@@ -13,6 +13,7 @@ import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from watchers.keywords import MAX_KEYWORD_LENGTH
 from watchers.markup import DIRECTION_CONTROLS, cut, without_controls
 from watchers.models import Alert, Report
 
@@ -25,7 +26,6 @@ __all__ = [
     "MAX_TITLE_LENGTH",
     "echo",
     "escape",
-    "line",
     "render_alert",
     "render_alert_plain",
     "render_report_line",
@@ -35,7 +35,6 @@ __all__ = [
 MAX_TITLE_LENGTH = 300
 MAX_OUTLET_LENGTH = 80
 MAX_SUMMARY_LENGTH = 600  # summaries are made to 400; an LLM's may run over
-MAX_KEYWORD_LENGTH = 100  # what validation allows
 MAX_FORM_LENGTH = 100
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units
 
@@ -47,21 +46,17 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def line(text: str, limit: int) -> str:
-    """`text` as one escaped line of at most `limit` visible characters: whitespace runs made one
-    space, invisible controls dropped, cut between grapheme clusters with "…"."""
-    return escape(_plain_line(text, limit))
-
-
 def echo(text: str, limit: int = 60) -> str:
-    """What a user typed, escaped and shortened, to quote back in a reply of bounded length."""
-    return line(text, limit)
+    """`text` (a field of a report, or what a user typed) as one escaped line of at most `limit`
+    visible characters: whitespace runs made one space, invisible controls dropped, cut between
+    grapheme clusters with "…"."""
+    return escape(_plain_line(text, limit))
 
 
 def _link(report: Report) -> str:
     """The title linked to the report; without a URL, the title alone (an empty href would make
     Telegram link the title's own text)."""
-    title = line(report.title, MAX_TITLE_LENGTH) or line(report.url, MAX_TITLE_LENGTH)
+    title = echo(report.title, MAX_TITLE_LENGTH) or echo(report.url, MAX_TITLE_LENGTH)
     if not report.url:
         return title
     return f'<a href="{html.escape(report.url, quote=True)}">{title}</a>'
@@ -78,9 +73,9 @@ def render_report_line(report: Report, when: datetime, form: str | None = None) 
         filter(
             None,
             [
-                line(report.publisher, MAX_OUTLET_LENGTH),
+                echo(report.publisher, MAX_OUTLET_LENGTH),
                 when_text(when),
-                f"matched “{line(form, MAX_FORM_LENGTH)}”" if form else "",
+                f"matched “{echo(form, MAX_FORM_LENGTH)}”" if form else "",
             ],
         )
     )
@@ -91,13 +86,13 @@ def render_alert(alert: Alert) -> str:
     """The alert message: linked title, outlet and time, why it matched, then the summary."""
     report = alert.report
     when = when_text(report.published) if report.published else ""
-    head = " · ".join(filter(None, [line(report.publisher, MAX_OUTLET_LENGTH), when]))
-    matched = f"🔎 {line(alert.keyword, MAX_KEYWORD_LENGTH)}" + _why(alert, line)
+    head = " · ".join(filter(None, [echo(report.publisher, MAX_OUTLET_LENGTH), when]))
+    matched = f"🔎 {echo(alert.keyword, MAX_KEYWORD_LENGTH)}" + _why(alert, echo)
     parts = [
         f"<b>{_link(report)}</b>",
         f"<i>{head}</i>" if head else "",
         matched,
-        line(alert.summary, MAX_SUMMARY_LENGTH),
+        echo(alert.summary, MAX_SUMMARY_LENGTH),
     ]
     return "\n".join(p for p in parts if p)
 

@@ -31,9 +31,8 @@ async def start(update: Update, context: Context) -> None:
     assert chat is not None
     chat.subscribed = True
     chat.paused = False
-    unreachable, chat.unreachable = chat.unreachable, ""
     await services(context).store.save_chat(chat)
-    if unreachable:  # the chat can be reached again: what was set aside goes out after all
+    if chat.unreachable:  # reachable again: the mark goes and what was set aside goes out
         await reopen(services(context).store, chat.chat_id, context.bot_data.sender)
     await reply(update, WELCOME)
 

@@ -23,6 +23,7 @@ from handlers.common import (
 )
 from handlers.filters import command
 from watchers.keywords import (
+    MAX_KEYWORD_LENGTH,
     MAX_WATCHES,
     KeywordError,
     same_keyword,
@@ -108,7 +109,13 @@ async def watch(update: Update, context: Context) -> None:
 
 def _listed(keywords: list[str], *, bold: bool = False) -> list[str]:
     """Bullet lines for the first SHOWN keywords, then how many more there are."""
-    return bulleted([f"<b>{echo(k, 100)}</b>" if bold else echo(k, 100) for k in keywords], SHOWN)
+    return bulleted(
+        [
+            f"<b>{echo(k, MAX_KEYWORD_LENGTH)}</b>" if bold else echo(k, MAX_KEYWORD_LENGTH)
+            for k in keywords
+        ],
+        SHOWN,
+    )
 
 
 def _refusals(refused: dict[str, list[str]]) -> list[str]:
