@@ -519,8 +519,9 @@ class AliasBook:
     groups: tuple[AliasGroup, ...]
     _index: Mapping[str, AliasGroup] = field(repr=False, compare=False)
     context_words: tuple[AliasForm, ...] = ()
-    # The matcher's words for each listed term it has met, worked out once per book.
-    _phrases: dict[tuple[str, bool], frozenset[_Phrase]] = field(
+    # For each listed term the matcher has met, its words and those of its other meaning (see
+    # `_listed`), worked out once per book.
+    _phrases: dict[tuple[str, bool], tuple[frozenset[_Phrase], frozenset[_Phrase]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -783,9 +784,19 @@ def _phrases(term: Term, aliases: AliasBook) -> frozenset[_Phrase]:
     """The distinct spellings of a term, each as its words."""
     if not aliases.forms_of(term.text):
         return _unlisted_phrases(term.text)
+    return _listed(term, aliases)[0]
+
+
+def _listed(term: Term, aliases: AliasBook) -> tuple[frozenset[_Phrase], frozenset[_Phrase]]:
+    """A term of an alias group: its spellings, and the words of the group's other meaning when
+    the term may mean something else (never for an exact term); kept on the book, since a build
+    meets the same names in thousands of watches."""
     memo = (_key(term.text), term.exact)
     if memo not in aliases._phrases:
-        aliases._phrases[memo] = frozenset(map(_words, _forms(term, aliases)))
+        group = None if term.exact else aliases.group_of(term.text)
+        other = group.other if group is not None and group.marked else ()
+        spellings = frozenset(map(_words, _forms(term, aliases)))
+        aliases._phrases[memo] = spellings, frozenset(map(_words, other))
     return aliases._phrases[memo]
 
 
@@ -839,10 +850,7 @@ def _cost(spellings: Iterable[frozenset[_Phrase]]) -> int:
 def _other_meaning(term: Term, aliases: AliasBook) -> frozenset[_Phrase]:
     """The words of the other meaning of a term's group, which the matcher indexes with it when
     the term may mean something else (never for an exact term)."""
-    group = None if term.exact else aliases.group_of(term.text)
-    if group is None or not group.marked:
-        return frozenset()
-    return frozenset(map(_words, group.other))
+    return _listed(term, aliases)[1] if aliases.forms_of(term.text) else frozenset()
 
 
 def watch_cost(watch: Watch, aliases: AliasBook) -> int:
@@ -912,16 +920,15 @@ class _Compiled:
             yield from clause
 
     def found_in(self, hits: dict[_TermKey, _Hit]) -> _Hit | None:
-        """The first hit of the watch's terms if the report satisfies it, else None."""
+        """The first hit of the watch's terms if the report satisfies it, else None. (Excluded
+        terms are the caller's to check, once per term found: `Matcher._evaluate`.)"""
         found = hits.keys()
-        if self.excluded and not found.isdisjoint(self.excluded):
-            return None
         if not all(map(found.__contains__, self.required)):
             return None
         for clause in self.alternatives:
             if found.isdisjoint(clause):
                 return None
-        return min(map(hits.__getitem__, found & set(self.wanted())), key=_rank)
+        return min((hits[term] for term in self.wanted() if term in found), key=_rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1103,13 +1110,13 @@ class _Builder:
     def matcher(self) -> Matcher:
         # The words that place a report in the region, indexed only when a watch may ask for them
         # (as phrases like any other, so they are found in the same scan).
-        words = self.word_count()
+        words = _word_count(self.stems)
         context = (
             frozenset(map(self.phrase, _context_phrases(self.aliases)))
             if any(senses.needs_context for senses in self.senses.values())
             else frozenset()
         )
-        context_words = self.word_count() - words
+        context_words = _word_count(self.stems) - words
         watches = list(self.watches)
         any_of: _Index = {}
         all_of: _Index = {}
@@ -1149,9 +1156,10 @@ class _Builder:
             context_words=context_words,
         )
 
-    def word_count(self) -> int:
-        """How many words (a stem with one set of endings) are indexed so far."""
-        return sum(1 if isinstance(w, int) else len(w) for w in self.stems.values())
+
+def _word_count(stems: Mapping[str, int | tuple[int, ...]]) -> int:
+    """How many words (a stem with one set of endings) `stems` indexes."""
+    return sum(1 if isinstance(w, int) else len(w) for w in stems.values())
 
 
 class Matcher:
@@ -1172,9 +1180,9 @@ class Matcher:
         least: dict[int, int],
         vetoed_by: _Index,
         holders: list[tuple[tuple[int, str], ...]],
-        senses: dict[frozenset[int], _Senses] | None = None,
-        context: frozenset[int] = frozenset(),
-        context_words: int = 0,
+        senses: dict[frozenset[int], _Senses],
+        context: frozenset[int],
+        context_words: int,
     ) -> None:
         self._stems = stems
         self._phrases = phrases
@@ -1190,7 +1198,7 @@ class Matcher:
         self._holders = holders
         # The alias groups whose spellings may mean something else, and the phrases that place a
         # report in the region.
-        self._senses = senses or {}
+        self._senses = senses
         self._context_words = context_words
         self._context = context
         # What each word of the reports read so far holds, by the word as it stands in the text:
@@ -1210,7 +1218,7 @@ class Matcher:
         """How much this matcher indexes, for tests and benchmarks of its bounds."""
         return MatcherSize(
             stems=len(self._stems),
-            words=sum(1 if isinstance(w, int) else len(w) for w in self._stems.values()),
+            words=_word_count(self._stems),
             phrases=len(self._phrases),
             watches=len(self._watches),
             context_words=self._context_words,
