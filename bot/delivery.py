@@ -9,7 +9,9 @@ group commits: whatever finished while the previous commit ran is written by the
 `CONCURRENCY` plus the few that finish during one commit), never a batch, and loses nothing.
 
 Telegram's answers:
-- 429: the chat (and, for a private chat, every send) waits `retry_after`; nothing is dropped.
+- 429: PTB's rate limiter waits `retry_after` and sends again, up to three times
+  (`SENDER_RETRIES`); after a fourth, the chat (and, for a private chat, every send) waits
+  `retry_after` here. Nothing is dropped.
 - Timeouts, network errors, 5xx: all sending pauses with exponential backoff (capped at
   `MAX_BACKOFF`) and resumes with the oldest entry once Telegram answers again.
 - 403 and "chat not found": the chat is marked unreachable with the reason and its pending
@@ -277,16 +279,15 @@ class Sender:
             task.add_done_callback(self._sends.discard)
             started += 1
         if started == 0:
-            await self._idle(self._next_wake(due))
+            await self._idle(self._next_wake())
 
-    def _next_wake(self, due: list[Alert]) -> float:
-        """How long to wait when nothing could start: until a held-back chat may go again."""
+    def _next_wake(self) -> float:
+        """How long to wait when nothing could start: until a held-back chat may go again (a
+        send that ends, or a commit that frees its claim, wakes the sender sooner)."""
         now = self._clock()
         untils = [u - now for u in self._chat_until.values() if u > now]
         full = [c for c in list(self._group_sent) if not self._group_has_room(c, now)]
         untils += [self._group_sent[chat][0] + 60.0 - now for chat in full]
-        if due and not untils:
-            return 0.05  # everything due is in flight: look again shortly
         return max(0.01, min([IDLE_CHECK, *untils]))
 
     async def _idle(self, seconds: float) -> None:
@@ -465,6 +466,7 @@ class Sender:
             return
         for outcome in outcomes:
             self._claimed.discard((outcome.chat_id, outcome.report_id))
+        self._wake.set()  # what was due but claimed may be looked at again
 
 
 def _seconds(value: float | timedelta) -> float:

@@ -483,12 +483,10 @@ class SqlStore:
 
         return await self._read(due)
 
-    async def finish(
-        self, outcomes: Sequence[tuple[int, str, str, str | None]], at: datetime | None = None
-    ) -> None:
+    async def finish(self, outcomes: Sequence[tuple[int, str, str, str | None]]) -> None:
         """Record many sends' outcomes (chat id, report id, status, error) in one transaction:
         the sender's group commit. Done entries never change again."""
-        when = iso(at or datetime.now(UTC))
+        when = iso(datetime.now(UTC))
         rows = [(status, error, when, chat, report) for chat, report, status, error in outcomes]
         if not rows:
             return

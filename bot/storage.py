@@ -84,22 +84,20 @@ class AtomicJSONStorage(Storage):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        if self._cache is None:
-            try:
-                text = self.path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                return None
-            try:
-                self._cache = json.loads(text) if text.strip() else None
-            except ValueError as error:  # never overwrite what may be an operator's only copy
-                raise ValueError(f"{self.path} is not valid JSON ({error})") from None
-        return self._cache
+        """The file as it is on disk, read each time: a shard is small and is read only to be
+        saved (the chats live in memory), so keeping its parse too would hold every chat twice."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            return json.loads(text) if text.strip() else None
+        except ValueError as error:  # never overwrite what may be an operator's only copy
+            raise ValueError(f"{self.path} is not valid JSON ({error})") from None
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self._cache = None  # TinyDB edits the read data in place: trust only what reached disk
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
@@ -112,7 +110,6 @@ class AtomicJSONStorage(Storage):
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        self._cache = data
         dir_fd = os.open(self.path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)  # make the rename itself durable
