@@ -22,7 +22,7 @@ from bot.shards import (
     put_back,
     saved_at,
 )
-from bot.storage import load_shard
+from bot.storage import Chat, load_shard
 
 __all__ = ["restore_shard"]
 
@@ -30,22 +30,17 @@ __all__ = ["restore_shard"]
 def restore_shard(shard: Path) -> str:
     """Put back `shard`'s previous copy and say what was done, in one sentence; StorageError
     (one sentence saying nothing was changed) when it was not done."""
-    if not SHARD_NAME.fullmatch(shard.name) or shard.absolute().parent.name != CHATS_DIR:
+    folder = shard.absolute().parent
+    if not SHARD_NAME.fullmatch(shard.name) or folder.name != CHATS_DIR or not folder.is_dir():
         raise StorageError(f"{shard} is not a chat shard (data/chats/NN.json); nothing was changed")
-    backup = backup_of(shard)
-    if not backup.is_file():
-        raise StorageError(f"no previous copy of {shard} was kept ({backup}); nothing was changed")
     try:
-        chats = load_shard(backup)
-    except StorageError as error:
-        raise StorageError(f"{error}, so it cannot replace {shard}; nothing was changed") from None
-    try:
-        lock = lock_data_dir(shard.absolute().parent.parent)
+        lock = lock_data_dir(folder.parent)
     except StorageError:
         raise StorageError(
             f"a running Newswatch holds {shard}, so nothing was changed; stop it first"
         ) from None
     try:
+        backup, chats = _previous_copy(shard)
         _refuse_sound(shard)
         aside = put_back(shard)
     finally:
@@ -55,6 +50,17 @@ def restore_shard(shard: Path) -> str:
         f"put back {shard} from {backup.name}, as saved at {saved_at(backup)} with "
         f"{chats_phrase(chats)} (a change made after that is not in it){kept}"
     )
+
+
+def _previous_copy(shard: Path) -> tuple[Path, list[Chat]]:
+    """The shard's previous copy and its chats, read as the start reads a shard."""
+    backup = backup_of(shard)
+    if not backup.is_file():
+        raise StorageError(f"no previous copy of {shard} was kept ({backup}); nothing was changed")
+    try:
+        return backup, load_shard(backup)
+    except StorageError as error:
+        raise StorageError(f"{error}, so it cannot replace {shard}; nothing was changed") from None
 
 
 def _refuse_sound(shard: Path) -> None:

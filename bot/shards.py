@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import shlex
-import stat
 import tempfile
 from collections.abc import Callable, Sized
 from datetime import UTC, datetime
@@ -52,7 +51,6 @@ BACKUP_SUFFIX = ".bak"
 LOCK_NAME = ".lock"
 RESTORE_COMMAND = "newswatch restore-shard"
 SHARD_NAME = re.compile(r"[0-9a-f]{2}\.json")
-_READ_BITS = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
 
 
@@ -81,8 +79,6 @@ def read_json(path: Path, *, empty_ok: bool = False) -> Any:
     """A JSON file's content, None when there is no file (or, with `empty_ok`, when it is
     empty); StorageError naming the file when it cannot be read or is not JSON."""
     try:
-        if not path.stat().st_mode & _READ_BITS:  # by mode, since root reads it anyway
-            raise StorageError(f"{path} is not readable; make it readable or move it away")
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None

@@ -77,6 +77,7 @@ T = TypeVar("T")
 DB_NAME = "newswatch.sqlite3"
 LEGACY_NAME = "newswatch.json"
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+_READ_BITS = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
 @dataclass(slots=True)
@@ -348,7 +349,7 @@ class Store:
         db = folder / DB_NAME
         files = shard_files(shards)
         for path in (folder, shards, db, *_sqlite_sidecars(db), *files):
-            _refuse_read_only(path)
+            _refuse_by_mode(path)
         chats = _load_shards(files)
         _check_sqlite(db)
         for path in (folder, shards):
@@ -553,15 +554,18 @@ def _sqlite_sidecars(db: Path) -> tuple[Path, Path]:
     return db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
 
 
-def _refuse_read_only(path: Path) -> None:
+def _refuse_by_mode(path: Path) -> None:
     """A file or folder without write permission would fail at the first write, or (replaced by
-    rename) lose its mode: refuse it now. Mode bits count, since root passes every access()."""
+    rename) lose its mode, and a file without read permission would not load: refuse them now.
+    Mode bits count, since root passes every access()."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return
     except OSError as error:
         raise StorageError(f"{path} cannot be read ({error.strerror})") from None
+    if stat.S_ISREG(mode) and (not mode & _READ_BITS or not os.access(path, os.R_OK)):
+        raise StorageError(f"{path} is not readable; make it readable or move it away")
     if not mode & _WRITE_BITS or not os.access(path, os.W_OK):
         raise StorageError(f"{path} is read-only; make it writable or move it away")
 

@@ -71,7 +71,7 @@ async def test_a_shard_without_read_permission_stops_the_start(tmp_path: Path) -
     """Judged by its mode: root could read it anyway."""
     shard = await _two_saves(tmp_path)
     shard.chmod(0o200)
-    _refused(tmp_path, shard, sentence="2a.json is not readable; make it readable")
+    _refused(tmp_path, shard, sentence="2a.json is not readable; make it readable or move it away.")
 
 
 async def test_a_shard_that_fails_with_an_io_error_is_refused(
@@ -216,6 +216,7 @@ async def test_restore_shard_checks_before_it_changes_anything(tmp_path: Path) -
 
     refused("2a.json reads fine (2 chats), so it was left as it is")
     refused("is not a chat shard", args=("data/chats/2a.json.bak",))
+    refused("is not a chat shard", args=("elsewhere/chats/2a.json",))
     shard.write_bytes(b"{")
     backup.write_bytes(b"")
     refused("2a.json.bak is empty, so it cannot replace data/chats/2a.json; nothing was changed")
