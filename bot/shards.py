@@ -24,6 +24,7 @@ import shlex
 import tempfile
 from collections.abc import Callable, Sized
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,9 @@ def backup_of(shard: Path) -> Path:
 def shard_files(folder: Path) -> list[Path]:
     """The shards in `folder`, with those known only by their previous copy (the shard itself
     deleted, or moved away by hand): reading those refuses the start, so it is not silent."""
-    names = {p.name for p in folder.glob("*.json") if not p.name.startswith(".")}
-    names |= {p.name.removesuffix(BACKUP_SUFFIX) for p in folder.glob(f"*.json{BACKUP_SUFFIX}")}
-    return [folder / name for name in sorted(names) if not name.startswith(".")]
+    found = chain(folder.glob("*.json"), folder.glob(f"*.json{BACKUP_SUFFIX}"))
+    names = {p.name.removesuffix(BACKUP_SUFFIX) for p in found if not p.name.startswith(".")}
+    return [folder / name for name in sorted(names)]
 
 
 def read_json(path: Path, *, empty_ok: bool = False) -> Any:
@@ -98,13 +99,18 @@ def read_json(path: Path, *, empty_ok: bool = False) -> Any:
         raise StorageError(f"{path} is not valid JSON ({error})") from None
 
 
-def table(data: Any, name: str, path: Path) -> dict[str, Any]:
-    """One TinyDB table of a file's content, checked for TinyDB's shape."""
+def _tables(data: Any, path: Path) -> dict[str, Any]:
+    """A file's content as TinyDB's tables by name (none when the file has no content)."""
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise StorageError(f"{path} holds a JSON {type(data).__name__}, not TinyDB tables")
-    found = data.get(name, {})
+    return data
+
+
+def table(data: Any, name: str, path: Path) -> dict[str, Any]:
+    """One TinyDB table of a file's content, checked for TinyDB's shape."""
+    found = _tables(data, path).get(name, {})
     if not isinstance(found, dict) or not all(isinstance(d, dict) for d in found.values()):
         raise StorageError(f"{path} has a {name!r} entry that is not a TinyDB table")
     return found
@@ -187,9 +193,7 @@ class AtomicJSONStorage(Storage):
         saved (the chats live in memory), so keeping its parse too would hold every chat twice.
         A file that does not read is never overwritten: it may be an operator's only copy."""
         data = read_json(self.path)
-        if data is not None and not isinstance(data, dict):
-            raise StorageError(f"{self.path} holds a JSON {type(data).__name__}, not TinyDB tables")
-        return data
+        return None if data is None else _tables(data, self.path)
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         content = json.dumps(data, ensure_ascii=False).encode("utf-8")
