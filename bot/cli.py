@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings, read_environment
 from bot.logs import setup_logging
@@ -55,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a feed to read instead of the configured sources (repeatable)",
     )
     scan_parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    restore_parser = commands.add_parser(
+        "restore-shard",
+        help="put back a chat shard's previous copy (NN.json.bak) when start-up refuses the shard",
+    )
+    restore_parser.add_argument(
+        "shard", type=Path, help="the refused shard, e.g. data/chats/2a.json"
+    )
     return parser
 
 
@@ -142,9 +150,23 @@ def _scan(settings: Settings, keywords: str | None, feeds: Sequence[str], as_jso
     return 0
 
 
+def _restore_shard(shard: Path) -> int:
+    from bot.restore import restore_shard
+    from bot.storage import StorageError
+
+    try:
+        print(f"newswatch restore-shard: {restore_shard(shard)}.")
+    except (StorageError, OSError) as error:
+        print(f"newswatch restore-shard: {error}.", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of `python -m bot`."""
     args = _parser().parse_args(argv)
+    if args.command == "restore-shard":  # needs no settings, so a broken .env does not block it
+        return _restore_shard(args.shard)
     try:
         settings = load_settings(read_environment(os.environ), require_token=args.command == "run")
     except ConfigError as error:

@@ -9,13 +9,13 @@ write costs the same however much is stored.
 
 `Store` is the one interface: callers get and give plain dataclasses, never documents or rows.
 `Store.open` refuses, with one sentence (`StorageError`), a data directory it cannot trust:
-malformed shards, a file that is not a database, read-only files, a folder it cannot write.
+malformed shards (empty, truncated, unreadable: see bot/shards.py, which also keeps each shard's
+previous copy), a file that is not a database, read-only files, a folder it cannot write.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import logging
 import os
@@ -33,8 +33,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
-from tinydb.storages import Storage
 
+from bot.shards import (
+    CHATS_DIR,
+    AtomicJSONStorage,
+    StorageError,
+    lock_data_dir,
+    read_json,
+    recovery,
+    remove_torn_writes,
+    shard_files,
+    shard_name,
+    table,
+)
 from bot.sqlstore import (
     SQL,
     SQLITE_HEADER,
@@ -56,68 +67,17 @@ __all__ = [
     "StoredReport",
     "WatchEntry",
     "load_chats",
+    "load_shard",
 ]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SHARDS = 256
-CHATS_DIR = "chats"
 DB_NAME = "newswatch.sqlite3"
 LEGACY_NAME = "newswatch.json"
-LOCK_NAME = ".lock"
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
-
-
-class StorageError(Exception):
-    """The data directory cannot be used; the message is one sentence naming the file."""
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that replaces the file atomically on every write.
-
-    The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed
-    over the old file (and the folder fsynced), so a crash at any instant leaves either the old
-    or the new file on disk, never a torn one.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        """The file as it is on disk, read each time: a shard is small and is read only to be
-        saved (the chats live in memory), so keeping its parse too would hold every chat twice."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        try:
-            return json.loads(text) if text.strip() else None
-        except ValueError as error:  # never overwrite what may be an operator's only copy
-            raise ValueError(f"{self.path} is not valid JSON ({error})") from None
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, self.path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)  # make the rename itself durable
-        finally:
-            os.close(dir_fd)
-
-    def close(self) -> None:
-        """Nothing stays open between writes."""
+_READ_BITS = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
 @dataclass(slots=True)
@@ -147,6 +107,8 @@ class Chat:
     /start comes from the chat."""
     manages: int | None = None
     """A private chat's pointer (set by /channel) to the channel its commands apply to."""
+    paused_since: datetime | None = None
+    """When /pause came: /resume counts the reports first seen since then."""
 
     @property
     def alerts_on(self) -> bool:
@@ -167,6 +129,7 @@ class Chat:
             [WatchEntry(w.keyword, w.since, w.thread_id) for w in self.watches],
             self.unreachable,
             self.manages,
+            self.paused_since,
         )
 
     def watch(self, keyword: str) -> WatchEntry | None:
@@ -200,6 +163,8 @@ def _chat_to_doc(chat: Chat) -> dict[str, Any]:
         doc["unreachable"] = chat.unreachable
     if chat.manages is not None:
         doc["manages"] = chat.manages
+    if chat.paused_since is not None:
+        doc["paused_since"] = iso(chat.paused_since)
     return doc
 
 
@@ -233,50 +198,19 @@ def _chat_from_doc(doc: Any) -> Chat:
         watches=entries,
         unreachable=_expect(doc.get("unreachable", ""), str, "unreachable"),
         manages=_expect(doc.get("manages"), (int, type(None)), "manages"),
+        paused_since=parse_iso(_expect(doc.get("paused_since"), (str, type(None)), "paused_since")),
     )
 
 
-def _read_json(path: Path) -> Any:
-    """A JSON file's content (None when empty); StorageError when it is not JSON."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise StorageError(f"{path} cannot be read ({error})") from None
-    try:
-        return json.loads(text) if text.strip() else None
-    except ValueError as error:
-        raise StorageError(f"{path} is not valid JSON ({error})") from None
-
-
-def _table(data: Any, name: str, path: Path) -> dict[str, Any]:
-    """One TinyDB table of a file's content, checked for TinyDB's shape."""
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise StorageError(f"{path} holds a JSON {type(data).__name__}, not TinyDB tables")
-    table = data.get(name, {})
-    if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
-        raise StorageError(f"{path} has a {name!r} entry that is not a TinyDB table")
-    return table
-
-
-def _chats_in(path: Path, data: Any = None) -> list[Chat]:
-    """The chats of a TinyDB file; `data`, its content when the caller has read it already."""
+def _chats_in(path: Path, data: Any) -> list[Chat]:
+    """The chats of a TinyDB file, given its content."""
     chats = []
-    for doc in _table(_read_json(path) if data is None else data, "chats", path).values():
+    for doc in table(data, "chats", path).values():
         try:
             chats.append(_chat_from_doc(doc))
         except ValueError as error:
             raise StorageError(f"{path} holds a chat of the wrong shape ({error})") from None
     return chats
-
-
-def _shard_name(chat_id: int) -> str:
-    return f"{chat_id % SHARDS:02x}.json"
-
-
-def _shard_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
 
 
 def _legacy_reports_path(main: Path) -> Path:
@@ -326,7 +260,7 @@ class _ChatBook:
             return self._subscriptions
 
     def _shard(self, chat_id: int) -> TinyDB:
-        name = _shard_name(chat_id)
+        name = shard_name(chat_id)
         if name not in self._shards:
             self._shards[name] = TinyDB(self.folder / name, storage=AtomicJSONStorage)
         return self._shards[name]
@@ -356,7 +290,7 @@ class _ChatBook:
         """Write many chats with one write per shard (the migration)."""
         by_shard: dict[str, list[Chat]] = {}
         for chat in chats:
-            by_shard.setdefault(_shard_name(chat.chat_id), []).append(chat)
+            by_shard.setdefault(shard_name(chat.chat_id), []).append(chat)
         for group in by_shard.values():
             table = self._shard(group[0].chat_id).table("chats")
             table.insert_multiple(_chat_to_doc(chat) for chat in group)
@@ -413,15 +347,15 @@ class Store:
         folder = Path(data_dir)
         shards = folder / CHATS_DIR
         db = folder / DB_NAME
-        files = _shard_files(shards)
+        files = shard_files(shards)
         for path in (folder, shards, db, *_sqlite_sidecars(db), *files):
-            _refuse_read_only(path)
-        chats = [chat for path in files for chat in _chats_in(path)]
+            _refuse_by_mode(path)
+        chats = _load_shards(files)
         _check_sqlite(db)
         for path in (folder, shards):
             _probe(path)
-        lock = _lock(folder)
-        _remove_torn_writes(shards)
+        lock = lock_data_dir(folder)
+        remove_torn_writes(shards)
         try:
             sql = SqlStore(db)
         except (sqlite3.Error, OSError) as error:
@@ -587,11 +521,30 @@ class Store:
 def load_chats(data_dir: Path, legacy: Path | None = None) -> list[Chat]:
     """The stored chats, read only (for `newswatch scan` beside a running bot): from the shards,
     or from the previous single-file store when it has not been imported yet."""
-    shards = _shard_files(data_dir / CHATS_DIR)
+    shards = shard_files(data_dir / CHATS_DIR)
     if shards:
-        return [chat for path in shards for chat in _chats_in(path)]
+        return _load_shards(shards)
     old = legacy or data_dir / LEGACY_NAME
-    return _chats_in(old) if old.is_file() else []
+    return _chats_in(old, read_json(old, empty_ok=True)) if old.is_file() else []
+
+
+def load_shard(path: Path) -> list[Chat]:
+    """The chats of one shard, refused (StorageError) when it is missing, empty, unreadable or
+    not whole: the writer never leaves such a file, so something else broke it."""
+    if not os.path.lexists(path):
+        raise StorageError(f"{path} is missing")
+    return _chats_in(path, read_json(path))
+
+
+def _load_shards(paths: Iterable[Path]) -> list[Chat]:
+    """Every shard's chats; a refusal names the first bad shard and how to recover it."""
+    chats = []
+    for path in paths:
+        try:
+            chats += load_shard(path)
+        except StorageError as error:
+            raise StorageError(f"{error}; {recovery(path, load_shard)}") from None
+    return chats
 
 
 # Start-up checks ---------------------------------------------------------------------------
@@ -601,15 +554,18 @@ def _sqlite_sidecars(db: Path) -> tuple[Path, Path]:
     return db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
 
 
-def _refuse_read_only(path: Path) -> None:
+def _refuse_by_mode(path: Path) -> None:
     """A file or folder without write permission would fail at the first write, or (replaced by
-    rename) lose its mode: refuse it now. Mode bits count, since root passes every access()."""
+    rename) lose its mode, and a file without read permission would not load: refuse them now.
+    Mode bits count, since root passes every access()."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return
     except OSError as error:
         raise StorageError(f"{path} cannot be read ({error.strerror})") from None
+    if stat.S_ISREG(mode) and (not mode & _READ_BITS or not os.access(path, os.R_OK)):
+        raise StorageError(f"{path} is not readable; make it readable or move it away")
     if not mode & _WRITE_BITS or not os.access(path, os.W_OK):
         raise StorageError(f"{path} is read-only; make it writable or move it away")
 
@@ -644,27 +600,6 @@ def _probe(folder: Path) -> None:
         raise StorageError(f"cannot write in {folder} ({error.strerror or error})") from None
 
 
-def _lock(folder: Path) -> int:
-    """Hold an exclusive lock on `folder/.lock` while the store is open: two bots on one data
-    dir would each keep their own copy of the chats in memory and overwrite each other's shards.
-    The kernel releases it when the process ends, however it ends."""
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise StorageError("another Newswatch process is using it") from None
-    return fd
-
-
-def _remove_torn_writes(shards: Path) -> None:
-    """A crash between a shard's temporary file and its rename leaves the temporary file; the
-    shard itself is whole (old or new), so the leftover is only removed."""
-    for leftover in shards.glob(".*.json.*.tmp"):
-        leftover.unlink(missing_ok=True)
-        logger.info("removed %s, left by an interrupted write", leftover)
-
-
 # Migration from the single-file store -------------------------------------------------------
 
 
@@ -676,15 +611,15 @@ def _migrate(store: Store, main: Path) -> None:
         return
     if not main.is_file() and not reports_file.is_file():
         return
-    old = _read_json(main) if main.is_file() else None
+    old = read_json(main, empty_ok=True) if main.is_file() else None
     chats = [c for c in _chats_in(main, old) if store._chats.get(c.chat_id) is None] if old else []
     sources = [
         (doc.get("name"), doc.get("state"))
-        for doc in _table(old, "sources", main).values()
+        for doc in table(old, "sources", main).values()
         if isinstance(doc.get("name"), str) and isinstance(doc.get("state"), dict)
     ]
     docs = (
-        list(_table(_read_json(reports_file), "reports", reports_file).values())
+        list(table(read_json(reports_file, empty_ok=True), "reports", reports_file).values())
         if reports_file.is_file()
         else []
     )

@@ -24,8 +24,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("unwatch", "Stop watching a keyword (alone: pick from buttons)", "/unwatch Lachin"),
     Command("list", "Show the watchlist and whether alerts are on", "/list"),
     Command("latest", "Newest reports matching the watchlist or a keyword", "/latest Karabakh"),
-    Command("pause", "Pause alerts, keep the watchlist", "/pause"),
-    Command("resume", "Resume alerts", "/resume"),
+    Command("pause", "Pause alerts, keep the watchlist; matches wait in /latest", "/pause"),
+    Command("resume", "Resume alerts; says how many reports matched meanwhile", "/resume"),
     Command("stop", "Unsubscribe, keep the watchlist for a later /start", "/stop"),
     Command("forget", "Delete everything stored about this chat", "/forget"),
     Command(

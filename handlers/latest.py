@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import islice
 
 from telegram import Update
 
 from bot.context import Context
 from bot.render import echo, render_report_line
-from bot.storage import StoredReport
+from bot.storage import Store, StoredReport
 from handlers.common import argument_text, bulleted, load_chat, reply, services
 from handlers.filters import command
 from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "SCANNED", "count_since"]
 
 SHOWN = 5
 SCANNED = 1000  # how many of the newest stored reports /latest looks through
@@ -23,19 +25,33 @@ SUBJECT_LENGTH = 100  # the keywords named in the heading
 REFUSALS_SHOWN = 3
 
 
+def _matches(
+    stored: Iterable[StoredReport], keywords: Sequence[str], aliases: AliasBook
+) -> Iterator[tuple[StoredReport, str]]:
+    """The reports that match any of the keywords, in the order given, each with the form found."""
+    matcher = Matcher.build([(0, k) for k in keywords], aliases)
+    for item in stored:
+        matches = matcher.match(item.report.title, item.report.text)
+        if matches:
+            yield item, matches[0].form
+
+
 def _newest_matches(
     stored: Sequence[StoredReport], keywords: Sequence[str], aliases: AliasBook
 ) -> list[tuple[StoredReport, str]]:
     """The first SHOWN reports (newest first) that match, each with the form found."""
-    matcher = Matcher.build([(0, k) for k in keywords], aliases)
-    found = []
-    for item in stored:
-        matches = matcher.match(item.report.title, item.report.text)
-        if matches:
-            found.append((item, matches[0].form))
-            if len(found) == SHOWN:
-                break
-    return found
+    return list(islice(_matches(stored, keywords, aliases), SHOWN))
+
+
+async def count_since(
+    store: Store, aliases: AliasBook, keywords: Sequence[str], since: datetime
+) -> tuple[int, bool]:
+    """How many reports first seen since `since` match the keywords, among the SCANNED newest
+    that /latest looks through; True when those were all that new, so more may lie beyond."""
+    stored = await store.recent_reports(SCANNED)
+    fresh = [item for item in stored if item.first_seen >= since]
+    found = await asyncio.to_thread(lambda: sum(1 for _ in _matches(fresh, keywords, aliases)))
+    return found, len(stored) == SCANNED and stored[-1].first_seen >= since
 
 
 async def latest(update: Update, context: Context) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import Context
 from bot.delivery import reopen
+from bot.render import echo
+from bot.storage import Chat
 from handlers.buttons import EXPIRED, issue_token, redeem_token
-from handlers.common import can_manage, load_chat, reply, services
+from handlers.common import bulleted, can_manage, load_chat, reply, services
 from handlers.filters import command
+from handlers.latest import SCANNED, count_since
+from watchers.keywords import MAX_KEYWORD_LENGTH
 
 __all__ = ["HANDLERS"]
 
@@ -21,55 +27,101 @@ WELCOME = (
     "/latest\n"
     "Send /help for every command."
 )
+PAUSED = (
+    "Alerts are paused. Your watchlist is kept, and reports that match it meanwhile are not "
+    "sent: they show up in /latest, and /resume says how many there were."
+)
+WATCHES_SHOWN = 5  # watches named in the welcome back
 
 
 async def start(update: Update, context: Context) -> None:
-    """Subscribe the chat (again) and show how to begin."""
+    """Subscribe the chat (again) and show how to begin, or, to a chat that has a watchlist,
+    what it watches."""
     if not await can_manage(update, context):
         return
     chat = await load_chat(update, context, create=True)
     assert chat is not None
+    was_on = chat.alerts_on
+    paused = await _while_paused(context, chat)
     chat.subscribed = True
-    chat.paused = False
+    chat.paused, chat.paused_since = False, None
     await services(context).store.save_chat(chat)
     if chat.unreachable:  # reachable again: the mark goes and what was set aside goes out
         await reopen(services(context).store, chat.chat_id, context.bot_data.sender)
-    await reply(update, WELCOME)
+    if not chat.watches:
+        await reply(update, WELCOME)
+        return
+    count = len(chat.watches)
+    state = "Alerts are on" if was_on else "Welcome back: alerts are on again"
+    heading = f"{state} for your {count} {'watch' if count == 1 else 'watches'}:"
+    names = bulleted([echo(k, MAX_KEYWORD_LENGTH) for k in chat.keywords], WATCHES_SHOWN)
+    ending = "/list shows the watchlist; /help, every command."
+    await reply(update, "\n".join([heading, *names, *paused, ending]))
 
 
-async def _set_flags(update: Update, context: Context, **flags: bool) -> bool:
-    """Change the chat's subscription flags; False when there was nothing to change."""
+async def _while_paused(context: Context, chat: Chat) -> list[str]:
+    """A line on the reports that matched the watchlist while the chat was paused: they were
+    not sent, and wait in /latest. No line when the chat is not paused by /pause."""
+    if not chat.paused or chat.paused_since is None:
+        return []
+    shared = services(context)
+    found, capped = await count_since(
+        shared.store, shared.aliases, chat.keywords, chat.paused_since
+    )
+    if not found:
+        return ["While paused, no new report matched your watchlist."]
+    if capped:
+        reports = f"{found:,}+ reports"
+        shows = f" (more came in than the {SCANNED:,} newest looked through); /latest shows"
+    else:
+        reports = "1 report" if found == 1 else f"{found:,} reports"
+        shows = "; /latest shows"
+    return [f"While paused, {reports} matched your watchlist{shows} the newest."]
+
+
+async def _changeable(update: Update, context: Context) -> Chat | None:
+    """The chat record a subscription command changes, or None (and the user told why)."""
     if not await can_manage(update, context):
-        return False
+        return None
     chat = await load_chat(update, context, create=False)
     if chat is None:
         await reply(update, "This chat is not subscribed. Send /start first.")
-        return False
-    for name, value in flags.items():
-        setattr(chat, name, value)
-    await services(context).store.save_chat(chat)
-    return True
+    return chat
 
 
 async def pause(update: Update, context: Context) -> None:
-    """Hold alerts without touching the watchlist."""
-    if await _set_flags(update, context, paused=True):
-        await reply(update, "Alerts are paused. Your watchlist is kept; /resume to start again.")
+    """Hold alerts without touching the watchlist; what matches meanwhile waits in /latest."""
+    chat = await _changeable(update, context)
+    if chat is None:
+        return
+    if not chat.paused:  # a second /pause keeps the first one's time
+        chat.paused, chat.paused_since = True, datetime.now(UTC)
+        await services(context).store.save_chat(chat)
+    await reply(update, PAUSED)
 
 
 async def resume(update: Update, context: Context) -> None:
-    """Let alerts flow again after /pause (or /stop)."""
-    if await _set_flags(update, context, paused=False, subscribed=True):
-        await reply(update, "Alerts are on again.")
+    """Let alerts flow again after /pause (or /stop), saying how many reports matched meanwhile."""
+    chat = await _changeable(update, context)
+    if chat is None:
+        return
+    paused = await _while_paused(context, chat)
+    chat.paused, chat.paused_since, chat.subscribed = False, None, True
+    await services(context).store.save_chat(chat)
+    await reply(update, "\n".join(["Alerts are on again.", *paused]))
 
 
 async def stop(update: Update, context: Context) -> None:
     """Unsubscribe but keep the watchlist, so a later /start picks up where it left off."""
-    if await _set_flags(update, context, subscribed=False):
-        await reply(
-            update,
-            "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.",
-        )
+    chat = await _changeable(update, context)
+    if chat is None:
+        return
+    chat.subscribed = False
+    await services(context).store.save_chat(chat)
+    await reply(
+        update,
+        "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.",
+    )
 
 
 FORGET_PREFIX = "forget:"

@@ -173,6 +173,30 @@ async def test_paused_chats_get_no_alerts(
     assert [r.chat_id for r in telegram.sent[mark:]] == [OTHER]
 
 
+async def test_reports_that_arrive_while_paused_wait_in_latest_and_resume_counts_them(
+    wire_bot: BotHarness, telegram: FakeTelegram, feeds: FeedServer
+) -> None:
+    await wire_bot.send(USER, "/watch Lachin")
+    await wire_bot.send(OTHER, "/watch Lachin")  # its alert shows the poll has matched
+    await _polled(wire_bot, _name("/wire.xml"), EPOCH)
+    [paused] = await wire_bot.send(USER, "/pause")
+    assert "show up in /latest, and /resume says how many there were" in paused.text
+    mark = telegram.mark()
+    _publish(feeds, "Lachin road works resume", "https://wire.test/r")
+    await telegram.wait_for_sent(since=mark, chat_id=OTHER, timeout=10)
+    await _polled(wire_bot, _name("/wire.xml"), datetime.now(UTC))
+    assert [r.chat_id for r in telegram.sent[mark:]] == [OTHER]  # no alert to the paused chat
+    assert wire_bot.store is not None
+    assert (await wire_bot.store.outbox_counts()).get("pending", 0) == 0
+    [resumed] = await wire_bot.send(USER, "/resume")
+    assert "While paused, 1 report matched your watchlist; /latest shows" in resumed.text
+    [latest] = await wire_bot.send(USER, "/latest")
+    assert "Lachin road works resume" in latest.text
+    await wire_bot.send(USER, "/pause")
+    [none] = await wire_bot.send(USER, "/resume")
+    assert "While paused, no new report matched your watchlist." in none.text
+
+
 async def test_an_undeliverable_alert_does_not_stop_the_others(
     wire_bot: BotHarness,
     telegram: FakeTelegram,

@@ -81,9 +81,9 @@ async def test_chats_survive_reopening_in_their_shard_only(tmp_path: Path) -> No
     for chat_id in (5, 6, 261, -251):  # 261 % 256 == 5 and -251 % 256 == 5: one shard, 05
         await first.save_chat(Chat(chat_id=chat_id, watches=[WatchEntry("Laçın", NOW)]))
     shards = tmp_path / "data" / "chats"
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shards.iterdir()}
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shards.glob("*.json")}
     await first.save_chat(Chat(chat_id=517, paused=True))
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shards.iterdir()}
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shards.glob("*.json")}
     assert sorted(before) == sorted(after) == ["05.json", "06.json"]
     assert b"517" in after["05.json"][0] and after["06.json"] == before["06.json"]
     await first.close()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 
-from handlers import buttons
+from handlers import buttons, latest
 from handlers.buttons import EXPIRED
 from tests.conftest import BotHarness
 from tests.fake_telegram import SentRecord
+from watchers.models import Report
 
 USER = 1001
 GROUP = -2001
@@ -81,9 +83,51 @@ async def test_stop_unsubscribes_and_start_restores_the_watchlist(bot_harness: B
     assert "Unsubscribed" in stopped.text
     chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
     assert chat is not None and not chat.subscribed and chat.keywords == ["Lachin", "Karabakh"]
-    await bot_harness.send(USER, "/start")
+    [welcome] = await bot_harness.send(USER, "/start")
+    assert welcome.text.startswith(
+        "Welcome back: alerts are on again for your 2 watches:\n• Lachin\n• Karabakh\n"
+    )
     chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.subscribed and chat.keywords == ["Lachin", "Karabakh"]
+
+
+async def test_start_names_a_long_kept_watchlist_briefly(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin, Karabakh, Shusha, Ganja, Tbilisi, Yerevan, Baku")
+    await bot_harness.send(USER, "/stop")
+    [welcome] = await bot_harness.send(USER, "/start")
+    assert "alerts are on again for your 7 watches:" in welcome.text
+    assert "• Tbilisi\n• … and 2 more\n/list shows the watchlist" in welcome.text
+    assert "Yerevan" not in welcome.text
+    [again] = await bot_harness.send(USER, "/start")
+    assert again.text.startswith("Alerts are on for your 7 watches:")
+
+
+async def test_resume_counts_the_matching_reports_first_seen_while_paused(
+    bot_harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = bot_harness.store
+    assert store is not None
+    await bot_harness.send(USER, "/watch Lachin")
+    await store.add_reports([_report(0, "Lachin before the pause")], datetime.now(UTC))
+    await bot_harness.send(USER, "/pause")
+    await bot_harness.send(USER, "/pause")  # a second /pause keeps the first one's time
+    titles = ["Road to Laçın", "Lachin corridor", "Tbilisi weather", "Лачин news"]
+    await store.add_reports([_report(n, t) for n, t in enumerate(titles, 1)], datetime.now(UTC))
+    [resumed] = await bot_harness.send(USER, "/resume")
+    assert resumed.text == (
+        "Alerts are on again.\nWhile paused, 3 reports matched your watchlist; /latest shows "
+        "the newest."
+    )
+    await bot_harness.send(USER, "/pause")
+    await store.add_reports([_report(n, "Lachin again") for n in range(5, 9)], datetime.now(UTC))
+    monkeypatch.setattr(latest, "SCANNED", 3)  # the window /latest reads, all of it new
+    [capped] = await bot_harness.send(USER, "/resume")
+    assert "While paused, 3+ reports matched your watchlist (more came in than the" in capped.text
+
+
+def _report(n: int, title: str) -> Report:
+    url = f"https://news.test/{n}"
+    return Report(id=url, url=url, canonical_url=url, title=title)
 
 
 async def test_pause_before_start_asks_for_start(bot_harness: BotHarness) -> None:

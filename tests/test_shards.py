@@ -1,0 +1,272 @@
+"""Chat shards: refused when empty, truncated or unreadable; every write keeps the previous copy,
+even across kill -9; `newswatch restore-shard` puts it back."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.shards import AtomicJSONStorage, StorageError
+from bot.storage import Chat, Store, WatchEntry, load_chats, load_shard
+from tests.conftest import ROOT, run_newswatch
+from tests.test_storage import _refused
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+SHARD = Path("data") / "chats" / "2a.json"  # chats 42 and 298 (298 % 256 == 42)
+
+
+def _restore(folder: Path) -> str:
+    """What the refusal says to run (the data folder is given to the bot as an absolute path)."""
+    return (
+        f"run newswatch restore-shard {folder / SHARD} to put back its previous copy (1 chat, saved"
+    )
+
+
+async def _two_saves(folder: Path) -> Path:
+    """A shard written twice: chat 42 now, and the copy before the second save, also chat 42."""
+    store = Store.open(folder / "data")
+    await store.save_chat(Chat(chat_id=42, watches=[WatchEntry("Lachin", NOW)]))
+    await store.save_chat(Chat(chat_id=298, watches=[WatchEntry("Karabakh", NOW)]))
+    await store.close()
+    return folder / SHARD
+
+
+def _watchlists(path: Path) -> dict[int, list[str]]:
+    return {chat.chat_id: chat.keywords for chat in load_shard(path)}
+
+
+# Start-up refusals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("damage", "sentence"),
+    [
+        (lambda b: b"", "2a.json is empty"),
+        (lambda b: b"  \n", "2a.json is empty"),
+        (lambda b: b[: len(b) // 2], "2a.json is not valid JSON"),
+        (lambda b: b[:-1], "2a.json is not valid JSON"),
+        (lambda b: b"\xff" + b, "2a.json is not UTF-8 text (invalid start byte at byte 0)"),
+    ],
+)
+async def test_a_damaged_shard_stops_the_start_and_names_the_command_that_restores_it(
+    tmp_path: Path, damage: object, sentence: str
+) -> None:
+    shard = await _two_saves(tmp_path)
+    shard.write_bytes(damage(shard.read_bytes()))  # type: ignore[operator]
+    _refused(tmp_path, shard, sentence=f"{sentence}")
+    _refused(tmp_path, shard, sentence=_restore(tmp_path))
+
+
+async def test_a_shard_without_read_permission_stops_the_start(tmp_path: Path) -> None:
+    """Judged by its mode: root could read it anyway."""
+    shard = await _two_saves(tmp_path)
+    shard.chmod(0o200)
+    _refused(tmp_path, shard, sentence="2a.json is not readable; make it readable or move it away.")
+
+
+async def test_a_shard_that_fails_with_an_io_error_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _two_saves(tmp_path)
+    real = Path.read_bytes
+
+    def failing_disk(path: Path) -> bytes:
+        if path.name == "2a.json":
+            raise OSError(errno.EIO, "Input/output error")
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", failing_disk)
+    with pytest.raises(StorageError, match="2a.json cannot be read \\(Input/output error\\); run"):
+        Store.open(tmp_path / "data")
+
+
+async def test_a_shard_deleted_beside_its_previous_copy_stops_the_start(tmp_path: Path) -> None:
+    shard = await _two_saves(tmp_path)
+    shard.unlink()
+    backup = shard.with_name("2a.json.bak")
+    _refused(tmp_path, backup, sentence=f"{SHARD} is missing; {_restore(tmp_path)}")
+
+
+def test_a_damaged_shard_without_a_good_previous_copy_says_so(tmp_path: Path) -> None:
+    shard = tmp_path / SHARD
+    shard.parent.mkdir(parents=True)
+    shard.write_bytes(b"")
+    _refused(tmp_path, shard, sentence="is empty; no previous copy was kept (2a.json.bak)")
+    shard.with_name("2a.json.bak").write_bytes(b'{"chats": {"1": {"chat_id": 42, "wat')
+    _refused(tmp_path, shard, sentence="its previous copy is no good either")
+
+
+# The previous copy ---------------------------------------------------------------------------
+
+
+async def test_every_write_keeps_the_copy_it_replaces(tmp_path: Path) -> None:
+    shard = await _two_saves(tmp_path)
+    backup = shard.with_name("2a.json.bak")
+    assert _watchlists(shard) == {42: ["Lachin"], 298: ["Karabakh"]}
+    assert _watchlists(backup) == {42: ["Lachin"]}
+    store = Store.open(tmp_path / "data")
+    await store.delete_chat(42)
+    await store.close()
+    assert _watchlists(shard) == {298: ["Karabakh"]}
+    assert _watchlists(backup) == {42: ["Lachin"], 298: ["Karabakh"]}
+    assert shard.stat().st_ino != backup.stat().st_ino  # never written in place
+    assert sorted(p.name for p in shard.parent.iterdir()) == ["2a.json", "2a.json.bak"]
+
+
+def test_a_failed_write_leaves_the_shard_and_its_previous_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "2a.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"chats": {"1": {"chat_id": 1}}})
+    storage.write({"chats": {"1": {"chat_id": 2}}})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real = os.replace
+
+    def full_disk(src: str, dst: str) -> None:
+        if str(dst) == str(path):  # the previous copy is staged; the new shard cannot land
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        storage.write({"chats": {"1": {"chat_id": 3}}})
+    assert path.read_bytes() == before["2a.json"]
+    assert path.with_name("2a.json.bak").read_bytes() in (before["2a.json.bak"], before["2a.json"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2a.json", "2a.json.bak"]
+
+
+def test_without_hard_links_the_previous_copy_is_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: str, dst: str) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "2a.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"chats": {"1": {"chat_id": 1}}})
+    first = path.read_bytes()
+    storage.write({"chats": {"1": {"chat_id": 2}}})
+    assert path.with_name("2a.json.bak").read_bytes() == first
+
+
+async def test_a_shard_emptied_while_the_bot_runs_is_not_overwritten(tmp_path: Path) -> None:
+    """The next save reads the shard to rewrite it: an empty file is refused, not taken for an
+    empty shard, so the other chats in it are not lost."""
+    shard = await _two_saves(tmp_path)
+    store = Store.open(tmp_path / "data")
+    shard.write_bytes(b"")
+    with pytest.raises(StorageError, match="2a.json is empty"):
+        await store.save_chat(Chat(chat_id=42, paused=True))
+    assert shard.read_bytes() == b""
+    assert (await store.get_chat(42)).paused is False  # type: ignore[union-attr]
+    await store.close()
+
+
+# newswatch restore-shard ---------------------------------------------------------------------
+
+
+async def test_restore_shard_puts_back_the_previous_copy_and_keeps_the_refused_file(
+    tmp_path: Path,
+) -> None:
+    shard = await _two_saves(tmp_path)
+    shard.write_bytes(b"")
+    result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"newswatch restore-shard: put back {SHARD} from 2a.json.bak")
+    assert "with 1 chat (a change made after that is not in it)" in result.stdout
+    assert result.stdout.count("\n") == 1 and not result.stderr
+    [aside] = shard.parent.glob("2a.json.bad-*")
+    assert aside.read_bytes() == b"" and f"kept as {SHARD}.bad-" in result.stdout
+    assert _watchlists(shard) == _watchlists(shard.with_name("2a.json.bak")) == {42: ["Lachin"]}
+    assert [c.chat_id for c in load_chats(tmp_path / "data")] == [42]
+    store = Store.open(tmp_path / "data")  # and the bot starts again
+    await store.close()
+
+
+async def test_restore_shard_puts_back_a_deleted_shard(tmp_path: Path) -> None:
+    shard = await _two_saves(tmp_path)
+    shard.unlink()
+    result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
+    assert result.returncode == 0 and "kept as" not in result.stdout
+    assert _watchlists(shard) == {42: ["Lachin"]}
+
+
+async def test_restore_shard_checks_before_it_changes_anything(tmp_path: Path) -> None:
+    shard = await _two_saves(tmp_path)
+    backup = shard.with_name("2a.json.bak")
+
+    def refused(sentence: str, *, args: tuple[str, ...] = (str(SHARD),)) -> None:
+        before = {p.name: p.read_bytes() for p in shard.parent.iterdir()}
+        result = run_newswatch("restore-shard", *args, cwd=tmp_path)
+        assert result.returncode == 2 and not result.stdout
+        assert result.stderr.count("\n") == 1 and sentence in result.stderr, result.stderr
+        assert {p.name: p.read_bytes() for p in shard.parent.iterdir()} == before
+
+    refused("2a.json reads fine (2 chats), so it was left as it is")
+    refused("is not a chat shard", args=("data/chats/2a.json.bak",))
+    refused("is not a chat shard", args=("elsewhere/chats/2a.json",))
+    shard.write_bytes(b"{")
+    backup.write_bytes(b"")
+    refused("2a.json.bak is empty, so it cannot replace data/chats/2a.json; nothing was changed")
+    backup.unlink()
+    refused(f"no previous copy of {SHARD} was kept")
+
+
+async def test_restore_shard_refuses_while_the_bot_runs(tmp_path: Path) -> None:
+    shard = await _two_saves(tmp_path)
+    store = Store.open(tmp_path / "data")
+    try:
+        shard.write_bytes(b"")
+        result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
+        assert result.returncode == 2
+        assert "a running Newswatch holds data/chats/2a.json, so nothing was changed" in (
+            result.stderr
+        )
+        assert shard.read_bytes() == b""
+    finally:
+        await store.close()
+
+
+# Crash safety --------------------------------------------------------------------------------
+
+
+def test_kill_9_mid_write_leaves_the_shard_and_its_previous_copy_whole(tmp_path: Path) -> None:
+    """A writer saving one chat as fast as it can, killed at random: the shard and its previous
+    copy both load, the copy is the save before (or the same one, killed between the two
+    renames), and the store opens again."""
+    chance = random.Random(20261207)
+    folder = tmp_path / "data"
+    shard, backup = folder / "chats" / "2a.json", folder / "chats" / "2a.json.bak"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    last = 0
+    for _ in range(6):
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "tests.crash_shard_writer", str(folder)],
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+        time.sleep(chance.uniform(0.02, 0.3))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+        writer.stdout.close()
+        [now] = (int(chat.title) for chat in load_shard(shard))
+        [before] = (int(chat.title) for chat in load_shard(backup))
+        assert before in (now - 1, now) and now > last
+        last = now
+        store = Store.open(folder)  # removes what the kill left half done
+        asyncio.run(store.close())
+        assert sorted(p.name for p in shard.parent.iterdir()) == ["2a.json", "2a.json.bak"]
