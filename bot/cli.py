@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings, read_environment
+from bot.config import ConfigError, Settings, load_settings, read_environment, settings_help
 from bot.logs import setup_logging
 from bot.scan import ScanError, SourcesFailed, parse_keywords, scan
 from watchers.sources import SAMPLE_FEED
@@ -39,7 +39,13 @@ def _parser() -> argparse.ArgumentParser:
         "on the bundled sample feed.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="start the bot (needs TELEGRAM_BOT_TOKEN)")
+    commands.add_parser(
+        "run",
+        help="start the bot (needs TELEGRAM_BOT_TOKEN)",
+        description="Start the bot: poll the sources and answer commands until stopped.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     scan_parser = commands.add_parser(
         "scan", help="poll once without Telegram and print what would be alerted"
     )
@@ -167,12 +173,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "restore-shard":  # needs no settings, so a broken .env does not block it
         return _restore_shard(args.shard)
+    env_file = Path(".env")
     try:
-        settings = load_settings(read_environment(os.environ), require_token=args.command == "run")
+        settings = load_settings(
+            read_environment(os.environ, env_file),
+            require_token=args.command == "run",
+            env_file=env_file,
+        )
     except ConfigError as error:
         print(f"newswatch: {error}", file=sys.stderr)
         return EXIT_CONFIG
     undo_logging = setup_logging(settings.log_level, secrets=[settings.token, settings.llm_api_key])
+    for warning in settings.warnings:
+        logger.warning("%s", warning)
     try:
         if args.command == "scan":
             return _scan(settings, args.keywords, args.feed, args.json)

@@ -1,11 +1,15 @@
 """Settings read once at start-up from the environment and `.env`, validated into one object.
 
 A bad value raises `ConfigError` with one sentence naming the variable; the CLI prints it and
-exits with code 2. Tests pass an `environ` mapping instead of patching `os.environ`.
+exits with code 2. A variable that looks like a setting but is none (a typo) is a warning naming
+the nearest setting. `SETTINGS` lists every setting once, with its default and meaning: the
+defaults used here and `newswatch run --help` come from it, and a test holds `.env.example` to
+it. Tests pass an `environ` mapping instead of patching `os.environ`.
 """
 
 from __future__ import annotations
 
+import difflib
 import io
 import logging
 import re
@@ -21,7 +25,15 @@ from watchers.gdelt import DEFAULT_BASE_URL as DEFAULT_GDELT_URL
 from watchers.google_news import DEFAULT_BASE_URL as DEFAULT_GOOGLE_NEWS_URL
 from watchers.markup import cut
 
-__all__ = ["ConfigError", "Settings", "load_settings", "read_environment"]
+__all__ = [
+    "SETTINGS",
+    "ConfigError",
+    "Setting",
+    "Settings",
+    "load_settings",
+    "read_environment",
+    "settings_help",
+]
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
@@ -46,8 +58,91 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Setting:
+    """One variable the bot reads: its default as written in `.env` ("" for none) and meaning."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TELEGRAM_BOT_TOKEN", "", "bot token from @BotFather; required by run; never logged"),
+    Setting(
+        "TELEGRAM_API_BASE_URL", DEFAULT_API_BASE_URL, "Bot API base URL; the token is appended"
+    ),
+    Setting("NEWSWATCH_DATA_DIR", "data", "folder of the chats and the database; must be writable"),
+    Setting(
+        "NEWSWATCH_ADMIN_IDS",
+        "",
+        f"operators' Telegram user ids, comma-separated (up to {MAX_ADMINS})",
+    ),
+    Setting("NEWSWATCH_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting(
+        "NEWSWATCH_FEEDS", "", f"extra RSS/Atom feed URLs, comma-separated (up to {MAX_FEEDS})"
+    ),
+    Setting("NEWSWATCH_DEFAULT_SOURCES", "on", "the built-in list of regional outlets: on or off"),
+    Setting("NEWSWATCH_GOOGLE_NEWS_URL", DEFAULT_GOOGLE_NEWS_URL, "Google News search RSS, or off"),
+    Setting("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL, "GDELT DOC 2.0 API, or off"),
+    Setting(
+        "NEWSWATCH_POLL_SECONDS",
+        "300",
+        f"seconds between polls of a source, 1 to {MAX_POLL_SECONDS}",
+    ),
+    Setting(
+        "NEWSWATCH_RETENTION_DAYS",
+        "30",
+        f"days a seen report is remembered, 1 to {MAX_RETENTION_DAYS}",
+    ),
+    Setting("NEWSWATCH_LLM_URL", "off", "OpenAI-compatible chat-completions URL for summaries"),
+    Setting("NEWSWATCH_LLM_MODEL", "", "the LLM's model; required with NEWSWATCH_LLM_URL"),
+    Setting("NEWSWATCH_LLM_API_KEY", "", "Bearer key for the LLM, if it needs one; never logged"),
+    Setting(
+        "NEWSWATCH_DB_PATH", "", "older versions' store, imported once; use NEWSWATCH_DATA_DIR"
+    ),
+)
+_DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
+_PREFIXES = ("NEWSWATCH_", "TELEGRAM_")
+_BY_SUFFIX = {name.partition("_")[2]: name for name in _DEFAULTS}
+"""Typos are matched on what follows the prefix, which every name shares with many others."""
+
+
+def settings_help() -> str:
+    """Every setting with its default and meaning, for `newswatch run --help`."""
+    lines = [
+        "settings (environment variables, or NAME=value lines in ./.env; the environment wins):"
+    ]
+    for setting in SETTINGS:
+        lines.append(f"  {setting.name} (default: {setting.default or 'none'})")
+        lines.append(f"      {setting.meaning}")
+    return "\n".join(lines)
+
+
+def _near_misses(environ: Mapping[str, str]) -> dict[str, str | None]:
+    """Each variable named like a setting that is none (a typo would otherwise be ignored
+    without a word), with the setting nearest to it, if one is near."""
+    misses: dict[str, str | None] = {}
+    for name in sorted(environ):
+        if name.upper().startswith(_PREFIXES) and name not in _DEFAULTS:
+            nearest = difflib.get_close_matches(name.upper().partition("_")[2], _BY_SUFFIX, n=1)
+            misses[name] = _BY_SUFFIX[nearest[0]] if nearest else None
+    return misses
+
+
+def _name(name: str) -> str:
+    """A variable's name as written to the log; never its value, which may be a secret."""
+    return name if name.isprintable() and len(name) <= MAX_SHOWN else _shown(name)
+
+
+def _warning(name: str, nearest: str | None) -> str:
+    """The start-up warning for a variable that is no setting: a typo should not pass unseen."""
+    hint = f"did you mean {nearest}?" if nearest else "see newswatch run --help."
+    return f"{_name(name)} is not a Newswatch setting; {hint}"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
-    """Every setting the bot reads; defaults match `.env.example`."""
+    """Every setting the bot reads; defaults match `SETTINGS` and `.env.example` (tested)."""
 
     token: str | None = field(default=None, repr=False)
     api_base_url: str = DEFAULT_API_BASE_URL
@@ -64,6 +159,7 @@ class Settings:
     llm_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
+    warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)  # logged at start
 
 
 def read_environment(
@@ -202,32 +298,52 @@ def _feeds(value: str) -> tuple[str, ...]:
     return feeds
 
 
-def load_settings(environ: Mapping[str, str], *, require_token: bool = False) -> Settings:
-    """Validate `environ` (already merged with `.env`) into Settings or raise ConfigError."""
+def _token_missing(env_file: Path | None, typos: list[str]) -> str:
+    """The missing-token error: which `.env` was read (or which folder has none), and a
+    variable that looks like the token under another name."""
+    where, put = "", "in .env"
+    if env_file is not None and env_file.absolute().is_file():
+        where, put = f" in the environment or in {env_file.absolute()}", "there"
+    elif env_file is not None:
+        folder = env_file.absolute().parent
+        where, put = f", and there is no .env in {folder}", "in a .env there (see .env.example)"
+    typo = f" ({_name(typos[0])} is set instead: a typo?)" if typos else ""
+    return (
+        f"TELEGRAM_BOT_TOKEN is not set{where}{typo}; get a token from @BotFather and put it {put}."
+    )
 
-    def get(name: str, default: str = "") -> str:
-        """The variable's value, or `default` when it is unset or blank."""
+
+def load_settings(
+    environ: Mapping[str, str], *, require_token: bool = False, env_file: Path | None = None
+) -> Settings:
+    """Validate `environ` (already merged with `.env`) into Settings or raise ConfigError.
+
+    `env_file` is the `.env` that `read_environment` was given, for the missing-token error.
+    """
+
+    def get(name: str, default: str | None = None) -> str:
+        """The variable's value, or its default (from `SETTINGS`) when it is unset or blank."""
         value = environ.get(name) or ""
         _check_characters(name, value)
-        return value.strip() or default
+        return value.strip() or (_DEFAULTS[name] if default is None else default)
 
+    misses = _near_misses(environ)
     token = get("TELEGRAM_BOT_TOKEN") or None
     if token is None and require_token:
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in .env."
-        )
+        typos = [name for name, nearest in misses.items() if nearest == "TELEGRAM_BOT_TOKEN"]
+        raise ConfigError(_token_missing(env_file, typos))
     if token is not None and not _TOKEN_RE.fullmatch(token):
         # The value is never echoed: a mistyped token is still a secret.
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is malformed; it should look like 123456789:AAE... as @BotFather gives it."
         )
-    log_level = get("NEWSWATCH_LOG_LEVEL", "INFO").upper()
+    log_level = get("NEWSWATCH_LOG_LEVEL").upper()
     if not isinstance(logging.getLevelName(log_level), int):
         raise ConfigError(
             f"NEWSWATCH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {_shown(log_level)}."
         )
     feeds = _feeds(get("NEWSWATCH_FEEDS"))
-    llm_url = _optional_url("NEWSWATCH_LLM_URL", get("NEWSWATCH_LLM_URL", "off"))
+    llm_url = _optional_url("NEWSWATCH_LLM_URL", get("NEWSWATCH_LLM_URL"))
     llm_model = get("NEWSWATCH_LLM_MODEL") or None
     if llm_url and not llm_model:
         raise ConfigError("NEWSWATCH_LLM_MODEL must be set when NEWSWATCH_LLM_URL is.")
@@ -235,31 +351,27 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
     legacy = Path(get("NEWSWATCH_DB_PATH")) if get("NEWSWATCH_DB_PATH") else None
     return Settings(
         token=token,
-        api_base_url=_url(
-            "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE_URL)
-        ),
-        data_dir=Path(get("NEWSWATCH_DATA_DIR", str(legacy.parent) if legacy else "data")),
+        api_base_url=_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL")),
+        data_dir=Path(get("NEWSWATCH_DATA_DIR", str(legacy.parent) if legacy else None)),
         legacy_db_path=legacy,
         admin_ids=_admin_ids(get("NEWSWATCH_ADMIN_IDS")),
         log_level=log_level,
         feeds=feeds,
         google_news_url=_optional_url(
-            "NEWSWATCH_GOOGLE_NEWS_URL", get("NEWSWATCH_GOOGLE_NEWS_URL", DEFAULT_GOOGLE_NEWS_URL)
+            "NEWSWATCH_GOOGLE_NEWS_URL", get("NEWSWATCH_GOOGLE_NEWS_URL")
         ),
-        gdelt_url=_optional_url(
-            "NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL", DEFAULT_GDELT_URL)
-        ),
-        default_sources=_flag("NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES", "on")),
+        gdelt_url=_optional_url("NEWSWATCH_GDELT_URL", get("NEWSWATCH_GDELT_URL")),
+        default_sources=_flag("NEWSWATCH_DEFAULT_SOURCES", get("NEWSWATCH_DEFAULT_SOURCES")),
         poll_seconds=_int(
             "NEWSWATCH_POLL_SECONDS",
-            get("NEWSWATCH_POLL_SECONDS", "300"),
+            get("NEWSWATCH_POLL_SECONDS"),
             1,
             MAX_POLL_SECONDS,
             "seconds",
         ),
         retention_days=_int(
             "NEWSWATCH_RETENTION_DAYS",
-            get("NEWSWATCH_RETENTION_DAYS", "30"),
+            get("NEWSWATCH_RETENTION_DAYS"),
             1,
             MAX_RETENTION_DAYS,
             "days",
@@ -267,4 +379,5 @@ def load_settings(environ: Mapping[str, str], *, require_token: bool = False) ->
         llm_url=llm_url,
         llm_model=llm_model,
         llm_api_key=get("NEWSWATCH_LLM_API_KEY") or None,
+        warnings=tuple(_warning(name, nearest) for name, nearest in misses.items()),
     )

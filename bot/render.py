@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from watchers.keywords import MAX_KEYWORD_LENGTH
-from watchers.markup import DIRECTION_CONTROLS, cut, without_controls
+from watchers.markup import cut, visible, without_controls
 from watchers.models import Alert, Report
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "MAX_TITLE_LENGTH",
     "echo",
     "escape",
+    "headline",
     "render_alert",
     "render_alert_plain",
     "render_report_line",
@@ -37,8 +38,7 @@ MAX_OUTLET_LENGTH = 80
 MAX_SUMMARY_LENGTH = 600  # summaries are made to 400; an LLM's may run over
 MAX_FORM_LENGTH = 100
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units
-
-_WITHOUT_DIRECTION_CONTROLS = str.maketrans(dict.fromkeys(DIRECTION_CONTROLS))
+MAX_STAND_IN_LENGTH = 100  # a headline made of the report's first words
 
 
 def escape(text: str) -> str:
@@ -53,10 +53,25 @@ def echo(text: str, limit: int = 60) -> str:
     return escape(_plain_line(text, limit))
 
 
-def _link(report: Report) -> str:
-    """The title linked to the report; without a URL, the title alone (an empty href would make
-    Telegram link the title's own text)."""
-    title = echo(report.title, MAX_TITLE_LENGTH) or echo(report.url, MAX_TITLE_LENGTH)
+def headline(report: Report, when: datetime | None) -> str:
+    """The title as shown, one plain line: a headline that would show nothing (empty, spaces,
+    only invisible characters) gives way to the report's first words, or, without text, to the
+    outlet's name and the time `when`, so no alert or /latest entry starts with a blank line.
+
+    Decided here, when shown, rather than when parsed: it then holds for reports stored before,
+    and the stored title stays what the source said (it also tells stories apart)."""
+    for text, limit in ((report.title, MAX_TITLE_LENGTH), (report.text, MAX_STAND_IN_LENGTH)):
+        line = _plain_line(text, limit)
+        if visible(line):
+            return line
+    parts = [_plain_line(report.publisher, MAX_OUTLET_LENGTH), when_text(when) if when else ""]
+    return ", ".join(filter(visible, parts)) or _plain_line(report.url, MAX_TITLE_LENGTH)
+
+
+def _link(report: Report, when: datetime | None) -> str:
+    """The headline linked to the report; without a URL, the headline alone (an empty href
+    would make Telegram link the headline's own text)."""
+    title = escape(headline(report, when))
     if not report.url:
         return title
     return f'<a href="{html.escape(report.url, quote=True)}">{title}</a>'
@@ -79,7 +94,7 @@ def render_report_line(report: Report, when: datetime, form: str | None = None) 
             ],
         )
     )
-    return f"{_link(report)}\n<i>{details}</i>"
+    return f"{_link(report, when)}\n<i>{details}</i>"
 
 
 def render_alert(alert: Alert) -> str:
@@ -89,7 +104,7 @@ def render_alert(alert: Alert) -> str:
     head = " · ".join(filter(None, [echo(report.publisher, MAX_OUTLET_LENGTH), when]))
     matched = f"🔎 {echo(alert.keyword, MAX_KEYWORD_LENGTH)}" + _why(alert, echo)
     parts = [
-        f"<b>{_link(report)}</b>",
+        f"<b>{_link(report, report.published)}</b>",
         f"<i>{head}</i>" if head else "",
         matched,
         echo(alert.summary, MAX_SUMMARY_LENGTH),
@@ -99,8 +114,7 @@ def render_alert(alert: Alert) -> str:
 
 def _plain_line(text: str, limit: int) -> str:
     """`line` without the escaping: for a message sent with no parse mode."""
-    plain = without_controls(text).translate(_WITHOUT_DIRECTION_CONTROLS)
-    return cut(" ".join(plain.split()), limit)
+    return cut(" ".join(without_controls(text).split()), limit)
 
 
 def render_alert_plain(alert: Alert) -> str:
@@ -110,7 +124,7 @@ def render_alert_plain(alert: Alert) -> str:
     when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [_plain_line(report.publisher, MAX_OUTLET_LENGTH), when]))
     matched = f"🔎 {_plain_line(alert.keyword, MAX_KEYWORD_LENGTH)}" + _why(alert, _plain_line)
-    parts = [_plain_line(report.title, MAX_TITLE_LENGTH), report.url, head, matched]
+    parts = [headline(report, report.published), report.url, head, matched]
     text = "\n".join(p for p in parts if p)
     room = MAX_MESSAGE_LENGTH - len(text.encode("utf-16-le")) // 2 - 1
     summary = _plain_line(alert.summary, min(MAX_SUMMARY_LENGTH, room // 2))

@@ -16,7 +16,7 @@ from typing import TextIO
 import httpx
 
 from bot.config import Settings
-from bot.render import when_text
+from bot.render import headline, when_text
 from bot.services import http_client, llm_config, sources_of
 from bot.storage import StorageError, load_chats
 from watchers.alerts import Summariser
@@ -140,7 +140,8 @@ def _as_text(alert: Alert) -> str:
             ],
         )
     )
-    return f"{report.title}\n  {details}\n  {alert.summary}\n  {report.url}\n"
+    title = headline(report, report.published)
+    return f"{title}\n  {details}\n  {alert.summary}\n  {report.url}\n"
 
 
 async def scan(

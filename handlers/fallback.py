@@ -1,4 +1,5 @@
-"""What is left over: unknown commands get a pointer to /help, errors get logged once."""
+"""What is left over: unknown commands get a pointer to /help, so does text without a slash in a
+private chat, and errors get logged once."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from telegram.ext import MessageHandler, filters
 
 from bot.context import Context
 from bot.render import echo
+from handlers.commands import COMMANDS
 from handlers.common import reply
 
-__all__ = ["HANDLERS", "on_error"]
+__all__ = ["HANDLERS", "HINT", "on_error"]
 
 logger = logging.getLogger(__name__)
+
+HINT = 'Commands start with "/": try /watch Lachin, or /help.'
+_COMMAND_NAMES = frozenset(c.name for c in COMMANDS)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -31,6 +36,19 @@ async def unknown_command(update: Update, context: Context) -> None:
     if in_group and not addressee:
         return  # probably meant for another bot in the group
     await reply(update, f"I don't know the command {echo(name)}. Send /help to see what I can do.")
+
+
+async def plain_text(update: Update, context: Context) -> None:
+    """Text without a slash in a private chat gets a one-line hint; a command's name typed
+    without it ("watch Lachin") is given back as the command. Only private chats: in a group or
+    channel the bot would answer people talking to each other."""
+    message = update.effective_message
+    words = (message.text or "").split(maxsplit=1) if message is not None else []
+    if words and words[0].lower() in _COMMAND_NAMES:
+        command = echo(" ".join([f"/{words[0].lower()}", *words[1:]]), 200)
+        await reply(update, f'Commands start with "/": try <code>{command}</code>.')
+    else:
+        await reply(update, HINT)
 
 
 SORRY = "Sorry, something went wrong. Please try again later."
@@ -67,5 +85,9 @@ HANDLERS = [
     MessageHandler(
         filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST),
         unknown_command,
-    )
+    ),
+    MessageHandler(
+        filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
+        plain_text,
+    ),
 ]

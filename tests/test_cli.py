@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from bot.config import SETTINGS
 from tests.conftest import OFFLINE, ROOT, run_newswatch
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from watchers.sources import SAMPLE_FEED
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 
@@ -118,3 +120,51 @@ def test_a_url_that_is_not_a_bot_api_stops_the_bot_in_one_sentence(tmp_path: Pat
     assert result.returncode == 2
     assert "TELEGRAM_API_BASE_URL" in result.stderr and "Traceback" not in result.stderr
     assert TOKEN not in result.stderr
+
+
+def test_run_help_lists_every_setting_with_its_default_and_meaning(tmp_path: Path) -> None:
+    result = run_newswatch("run", "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for setting in SETTINGS:
+        assert f"{setting.name} (default: {setting.default or 'none'})" in result.stdout
+        assert setting.meaning in result.stdout
+
+
+def test_a_misspelled_setting_is_named_once_at_start_with_the_nearest_one(tmp_path: Path) -> None:
+    """For run and scan alike, from .env and the environment; the value is never shown."""
+    (tmp_path / ".env").write_text("NEWSWATCH_POLL_SECOND=30\n", encoding="utf-8")
+    typos = {"NEWSWATCH_LLM_APIKEY": "sk-secret-typo"}
+    offline_api = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
+    run = run_newswatch("run", cwd=tmp_path, env={**OFFLINE, **offline_api, **typos})
+    scan = run_newswatch(
+        "scan", "--keywords", "Lachin", "--feed", str(SAMPLE_FEED), cwd=tmp_path, env=typos
+    )
+    assert run.returncode == 2 and scan.returncode == 0, scan.stderr
+    for result in (run, scan):
+        output = result.stdout + result.stderr
+        assert (
+            output.count(
+                "NEWSWATCH_POLL_SECOND is not a Newswatch setting; did you mean NEWSWATCH_POLL_SECONDS?"
+            )
+            == 1
+        )
+        assert (
+            output.count(
+                "NEWSWATCH_LLM_APIKEY is not a Newswatch setting; did you mean NEWSWATCH_LLM_API_KEY?"
+            )
+            == 1
+        )
+        assert "sk-secret-typo" not in output and "Traceback" not in output
+
+
+def test_a_missing_token_names_the_env_file_read_or_the_folder_without_one(tmp_path: Path) -> None:
+    folder = tmp_path.resolve()
+    absent = run_newswatch("run", cwd=tmp_path)
+    assert absent.returncode == 2
+    assert f"TELEGRAM_BOT_TOKEN is not set, and there is no .env in {folder};" in absent.stderr
+    (tmp_path / ".env").write_text("TELEGRAM_TOKEN=123:secret\n", encoding="utf-8")
+    read = run_newswatch("run", cwd=tmp_path)
+    assert read.returncode == 2 and read.stderr.count("\n") == 1
+    assert f"not set in the environment or in {folder / '.env'} " in read.stderr
+    assert "(TELEGRAM_TOKEN is set instead: a typo?)" in read.stderr
+    assert "secret" not in read.stderr

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_settings, read_environment
-from tests.conftest import run_newswatch
+from bot.config import SETTINGS, ConfigError, Settings, load_settings, read_environment
+from tests.conftest import ROOT, run_newswatch
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 
@@ -200,3 +201,64 @@ def test_the_cli_refuses_a_bad_setting_in_one_line_with_exit_code_2(
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and variable in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_misspelled_setting_is_a_warning_naming_the_nearest_one_never_its_value() -> None:
+    settings = load_settings(
+        {
+            "NEWSWATCH_POLL_SECOND": "60",
+            "newswatch_feeds": "http://a.test/rss",
+            "TELEGRAM_TOKEN": "sk-secret-value",
+            "NEWSWATCH_ZZZ": "1",
+            "NEWSWATCH_RETENTION_DAYS": "7",
+            "HOME": "/root",
+        }
+    )
+    assert settings.warnings == (
+        "NEWSWATCH_POLL_SECOND is not a Newswatch setting; did you mean NEWSWATCH_POLL_SECONDS?",
+        "NEWSWATCH_ZZZ is not a Newswatch setting; see newswatch run --help.",
+        "TELEGRAM_TOKEN is not a Newswatch setting; did you mean TELEGRAM_BOT_TOKEN?",
+        "newswatch_feeds is not a Newswatch setting; did you mean NEWSWATCH_FEEDS?",
+    )
+    assert settings.poll_seconds == 300 and settings.retention_days == 7
+    assert load_settings({"NEWSWATCH_POLL_SECONDS": "60"}).warnings == ()
+
+
+def _documented() -> dict[str, tuple[str, str]]:
+    """Each variable `.env.example` sets (or shows commented out): its example value and the
+    default its comment states ("none" where it has none)."""
+    documented: dict[str, tuple[str, str]] = {}
+    comment = ""
+    for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
+        assignment = re.fullmatch(r"(?:# )?([A-Z_]+)=(.*)", line)
+        if assignment:
+            stated = re.findall(r"Default: (\S+)", comment)
+            documented[assignment[1]] = assignment[2], stated[-1] if stated else "(no default)"
+            comment = ""
+        elif line.startswith("#"):
+            comment += line + "\n"
+    return documented
+
+
+def test_env_example_and_the_settings_table_agree() -> None:
+    """`newswatch run --help` and the defaults come from SETTINGS; .env.example must not drift."""
+    documented = _documented()
+    assert set(documented) == {s.name for s in SETTINGS}
+    for setting in SETTINGS:
+        value, default = documented[setting.name]
+        assert default == (setting.default or "none"), setting.name
+        assert value in ("", setting.default), setting.name
+    assert load_settings({name: value for name, (value, _) in documented.items()}) == Settings()
+
+
+def test_the_missing_token_error_names_the_env_file_it_read(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    with pytest.raises(ConfigError) as absent:
+        load_settings({}, require_token=True, env_file=env_file)
+    assert f"there is no .env in {tmp_path}" in str(absent.value)
+    env_file.write_text("NEWSWATCH_POLL_SECONDS=60\n", encoding="utf-8")
+    typo = read_environment({"TELEGRAM_TOKEN": TOKEN}, env_file)
+    with pytest.raises(ConfigError) as read:
+        load_settings(typo, require_token=True, env_file=env_file)
+    assert f"not set in the environment or in {env_file}" in str(read.value)
+    assert "TELEGRAM_TOKEN is set instead" in str(read.value) and TOKEN not in str(read.value)

@@ -7,11 +7,12 @@ import logging
 
 import pytest
 
-from handlers.fallback import SORRY
+from handlers.fallback import HINT, SORRY
 from tests.conftest import BotHarness
 
 USER = 1001
 GROUP = -2001
+CHANNEL = -1002001
 
 
 async def test_unknown_command_points_to_help(bot_harness: BotHarness) -> None:
@@ -96,3 +97,39 @@ async def test_a_failing_button_is_answered_and_logged(
         await bot_harness.tap(USER, menu.message_id, data)
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == SORRY
     assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("watch Lachin", 'Commands start with "/": try /watch Lachin.'),
+        ("Latest  Karabakh,\nShusha", 'Commands start with "/": try /latest Karabakh, Shusha.'),
+        ("Lachin", HINT),
+        ("hello, is this thing on?", HINT),
+    ],
+)
+async def test_plain_text_in_a_private_chat_gets_a_one_line_hint(
+    bot_harness: BotHarness, text: str, hint: str
+) -> None:
+    [answer] = await bot_harness.send(USER, text)
+    assert answer.text == hint
+
+
+async def test_a_command_word_without_its_slash_is_echoed_escaped(bot_harness: BotHarness) -> None:
+    [answer] = await bot_harness.send(USER, "watch <b>Lachin</b> & \u202eShusha")
+    assert answer.text == 'Commands start with "/": try /watch <b>Lachin</b> & Shusha.'
+    assert "<code>/watch &lt;b&gt;Lachin&lt;/b&gt; &amp; Shusha</code>" in answer.raw_text
+
+
+async def test_plain_text_in_groups_and_channels_gets_no_answer(bot_harness: BotHarness) -> None:
+    """There people talk to each other: the bot answers commands only."""
+    telegram = bot_harness.telegram
+    mark = telegram.mark()
+    telegram.push_message(GROUP, "watch Lachin", user_id=5, chat_type="group")
+    telegram.push_channel_post(CHANNEL, "watch Lachin")
+    telegram.push_channel_post(CHANNEL, "/help")
+    [group_answer] = await bot_harness.send(GROUP, "/help", user_id=5, chat_type="group")
+    [channel_answer] = await telegram.wait_for_sent(since=mark, chat_id=CHANNEL)
+    assert "Commands" in group_answer.text and "Commands" in channel_answer.text
+    assert [r.chat_id for r in telegram.sent[mark:]].count(GROUP) == 1
+    assert [r.chat_id for r in telegram.sent[mark:]].count(CHANNEL) == 1

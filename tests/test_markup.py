@@ -7,7 +7,14 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchers.markup import ELLIPSIS, cut, html_to_text, looks_like_html, without_controls
+from watchers.markup import (
+    ELLIPSIS,
+    cut,
+    html_to_text,
+    looks_like_html,
+    visible,
+    without_controls,
+)
 
 FAMILY = "👨\u200d👩\u200d👧"
 FLAG = "🇦🇿"
@@ -58,10 +65,16 @@ def test_html_to_text_keeps_escaped_markup_visible() -> None:
     )
 
 
-def test_controls_go_whitespace_and_format_characters_stay() -> None:
+def test_controls_bidi_and_marks_go_whitespace_and_joiners_stay() -> None:
     assert without_controls("a\x00b\x07c\x9f\ud800d") == "abcd"
-    kept = f"tab\tnew\nline {FAMILY} \u200f\u200d\ufe0f"
+    assert without_controls("\u202eLa\u00adçın\u202c \u2067x\u2069\u200f\u200b\ufeff") == "Laçın x"
+    kept = f"tab\tnew\nline {FAMILY} \u200d\ufe0f \u200c"
     assert without_controls(kept) == kept
+
+
+def test_visible_tells_a_headline_that_shows_nothing() -> None:
+    assert not any(map(visible, ["", " \n", "\u200d\ufe0f", "\u3164\u2800", "\u0301"]))
+    assert all(map(visible, ["a", "7", ".", "❤\ufe0f", "Laçın"]))
 
 
 @pytest.mark.parametrize(

@@ -198,7 +198,7 @@ WEATHER = Item("Weather in Tbilisi", "https://wire.test/w", "Sunny.", datetime.n
 
 
 @asynccontextmanager
-async def _bot_reading_one_feed(
+async def bot_reading_one_feed(
     telegram: FakeTelegram, feeds: FeedServer, settings: Settings, keyword: str, outlet: str
 ) -> AsyncIterator[BotHarness]:
     """The real bot polling `/wire.xml` (one old item) every second, chat 1001 watching
@@ -225,7 +225,7 @@ async def test_a_feed_with_a_huge_outlet_name_and_tag_shaped_words_alerts_normal
     """A 5,000-character channel title once made every alert of its feed fail ("message is too
     long") and /latest answer "something went wrong"; a plain title lost `<violations>`."""
     outlet = "Caucasus Wire " * 360
-    async with _bot_reading_one_feed(telegram, feeds, settings, "Lachin", outlet) as harness:
+    async with bot_reading_one_feed(telegram, feeds, settings, "Lachin", outlet) as harness:
         mark = telegram.mark()
         title = "Ceasefire <violations> & shelling near Laçın"
         new = Item(
@@ -261,7 +261,7 @@ async def test_an_ambiguous_name_alerts_with_its_context_and_not_without(
 ) -> None:
     """Through the real bot: cannabis news is not Ganja the city; a report that places Ganja in
     Azerbaijan alerts, and says so."""
-    async with _bot_reading_one_feed(telegram, feeds, settings, "Ganja", "Caucasus Test Wire"):
+    async with bot_reading_one_feed(telegram, feeds, settings, "Ganja", "Caucasus Test Wire"):
         mark = telegram.mark()
         now = datetime.now(UTC)
         weed = Item("Ganja and the Rastafari", "https://wire.test/g1", "A history.", now)

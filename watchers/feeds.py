@@ -204,9 +204,8 @@ def one_line(value: str | None, limit: int = MAX_TITLE_LENGTH) -> str:
 def parse_date(value: str | None) -> datetime | None:
     """Parse an RFC 822 or ISO 8601 date into an aware UTC datetime, or None.
 
-    RFC 822 parsing ignores the weekday and accepts lowercase months ("Wed, 19 jan 2026"),
-    which real feeds get wrong; dates without a zone are taken as UTC.
-    """
+    RFC 822 parsing ignores the weekday and accepts lowercase months ("Wed, 19 jan 2026"), which
+    real feeds get wrong. No zone means UTC. A date past year 9999 in UTC is the latest one."""
     if not value or not value.strip():
         return None
     value = value.strip()
@@ -217,9 +216,10 @@ def parse_date(value: str | None) -> datetime | None:
             parsed = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:  # in UTC, "31 Dec 9999 23:00 -0500" is in year 10000 and "1 Jan 1 +0500" in year 0
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC) if parsed.year == datetime.max.year else None
 
 
 def _language_code(value: str | None) -> str | None:

@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from watchers.cpu import on_cpu
+from watchers.feeds import one_line
 from watchers.fetch import SourceState, fetch
 from watchers.google_news import quote_term, unique_terms
 from watchers.identity import canonical_url, domain_of
@@ -158,7 +159,7 @@ def _report(article: dict[str, Any], source: str) -> Report | None:
         id=canonical,
         url=url,
         canonical_url=canonical,
-        title=tidy_title(_text(article.get("title"))),
+        title=tidy_title(one_line(_text(article.get("title")))),
         published=_seen_date(article.get("seendate")),
         outlet=domain,
         domain=domain,

@@ -6,7 +6,7 @@ with the same words.
 
 from __future__ import annotations
 
-from watchers.markup import DIRECTION_CONTROLS, without_controls
+from watchers.markup import DIRECTION_CONTROLS, INVISIBLE_MARKS, without_controls
 from watchers.matching import parse_watch
 from watchers.text import fold
 
@@ -23,7 +23,7 @@ MAX_KEYWORD_LENGTH = 100
 MAX_WATCHES = 50
 
 
-_DROPPED = str.maketrans(dict.fromkeys(map(ord, "\u200e\u200f\u061c\u00ad\u200b\u2060\ufeff")))
+_DROPPED = str.maketrans(dict.fromkeys(map(ord, INVISIBLE_MARKS)))
 
 
 class KeywordError(ValueError):

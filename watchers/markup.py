@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html.entities
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 import regex
@@ -18,9 +19,11 @@ import regex
 __all__ = [
     "DIRECTION_CONTROLS",
     "ELLIPSIS",
+    "INVISIBLE_MARKS",
     "cut",
     "html_to_text",
     "looks_like_html",
+    "visible",
     "without_controls",
 ]
 
@@ -29,6 +32,10 @@ DIRECTION_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 
 """Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): an unclosed one
 reorders the rest of its line, so text beside it (an outlet, a date, the bot's own words) could
 read backwards."""
+INVISIBLE_MARKS = "\u200e\u200f\u061c\u00ad\u200b\u2060\ufeff"
+"""Direction marks (LRM, RLM, ALM) and invisible breaks (soft hyphen, zero-width space, word
+joiner, BOM), which text pasted from a web page carries: they change no letter, and kept they
+would make "Laçın" and "Laçın" with a mark two different words."""
 
 _ELEMENT_NAMES = (
     "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big"
@@ -68,9 +75,14 @@ _SKIP_TAGS = frozenset(
     {"figcaption", "head", "iframe", "noscript", "script", "style", "svg", "template"}
 )
 _GRAPHEME = regex.compile(r"\X")
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff"
+    f"{''.join(sorted(DIRECTION_CONTROLS))}{INVISIBLE_MARKS}]"
+)
 """Unicode's control characters (category Cc) other than whitespace (tab, line breaks, the
-separators U+001C–U+001F, NEL), and surrogates (Cs)."""
+separators U+001C–U+001F, NEL), surrogates (Cs), bidi controls and invisible marks."""
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Letters and symbols that print as nothing: the Hangul fillers and the blank Braille cell."""
 
 
 def looks_like_html(text: str) -> bool:
@@ -126,9 +138,29 @@ def html_to_text(raw: str) -> str:
 
 
 def without_controls(text: str) -> str:
-    """`text` without control characters (C0/C1 other than whitespace) or lone surrogates, which
-    no reader can see and which some encoders (JSON for the Bot API among them) refuse."""
+    """`text` without what no reader can see or should have to: control characters (C0/C1
+    other than whitespace) and lone surrogates, which some encoders (JSON for the Bot API among
+    them) refuse; bidi embeddings, overrides and isolates (`DIRECTION_CONTROLS`), which could
+    show it in another order than it is written; and `INVISIBLE_MARKS`.
+
+    This is the one rule for text from outside: feed titles, outlets and text are made plain by
+    it when parsed, alerts when rendered; a keyword holding what it removes is refused or tidied
+    (`watchers.keywords`). ZWJ/ZWNJ, variation selectors and emoji tags are kept: they are part
+    of emoji sequences and of Persian and Indic spelling.
+    """
     return text if text.isprintable() else _CONTROLS.sub("", text)
+
+
+def visible(text: str) -> bool:
+    """Whether `text` shows anything: a letter, digit, punctuation mark or symbol that prints.
+
+    Whitespace, format characters (ZWJ, variation selectors), combining marks alone and the
+    blank letters (Hangul fillers, the blank Braille cell) do not; a headline of only those
+    would render as an empty line.
+    """
+    return any(
+        unicodedata.category(char)[0] in "LNPS" and char not in _BLANK_LETTERS for char in text
+    )
 
 
 def cut(text: str, limit: int) -> str:

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from watchers.fetch import FetchResult
 
-__all__ = ["Alert", "Collected", "Match", "PollResult", "Report", "Subscription"]
+__all__ = [
+    "FUTURE_TOLERANCE",
+    "Alert",
+    "Collected",
+    "Match",
+    "PollResult",
+    "Report",
+    "Subscription",
+]
 
 logger = logging.getLogger(__name__)
+
+FUTURE_TOLERANCE = timedelta(days=1)
+"""How far ahead of the clock a report may be dated (a time zone written wrong stays inside)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,14 @@ class Report:
     def publisher(self) -> str:
         """The name to show for where the report comes from."""
         return self.outlet or self.domain or self.source
+
+    def plausible_date(self, first_seen: datetime) -> datetime | None:
+        """`published`, or `first_seen` when that lies more than `FUTURE_TOLERANCE` ahead: a
+        wrong clock or a typo (a year 9999) must not be alerted as the report's date, nor keep
+        it on top of /latest for good."""
+        if self.published is not None and self.published - first_seen > FUTURE_TOLERANCE:
+            return first_seen
+        return self.published
 
 
 @dataclass(slots=True)

@@ -84,10 +84,12 @@ class PollStore(Protocol):
     async def record_poll(self, outcome: PollOutcome) -> list[Alert]: ...
 
 
-def plain_reports(reports: Sequence[Report]) -> list[Report]:
-    """Reports with their text as plain paragraphs: matched, stored and summarised as such, so
-    words inside markup (an image file named after a country) never count."""
-    return [replace(report, text=clean_text(report.text)) for report in reports]
+def plain_reports(reports: Sequence[Report], now: datetime | None = None) -> list[Report]:
+    """Reports with their text as plain paragraphs (matched, stored and summarised as such, so
+    words inside markup never count), and dated `now`, when first seen (default: the current
+    time), where their own date lies more than a day ahead (`Report.plausible_date`)."""
+    now = now or _now()
+    return [replace(r, text=clean_text(r.text), published=r.plausible_date(now)) for r in reports]
 
 
 async def _collect_raw(
@@ -117,7 +119,7 @@ async def collect(
 ) -> Collected:
     """Fetch and parse one source; search sources ask for every watched keyword's spellings."""
     collected = await _collect_raw(client, source, state, subscriptions, aliases, now)
-    collected.reports = await on_cpu(plain_reports, collected.reports)
+    collected.reports = await on_cpu(plain_reports, collected.reports, now)
     return collected
 
 
@@ -366,7 +368,7 @@ class Poller:
                 now,
                 ttl_minutes=collected.ttl_minutes,
             )
-        fresh = await on_cpu(plain_reports, await self.store.unseen(collected.reports))
+        fresh = await on_cpu(plain_reports, await self.store.unseen(collected.reports), now)
         result.new = len(fresh)
         alerts: list[Alert] = []
         alertable = [r for r in fresh if _is_news(r, source, previous, now - self.retention)]
