@@ -20,7 +20,7 @@ uncompared.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The matcher's own reading of a watch (its syntax, a listed name written as separate words,
 # the look-up key), so that what is compared here is what it matches.
@@ -65,8 +65,31 @@ def _term_id(term: Term, book: AliasBook, *, widen: bool = False) -> _TermId:
     return ("place", group.name)
 
 
+_KEPT = 1 << 12
+
+
+@dataclass(slots=True)
+class _Kept:
+    """Readings of the last book's watches: /watch compares each keyword with up to 50 watches,
+    and a thousand chats may hold the same ones. One book at a time, so none outlives its use."""
+
+    book: AliasBook | None = None
+    readings: dict[str, _Reading | None] = field(default_factory=dict)
+
+
+_kept = _Kept()
+
+
 def _read(raw: str, book: AliasBook) -> _Reading | None:
     """The watch's reading, or None for one the matcher would skip too."""
+    if _kept.book is not book or len(_kept.readings) >= _KEPT:
+        _kept.book, _kept.readings = book, {}
+    if raw not in _kept.readings:
+        _kept.readings[raw] = _reading(raw, book)
+    return _kept.readings[raw]
+
+
+def _reading(raw: str, book: AliasBook) -> _Reading | None:
     try:
         watch = _named_phrase(_read_syntax(raw), book)
     except ValueError:
