@@ -110,10 +110,9 @@ async def watch(update: Update, context: Context) -> None:
             refused.setdefault(str(error), []).append(raw)
             continue
         read_as += notes
-        placed = placement(keyword, chat.keywords, book)
         if any(same_keyword(keyword, kw) for kw in chat.keywords):
             already.append(keyword)
-        elif placed.covered_by is not None:
+        elif (placed := placement(keyword, chat.keywords, book)).covered_by is not None:
             covered.append((keyword, placed.covered_by))
         elif len(chat.watches) - len(placed.replaces) >= MAX_WATCHES:
             refused.setdefault(_OVER_LIMIT, []).append(keyword)
@@ -153,15 +152,19 @@ def _pairs(pairs: list[tuple[str, str]], word: str) -> list[str]:
 def _exclusions(watches: list[str], touched: list[str], book: AliasBook) -> list[str]:
     """The exclusions that hold for every watch of a place, for each place a keyword just
     sent names (the chat's other watches of it may exclude what the keyword does not)."""
-    lines = [
-        f"• {escape(shared.place)}: {echo(' '.join(map(_excluding, shared.excluded)), 80)}"
-        f" (on {', '.join(f'“{echo(w, 50)}”' for w in shared.excluding[:EXAMPLES_SHOWN])})"
-        for shared in shared_exclusions([*watches, *touched], book)
-        if not set(touched).isdisjoint(shared.watches)
-    ]
+    lines = []
+    for shared in shared_exclusions([*watches, *touched], book):
+        if set(touched).isdisjoint(shared.watches):
+            continue
+        on = [f"“{echo(w, 50)}”" for w in shared.excluding if w in watches][:EXAMPLES_SHOWN]
+        excluded = echo(" ".join(map(_excluding, shared.excluded)), 80)
+        lines.append(f"• {escape(shared.place)}: {excluded} (on {', '.join(on)})")
     if not lines:
         return []
-    return ["Exclusions hold for every watch of the same place in this chat:", *lines[:SHOWN]]
+    return [
+        "Exclusions hold for every watch of the place (/unwatch a watch to drop its own):",
+        *lines[:SHOWN],
+    ]
 
 
 def _excluding(term: Term) -> str:

@@ -299,7 +299,7 @@ async def test_an_exclusion_holds_for_every_watch_of_its_place_and_the_reply_say
     assert covered.text.splitlines() == [
         "Already covered by a watch of the same place:",
         "• Ղարաբաղ, by Karabakh -football",
-        "Exclusions hold for every watch of the same place in this chat:",
+        "Exclusions hold for every watch of the place (/unwatch a watch to drop its own):",
         "• Karabakh: -football (on “Karabakh -football”)",
     ]
     [wider] = await bot_harness.send(USER, "/watch Qarabağ OR Armenia")
