@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from watchers.cpu import on_cpu
+
 # The matcher's own reading of a watch (its syntax, a listed name written as separate words,
 # the look-up key), so that what is compared here is what it matches.
-from watchers.cpu import on_cpu
 from watchers.matching import AliasBook, Found, Term, _key, _named_phrase, _read_syntax
 
 __all__ = [
