@@ -26,6 +26,7 @@ from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.markup import cut
 from watchers.matching import AliasBook, Matcher, load_aliases
 from watchers.models import Alert, Report, Subscription
+from watchers.places import place_vetoes
 from watchers.poll import collect, match_reports, plain_reports, since_of
 from watchers.sources import Source
 
@@ -175,8 +176,11 @@ async def scan(
                 f"no source could be read ({len(errors)} failed): {_one_line(errors)}."
             )
         summariser = Summariser(client, llm=llm_config(settings), fetch_articles=online)
-        matcher = Matcher.build(((s.chat_id, s.keyword) for s in subscriptions), aliases)
-        alerts = await summariser.alerts(match_reports(reports, since_of(subscriptions), matcher))
+        watches = [(s.chat_id, s.keyword) for s in subscriptions]
+        vetoes = place_vetoes(watches, aliases)
+        matcher = Matcher.build([*watches, *vetoes], aliases)
+        matched = match_reports(reports, since_of(subscriptions), matcher, vetoes)
+        alerts = await summariser.alerts(matched)
     for error in errors:
         print(f"newswatch scan: skipped a source: {error}", file=err)
     for alert in sorted(alerts, key=lambda a: a.report.published or _EVER, reverse=True):

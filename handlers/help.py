@@ -23,7 +23,8 @@ async def help_command(update: Update, context: Context) -> None:
     lines.append(
         '\nA watch can be a word, an "exact phrase", alternatives joined by OR, and -word to '
         "exclude. Watching a place also watches its other spellings; put = in front "
-        "(/watch =Lachin) to watch that exact name only."
+        "(/watch =Lachin) to watch that exact name only. One watch per place is enough: a -word "
+        "on any watch of a place leaves those reports out of all its watches in the chat."
     )
     await reply(update, "\n".join(lines))
 

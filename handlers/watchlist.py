@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import Context
 from bot.render import echo, escape
 from bot.storage import Chat, WatchEntry
+from handlers.buttons import EXPIRED, seal, unseal
 from handlers.common import (
     argument_text,
     bulleted,
@@ -28,9 +29,11 @@ from watchers.keywords import (
     KeywordError,
     same_keyword,
     split_keywords,
-    validate_keyword,
+    tidy_keyword,
 )
 from watchers.markup import cut
+from watchers.matching import AliasBook, Term
+from watchers.places import placement, shared_exclusions
 from watchers.text import fold
 
 __all__ = ["HANDLERS"]
@@ -49,23 +52,41 @@ EXAMPLES_SHOWN = 3
 _OVER_LIMIT = f"A chat can watch at most {MAX_WATCHES} keywords; /unwatch some first."
 
 
-def _button_data(keyword: str) -> str:
-    """Callback data for a keyword: a short digest, since keywords may exceed Telegram's 64 bytes."""
-    return UNWATCH_PREFIX + hashlib.sha1(fold(keyword).encode()).hexdigest()[:16]
+def _digest(keyword: str) -> bytes:
+    """A keyword's short digest: keywords may exceed Telegram's 64 bytes of callback data."""
+    return hashlib.sha256(fold(keyword).encode()).digest()[:8]
 
 
-def _keyboard(chat: Chat) -> InlineKeyboardMarkup:
+def _button_chats(update: Update, chat: Chat | None) -> tuple[int, ...]:
+    """The chats a button is bound to: the one it is shown in, and the one it acts on (they
+    differ when /channel points this chat's commands at a channel)."""
+    shown_in = update.effective_chat.id if update.effective_chat else 0
+    return shown_in, chat.chat_id if chat else shown_in
+
+
+def _keyboard(context: Context, update: Update, chat: Chat) -> InlineKeyboardMarkup:
+    chats = _button_chats(update, chat)
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(f"✖ {kw}", callback_data=_button_data(kw))] for kw in chat.keywords]
+        [
+            [InlineKeyboardButton(f"✖ {kw}", callback_data=_button_data(context, chats, kw))]
+            for kw in chat.keywords
+        ]
     )
+
+
+def _button_data(context: Context, chats: tuple[int, ...], keyword: str) -> str:
+    """Callback data that removes `keyword`, valid only in these chats (`buttons.seal`)."""
+    return UNWATCH_PREFIX + seal(context, chats, _digest(keyword))
 
 
 async def watch(update: Update, context: Context) -> None:
     """Add one or more comma-separated keywords to the chat's watchlist.
 
-    The answer is one short message however many keywords were sent: what was added and what
-    was already watched (the first few of each), and what was refused, grouped by reason with
-    a few examples.
+    The answer is one short message however many keywords were sent: what was added (and which
+    watches of the same place it replaced), what was already watched or covered by a watch of
+    the same place, how a keyword was read when it was typed in styled or look-alike letters,
+    which exclusions now hold for a place's every watch, and what was refused, grouped by
+    reason with a few examples.
     """
     if not await can_manage(update, context):
         return
@@ -75,36 +96,81 @@ async def watch(update: Update, context: Context) -> None:
         return
     chat = await load_chat(update, context, create=True)
     assert chat is not None
+    book = services(context).aliases
     added: list[str] = []
     already: list[str] = []
+    covered: list[tuple[str, str]] = []  # (keyword, the watch covering it)
+    replaced: list[tuple[str, str]] = []  # (old watch, the new one in its place)
+    read_as: list[str] = []
     refused: dict[str, list[str]] = {}
     for raw in raw_keywords:
         try:
-            keyword = validate_keyword(raw)
+            keyword, notes = tidy_keyword(raw)
         except KeywordError as error:
             refused.setdefault(str(error), []).append(raw)
             continue
+        read_as += notes
         if any(same_keyword(keyword, kw) for kw in chat.keywords):
             already.append(keyword)
-        elif len(chat.watches) >= MAX_WATCHES:
+        elif (placed := placement(keyword, chat.keywords, book)).covered_by is not None:
+            covered.append((keyword, placed.covered_by))
+        elif len(chat.watches) - len(placed.replaces) >= MAX_WATCHES:
             refused.setdefault(_OVER_LIMIT, []).append(keyword)
         else:
+            chat.watches = [w for w in chat.watches if w.keyword not in placed.replaces]
             chat.watches.append(WatchEntry(keyword, datetime.now(UTC), topic(update)))
-            added.append(keyword)
+            added = [k for k in added if k not in placed.replaces] + [keyword]
+            replaced += [(old, keyword) for old in placed.replaces]
     if added:
         await services(context).store.save_chat(chat)
-    _log_watch(chat, len(raw_keywords), added, already, refused)
+    _log_watch(chat, len(raw_keywords), added, already + [k for k, _ in covered], refused)
     lines = []
     if added:
         lines += ["Watching:", *_listed(added, bold=True)]
+    if replaced:
+        lines += ["In place of:", *_pairs(replaced, "now")]
     if already:
         lines += ["Already watched:", *_listed(already)]
+    if covered:
+        lines += ["Already covered by a watch of the same place:", *_pairs(covered, "by")]
+    if read_as:
+        lines += ["Read as:", *bulleted([echo(note, 300) for note in read_as], SHOWN)]
+    lines += _exclusions(chat.keywords, [*added, *(k for k, _ in covered)], book)
     if refused:
         lines += ["Not added:", *_refusals(refused)]
     if added and not chat.alerts_on:
         again = "/resume" if chat.subscribed and chat.paused and not chat.unreachable else "/start"
         lines.append(f"Alerts are off for this chat; send {again} to turn them on.")
     await reply(update, "\n".join(lines))
+
+
+def _pairs(pairs: list[tuple[str, str]], word: str) -> list[str]:
+    """Bullet lines "first, `word` second" for the first SHOWN pairs of keywords."""
+    return bulleted([f"{echo(a, 50)}, {word} {echo(b, 50)}" for a, b in pairs], SHOWN)
+
+
+def _exclusions(watches: list[str], touched: list[str], book: AliasBook) -> list[str]:
+    """The exclusions that hold for every watch of a place, for each place a keyword just
+    sent names (the chat's other watches of it may exclude what the keyword does not)."""
+    lines = []
+    for shared in shared_exclusions([*watches, *touched], book):
+        if set(touched).isdisjoint(shared.watches):
+            continue
+        on = [f"“{echo(w, 50)}”" for w in shared.excluding if w in watches][:EXAMPLES_SHOWN]
+        excluded = echo(" ".join(map(_excluding, shared.excluded)), 80)
+        lines.append(f"• {escape(shared.place)}: {excluded} (on {', '.join(on)})")
+    if not lines:
+        return []
+    return [
+        "Exclusions hold for every watch of the place (/unwatch a watch to drop its own):",
+        *lines[:SHOWN],
+    ]
+
+
+def _excluding(term: Term) -> str:
+    """An excluded term as a user writes it: -word, -"a phrase", -=spelling."""
+    text = f'"{term.text}"' if " " in term.text else term.text
+    return f"-{'=' if term.exact else ''}{text}"
 
 
 def _listed(keywords: list[str], *, bold: bool = False) -> list[str]:
@@ -164,7 +230,11 @@ async def unwatch(update: Update, context: Context) -> None:
         return
     wanted = argument_text(update).strip()
     if not wanted:
-        await reply(update, "Tap a keyword to stop watching it:", reply_markup=_keyboard(chat))
+        await reply(
+            update,
+            "Tap a keyword to stop watching it:",
+            reply_markup=_keyboard(context, update, chat),
+        )
         return
     kept = [w for w in chat.watches if not same_keyword(w.keyword, wanted)]
     if len(kept) == len(chat.watches):
@@ -183,7 +253,13 @@ async def unwatch_button(update: Update, context: Context) -> None:
     if not await can_manage(update, context):
         return
     chat = await load_chat(update, context, create=False)
-    removed = [w for w in chat.watches if _button_data(w.keyword) == query.data] if chat else []
+    digest = unseal(
+        context, _button_chats(update, chat), (query.data or "").removeprefix(UNWATCH_PREFIX)
+    )
+    if digest is None:
+        await query.answer(EXPIRED)
+        return
+    removed = [w for w in chat.watches if _digest(w.keyword) == digest] if chat else []
     if chat is None or not removed:
         await query.answer("That keyword is no longer on the watchlist.")
         return
@@ -193,7 +269,7 @@ async def unwatch_button(update: Update, context: Context) -> None:
     if chat.watches:
         await query.edit_message_text(
             f"Stopped watching <b>{escape(removed[0].keyword)}</b>. Tap another to remove it:",
-            reply_markup=_keyboard(chat),
+            reply_markup=_keyboard(context, update, chat),
         )
     else:
         await query.edit_message_text(

@@ -73,3 +73,38 @@ def test_tokens_expire_and_a_chat_keeps_only_its_newest(monkeypatch: pytest.Monk
     assert not redeem_token(chat_data, "forget", tokens[0])
     assert all(redeem_token(chat_data, "forget", t) for t in tokens[1:])
     assert len({*tokens}) == len(tokens) and all(len(t.encode()) <= 16 for t in tokens)
+
+
+OTHER = 1002
+
+
+async def _unwatch_buttons(harness: BotHarness, chat_id: int) -> tuple[int, dict[str, str]]:
+    [menu] = await harness.send(chat_id, "/unwatch")
+    rows = menu.reply_markup["inline_keyboard"]  # type: ignore[index]
+    return menu.message_id, {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+async def test_a_button_works_only_in_the_chat_it_was_sent_to(bot_harness: BotHarness) -> None:
+    """Its data was a digest of the keyword alone, so another chat's button removed it here."""
+    for chat_id in (USER, OTHER):
+        await bot_harness.send(chat_id, "/watch Lachin, Karabakh")
+    menu, mine = await _unwatch_buttons(bot_harness, USER)
+    _, theirs = await _unwatch_buttons(bot_harness, OTHER)
+    assert mine["✖ Lachin"] != theirs["✖ Lachin"]
+    assert all(len(data.encode()) <= 64 for data in [*mine.values(), *theirs.values()])
+    for forged in (theirs["✖ Lachin"], "unwatch:" + "0" * 16, mine["✖ Lachin"][:-1] + "A"):
+        await bot_harness.tap(USER, menu, forged)
+        assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
+    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    assert chat is not None and chat.keywords == ["Lachin", "Karabakh"]
+    await bot_harness.tap(USER, menu, mine["✖ Lachin"])
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == "Stopped watching Lachin"
+
+
+async def test_a_button_still_works_after_a_restart(bot_harness: BotHarness) -> None:
+    await bot_harness.send(USER, "/watch Lachin, Karabakh")
+    menu, buttons = await _unwatch_buttons(bot_harness, USER)
+    await bot_harness.stop()
+    await bot_harness.start()
+    await bot_harness.tap(USER, menu, buttons["✖ Karabakh"])
+    assert bot_harness.telegram.answered_callbacks[-1]["text"] == "Stopped watching Karabakh"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from bot.storage import Store
+from bot.storage import Chat, Store, WatchEntry
 from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
@@ -27,6 +27,7 @@ from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
 from watchers.matching import Matcher, load_aliases, search_terms
 from watchers.models import Report, Subscription
+from watchers.places import place_vetoes
 from watchers.poll import (
     MatcherCache,
     Poller,
@@ -694,3 +695,48 @@ async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
     assert gone() is not None  # frozen: the collector does not see it
     install_matcher(2, ["Karabakh"], load_aliases())
     assert gone() is None
+
+
+async def test_an_exclusion_on_a_watch_of_a_place_holds_for_its_other_watches_in_the_chat(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    """A watchlist stored before /watch knew both name Karabakh: `Ղարաբաղ` once let a football
+    report through that `Karabakh -football` keeps out. Another chat's `Ղարաբաղ` still gets it."""
+    poll, store, clock = poller
+    since = START - timedelta(days=1)
+    both = [WatchEntry("Karabakh -football", since), WatchEntry("Ղարաբաղ", since)]
+    await store.save_chat(Chat(1, watches=both))
+    await store.save_chat(Chat(2, watches=[WatchEntry("Ղարաբաղ", since)]))
+    await poll.poll(_feed(feeds, [_old(1)]), store.subscriptions(), store.watch_version)
+    clock.advance(61)
+    football = Item("Football: fans celebrate in Karabakh", "https://wire.test/f", "", clock.now)
+    talks = Item("Karabakh talks resume", "https://wire.test/t", "", clock.now)
+    result = await poll.poll(
+        _feed(feeds, [football, talks, _old(1)]), store.subscriptions(), store.watch_version
+    )
+    assert sorted((a.chat_id, a.report.url, a.keyword) for a in result.alerts) == [
+        (1, "https://wire.test/t", "Karabakh -football"),
+        (2, "https://wire.test/f", "Ղարաբաղ"),
+        (2, "https://wire.test/t", "Ղարաբաղ"),
+    ]
+
+
+def test_a_shared_exclusion_is_not_read_as_a_name_with_the_place() -> None:
+    """`Lachin` and `corridor` written side by side are the listed name "Lachin corridor"; the
+    veto for `Lachin -corridor` must stay the place and the word, wherever they stand."""
+    report = Report(
+        id="r",
+        url="https://x.test/r",
+        canonical_url="https://x.test/r",
+        title="Peace in Lachin; the corridor stays shut",
+        published=START,
+    )
+    subscriptions = [
+        Subscription(1, "Lachin -corridor", START),
+        Subscription(1, "Lachin peace", START),
+    ]
+    watches = [(s.chat_id, s.keyword) for s in subscriptions]
+    vetoes = place_vetoes(watches, load_aliases())
+    matcher = Matcher.build([*watches, *vetoes], load_aliases())
+    assert match_reports([report], since_of(subscriptions), matcher, vetoes) == []
+    assert match_reports([report], since_of(subscriptions), matcher)  # without the veto

@@ -230,3 +230,29 @@ def test_ctrl_c_during_a_scan_ends_it_in_one_line(tmp_path: Path) -> None:
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 130, stderr
     assert stderr.strip() == "newswatch scan: interrupted."
+
+
+def test_scan_keeps_an_exclusion_for_every_keyword_of_its_place(tmp_path: Path) -> None:
+    """As the bot does: `Ղարաբաղ` does not bring back the football `Karabakh -football` leaves out."""
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(
+        make_rss(
+            [
+                Item("Football: fans celebrate in Karabakh", "https://wire.test/f"),
+                Item("Karabakh talks resume", "https://wire.test/t"),
+            ]
+        )
+    )
+    result = run_newswatch(
+        "scan",
+        "--keywords",
+        "Karabakh -football, Ղարաբաղ",
+        "--feed",
+        str(feed),
+        "--json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == [
+        "https://wire.test/t"
+    ]

@@ -253,3 +253,77 @@ async def test_a_keyword_with_a_direction_mark_matches_the_word_without_it(
     assert "Convoy reaches Laçın" in latest.text
     [again] = await bot_harness.send(USER, "/watch \u200fLaçın")
     assert again.text == "Already watched:\n• Laçın"
+
+
+async def test_another_spelling_of_a_watched_place_is_already_covered(
+    bot_harness: BotHarness,
+) -> None:
+    await bot_harness.send(USER, "/watch Lachin, Stepanakert OR Shusha")
+    [answer] = await bot_harness.send(
+        USER, "/watch Лачин, Laçın, =Лачин, Şuşa OR Ստեփանակերտ, =Ganja"
+    )
+    assert answer.text.splitlines() == [
+        "Watching:",
+        "• =Ganja",
+        "Already covered by a watch of the same place:",
+        "• Лачин, by Lachin",
+        "• Laçın, by Lachin",
+        "• =Лачин, by Lachin",
+        "• Şuşa OR Ստեփանակերտ, by Stepanakert OR Shusha",
+    ]
+    [different] = await bot_harness.send(USER, "/watch Ganja, Lachin Stepanakert")
+    assert different.text == "Watching:\n• Ganja\n• Lachin Stepanakert"  # "=Ganja" finds more
+    assert await _keywords(bot_harness) == [
+        "Lachin",
+        "Stepanakert OR Shusha",
+        "=Ganja",
+        "Ganja",
+        "Lachin Stepanakert",
+    ]
+
+
+async def test_a_wider_watch_of_a_place_takes_the_place_of_the_narrower(
+    bot_harness: BotHarness,
+) -> None:
+    await bot_harness.send(USER, "/watch =Лачин, Karabakh")
+    [answer] = await bot_harness.send(USER, "/watch Lachin")
+    assert answer.text == "Watching:\n• Lachin\nIn place of:\n• =Лачин, now Lachin"
+    assert await _keywords(bot_harness) == ["Karabakh", "Lachin"]
+
+
+async def test_an_exclusion_holds_for_every_watch_of_its_place_and_the_reply_says_so(
+    bot_harness: BotHarness,
+) -> None:
+    await bot_harness.send(USER, "/watch Karabakh -football")
+    [covered] = await bot_harness.send(USER, "/watch Ղարաբաղ")
+    assert covered.text.splitlines() == [
+        "Already covered by a watch of the same place:",
+        "• Ղարաբաղ, by Karabakh -football",
+        "Exclusions hold for every watch of the place (/unwatch a watch to drop its own):",
+        "• Karabakh: -football (on “Karabakh -football”)",
+    ]
+    [wider] = await bot_harness.send(USER, "/watch Qarabağ OR Armenia")
+    assert wider.text.splitlines()[-2:] == covered.text.splitlines()[-2:]
+    assert await _keywords(bot_harness) == ["Karabakh -football", "Qarabağ OR Armenia"]
+
+
+async def test_look_alike_letters_are_folded_or_refused_with_the_reason(
+    bot_harness: BotHarness,
+) -> None:
+    [answer] = await bot_harness.send(USER, "/watch Lаchin, 𝐒𝐭𝐞𝐩𝐚𝐧𝐚𝐤𝐞𝐫𝐭, Xankәndi")  # а, ә Cyrillic
+    assert answer.text.splitlines() == [
+        "Watching:",
+        "• Lachin",
+        "• Stepanakert",
+        "Read as:",
+        "• “Lаchin” has Cyrillic letters among Latin ones that look the same (а): read as “Lachin”.",
+        "• “𝐒𝐭𝐞𝐩𝐚𝐧𝐚𝐤𝐞𝐫𝐭” is written in styled letters: read as “Stepanakert”.",
+        "Not added:",
+        (
+            "• “Xankәndi”: “Xankәndi” mixes Cyrillic and Latin letters that look alike; type it"
+            " in one alphabet."
+        ),
+    ]
+    assert await _keywords(bot_harness) == ["Lachin", "Stepanakert"]
+    [again] = await bot_harness.send(USER, "/watch 𝐋𝐚𝐜𝐡𝐢𝐧")
+    assert again.text.startswith("Already watched:\n• Lachin\nRead as:")

@@ -6,6 +6,9 @@ with the same words.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from watchers.lookalikes import Lookalike, plain_letters, single_script
 from watchers.markup import DIRECTION_CONTROLS, INVISIBLE_MARKS, without_controls
 from watchers.matching import parse_watch
 from watchers.text import fold
@@ -14,8 +17,10 @@ __all__ = [
     "MAX_KEYWORD_LENGTH",
     "MAX_WATCHES",
     "KeywordError",
+    "Tidied",
     "same_keyword",
     "split_keywords",
+    "tidy_keyword",
     "validate_keyword",
 ]
 
@@ -53,7 +58,20 @@ def split_keywords(line: str) -> list[str]:
     return parts
 
 
+class Tidied(NamedTuple):
+    """A keyword as it is stored, and a sentence for each way it differs from what was typed
+    beyond spacing and invisible characters."""
+
+    keyword: str
+    notes: list[str]
+
+
 def validate_keyword(raw: str) -> str:
+    """`tidy_keyword` without its notes."""
+    return tidy_keyword(raw).keyword
+
+
+def tidy_keyword(raw: str) -> Tidied:
     """Return the keyword tidied (outer spaces removed, inner runs collapsed) or raise KeywordError.
 
     Besides length and characters, the watch syntax is checked here (quotes, OR, -word), so a
@@ -65,6 +83,9 @@ def validate_keyword(raw: str) -> str:
     - dropped: direction marks (LRM, RLM, ALM) and invisible breaks (soft hyphen, zero-width
       space, word joiner, BOM), which text pasted from a web page carries: they change no letter,
       and kept they would make "Laçın" and "Laçın" with a mark two different watches;
+    - folded, with a note: styled letters (𝐋𝐚𝐜𝐡𝐢𝐧) and look-alike letters of another script
+      inside a word (a Cyrillic а in "Lаchin"), which look like the plain word in /list but are
+      not it (`watchers.lookalikes`); a mix that cannot be folded is refused;
     - kept: every other format character, as part of the text: ZWJ and ZWNJ (emoji sequences,
       Persian and Indic spelling), variation selectors, emoji tag characters.
     """
@@ -75,16 +96,24 @@ def validate_keyword(raw: str) -> str:
     raw = raw.translate(_DROPPED)
     if without_controls(raw) != raw:
         raise KeywordError("Keywords cannot contain control characters.")
-    keyword = " ".join(raw.split())
-    if not keyword:
+    typed = " ".join(raw.split())
+    if not typed:
         raise KeywordError("A keyword cannot be empty.")
+    plain = " ".join(plain_letters(typed).split())
+    notes = (
+        [f"“{typed}” is written in styled letters: read as “{plain}”."] if plain != typed else []
+    )
+    try:
+        keyword, folded = single_script(plain)
+    except Lookalike as error:
+        raise KeywordError(str(error)) from None
     if len(keyword) > MAX_KEYWORD_LENGTH:
         raise KeywordError(f"A keyword can be at most {MAX_KEYWORD_LENGTH} characters long.")
     try:
         parse_watch(keyword)
     except ValueError as error:
         raise KeywordError(str(error)) from None
-    return keyword
+    return Tidied(keyword, notes + folded)
 
 
 def same_keyword(left: str, right: str) -> bool:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Protocol
 
 import httpx
@@ -31,6 +32,7 @@ from watchers.fetch import (
 )
 from watchers.matching import AliasBook, Found, Matcher, search_terms
 from watchers.models import Alert, Collected, Match, PollResult, Report, Subscription
+from watchers.places import Vetoes, place_vetoes_on_cpu, silenced
 from watchers.sources import Source
 from watchers.summary import clean_text
 
@@ -132,29 +134,35 @@ def since_of(subscriptions: Iterable[Subscription]) -> Since:
     return {(s.chat_id, s.keyword): s.since for s in subscriptions}
 
 
+_NO_VETOES: Vetoes = MappingProxyType({})
+
+
 def match_reports(
-    reports: Sequence[Report], since: Since, matcher: Matcher
+    reports: Sequence[Report], since: Since, matcher: Matcher, vetoes: Vetoes = _NO_VETOES
 ) -> list[tuple[Report, Match]]:
     """Which chat gets which report: one match per (report, chat), none for old backlog.
 
     `matcher` covers every chat's watches, so each report is scanned once for all of them;
-    `since` (see `since_of`) is built once per watchlist change, not per poll.
+    `since` (see `since_of`) is built once per watchlist change, not per poll. `vetoes`: the
+    chats' shared exclusions (`watchers.places.place_vetoes`), whose watches `matcher` holds.
     """
     found = (matcher.match(r.title, r.text, regional=r.regional) for r in reports)
-    return _fan_out(zip(reports, found), since)
+    return _fan_out(zip(reports, found), since, vetoes)
 
 
 def _fan_out(
-    found: Iterable[tuple[Report, Iterable[Found]]], since: Since
+    found: Iterable[tuple[Report, Sequence[Found]]], since: Since, vetoes: Vetoes
 ) -> list[tuple[Report, Match]]:
-    """For each report, a match for every chat holding a watch found in it, once per chat."""
+    """For each report, a match for every chat holding a watch found in it, once per chat, but
+    not by a watch that a veto found in the report silences."""
     matched: list[tuple[Report, Match]] = []
     for report, watches in found:
         chats: set[int] = set()
+        quiet = silenced(watches, vetoes)
         for watch in watches:
             for chat_id, keyword in watch.holders:
                 started = since.get((chat_id, keyword))
-                if started is None or chat_id in chats:
+                if started is None or chat_id in chats or (chat_id, keyword) in quiet:
                     continue
                 if report.published is not None and report.published < started - BACKLOG_GRACE:
                     continue
@@ -242,6 +250,7 @@ class MatcherCache:
         self._watches: list[str] = []
         self._holders: list[tuple[tuple[int, str], ...]] = []
         self._since: dict[tuple[int, str], datetime] = {}
+        self._vetoes: Vetoes = _NO_VETOES
         self._lock = asyncio.Lock()
 
     async def _index(self, subscriptions: Sequence[Subscription]) -> None:
@@ -255,6 +264,9 @@ class MatcherCache:
                 holders.setdefault(s.keyword, []).append(pair)
                 self._since[pair] = s.since
             await asyncio.sleep(0)
+        self._vetoes = await place_vetoes_on_cpu(self._since, self._aliases)
+        for pair in self._vetoes:  # held by no watch's start: found, never alerted
+            holders.setdefault(pair[1], []).append(pair)
         # Tuples, not lists: once the collector has seen that they hold only numbers and text,
         # it stops visiting them, so its later pauses do not grow with 50,000 watches.
         self._watches, self._holders = list(holders), [tuple(h) for h in holders.values()]
@@ -294,7 +306,7 @@ class MatcherCache:
                 raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
             matched: list[tuple[Report, Match]] = []
             for report, hits in zip(reports, found, strict=True):
-                matched += _fan_out([(report, self._found(hits))], self._since)
+                matched += _fan_out([(report, self._found(hits))], self._since, self._vetoes)
                 await asyncio.sleep(0)  # one report to 10,000 chats is ~10 ms: others go between
         return matched
 
