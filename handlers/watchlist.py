@@ -238,6 +238,14 @@ async def unwatch(update: Update, context: Context) -> None:
         return
     kept = [w for w in chat.watches if not same_keyword(w.keyword, wanted)]
     if len(kept) == len(chat.watches):
+        covered_by = placement(wanted, chat.keywords, services(context).aliases).covered_by
+        if covered_by is not None:  # another spelling of a watched place: name the real watch
+            await reply(
+                update,
+                f"“{echo(wanted)}” is not a watch of its own: <b>{escape(covered_by)}</b> covers"
+                f" it. Send /unwatch {escape(covered_by)} to stop it.",
+            )
+            return
         await reply(update, f"“{echo(wanted)}” is not on the watchlist. Send /list to see it.")
         return
     removed = ", ".join(escape(w.keyword) for w in chat.watches if w not in kept)

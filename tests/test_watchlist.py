@@ -280,6 +280,11 @@ async def test_another_spelling_of_a_watched_place_is_already_covered(
         "Ganja",
         "Lachin Stepanakert",
     ]
+    [unwatch] = await bot_harness.send(USER, "/unwatch Лачин")
+    assert unwatch.text == (
+        "“Лачин” is not a watch of its own: Lachin covers it. Send /unwatch Lachin to stop it."
+    )
+    assert "Lachin" in await _keywords(bot_harness)
 
 
 async def test_a_wider_watch_of_a_place_takes_the_place_of_the_narrower(
