@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -32,12 +33,23 @@ logger = logging.getLogger(__name__)
 MAX_GROUP_LIMITERS = 512
 """Group limiters kept before idle ones (a full minute's allowance left) are forgotten."""
 CHAT_GAP = 1.0
-"""Seconds between requests to a chat after Telegram held it: its pace for one chat."""
+"""Seconds between requests to a chat that Telegram held: its pace for one chat."""
 RETRY_MARGIN = 0.1
 """Seconds added to Telegram's `retry_after`, as PTB does, so the retry is not a hair early."""
 
 _Chat = int | str | None
 """A request's chat: its id, a channel's @username, or None for requests that name none."""
+
+
+@dataclass(slots=True)
+class _Hold:
+    """A chat Telegram refused with a 429. Its requests take turns through `gate`, in the order
+    they came, the first at `until` and each next one `CHAT_GAP` after the previous went: all
+    leaving together when the wait ends would only earn the next 429. The hold ends once the
+    chat has been quiet for a gap."""
+
+    until: float
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class ChatLimiter(BaseRateLimiter[int]):
@@ -55,8 +67,9 @@ class ChatLimiter(BaseRateLimiter[int]):
         self._overall = AsyncLimiter(overall_per_second, 1)
         self._group_rate = group_per_minute
         self._groups: dict[int | str, AsyncLimiter] = {}
-        self._held: dict[_Chat, float] = {}
-        """Chats held after a 429, and until when (monotonic); None holds every chat."""
+        self._held: dict[int | str, _Hold] = {}
+        self._bot_held = 0.0
+        """Until when (monotonic) a 429 for a request that names no chat holds every request."""
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -77,39 +90,55 @@ class ChatLimiter(BaseRateLimiter[int]):
         chat = _chat(data.get("chat_id"))
         attempt = 0
         while True:
-            await self._wait_out(chat)
-            try:
-                async with self._group(chat), self._pace(chat):
-                    return await callback(*args, **kwargs)
-            except RetryAfter as error:
-                if attempt >= retries:
-                    raise
-                attempt += 1
-                seconds = retry_seconds(error) + RETRY_MARGIN
-                self._hold(chat, seconds)
-                logger.info("%s: Telegram asked to wait %.1f s (chat %s)", endpoint, seconds, chat)
+            hold = self._current_hold(chat)
+            async with hold.gate if hold is not None else contextlib.nullcontext():
+                await self._wait_out(hold)
+                try:
+                    async with self._group(chat), self._pace(chat):
+                        result = await callback(*args, **kwargs)
+                except RetryAfter as error:
+                    if attempt >= retries:
+                        raise
+                    attempt += 1
+                    seconds = retry_seconds(error) + RETRY_MARGIN
+                    self._hold(chat, seconds)
+                    logger.info(
+                        "%s: Telegram asked to wait %.1f s (chat %s)", endpoint, seconds, chat
+                    )
+                    continue
+                if hold is not None:
+                    hold.until = time.monotonic() + CHAT_GAP  # the next one waits its turn
+                return result
 
-    async def _wait_out(self, chat: _Chat) -> None:
-        """Wait while the bot or this chat is held. After a hold a chat's requests go one at a
-        time, `CHAT_GAP` apart, until the chat has had a quiet gap: all of them leaving at once
-        when the hold ends would only earn the next 429."""
+    def _current_hold(self, chat: _Chat) -> _Hold | None:
+        """The chat's hold, unless it has been over for a gap (then the chat is free again)."""
+        if chat is None:
+            return None
+        hold = self._held.get(chat)
+        if hold is not None and hold.until + CHAT_GAP <= time.monotonic():
+            del self._held[chat]
+            return None
+        return hold
+
+    async def _wait_out(self, hold: _Hold | None) -> None:
+        """Until neither the whole bot nor this chat is held (a hold may grow meanwhile)."""
         while True:
-            now = time.monotonic()
-            until = max(self._held.get(None, 0.0), self._held.get(chat, 0.0))
-            if until > now:
-                await asyncio.sleep(until - now)
-                continue
-            if chat is not None and chat in self._held:
-                if now < until + CHAT_GAP:
-                    self._held[chat] = now + CHAT_GAP  # this one goes, the next waits its turn
-                else:
-                    del self._held[chat]
-            return
+            until = max(self._bot_held, hold.until if hold is not None else 0.0)
+            delay = until - time.monotonic()
+            if delay <= 0:
+                return
+            await asyncio.sleep(delay)
 
     def _hold(self, chat: _Chat, seconds: float) -> None:
         now = time.monotonic()
-        self._held = {c: u for c, u in self._held.items() if u + CHAT_GAP > now}
-        self._held[chat] = max(self._held.get(chat, 0.0), now + seconds)
+        if chat is None:
+            self._bot_held = max(self._bot_held, now + seconds)
+            return
+        self._held = {
+            c: h for c, h in self._held.items() if h.gate.locked() or h.until + CHAT_GAP > now
+        }
+        hold = self._held.setdefault(chat, _Hold(now))
+        hold.until = max(hold.until, now + seconds)
 
     def _pace(self, chat: _Chat) -> AbstractAsyncContextManager[Any]:
         """Telegram's overall limit counts messages, that is requests sent to a chat."""

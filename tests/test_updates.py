@@ -90,7 +90,7 @@ async def test_a_flooding_chat_is_told_once_its_excess_dropped_and_others_answer
         for n in range(flood):
             telegram.push_message(USER, f"/help {n}")
         [notice] = await telegram.wait_for_sent(
-            lambda r: r.text == SLOW_DOWN, since=mark, chat_id=USER
+            lambda r: r.text == SLOW_DOWN, since=mark, chat_id=USER, timeout=10
         )
         processor = _processor(bot_harness)
         counts = processor.stats
