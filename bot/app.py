@@ -17,6 +17,7 @@ from bot.delivery import PatientLimiter, Sender
 from bot.jobs import cancel_polls, start_watchers
 from bot.services import build_services
 from bot.storage import Store
+from bot.updates import FairUpdates
 from handlers import admin, buttons, channel, fallback, help, latest, subscription, watchlist
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 from watchers.cpu import on_cpu
@@ -89,6 +90,7 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(CONTEXT_TYPES)
         .rate_limiter(PatientLimiter(max_retries=3))
+        .concurrent_updates(FairUpdates())  # chats side by side, each in order, floods capped
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

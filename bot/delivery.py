@@ -42,8 +42,9 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
+from bot.ratelimit import ChatLimiter
 from bot.render import render_alert, render_alert_plain
 from bot.storage import Store
 from watchers.models import Alert
@@ -97,10 +98,11 @@ SENDER_RETRIES = Retries(rate_limits=3, outages=False)
 """The sender keeps its own backoff and must not hold a send slot through an outage."""
 
 
-class PatientLimiter(AIORateLimiter):
-    """PTB's rate limiter (Telegram's 30/s and 20/min a group, 429s waited out) that also waits
-    out an outage for the bot's replies: a command answered while Telegram is down is sent
-    once it is back (backoff up to `MAX_BACKOFF`, for `patience` seconds), not lost.
+class PatientLimiter(ChatLimiter):
+    """The bot's rate limiter (Telegram's 30/s and 20/min a group, a 429 waited out by its chat
+    alone) that also waits out an outage for the bot's replies: a command answered while
+    Telegram is down is sent once it is back (backoff up to `MAX_BACKOFF`, for `patience`
+    seconds), not lost.
 
     `close()` ends the waiting at shutdown, so a stop never hangs on a reply.
     """

@@ -17,7 +17,8 @@ import asyncio
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -80,6 +81,15 @@ async def kill_cpu_worker() -> int:
             return pid
         await asyncio.sleep(0.05)
     raise AssertionError("the CPU lane never replaced its killed worker")
+
+
+async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Wait until `condition()` holds (looked at every 20 ms), or fail saying what was awaited."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
 def shared_path(*parts: str) -> Path:

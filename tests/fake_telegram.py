@@ -1157,14 +1157,15 @@ class FakeTelegram:
             await asyncio.sleep(0.02)
 
     async def wait_for_request(
-        self, method: str, timeout: float = 5.0, *, since: int = 0
+        self, method: str, timeout: float = 5.0, *, since: int = 0, status: int | None = None
     ) -> RequestRecord:
-        """The first request for ``method`` (case-insensitive) at index ``since`` or later."""
+        """The first request for ``method`` (case-insensitive) at index ``since`` or later, and
+        with that HTTP ``status`` if one is given (429 for a request refused by flood control)."""
         deadline = time.monotonic() + timeout
         while True:
             records = self.requests[since:]
             for record in records:
-                if record.method.lower() == method.lower():
+                if record.method.lower() == method.lower() and status in (None, record.status):
                     return record
             if time.monotonic() >= deadline:
                 methods = ", ".join(r.method for r in records) or "(none)"

@@ -1,0 +1,175 @@
+"""Telegram's send limits, with a 429 held against the one chat it was for.
+
+PTB's `AIORateLimiter` keeps Telegram's overall 30 messages a second and 20 a minute to a group
+or channel, but any 429 (`RetryAfter`) stops every request of the bot until it is waited out:
+a chat that floods the bot would hold back every other chat's replies and every alert.
+`ChatLimiter` keeps both limits and waits a 429 out only for the chat the request was sent to.
+The overall pace keeps the bot under its bot-wide budget, so a 429 that names a chat is that
+chat's own limit (about one message a second in a private chat). A 429 for a request that
+names no chat can only be the bot's, and still holds everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.constants import FloodLimit
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+__all__ = ["ChatLimiter", "retry_seconds"]
+
+logger = logging.getLogger(__name__)
+
+MAX_GROUP_LIMITERS = 512
+"""Group limiters kept before idle ones (a full minute's allowance left) are forgotten."""
+CHAT_GAP = 1.0
+"""Seconds between requests to a chat that Telegram held: its pace for one chat."""
+RETRY_MARGIN = 0.1
+"""Seconds added to Telegram's `retry_after`, as PTB does, so the retry is not a hair early."""
+
+_Chat = int | str | None
+"""A request's chat: its id, a channel's @username, or None for requests that name none."""
+
+
+@dataclass(slots=True)
+class _Hold:
+    """A chat Telegram refused with a 429. Its requests take turns through `gate`, in the order
+    they came, the first at `until` and each next one `CHAT_GAP` after the previous went: all
+    leaving together when the wait ends would only earn the next 429. The hold ends once the
+    chat has been quiet for a gap."""
+
+    until: float
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class ChatLimiter(BaseRateLimiter[int]):
+    """Paces requests at Telegram's overall and per-group rates and retries a 429 up to
+    `max_retries` times (or the request's `rate_limit_args`), holding back only its chat."""
+
+    def __init__(
+        self,
+        *,
+        max_retries: int = 0,
+        overall_per_second: float = FloodLimit.MESSAGES_PER_SECOND,
+        group_per_minute: float = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
+    ) -> None:
+        self._max_retries = max_retries
+        self._overall = AsyncLimiter(overall_per_second, 1)
+        self._group_rate = group_per_minute
+        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._held: dict[int | str, _Hold] = {}
+        self._bot_held = 0.0
+        """Until when (monotonic) a 429 for a request that names no chat holds every request."""
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        chat = _chat(data.get("chat_id"))
+        attempt = 0
+        while True:
+            hold = self._current_hold(chat)
+            async with hold.gate if hold is not None else contextlib.nullcontext():
+                await self._wait_out(hold)
+                try:
+                    async with self._group(chat), self._pace(chat):
+                        result = await callback(*args, **kwargs)
+                except RetryAfter as error:
+                    if attempt >= retries:
+                        raise
+                    attempt += 1
+                    seconds = retry_seconds(error) + RETRY_MARGIN
+                    self._hold(chat, seconds)
+                    logger.info(
+                        "%s: Telegram asked to wait %.1f s (chat %s)", endpoint, seconds, chat
+                    )
+                    continue
+                if hold is not None:
+                    hold.until = time.monotonic() + CHAT_GAP  # the next one waits its turn
+                return result
+
+    def _current_hold(self, chat: _Chat) -> _Hold | None:
+        """The chat's hold, unless it has been over for a gap (then the chat is free again)."""
+        if chat is None:
+            return None
+        hold = self._held.get(chat)
+        if hold is not None and hold.until + CHAT_GAP <= time.monotonic():
+            del self._held[chat]
+            return None
+        return hold
+
+    async def _wait_out(self, hold: _Hold | None) -> None:
+        """Until neither the whole bot nor this chat is held (a hold may grow meanwhile)."""
+        while True:
+            until = max(self._bot_held, hold.until if hold is not None else 0.0)
+            delay = until - time.monotonic()
+            if delay <= 0:
+                return
+            await asyncio.sleep(delay)
+
+    def _hold(self, chat: _Chat, seconds: float) -> None:
+        now = time.monotonic()
+        if chat is None:
+            self._bot_held = max(self._bot_held, now + seconds)
+            return
+        self._held = {
+            c: h for c, h in self._held.items() if h.gate.locked() or h.until + CHAT_GAP > now
+        }
+        hold = self._held.setdefault(chat, _Hold(now))
+        hold.until = max(hold.until, now + seconds)
+
+    def _pace(self, chat: _Chat) -> AbstractAsyncContextManager[Any]:
+        """Telegram's overall limit counts messages, that is requests sent to a chat."""
+        return self._overall if chat is not None else contextlib.nullcontext()
+
+    def _group(self, chat: _Chat) -> AbstractAsyncContextManager[Any]:
+        """A group's or channel's own limit (negative ids and @usernames; users are positive)."""
+        if chat is None or (isinstance(chat, int) and chat > 0) or not self._group_rate:
+            return contextlib.nullcontext()
+        if chat not in self._groups and len(self._groups) >= MAX_GROUP_LIMITERS:
+            idle = [
+                g for g, limiter in self._groups.items() if limiter.has_capacity(limiter.max_rate)
+            ]
+            for group in idle:
+                del self._groups[group]
+        limiter = self._groups.get(chat)
+        if limiter is None:
+            limiter = self._groups[chat] = AsyncLimiter(self._group_rate, 60)
+        return limiter
+
+
+def _chat(value: object) -> _Chat:
+    if value is None:
+        return None
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, whether PTB gives it as seconds or as a timedelta."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
