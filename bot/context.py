@@ -17,13 +17,15 @@ __all__ = ["CONTEXT_TYPES", "BotData", "Context"]
 
 class BotData:
     """What the application keeps for the whole bot: the services `build_application` made,
-    the alert sender once started, and the polls running now (cancelled at shutdown)."""
+    the alert sender once started, the polls running now (cancelled at shutdown), and when
+    each chat last got the plain-text hint."""
 
     services: Services
 
     def __init__(self) -> None:
         self.sender: Sender | None = None
         self.polls: set[asyncio.Task[Any]] = set()
+        self.hinted: dict[int, float] = {}
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -4,6 +4,7 @@ private chat, and errors get logged once."""
 from __future__ import annotations
 
 import logging
+from time import monotonic
 
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -21,6 +22,21 @@ logger = logging.getLogger(__name__)
 
 HINT = 'Commands start with "/": try /watch Lachin, or /help.'
 _COMMAND_NAMES = frozenset(c.name for c in COMMANDS)
+HINT_EVERY_SECONDS = 600.0
+"""The general hint goes to a chat at most this often: a person needs it once, and a hundred
+chats chatting away must not get more replies than the bot may send (30 a second for all)."""
+
+
+def _hint_due(hinted: dict[int, float], chat_id: int) -> bool:
+    """Whether this chat may get the general hint now (and note in `hinted` that it did)."""
+    now = monotonic()
+    if len(hinted) > 4096:  # forget chats hinted long ago, so the memory stays bounded
+        for stale in [c for c, at in hinted.items() if now - at >= HINT_EVERY_SECONDS]:
+            del hinted[stale]
+    if now - hinted.get(chat_id, -HINT_EVERY_SECONDS) < HINT_EVERY_SECONDS:
+        return False
+    hinted[chat_id] = now
+    return True
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -39,15 +55,16 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 async def plain_text(update: Update, context: Context) -> None:
-    """Text without a slash in a private chat gets a one-line hint; a command's name typed
-    without it ("watch Lachin") is given back as the command. Only private chats: in a group or
-    channel the bot would answer people talking to each other."""
+    """Text without a slash in a private chat gets a one-line hint (the general one at most every
+    HINT_EVERY_SECONDS); a command's name typed without it ("watch Lachin") is given back as the
+    command. Only private chats: in a group or channel the bot would answer people talking to
+    each other."""
     message = update.effective_message
     words = (message.text or "").split(maxsplit=1) if message is not None else []
     if words and words[0].lower() in _COMMAND_NAMES:
         command = echo(" ".join([f"/{words[0].lower()}", *words[1:]]), 200)
         await reply(update, f'Commands start with "/": try <code>{command}</code>.')
-    else:
+    elif message is not None and _hint_due(context.bot_data.hinted, message.chat_id):
         await reply(update, HINT)
 
 

@@ -115,6 +115,15 @@ async def test_plain_text_in_a_private_chat_gets_a_one_line_hint(
     assert answer.text == hint
 
 
+async def test_the_general_hint_comes_once_while_chatting_on(bot_harness: BotHarness) -> None:
+    """Random chatter from many chats must not turn into as many replies."""
+    [first] = await bot_harness.send(USER + 1, "hello")
+    assert first.text == HINT
+    bot_harness.telegram.push_message(USER + 1, "anyone there?")
+    [after] = await bot_harness.send(USER + 1, "/help")
+    assert "/watch" in after.text and after.text != HINT
+
+
 async def test_a_command_word_without_its_slash_is_echoed_escaped(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "watch <b>Lachin</b> & \u202eShusha")
     assert answer.text == 'Commands start with "/": try /watch <b>Lachin</b> & Shusha.'
