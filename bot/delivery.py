@@ -190,6 +190,7 @@ class Sender:
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
         self._claimed: set[tuple[int, str]] = set()
+        self._settled: set[tuple[int, str]] = set()  # recorded since the outbox was last read
         self._outcomes: list[_Outcome] = []
         self._sends: set[asyncio.Task[None]] = set()
         self._next_slot = 0.0
@@ -255,11 +256,12 @@ class Sender:
         waiting = set(self._chat_until)
         waiting |= {c for c in list(self._group_sent) if not self._group_has_room(c, now)}
         self._wake.clear()
+        self._settled.clear()  # a read that begins now sees what was recorded before
         due = await self._store.pending_alerts(BATCH + len(self._claimed), skip_chats=waiting)
         started = 0
         for alert in due:
             key = (alert.chat_id, alert.report.id)
-            if key in self._claimed or alert.chat_id in waiting:
+            if key in self._claimed or key in self._settled or alert.chat_id in waiting:
                 continue
             waiting.add(alert.chat_id)  # one message a chat per pass: CHAT_GAP applies
             if self._stopping.is_set() or self._clock() < self._paused_until:
@@ -467,7 +469,9 @@ class Sender:
             self._finished.set()
             return
         for outcome in outcomes:
-            self._claimed.discard((outcome.chat_id, outcome.report_id))
+            key = (outcome.chat_id, outcome.report_id)
+            self._claimed.discard(key)
+            self._settled.add(key)  # `due` read before this commit may still list it as pending
         self._wake.set()  # what was due but claimed may be looked at again
 
 
