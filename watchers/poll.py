@@ -33,6 +33,7 @@ from watchers.matching import AliasBook, Found, Matcher, search_terms
 from watchers.models import Alert, Collected, Match, PollResult, Report, Subscription
 from watchers.sources import Source
 from watchers.summary import clean_text
+from watchers.volume import Overflow, cap_matches
 
 __all__ = [
     "BACKLOG_GRACE",
@@ -66,7 +67,8 @@ DUE_TOLERANCE = 0.25
 class PollOutcome:
     """Everything one poll changes in the store, written as one transaction: the reports the
     source showed (`seen`, to refresh when they were last seen), those new to the store, the
-    source's state, and the alerts to queue for the new ones."""
+    source's state, and the alerts to queue for the new ones, with one line per chat for those
+    past its cap (`overflow`)."""
 
     source: str
     state: SourceState
@@ -74,6 +76,7 @@ class PollOutcome:
     seen: Sequence[Report] = ()
     new: Sequence[Report] = ()
     alerts: Sequence[Alert] = ()
+    overflow: Sequence[Overflow] = ()
 
 
 class PollStore(Protocol):
@@ -369,6 +372,7 @@ class Poller:
         fresh = await on_cpu(plain_reports, await self.store.unseen(collected.reports))
         result.new = len(fresh)
         alerts: list[Alert] = []
+        overflow: list[Overflow] = []
         alertable = [r for r in fresh if _is_news(r, source, previous, now - self.retention)]
         if previous is None and fresh:
             logger.info(
@@ -376,10 +380,11 @@ class Poller:
             )
         elif alertable:
             matched = await self.matchers.match(alertable, subscriptions, version)
+            matched, overflow = cap_matches(matched, source.name)
             alerts = await self.summariser_factory().alerts(matched)
         state = replace(
             state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
         )
-        outcome = PollOutcome(source.name, state, now, collected.reports, fresh, alerts)
+        outcome = PollOutcome(source.name, state, now, collected.reports, fresh, alerts, overflow)
         result.alerts = await self.store.record_poll(outcome)
         return result
