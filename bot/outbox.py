@@ -5,13 +5,16 @@ Fairness inside a chat: every entry has a turn. A poll's entries for a chat cont
 source's entries still pending for the chat; a source with none pending starts at the chat's
 current turn (its lowest pending one). The sender reads each chat's entries by turn, so a second
 source's alert goes out right after the entry now at the head of the chat's queue, however long
-another source's backlog is. Across chats nothing changes: each chat's next entry is ordered by
-age, oldest first, and the sender takes one entry a chat per pass.
+another source's backlog is. Across chats nothing changes: which chats the sender reads, and
+in what order, is by the age of their oldest due entries (through `outbox_pending`, as before),
+and it still takes one entry a chat per pass; only which of a chat's entries comes next is by
+turn (through `outbox_turns`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -53,6 +56,10 @@ ADDED_COLUMNS = {
 """Columns a file from an older Newswatch lacks; what it had queued gets these defaults (no
 context, no source, all at turn 0, plain alerts) and goes out first."""
 
+TURN_INDEX = "CREATE INDEX IF NOT EXISTS outbox_turns ON outbox (chat_id, status, turn, source)"
+"""A chat's pending entries in turn order, and its sources' turns, read from the index rather
+than from every row of the outbox; made once `turn` exists."""
+
 COLUMNS = (
     "chat_id, report_id, keyword, form, summary, created, status, attempts, next_attempt, "
     "last_error, context, source, turn, more, origin"
@@ -70,17 +77,21 @@ class OutboxSQL:
         "SELECT chat_id, MIN(turn), MAX(CASE WHEN source = ? THEN turn END) FROM outbox "
         "WHERE status = 'pending' AND chat_id IN ({ids}) GROUP BY chat_id"
     )
-    pending = (
+    due_chats = (
+        "SELECT chat_id FROM outbox WHERE status = 'pending' AND next_attempt <= ? {skip}"
+        "ORDER BY next_attempt, created, chat_id LIMIT ?"
+    )
+    skip_chats = "AND chat_id NOT IN ({ids}) "
+    chat_next = (
         "SELECT o.chat_id, o.keyword, o.form, o.summary, o.context, o.more, o.origin, "
         + ", ".join(f"r.{c.strip()}" for c in REPORT_COLUMNS.split(","))
-        + " FROM (SELECT chat_id, report_id, keyword, form, summary, context, more, origin, "
-        "next_attempt, created, ROW_NUMBER() OVER "
-        "(PARTITION BY chat_id ORDER BY turn, next_attempt, created, report_id) AS place "
-        "FROM outbox WHERE status = 'pending' AND next_attempt <= ? {skip}) o "
-        "JOIN reports r ON r.id = o.report_id "
-        "ORDER BY o.place, o.next_attempt, o.created, o.chat_id LIMIT ?"
+        + " FROM outbox o JOIN reports r ON r.id = o.report_id "
+        "WHERE o.chat_id = ? AND o.status = 'pending' "
+        "ORDER BY o.turn, o.next_attempt, o.created, o.report_id LIMIT ?"
     )
-    skip_chats = "AND chat_id NOT IN ({ids})"
+    """A chat's next entries by turn. Not filtered on `next_attempt`: a pending entry is due from
+    the moment it is queued, and that filter would lead SQLite to `outbox_pending`, whose order
+    is not by chat, instead of `outbox_turns`."""
     set_status = (
         "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
         "next_attempt = ? WHERE chat_id = ? AND report_id = ? AND status IN ('pending', 'held')"
@@ -106,11 +117,12 @@ class OutboxSQL:
 
 
 def upgrade(connection: sqlite3.Connection) -> None:
-    """Add the columns an outbox from an older Newswatch lacks (inside the opening transaction)."""
+    """Add what an outbox from an older Newswatch lacks (inside the opening transaction)."""
     present = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
     for name, kind in ADDED_COLUMNS.items():
         if name not in present:
             connection.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
+    connection.execute(TURN_INDEX)
 
 
 def _next_turns(connection: sqlite3.Connection, source: str, chats: list[int]) -> dict[int, int]:
@@ -168,12 +180,25 @@ def queue(
 def due(
     connection: sqlite3.Connection, now: str, skip_chats: Collection[int], limit: int
 ) -> list[Alert]:
-    """Up to `limit` pending entries due by `now`: every chat's next entry (by turn) first, the
-    chats' oldest first, then every chat's second, and so on; none of the chats in `skip_chats`."""
+    """Up to `limit` pending entries due by `now`, none of the chats in `skip_chats`.
+
+    Which chats, and where each chat's entries stand in the batch, is by age as it always was
+    (the oldest entries due, through the index); only which of a chat's entries fill its places
+    is by turn, so a chat's next entry is the one its round-robin across sources puts first.
+    """
     skipped = list(skip_chats)
     skip = OutboxSQL.skip_chats.format(ids=placeholders(len(skipped))) if skipped else ""
-    rows = connection.execute(OutboxSQL.pending.format(skip=skip), (now, *skipped, limit))
-    return [
-        Alert(chat_id, stored_report(rest).report, keyword, form, summary, context, more, origin)
-        for chat_id, keyword, form, summary, context, more, origin, *rest in rows
-    ]
+    oldest = connection.execute(OutboxSQL.due_chats.format(skip=skip), (now, *skipped, limit))
+    places = [chat_id for (chat_id,) in oldest]
+    by_turn = {
+        chat_id: iter(connection.execute(OutboxSQL.chat_next, (chat_id, count)).fetchall())
+        for chat_id, count in Counter(places).items()
+    }
+    batch: list[Alert] = []
+    for place in places:
+        row = next(by_turn[place], None)  # None: sent or set aside between the two reads
+        if row is not None:
+            chat_id, keyword, form, summary, context, more, origin, *rest = row
+            report = stored_report(rest).report
+            batch.append(Alert(chat_id, report, keyword, form, summary, context, more, origin))
+    return batch
