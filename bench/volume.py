@@ -9,8 +9,9 @@ Prints figures, asserts nothing.
    chat's first alert, the other feed serves one matching item. Printed: how long after the poll
    that found it (its feed request) the other feed's alert reached the fake, the messages the chat
    got (waiting at most `--wait` seconds for them to stop coming), and the load average.
-2. Outbox read: the sender's read of its next 200 due entries (each chat's entries ordered by
-   turn) from `--outbox` pending entries over 1,000 chats and 10 sources, median of 20 reads.
+2. Outbox: `--outbox` pending entries over 1,000 chats and 10 sources, queued by polls of one
+   alert to every chat; the sender's read of its next 200 due entries (each chat's by turn),
+   median of 20 reads, and what queuing a poll's 1,000 alerts cost at that size.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ def _burst(items: int, poll: int, wait: float) -> None:
             while count != len(_to_chat(telegram)) and time.monotonic() < deadline:
                 count = len(_to_chat(telegram))
                 time.sleep(poll * 2)  # two polls with no new message: the outbox is drained
+            coming = " and still coming" if count != len(_to_chat(telegram)) else ""
             load = _load()
         finally:
             process.send_signal(signal.SIGINT)
@@ -123,7 +125,7 @@ def _burst(items: int, poll: int, wait: float) -> None:
     print(f"  the burst's poll to the chat's first alert: {first:.2f} s")
     print(f"  the other feed's alert: {delay}")
     print(
-        f"  messages to the chat: {len(texts)} ({sum('convoy report' in t for t in order)} "
+        f"  messages to the chat{coming}: {len(texts)} ({sum('convoy report' in t for t in order)} "
         f"burst alerts, {sum(t.startswith('+') for t in order)} '+N more' line, "
         f"{sum(OTHER_TITLE in t for t in order)} from the other feed)"
     )
@@ -138,6 +140,7 @@ async def _outbox_read(pending: int) -> None:
     try:
         chats, sources = 1000, 10
         per_chat = max(1, pending // chats)
+        writes = []
         for n in range(per_chat):  # one report a poll, to every chat, sources in turn
             url = f"https://wire.test/{n}"
             report = Report(id=url, url=url, canonical_url=url, title=f"Lachin {n}")
@@ -150,17 +153,25 @@ async def _outbox_read(pending: int) -> None:
                 [report],
                 alerts,
             )
+            began = time.perf_counter()
             await store.record_poll(outcome)
-        took = []
+            writes.append(time.perf_counter() - began)
+        reads = []
         for _ in range(20):
             began = time.perf_counter()
             due = await store.pending_alerts(BATCH)
-            took.append(time.perf_counter() - began)
+            reads.append(time.perf_counter() - began)
+        print(f"outbox of {per_chat * chats} pending entries ({chats} chats x {per_chat}):")
         print(
-            f"outbox read: {len(due)} due entries from {per_chat * chats} pending "
-            f"({chats} chats x {per_chat}): median {statistics.median(took) * 1000:.1f} ms, "
-            f"max {max(took) * 1000:.1f} ms; {_load()}"
+            f"  the sender's read of {len(due)} due entries: median "
+            f"{statistics.median(reads) * 1000:.1f} ms, max {max(reads) * 1000:.1f} ms"
         )
+        last = writes[-10:]
+        print(
+            f"  a poll queuing {chats} alerts, the last {len(last)} polls: median "
+            f"{statistics.median(last) * 1000:.0f} ms, max {max(last) * 1000:.0f} ms"
+        )
+        print(f"  {_load()}")
     finally:
         await store.close()
 
