@@ -84,6 +84,8 @@ async def test_a_burst_from_one_feed_gives_the_cap_and_one_more_line_once_and_st
     )
     await harness.start()
     try:
+        [help_text] = await harness.send(USER, "/help")
+        assert f"at most {ALERTS_PER_POLL} alerts at a time" in help_text.text
         await harness.send(USER, "/watch Lachin")
         await _polled(harness, _name("/wire.xml"), EPOCH)  # the first poll only stores
         now = datetime.now(UTC)

@@ -381,6 +381,10 @@ class Poller:
         elif alertable:
             matched = await self.matchers.match(alertable, subscriptions, version)
             matched, overflow = cap_matches(matched, source.name)
+            if overflow:
+                logger.info(
+                    "%s: %d chats past the cap get a '+N more' line", source.name, len(overflow)
+                )
             alerts = await self.summariser_factory().alerts(matched)
         state = replace(
             state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
