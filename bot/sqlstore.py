@@ -3,8 +3,9 @@
 One writer connection lives in its own thread and runs every write, so one poll's outcome is one
 transaction and writes never interleave; readers use their own read-only connections in other
 threads, and in WAL mode they never wait for the writer. The queries are standard SQL (every
-statement is in `SQL` below or `bot.outbox.OutboxSQL`, with `?` placeholders) so a PostgreSQL implementation can follow;
-timestamps are ISO-8601 UTC text of fixed width, so text order is time order.
+statement is in `SQL` below or in `bot.outbox.OutboxSQL`, with `?` placeholders) so a PostgreSQL
+implementation can follow; timestamps are ISO-8601 UTC text of fixed width (`bot.sqlrows`), so
+text order is time order.
 
 WAL with synchronous=FULL: a commit is fsynced before it returns. Writes are a few per minute (one
 per poll, one per delivery batch), so the fsync costs nothing that matters, and an alert recorded
