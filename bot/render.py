@@ -97,8 +97,16 @@ def render_report_line(report: Report, when: datetime, form: str | None = None) 
     return f"{_link(report, when)}\n<i>{details}</i>"
 
 
+def _more(alert: Alert, write: Callable[[str, int], str]) -> str:
+    """The line standing for a poll's reports past the chat's cap: "+4,962 more from X: /latest"."""
+    origin = write(alert.origin, MAX_OUTLET_LENGTH)
+    return f"+{alert.more:,} more{f' from {origin}' if origin else ''}: /latest"
+
+
 def render_alert(alert: Alert) -> str:
     """The alert message: linked title, outlet and time, why it matched, then the summary."""
+    if alert.more:
+        return _more(alert, echo)
     report = alert.report
     when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [echo(report.publisher, MAX_OUTLET_LENGTH), when]))
@@ -120,6 +128,8 @@ def _plain_line(text: str, limit: int) -> str:
 def render_alert_plain(alert: Alert) -> str:
     """The alert as plain text, for when Telegram refuses the HTML (`can't parse entities`):
     the same fields and bounds, the link written out in full on its own line."""
+    if alert.more:
+        return _more(alert, _plain_line)
     report = alert.report
     when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [_plain_line(report.publisher, MAX_OUTLET_LENGTH), when]))

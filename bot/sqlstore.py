@@ -3,8 +3,9 @@
 One writer connection lives in its own thread and runs every write, so one poll's outcome is one
 transaction and writes never interleave; readers use their own read-only connections in other
 threads, and in WAL mode they never wait for the writer. The queries are standard SQL (every
-statement is in `SQL` below, with `?` placeholders) so a PostgreSQL implementation can follow;
-timestamps are ISO-8601 UTC text of fixed width, so text order is time order.
+statement is in `SQL` below or in `bot.outbox.OutboxSQL`, with `?` placeholders) so a PostgreSQL
+implementation can follow; timestamps are ISO-8601 UTC text of fixed width (`bot.sqlrows`), so
+text order is time order.
 
 WAL with synchronous=FULL: a commit is fsynced before it returns. Writes are a few per minute (one
 per poll, one per delivery batch), so the fsync costs nothing that matters, and an alert recorded
@@ -17,16 +18,29 @@ import asyncio
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.outbox import OUTBOX_SCHEMA, OutboxSQL, due, queue, upgrade
+from bot.sqlrows import (
+    REPORT_COLUMNS,
+    StoredReport,
+    chunks,
+    iso,
+    parse_iso,
+    placeholders,
+    report_row,
+    stored_report,
+)
 from watchers.fetch import SourceState
 from watchers.identity import story_key
 from watchers.models import Alert, Report
+
+if TYPE_CHECKING:
+    from watchers.poll import PollOutcome
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -35,6 +49,7 @@ __all__ = [
     "StoredReport",
     "iso",
     "parse_iso",
+    "report_row",
 ]
 
 T = TypeVar("T")
@@ -42,15 +57,7 @@ T = TypeVar("T")
 SCHEMA_VERSION = 1
 SQLITE_HEADER = b"SQLite format 3\x00"
 LAST_SEEN_GRANULARITY = timedelta(days=1)
-STORED_TEXT_CHARS = 2000
-"""Stored report text serves /latest matching only (alerts are summarised when first seen)."""
 READERS = 4
-IN_CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
-
-REPORT_COLUMNS = (
-    "id, story, url, canonical_url, title, body, published, outlet, domain, language, country, "
-    "source, first_seen, last_seen, sort_time"
-)
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -75,21 +82,7 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS reports_sort_time ON reports (sort_time DESC)",
     "CREATE INDEX IF NOT EXISTS reports_last_seen ON reports (last_seen)",
     "CREATE TABLE IF NOT EXISTS source_state (name TEXT PRIMARY KEY, state TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS outbox (
-        chat_id BIGINT NOT NULL,
-        report_id TEXT NOT NULL REFERENCES reports (id),
-        keyword TEXT NOT NULL,
-        form TEXT NOT NULL,
-        summary TEXT NOT NULL,
-        created TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        next_attempt TEXT NOT NULL,
-        last_error TEXT,
-        context TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (chat_id, report_id)
-    )""",
-    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
+    *OUTBOX_SCHEMA,
 )
 
 
@@ -109,9 +102,6 @@ class SQL:
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
     )
     newest = f"SELECT {REPORT_COLUMNS} FROM reports ORDER BY sort_time DESC LIMIT ?"
-    prune_outbox = (
-        "DELETE FROM outbox WHERE report_id IN (SELECT id FROM reports WHERE last_seen < ?)"
-    )
     prune_reports = "DELETE FROM reports WHERE last_seen < ?"
     save_state = (
         "INSERT INTO source_state (name, state) VALUES (?, ?) "
@@ -122,121 +112,6 @@ class SQL:
     )
     one_state = "SELECT state FROM source_state WHERE name = ?"
     all_states = "SELECT name, state FROM source_state"
-    queue_alert = (
-        "INSERT INTO outbox (chat_id, report_id, keyword, form, summary, created, status, "
-        "attempts, next_attempt, last_error, context) "
-        "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?) ON CONFLICT DO NOTHING"
-    )
-    pending = (
-        "SELECT o.chat_id, o.keyword, o.form, o.summary, o.context, "
-        + ", ".join(f"r.{c.strip()}" for c in REPORT_COLUMNS.split(","))
-        + " FROM outbox o JOIN reports r ON r.id = o.report_id "
-        "WHERE o.status = 'pending' AND o.next_attempt <= ? {skip}"
-        "ORDER BY o.next_attempt, o.created, o.chat_id LIMIT ?"
-    )
-    skip_chats = "AND o.chat_id NOT IN ({ids}) "
-    set_status = (
-        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
-        "next_attempt = ? WHERE chat_id = ? AND report_id = ? AND status IN ('pending', 'held')"
-    )
-    hold_chat = (
-        "UPDATE outbox SET status = 'held', last_error = ? WHERE chat_id = ? AND status = 'pending'"
-    )
-    release_chat = (
-        "UPDATE outbox SET status = 'pending', last_error = NULL "
-        "WHERE chat_id = ? AND status = 'held' AND created >= ?"
-    )
-    drop_held = (
-        "UPDATE outbox SET status = 'dropped', last_error = ? WHERE chat_id = ? AND status = 'held'"
-    )
-    copy_chat = (
-        "INSERT INTO outbox (chat_id, report_id, keyword, form, summary, created, status, "
-        "attempts, next_attempt, last_error, context) SELECT ?, report_id, keyword, form, "
-        "summary, created, status, attempts, next_attempt, last_error, context FROM outbox "
-        "WHERE chat_id = ? "
-        "ON CONFLICT DO NOTHING"
-    )
-    delete_chat = "DELETE FROM outbox WHERE chat_id = ?"
-    prune_done = "DELETE FROM outbox WHERE status IN ('sent', 'dropped') AND next_attempt < ?"
-    count_status = "SELECT status, count(*) FROM outbox GROUP BY status"
-
-
-def placeholders(count: int) -> str:
-    """`?, ?, ?` for an IN list of `count` values."""
-    return ", ".join("?" * count)
-
-
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), IN_CHUNK):
-        yield values[start : start + IN_CHUNK]
-
-
-def iso(moment: datetime) -> str:
-    """A moment as fixed-width ISO-8601 UTC text (naive datetimes are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    """The reverse of `iso`; also reads the older stores' ISO text (naive means UTC)."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredReport:
-    """A report as stored, with the moment the bot first saw it."""
-
-    report: Report
-    first_seen: datetime
-
-    @property
-    def when(self) -> datetime:
-        """The time to sort and show by: publication when the source gave one."""
-        return self.report.published or self.first_seen
-
-
-def report_row(report: Report, first_seen: datetime, last_seen: datetime) -> tuple[Any, ...]:
-    """The reports table's columns for one report, in REPORT_COLUMNS order."""
-    return (
-        report.id,
-        story_key(report.title, report.domain),
-        report.url,
-        report.canonical_url,
-        report.title,
-        report.text[:STORED_TEXT_CHARS],
-        iso(report.published) if report.published else None,
-        report.outlet,
-        report.domain,
-        report.language,
-        report.country,
-        report.source,
-        iso(first_seen),
-        iso(last_seen),
-        iso(report.published or first_seen),
-    )
-
-
-def _stored(row: Sequence[Any]) -> StoredReport:
-    (id_, _story, url, canonical, title, body, published, outlet, domain) = row[:9]
-    language, country, source, first_seen = row[9:13]
-    report = Report(
-        id=id_,
-        url=url,
-        canonical_url=canonical,
-        title=title,
-        text=body,
-        published=parse_iso(published),
-        outlet=outlet,
-        domain=domain,
-        language=language,
-        country=country,
-        source=source,
-    )
-    return StoredReport(report, parse_iso(first_seen) or datetime.now(UTC))
 
 
 class SqlStore:
@@ -278,9 +153,7 @@ class SqlStore:
         with _transaction(connection):
             for statement in SCHEMA:
                 connection.execute(statement)
-            outbox = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
-            if "context" not in outbox:  # a file from before alerts named their context
-                connection.execute("ALTER TABLE outbox ADD COLUMN context TEXT NOT NULL DEFAULT ''")
+            upgrade(connection)
             connection.execute(SQL.set_meta, ("opened", iso(datetime.now(UTC))))  # a real write
             row = connection.execute(SQL.get_meta, ("schema",)).fetchone()
             if row is None:
@@ -373,11 +246,11 @@ class SqlStore:
         seen: Sequence[Report],
         new: Sequence[Report],
         at: datetime,
-        state: tuple[str, SourceState] | None = None,
-        alerts: Sequence[Alert] = (),
+        poll: PollOutcome | None = None,
     ) -> tuple[list[Report], list[Alert]]:
-        """One poll's outcome in one transaction: refresh last_seen of what a source still shows,
-        insert the new reports, save the source state, queue the alerts of reports inserted now.
+        """Refresh last_seen of what a source still shows and insert the new reports; with `poll`
+        (the outcome they came from), save its source's state and queue its alerts of reports
+        inserted now, all in one transaction.
 
         Returns the reports inserted and the alerts queued: a report another poll stored first
         (same id or same story) is neither inserted nor alerted again.
@@ -387,7 +260,7 @@ class SqlStore:
             now = iso(at)
             stale = iso(at - LAST_SEEN_GRANULARITY)
             ids = list(dict.fromkeys(r.id for r in seen))
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 sql = SQL.refresh.format(ids=placeholders(len(chunk)))
                 connection.execute(sql, (now, stale, *chunk))
             inserted: list[Report] = []
@@ -395,30 +268,13 @@ class SqlStore:
                 cursor = connection.execute(SQL.insert_report, report_row(report, at, at))
                 if cursor.rowcount == 1:
                     inserted.append(report)
-            if state is not None:
-                name, value = state
-                connection.execute(SQL.save_state, (name, json.dumps(value.to_dict())))
+            if poll is None:
+                return inserted, []
+            connection.execute(SQL.save_state, (poll.source, json.dumps(poll.state.to_dict())))
             stored_now = {r.id for r in inserted}
-            queued = []
-            for alert in alerts:
-                if alert.report.id not in stored_now:
-                    continue
-                cursor = connection.execute(
-                    SQL.queue_alert,
-                    (
-                        alert.chat_id,
-                        alert.report.id,
-                        alert.keyword,
-                        alert.form,
-                        alert.summary,
-                        now,
-                        now,
-                        alert.context,
-                    ),
-                )
-                if cursor.rowcount == 1:
-                    queued.append(alert)
-            return inserted, queued
+            return inserted, queue(
+                connection, poll.source, poll.alerts, poll.overflow, stored_now, now
+            )
 
         return await self._write(run)
 
@@ -426,7 +282,7 @@ class SqlStore:
         """The `limit` newest reports by publication (else first-seen) time, newest first."""
 
         def newest(connection: sqlite3.Connection) -> list[StoredReport]:
-            return [_stored(row) for row in connection.execute(SQL.newest, (limit,))]
+            return [stored_report(row) for row in connection.execute(SQL.newest, (limit,))]
 
         return await self._read(newest)
 
@@ -435,7 +291,7 @@ class SqlStore:
 
         def run(connection: sqlite3.Connection) -> int:
             cutoff = iso(seen_before)
-            connection.execute(SQL.prune_outbox, (cutoff,))
+            connection.execute(OutboxSQL.prune, (cutoff,))
             return connection.execute(SQL.prune_reports, (cutoff,)).rowcount
 
         return await self._write(run)
@@ -467,21 +323,10 @@ class SqlStore:
     async def pending_alerts(
         self, limit: int, now: datetime, skip_chats: Collection[int] = ()
     ) -> list[Alert]:
-        """Queued alerts due by `now`, oldest first, leaving out the chats in `skip_chats` (those
-        the sender must not send to yet: a group at its rate limit, a chat told to wait)."""
-        skipped = list(skip_chats)
-        skip = SQL.skip_chats.format(ids=placeholders(len(skipped))) if skipped else ""
-
-        def due(connection: sqlite3.Connection) -> list[Alert]:
-            rows = connection.execute(
-                SQL.pending.format(skip=skip), (iso(now), *skipped, limit)
-            ).fetchall()
-            return [
-                Alert(chat_id, _stored(rest).report, keyword, form, summary, context)
-                for chat_id, keyword, form, summary, context, *rest in rows
-            ]
-
-        return await self._read(due)
+        """Queued alerts due by `now` (see `bot.outbox.due` for their order), leaving out the
+        chats in `skip_chats` (those the sender must not send to yet: a group at its rate limit,
+        a chat told to wait)."""
+        return await self._read(lambda connection: due(connection, iso(now), skip_chats, limit))
 
     async def finish(self, outcomes: Sequence[tuple[int, str, str, str | None]]) -> None:
         """Record many sends' outcomes (chat id, report id, status, error) in one transaction:
@@ -492,7 +337,7 @@ class SqlStore:
             return
 
         def run(connection: sqlite3.Connection) -> None:
-            connection.executemany(SQL.set_status, rows)
+            connection.executemany(OutboxSQL.set_status, rows)
 
         await self._write(run)
 
@@ -500,7 +345,7 @@ class SqlStore:
         """Set the chat's pending alerts aside (the chat cannot be reached); how many."""
 
         def run(connection: sqlite3.Connection) -> int:
-            return connection.execute(SQL.hold_chat, (reason, chat_id)).rowcount
+            return connection.execute(OutboxSQL.hold_chat, (reason, chat_id)).rowcount
 
         return await self._write(run)
 
@@ -509,8 +354,8 @@ class SqlStore:
         with `reason`; how many were queued again."""
 
         def run(connection: sqlite3.Connection) -> int:
-            released = connection.execute(SQL.release_chat, (chat_id, iso(since))).rowcount
-            connection.execute(SQL.drop_held, (reason, chat_id))
+            released = connection.execute(OutboxSQL.release_chat, (chat_id, iso(since))).rowcount
+            connection.execute(OutboxSQL.drop_held, (reason, chat_id))
             return released
 
         return await self._write(run)
@@ -520,8 +365,8 @@ class SqlStore:
         the new id already has for the same report wins."""
 
         def run(connection: sqlite3.Connection) -> None:
-            connection.execute(SQL.copy_chat, (new, old))
-            connection.execute(SQL.delete_chat, (old,))
+            connection.execute(OutboxSQL.copy_chat, (new, old))
+            connection.execute(OutboxSQL.delete_chat, (old,))
 
         await self._write(run)
 
@@ -530,7 +375,7 @@ class SqlStore:
         being queued again, so the done entries themselves need not stay."""
 
         def run(connection: sqlite3.Connection) -> int:
-            return connection.execute(SQL.prune_done, (iso(before),)).rowcount
+            return connection.execute(OutboxSQL.prune_done, (iso(before),)).rowcount
 
         return await self._write(run)
 
@@ -538,7 +383,7 @@ class SqlStore:
         """How many outbox entries are in each status, for operators."""
 
         def count(connection: sqlite3.Connection) -> dict[str, int]:
-            return dict(connection.execute(SQL.count_status).fetchall())
+            return dict(connection.execute(OutboxSQL.count_status).fetchall())
 
         return await self._read(count)
 
@@ -568,7 +413,7 @@ class _transaction:
 def _column(connection: sqlite3.Connection, template: str, values: Sequence[str]) -> list[Any]:
     """The first column of `template` run over `values` as its IN list, chunk by chunk."""
     found: list[Any] = []
-    for chunk in _chunks(values):
+    for chunk in chunks(values):
         sql = template.format(ids=placeholders(len(chunk)))
         found += [row[0] for row in connection.execute(sql, tuple(chunk))]
     return found

@@ -414,13 +414,7 @@ class Store:
     async def record_poll(self, outcome: PollOutcome) -> list[Alert]:
         """One poll's outcome in one transaction; returns the alerts queued in the outbox (only
         those of reports stored now: another poll may have stored the same story first)."""
-        _, queued = await self._sql.record(
-            outcome.seen,
-            outcome.new,
-            outcome.at,
-            (outcome.source, outcome.state),
-            outcome.alerts,
-        )
+        _, queued = await self._sql.record(outcome.seen, outcome.new, outcome.at, outcome)
         return queued
 
     async def add_reports(self, reports: Sequence[Report], seen_at: datetime) -> list[Report]:

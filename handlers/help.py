@@ -8,6 +8,7 @@ from bot.context import Context
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 from handlers.common import reply, services
 from handlers.filters import command
+from watchers.volume import ALERTS_PER_POLL
 
 __all__ = ["HANDLERS"]
 
@@ -25,6 +26,10 @@ async def help_command(update: Update, context: Context) -> None:
         "exclude. Watching a place also watches its other spellings; put = in front "
         "(/watch =Lachin) to watch that exact name only. One watch per place is enough: a -word "
         "on any watch of a place leaves those reports out of all its watches in the chat."
+    )
+    lines.append(
+        f"\nOne source sends a chat at most {ALERTS_PER_POLL} alerts at a time, the newest; any "
+        "more are counted in one message, and every report is kept for /latest."
     )
     await reply(update, "\n".join(lines))
 

@@ -58,6 +58,15 @@ def test_alert_is_valid_html_with_everything_escaped() -> None:
     assert link["url"] == "https://wire.test/a?x=1&y=<2>"
 
 
+def test_the_line_for_reports_past_the_cap_names_their_origin_escaped_and_bounded() -> None:
+    line = Alert(1, _report(), "Lachin", "", "", more=4962, origin="A&B <News>\u202e" + "x" * 500)
+    text, _ = parse_html(render_alert(line))
+    assert text.startswith("+4,962 more from A&B <News>x") and text.endswith("…: /latest")
+    assert "\u202e" not in text and len(text) < MAX_OUTLET_LENGTH + 40
+    assert render_alert_plain(line) == text
+    assert render_alert(replace(line, origin=" \u202e ")) == "+4,962 more: /latest"
+
+
 def test_the_form_is_named_only_when_it_differs_from_the_keyword() -> None:
     same = Alert(1, _report(), "lachin", "Lachin", "")
     assert "(as" not in render_alert(same)

@@ -106,7 +106,12 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """What a chat is told about one report: the report, why it matched, and a short summary."""
+    """What a chat is told about one report: the report, why it matched, and a short summary.
+
+    With `more` above 0 it is instead the line that stands for that many reports of one poll past
+    the chat's cap (`watchers.volume`): `report` is the newest of them, `origin` where they came
+    from, and `form` and `summary` are empty.
+    """
 
     chat_id: int
     report: Report
@@ -114,6 +119,8 @@ class Alert:
     form: str
     summary: str
     context: str = ""  # see `Match.context`
+    more: int = 0
+    origin: str = ""
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ from watchers.models import Alert, Collected, Match, PollResult, Report, Subscri
 from watchers.places import Vetoes, place_vetoes_on_cpu, silenced
 from watchers.sources import Source
 from watchers.summary import clean_text
+from watchers.volume import Overflow, cap_matches
 
 __all__ = [
     "BACKLOG_GRACE",
@@ -68,7 +69,8 @@ DUE_TOLERANCE = 0.25
 class PollOutcome:
     """Everything one poll changes in the store, written as one transaction: the reports the
     source showed (`seen`, to refresh when they were last seen), those new to the store, the
-    source's state, and the alerts to queue for the new ones."""
+    source's state, and the alerts to queue for the new ones, with one line per chat for those
+    past its cap (`overflow`)."""
 
     source: str
     state: SourceState
@@ -76,6 +78,7 @@ class PollOutcome:
     seen: Sequence[Report] = ()
     new: Sequence[Report] = ()
     alerts: Sequence[Alert] = ()
+    overflow: Sequence[Overflow] = ()
 
 
 class PollStore(Protocol):
@@ -383,6 +386,7 @@ class Poller:
         fresh = await on_cpu(plain_reports, await self.store.unseen(collected.reports), now)
         result.new = len(fresh)
         alerts: list[Alert] = []
+        overflow: list[Overflow] = []
         alertable = [r for r in fresh if _is_news(r, source, previous, now - self.retention)]
         if previous is None and fresh:
             logger.info(
@@ -390,10 +394,15 @@ class Poller:
             )
         elif alertable:
             matched = await self.matchers.match(alertable, subscriptions, version)
+            matched, overflow = cap_matches(matched, source.name)
+            if overflow:
+                logger.info(
+                    "%s: %d chats past the cap get a '+N more' line", source.name, len(overflow)
+                )
             alerts = await self.summariser_factory().alerts(matched)
         state = replace(
             state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
         )
-        outcome = PollOutcome(source.name, state, now, collected.reports, fresh, alerts)
+        outcome = PollOutcome(source.name, state, now, collected.reports, fresh, alerts, overflow)
         result.alerts = await self.store.record_poll(outcome)
         return result

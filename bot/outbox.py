@@ -1,0 +1,204 @@
+"""The outbox table: its statements, its upgrade, queuing a poll's alerts, and the order the
+sender reads them in.
+
+Fairness inside a chat: every entry has a turn. A poll's entries for a chat continue after that
+source's entries still pending for the chat; a source with none pending starts at the chat's
+current turn (its lowest pending one). The sender reads each chat's entries by turn, so a second
+source's alert goes out right after the entry now at the head of the chat's queue, however long
+another source's backlog is. Across chats nothing changes: which chats the sender reads, and
+in what order, is by the age of their oldest due entries (through `outbox_pending`, as before),
+and it still takes one entry a chat per pass; only which of a chat's entries comes next is by
+turn (through `outbox_turns`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from bot.sqlrows import REPORT_COLUMNS, chunks, placeholders, stored_report
+from watchers.models import Alert
+from watchers.volume import Overflow
+
+__all__ = ["OUTBOX_SCHEMA", "OutboxSQL", "due", "queue", "upgrade"]
+
+OUTBOX_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS outbox (
+        chat_id BIGINT NOT NULL,
+        report_id TEXT NOT NULL REFERENCES reports (id),
+        keyword TEXT NOT NULL,
+        form TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        created TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt TEXT NOT NULL,
+        last_error TEXT,
+        context TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        turn INTEGER NOT NULL DEFAULT 0,
+        more INTEGER NOT NULL DEFAULT 0,
+        origin TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (chat_id, report_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
+)
+
+ADDED_COLUMNS = {
+    "context": "TEXT NOT NULL DEFAULT ''",
+    "source": "TEXT NOT NULL DEFAULT ''",
+    "turn": "INTEGER NOT NULL DEFAULT 0",
+    "more": "INTEGER NOT NULL DEFAULT 0",
+    "origin": "TEXT NOT NULL DEFAULT ''",
+}
+"""Columns a file from an older Newswatch lacks; what it had queued gets these defaults (no
+context, no source, all at turn 0, plain alerts) and goes out first."""
+
+TURN_INDEX = "CREATE INDEX IF NOT EXISTS outbox_turns ON outbox (chat_id, status, turn, source)"
+"""A chat's pending entries in turn order, and its sources' turns, read from the index rather
+than from every row of the outbox; made once `turn` exists."""
+
+COLUMNS = (
+    "chat_id, report_id, keyword, form, summary, created, status, attempts, next_attempt, "
+    "last_error, context, source, turn, more, origin"
+)
+
+
+class OutboxSQL:
+    """Every statement on the outbox; `{ids}` stands for a list of `?` placeholders."""
+
+    queue_alert = (
+        f"INSERT INTO outbox ({COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    )
+    turns = (
+        "SELECT chat_id, MIN(turn), MAX(CASE WHEN source = ? THEN turn END) FROM outbox "
+        "WHERE status = 'pending' AND chat_id IN ({ids}) GROUP BY chat_id"
+    )
+    due_chats = (
+        "SELECT chat_id FROM outbox WHERE status = 'pending' AND next_attempt <= ? {skip}"
+        "ORDER BY next_attempt, created, chat_id LIMIT ?"
+    )
+    skip_chats = "AND chat_id NOT IN ({ids}) "
+    chat_next = (
+        "SELECT o.chat_id, o.keyword, o.form, o.summary, o.context, o.more, o.origin, "
+        + ", ".join(f"r.{c.strip()}" for c in REPORT_COLUMNS.split(","))
+        + " FROM outbox o JOIN reports r ON r.id = o.report_id "
+        "WHERE o.chat_id = ? AND o.status = 'pending' "
+        "ORDER BY o.turn, o.next_attempt, o.created, o.report_id LIMIT ?"
+    )
+    """A chat's next entries by turn. Not filtered on `next_attempt`: a pending entry is due from
+    the moment it is queued, and that filter would lead SQLite to `outbox_pending`, whose order
+    is not by chat, instead of `outbox_turns`."""
+    set_status = (
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
+        "next_attempt = ? WHERE chat_id = ? AND report_id = ? AND status IN ('pending', 'held')"
+    )
+    hold_chat = (
+        "UPDATE outbox SET status = 'held', last_error = ? WHERE chat_id = ? AND status = 'pending'"
+    )
+    release_chat = (
+        "UPDATE outbox SET status = 'pending', last_error = NULL "
+        "WHERE chat_id = ? AND status = 'held' AND created >= ?"
+    )
+    drop_held = (
+        "UPDATE outbox SET status = 'dropped', last_error = ? WHERE chat_id = ? AND status = 'held'"
+    )
+    copy_chat = (
+        f"INSERT INTO outbox ({COLUMNS}) SELECT ?, {COLUMNS.split(', ', 1)[1]} FROM outbox "
+        "WHERE chat_id = ? ON CONFLICT DO NOTHING"
+    )
+    delete_chat = "DELETE FROM outbox WHERE chat_id = ?"
+    prune = "DELETE FROM outbox WHERE report_id IN (SELECT id FROM reports WHERE last_seen < ?)"
+    prune_done = "DELETE FROM outbox WHERE status IN ('sent', 'dropped') AND next_attempt < ?"
+    count_status = "SELECT status, count(*) FROM outbox GROUP BY status"
+
+
+def upgrade(connection: sqlite3.Connection) -> None:
+    """Add what an outbox from an older Newswatch lacks (inside the opening transaction)."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in present:
+            connection.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
+    connection.execute(TURN_INDEX)
+
+
+def _next_turns(connection: sqlite3.Connection, source: str, chats: list[int]) -> dict[int, int]:
+    """Each chat's turn for the source's next entry: after the source's entries still pending
+    for it, else the chat's current turn, else 0."""
+    turns: dict[int, int] = {}
+    for chunk in chunks(chats):
+        sql = OutboxSQL.turns.format(ids=placeholders(len(chunk)))
+        for chat_id, lowest, own in connection.execute(sql, (source, *chunk)):
+            turns[chat_id] = lowest if own is None else own + 1
+    return turns
+
+
+def queue(
+    connection: sqlite3.Connection,
+    source: str,
+    alerts: Sequence[Alert],
+    overflow: Sequence[Overflow],
+    stored_now: Collection[str],
+    now: str,
+) -> list[Alert]:
+    """Queue the poll's alerts of reports stored in this transaction, then each chat's line for
+    its reports past the cap (counting only those stored now: another poll may have stored some
+    first); returns what was queued. Runs inside the poll's transaction."""
+    entries = [alert for alert in alerts if alert.report.id in stored_now]
+    for line in overflow:
+        reports = [report for report in line.reports if report.id in stored_now]
+        if reports:
+            more, origin = len(reports), line.origin
+            entries.append(Alert(line.chat_id, reports[0], line.keyword, "", "", "", more, origin))
+    turns = _next_turns(connection, source, list(dict.fromkeys(a.chat_id for a in entries)))
+    queued: list[Alert] = []
+    for alert in entries:
+        turn = turns.get(alert.chat_id, 0)
+        row: tuple[Any, ...] = (
+            alert.chat_id,
+            alert.report.id,
+            alert.keyword,
+            alert.form,
+            alert.summary,
+            now,
+            now,
+            alert.context,
+            source,
+            turn,
+            alert.more,
+            alert.origin,
+        )
+        if connection.execute(OutboxSQL.queue_alert, row).rowcount == 1:
+            turns[alert.chat_id] = turn + 1
+            queued.append(alert)
+    return queued
+
+
+def due(
+    connection: sqlite3.Connection, now: str, skip_chats: Collection[int], limit: int
+) -> list[Alert]:
+    """Up to `limit` pending entries due by `now`, none of the chats in `skip_chats`.
+
+    Which chats, and where each chat's entries stand in the batch, is by age as it always was
+    (the oldest entries due, through the index); only which of a chat's entries fill its places
+    is by turn, so a chat's next entry is the one its round-robin across sources puts first.
+    """
+    skipped = list(skip_chats)
+    skip = OutboxSQL.skip_chats.format(ids=placeholders(len(skipped))) if skipped else ""
+    oldest = connection.execute(OutboxSQL.due_chats.format(skip=skip), (now, *skipped, limit))
+    places = [chat_id for (chat_id,) in oldest]
+    by_turn = {
+        chat_id: iter(connection.execute(OutboxSQL.chat_next, (chat_id, count)).fetchall())
+        for chat_id, count in Counter(places).items()
+    }
+    batch: list[Alert] = []
+    for place in places:
+        row = next(by_turn[place], None)  # None: sent or set aside between the two reads
+        if row is not None:
+            chat_id, keyword, form, summary, context, more, origin, *rest = row
+            report = stored_report(rest).report
+            batch.append(Alert(chat_id, report, keyword, form, summary, context, more, origin))
+    return batch
