@@ -51,7 +51,9 @@ async def _poll(context: Context, source: Source) -> None:
     services = context.bot_data.services
     store = services.store
     version = store.watch_version  # read first: a change in between only costs a rebuild
-    result = await services.poller.poll(source, store.subscriptions(), version)
+    result = await services.poller.poll(
+        source, store.subscriptions(), version, store.searched_keywords()
+    )
     if result.skipped:
         return
     sender = context.bot_data.sender

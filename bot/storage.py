@@ -136,6 +136,12 @@ class Chat:
         """The chat's watch of exactly `keyword`, if any."""
         return next((w for w in self.watches if w.keyword == keyword), None)
 
+    @property
+    def searched(self) -> list[str]:
+        """The keywords search sources ask for on this chat's behalf: while it is paused too, so
+        that what /pause promises (matches wait in /latest) holds for searched reports."""
+        return self.keywords if self.subscribed and not self.unreachable else []
+
     def subscriptions(self) -> tuple[Subscription, ...]:
         """What this chat contributes to matching: its watches, when alerts are on."""
         if not self.alerts_on:
@@ -234,6 +240,7 @@ class _ChatBook:
         self._shards: dict[str, TinyDB] = {}
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="newswatch-chat-writer")
         self._subscriptions: tuple[Subscription, ...] | None = None
+        self._searched: tuple[str, ...] | None = None
         self.version = 0
 
     def get(self, chat_id: int) -> Chat | None:
@@ -259,6 +266,13 @@ class _ChatBook:
                 self._subscriptions = tuple(chain.from_iterable(self._watches.values()))
             return self._subscriptions
 
+    def searched_keywords(self) -> tuple[str, ...]:
+        with self._lock:
+            if self._searched is None:
+                every = (c.searched for c in self._chats.values())
+                self._searched = tuple(dict.fromkeys(chain.from_iterable(every)))
+            return self._searched
+
     def _shard(self, chat_id: int) -> TinyDB:
         name = shard_name(chat_id)
         if name not in self._shards:
@@ -267,7 +281,9 @@ class _ChatBook:
 
     def _changed(self, chat_id: int, new: Chat | None) -> None:
         """Swap the in-memory chat (lock held) and move the version if its watches changed."""
-        self._chats.pop(chat_id, None)
+        old = self._chats.pop(chat_id, None)
+        if (old.searched if old else []) != (new.searched if new else []):
+            self._searched = None
         before = self._watches.pop(chat_id, ())
         after = new.subscriptions() if new else ()
         if new is not None:
@@ -394,6 +410,10 @@ class Store:
     def subscriptions(self) -> tuple[Subscription, ...]:
         """Every keyword of every chat that wants alerts; rebuilt only after a watch changed."""
         return self._chats.subscriptions()
+
+    def searched_keywords(self) -> tuple[str, ...]:
+        """The distinct keywords search sources ask for: those of every subscribed chat."""
+        return self._chats.searched_keywords()
 
     @property
     def watch_version(self) -> int:

@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 
 from bot.config import Settings
-from tests.conftest import FIXTURES, BotHarness, Item, make_rss
+from tests.conftest import FIXTURES, BotHarness, Item, make_rss, until
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 from watchers.fetch import SourceState
@@ -195,6 +196,30 @@ async def test_reports_that_arrive_while_paused_wait_in_latest_and_resume_counts
     await wire_bot.send(USER, "/pause")
     [none] = await wire_bot.send(USER, "/resume")
     assert "While paused, no new report matched your watchlist." in none.text
+
+
+async def test_a_paused_chats_keywords_are_still_searched(
+    telegram: FakeTelegram, settings: Settings, feeds: FeedServer
+) -> None:
+    """/pause promises that matches wait in /latest: search sources must still be asked."""
+    feeds.set("/rss/search", make_rss([]))
+    harness = BotHarness(
+        telegram, replace(settings, google_news_url=feeds.url("/rss/search"), poll_seconds=1)
+    )
+    await harness.start()
+    try:
+        await harness.send(USER, "/watch Lachin")
+        await harness.send(USER, "/pause")
+        feeds.requests.clear()
+        await until(
+            lambda: any("Lachin" in unquote(r.path) for r in feeds.requests),
+            "a search for the paused chat's keyword",
+        )
+        await harness.send(USER, "/stop")
+        assert harness.store is not None
+        assert harness.store.searched_keywords() == ()  # a stopped chat is not searched for
+    finally:
+        await harness.stop()
 
 
 async def test_an_undeliverable_alert_does_not_stop_the_others(

@@ -101,14 +101,14 @@ async def _collect_raw(
     client: httpx.AsyncClient,
     source: Source,
     state: SourceState,
-    subscriptions: Sequence[Subscription],
+    keywords: Iterable[str],
     aliases: AliasBook,
     now: datetime,
 ) -> Collected:
     """`collect` with the text as the source gave it."""
     terms: list[str] = []
     if source.searches:
-        terms = search_terms(dict.fromkeys(s.keyword for s in subscriptions), aliases)
+        terms = search_terms(dict.fromkeys(keywords), aliases)
         if not terms:
             return Collected()
     return await source.collect(client, state, terms, now)
@@ -123,7 +123,8 @@ async def collect(
     now: datetime,
 ) -> Collected:
     """Fetch and parse one source; search sources ask for every watched keyword's spellings."""
-    collected = await _collect_raw(client, source, state, subscriptions, aliases, now)
+    keywords = (s.keyword for s in subscriptions)
+    collected = await _collect_raw(client, source, state, keywords, aliases, now)
     collected.reports = await on_cpu(plain_reports, collected.reports, now)
     return collected
 
@@ -348,11 +349,16 @@ class Poller:
         return (state.next_poll - now).total_seconds() <= source.interval * DUE_TOLERANCE
 
     async def poll(
-        self, source: Source, subscriptions: Sequence[Subscription], version: int | None = None
+        self,
+        source: Source,
+        subscriptions: Sequence[Subscription],
+        version: int | None = None,
+        searched: Iterable[str] | None = None,
     ) -> PollResult:
         """Poll `source` if it is due; store what is new and return the alerts queued to send.
 
-        `version` is the store's watch version of `subscriptions`, for the matcher cache.
+        `version` is the store's watch version of `subscriptions`, for the matcher cache;
+        `searched`, what a search source asks for (default: the subscriptions' keywords).
         """
         state = await self.store.source_state(source.name) or SourceState()
         now = self.now()
@@ -362,9 +368,8 @@ class Poller:
         # Text is made plain after the store says what is new: what it already has (most of a
         # feed) is only looked up by id and headline, so cleaning it again would be wasted.
         try:
-            collected = await _collect_raw(
-                self.client, source, state, subscriptions, self.aliases, now
-            )
+            keywords = (s.keyword for s in subscriptions) if searched is None else searched
+            collected = await _collect_raw(self.client, source, state, keywords, self.aliases, now)
         except CpuLaneError as error:  # its body may be what stopped the worker: back off
             collected = Collected(error=str(error))
         result = PollResult(source.name, fetched=len(collected.reports), error=collected.error)
