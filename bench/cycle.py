@@ -36,6 +36,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import watchers.fanout
 import watchers.feeds
 import watchers.poll
 from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, LoopLag, build_data_dir, rss_mb
@@ -105,6 +106,7 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
     watchers.feeds.fetch = stages.coro("fetch", watchers.feeds.fetch)  # type: ignore[assignment]
     watchers.feeds.on_cpu = lane
     watchers.poll.on_cpu = lane
+    watchers.fanout.on_cpu = lane
     store.unseen = stages.coro("unseen", store.unseen)  # type: ignore[method-assign]
     store.record_poll = stages.coro("record_poll", store.record_poll)  # type: ignore[method-assign]
     make = poller.summariser_factory

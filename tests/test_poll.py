@@ -22,20 +22,14 @@ from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
 from watchers.cpu import CpuLaneError, on_cpu
+from watchers.fanout import MatcherCache, install_matcher, match_reports, since_of
 from watchers.feeds import FeedSource
 from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
 from watchers.matching import Matcher, load_aliases, search_terms
 from watchers.models import Report, Subscription
 from watchers.places import place_vetoes
-from watchers.poll import (
-    MatcherCache,
-    Poller,
-    install_matcher,
-    match_reports,
-    plain_reports,
-    since_of,
-)
+from watchers.poll import Poller, plain_reports
 from watchers.sources import Source
 
 T = TypeVar("T")
@@ -611,7 +605,7 @@ def _builds(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 async def test_concurrent_polls_build_the_matcher_once(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, "watchers.poll")
+    caplog.set_level(logging.INFO, "watchers.fanout")
     cache = MatcherCache(load_aliases())
     found = await asyncio.gather(
         *(cache.match([_qarabag(n)], [LACHIN, KARABAKH], 7) for n in range(5))
@@ -625,7 +619,7 @@ async def test_concurrent_polls_build_the_matcher_once(caplog: pytest.LogCapture
 async def test_the_matcher_follows_the_store_watch_version(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, "watchers.poll")
+    caplog.set_level(logging.INFO, "watchers.fanout")
     cache = MatcherCache(load_aliases())
     assert await cache.match([_qarabag()], [LACHIN], 1) == []
     # Same version: the watches are not compared, so the matcher is not rebuilt.
@@ -637,7 +631,7 @@ async def test_the_matcher_follows_the_store_watch_version(
 async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, "watchers.poll")
+    caplog.set_level(logging.INFO, "watchers.fanout")
     cache = MatcherCache(load_aliases())
     assert [m.chat_id for _, m in await cache.match([_qarabag()], [LACHIN, KARABAKH])] == [2]
     await cache.match([_qarabag()], [KARABAKH, LACHIN])
@@ -654,7 +648,7 @@ async def test_a_build_that_stopped_the_worker_is_tried_again_by_the_next_match(
     cache = MatcherCache(load_aliases())
     lachin = replace(_qarabag(), title="Laçın")
     assert [m.chat_id for _, m in await cache.match([lachin], [LACHIN], 1)] == [1]
-    monkeypatch.setattr("watchers.poll.install_matcher", _crash)
+    monkeypatch.setattr("watchers.fanout.install_matcher", _crash)
     with pytest.raises(CpuLaneError, match="stopped during _crash"):
         await cache.match([_qarabag()], [KARABAKH], 2)
     monkeypatch.undo()
@@ -666,7 +660,7 @@ async def test_a_new_worker_process_gets_the_matcher_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The matcher lives in the CPU worker; if that process dies, the next match rebuilds it."""
-    caplog.set_level(logging.INFO, "watchers.poll")
+    caplog.set_level(logging.INFO, "watchers.fanout")
     cache = MatcherCache(load_aliases())
     await cache.match([], [KARABAKH], 1)
     await kill_cpu_worker()
