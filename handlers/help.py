@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
+from bot.updates import BURST
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 from handlers.common import reply, services
 from handlers.filters import command
@@ -30,6 +31,10 @@ async def help_command(update: Update, context: Context) -> None:
     lines.append(
         f"\nOne source sends a chat at most {ALERTS_PER_POLL} alerts at a time, the newest; any "
         "more are counted in one message, and every report is kept for /latest."
+    )
+    lines.append(
+        f"\nWhile paused, matches wait in /latest. Past {BURST} messages at once, I answer about "
+        "one a second in a chat and skip the rest."
     )
     await reply(update, "\n".join(lines))
 

@@ -53,6 +53,8 @@ async def test_help_lists_every_command_with_an_example(bot_harness: BotHarness)
         assert f"/{name} " in answer.text
     assert answer.text.count("e.g.") == len(EVERY_COMMAND)
     assert "/sources" not in answer.text  # only bot admins see it
+    assert "While paused, matches wait in /latest." in answer.text
+    assert "Past 10 messages at once, I answer about one a second" in answer.text
 
 
 async def test_help_shows_admin_commands_to_admins(bot_harness: BotHarness) -> None:
