@@ -127,7 +127,7 @@ class _Run:
 def _helps_answered(telegram: FakeTelegram) -> dict[int, int]:
     answered = dict.fromkeys(TALKERS, 0)
     for record in telegram.sent:
-        if record.chat_id in answered and record.text.startswith("Commands"):
+        if record.chat_id in answered and record.text.startswith("Commands\n"):  # not the hint
             answered[record.chat_id] += 1
     return answered
 
