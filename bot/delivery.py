@@ -44,7 +44,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.ratelimit import ChatLimiter
+from bot.ratelimit import ChatLimiter, retry_seconds
 from bot.render import render_alert, render_alert_plain
 from bot.storage import Store
 from watchers.models import Alert
@@ -368,7 +368,7 @@ class Sender:
                     **({"parse_mode": None} if plain else {}),
                 )
             except RetryAfter as error:
-                self._rate_limited(chat_id, _seconds(error.retry_after))
+                self._rate_limited(chat_id, retry_seconds(error))
                 return None
             except ChatMigrated as error:
                 await self._moved(chat_id, int(error.new_chat_id))
@@ -473,10 +473,6 @@ class Sender:
             self._claimed.discard(key)
             self._settled.add(key)  # `due` read before this commit may still list it as pending
         self._wake.set()  # what was due but claimed may be looked at again
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def reopen(store: Store, chat_id: int, sender: Sender | None) -> int:
