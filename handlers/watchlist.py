@@ -153,7 +153,7 @@ def _exclusions(watches: list[str], touched: list[str], book: AliasBook) -> list
     """The exclusions that hold for every watch of a place, for each place a keyword just
     sent names (the chat's other watches of it may exclude what the keyword does not)."""
     lines = []
-    for shared in shared_exclusions([*watches, *touched], book):
+    for shared in shared_exclusions(list(dict.fromkeys([*watches, *touched])), book):
         if set(touched).isdisjoint(shared.watches):
             continue
         on = [f"“{echo(w, 50)}”" for w in shared.excluding if w in watches][:EXAMPLES_SHOWN]

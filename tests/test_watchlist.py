@@ -299,7 +299,8 @@ async def test_a_wider_watch_of_a_place_takes_the_place_of_the_narrower(
 async def test_an_exclusion_holds_for_every_watch_of_its_place_and_the_reply_says_so(
     bot_harness: BotHarness,
 ) -> None:
-    await bot_harness.send(USER, "/watch Karabakh -football")
+    [alone] = await bot_harness.send(USER, "/watch Karabakh -football")
+    assert alone.text == "Watching:\n• Karabakh -football"  # no other watch shares it yet
     [covered] = await bot_harness.send(USER, "/watch Ղարաբաղ")
     assert covered.text.splitlines() == [
         "Already covered by a watch of the same place:",
