@@ -27,13 +27,22 @@ HINT_EVERY_SECONDS = 600.0
 chats chatting away must not get more replies than the bot may send (30 a second for all)."""
 
 
+HINTS_REMEMBERED = 10_000
+"""Chats whose hint time is kept; past that the oldest are forgotten (and may get it again)."""
+
+
 def _hint_due(hinted: dict[int, float], chat_id: int) -> bool:
-    """Whether this chat may get the general hint now (and note in `hinted` that it did)."""
+    """Whether this chat may get the general hint now (and note in `hinted` that it did).
+
+    `hinted` is kept in the order the hints went out, so the stale and the oldest entries are
+    always at its front: each call drops those, and the memory stays bounded by
+    HINTS_REMEMBERED however many chats write."""
     now = monotonic()
-    if len(hinted) > 4096:  # forget chats hinted long ago, so the memory stays bounded
-        for stale in [c for c, at in hinted.items() if now - at >= HINT_EVERY_SECONDS]:
-            del hinted[stale]
-    if now - hinted.get(chat_id, -HINT_EVERY_SECONDS) < HINT_EVERY_SECONDS:
+    while hinted and (
+        len(hinted) >= HINTS_REMEMBERED or now - next(iter(hinted.values())) >= HINT_EVERY_SECONDS
+    ):
+        del hinted[next(iter(hinted))]
+    if chat_id in hinted:
         return False
     hinted[chat_id] = now
     return True

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from handlers.fallback import HINT, SORRY
+from handlers.fallback import HINT, HINTS_REMEMBERED, SORRY, _hint_due
 from tests.conftest import BotHarness
 
 USER = 1001
@@ -142,3 +142,10 @@ async def test_plain_text_in_groups_and_channels_gets_no_answer(bot_harness: Bot
     assert "Commands" in group_answer.text and "Commands" in channel_answer.text
     assert [r.chat_id for r in telegram.sent[mark:]].count(GROUP) == 1
     assert [r.chat_id for r in telegram.sent[mark:]].count(CHANNEL) == 1
+
+
+def test_the_hint_memory_stays_bounded_however_many_chats_write() -> None:
+    hinted: dict[int, float] = {}
+    assert all(_hint_due(hinted, chat_id) for chat_id in range(3 * HINTS_REMEMBERED))
+    assert len(hinted) <= HINTS_REMEMBERED
+    assert not _hint_due(hinted, 3 * HINTS_REMEMBERED - 1)  # a chat just hinted is not again
