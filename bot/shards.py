@@ -31,6 +31,8 @@ from typing import Any
 from tinydb.storages import Storage
 
 __all__ = [
+    "CHATS_DIR",
+    "SHARD_NAME",
     "AtomicJSONStorage",
     "StorageError",
     "backup_of",
@@ -39,6 +41,8 @@ __all__ = [
     "put_back",
     "read_json",
     "recovery",
+    "remove_torn_writes",
+    "saved_at",
     "shard_files",
     "shard_name",
     "table",
