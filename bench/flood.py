@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.responsiveness import _quantiles, _wait
+from bench.responsiveness import _quantiles, _wait, start_bot
 from bot.updates import SLOW_DOWN
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOODER = 7_000_001
@@ -43,27 +43,6 @@ FLOOD_PER_SECOND = 20
 TEXT_PER_SECOND = 50
 HELP_EVERY = 10
 DRAIN_SECONDS = 20.0
-
-
-def _start_bot(folder: Path, telegram: FakeTelegram) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "NEWSWATCH_DATA_DIR": str(folder / "data"),
-        "NEWSWATCH_DEFAULT_SOURCES": "off",
-        "NEWSWATCH_GOOGLE_NEWS_URL": "off",
-        "NEWSWATCH_GDELT_URL": "off",
-    }
-    log = (folder / "bot.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
 
 
 class _Run:
@@ -134,7 +113,7 @@ def _helps_answered(telegram: FakeTelegram) -> dict[int, int]:
 
 async def measure(folder: Path, seconds: float) -> None:
     with FakeTelegram(per_chat_burst=3, per_chat_rate=1.0, global_rate=30.0) as telegram:
-        bot = _start_bot(folder, telegram)
+        bot = start_bot(folder, telegram)
         try:
             await _wait(lambda: telegram.commands is not None, "the bot to start", 60, bot)
             mark = telegram.mark()

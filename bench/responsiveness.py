@@ -83,18 +83,19 @@ async def _round_trips(telegram: FakeTelegram, server: FeedProcess) -> None:
     print(f"  empty round trip, feed server (HTTP/1.0):     {_quantiles(took_feed)}")
 
 
-def _start_bot(folder: Path, telegram: FakeTelegram, feeds: FeedProcess) -> subprocess.Popen[bytes]:
+def start_bot(folder: Path, telegram: FakeTelegram, **settings: str) -> subprocess.Popen[bytes]:
+    """The real `newswatch run` against the fake Bot API, data in `folder`, no built-in or
+    search sources, with these extra settings; its log goes to `folder/bot.log`."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
         "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
         "TELEGRAM_API_BASE_URL": telegram.base_url,
         "NEWSWATCH_DATA_DIR": str(folder / "data"),
-        "NEWSWATCH_FEEDS": ",".join(feeds.urls),
         "NEWSWATCH_DEFAULT_SOURCES": "off",
         "NEWSWATCH_GOOGLE_NEWS_URL": "off",
         "NEWSWATCH_GDELT_URL": "off",
-        "NEWSWATCH_POLL_SECONDS": str(POLL_SECONDS),
+        **settings,
     }
     log = (folder / "bot.log").open("wb")
     return subprocess.Popen(
@@ -190,7 +191,12 @@ async def measure(folder: Path, seconds: float) -> None:
     feeds = FeedProcess()
     with FakeTelegram(per_chat_burst=None) as telegram:
         await _round_trips(telegram, feeds)
-        bot = _start_bot(folder, telegram, feeds)
+        bot = start_bot(
+            folder,
+            telegram,
+            NEWSWATCH_FEEDS=",".join(feeds.urls),
+            NEWSWATCH_POLL_SECONDS=str(POLL_SECONDS),
+        )
         try:
             started = time.monotonic()
             await _wait(lambda: telegram.commands is not None, "the bot to start", 60, bot)
