@@ -20,7 +20,7 @@ from collections import Counter
 from functools import lru_cache
 
 import regex  # type: ignore[import-untyped]
-from confusable_homoglyphs import categories, confusables  # type: ignore[import-untyped]
+from confusable_homoglyphs import categories  # type: ignore[import-untyped]
 
 __all__ = ["Lookalike", "plain_letters", "single_script"]
 
@@ -65,7 +65,12 @@ def _script(char: str) -> str:
 @lru_cache(maxsize=1024)
 def _twin(char: str, script: str) -> str | None:
     """The one letter of `script` that `char` is confusable with (sharing its UTS #39 skeleton),
-    the plain (ASCII) one if there are several, "" if still several, None if none."""
+    the plain (ASCII) one if there are several, "" if still several, None if none.
+
+    The confusables table costs some 7 MB in memory, so it is loaded only once a word mixes
+    scripts, which most bots never see."""
+    from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
+
     related = [entry["c"] for entry in confusables.confusables_data.get(char, ())]
     for prototype in list(related):
         related += [entry["c"] for entry in confusables.confusables_data.get(prototype, ())]
