@@ -31,7 +31,6 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,14 +39,20 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
-    NetworkError,
     RetryAfter,
     TelegramError,
 )
 from telegram.ext import ExtBot
 
 from bot.outcomes import Outcome, Recorder
-from bot.ratelimit import CHAT_GAP, GROUP_PER_MINUTE, ChatLimiter, retry_seconds
+from bot.ratelimit import (
+    CHAT_GAP,
+    GROUP_PER_MINUTE,
+    MAX_BACKOFF,
+    MIN_BACKOFF,
+    Retries,
+    retry_seconds,
+)
 from bot.render import render_alert, render_alert_plain
 from bot.storage import Store
 from watchers.models import Alert
@@ -55,8 +60,6 @@ from watchers.models import Alert
 __all__ = [
     "CONCURRENCY",
     "RATE",
-    "PatientLimiter",
-    "Retries",
     "Sender",
     "reopen",
     "tell_admins",
@@ -70,10 +73,6 @@ CONCURRENCY = 8
 """Sends in flight at once: enough to keep the pace over a 250 ms round trip."""
 BATCH = 200
 """Outbox entries read at a time."""
-MIN_BACKOFF = 0.5
-MAX_BACKOFF = 60.0
-"""Seconds between tries while Telegram is unreachable: one request a minute costs Telegram
-nothing, and a backlog starts draining within a minute of its return."""
 IDLE_CHECK = 5.0
 """Seconds between looks at the outbox when nothing woke the sender."""
 RELEASE_WINDOW = timedelta(days=1)
@@ -82,73 +81,9 @@ STOP_GRACE = 3.0
 """Seconds a stop waits for the sends in flight before leaving them to the next start."""
 
 
-@dataclass(frozen=True, slots=True)
-class Retries:
-    """How a request rides out trouble (PTB's `rate_limit_args` for `PatientLimiter`): up to
-    `rate_limits` waits on a 429, and, with `outages`, network errors and 5xx waited out."""
-
-    rate_limits: int = 3
-    outages: bool = True
-
-
 SENDER_RETRIES = Retries(rate_limits=0, outages=False)
 """The sender reschedules a held chat and keeps its own backoff: a send slot is never held
 through a 429 or an outage."""
-
-
-class PatientLimiter(ChatLimiter):
-    """The bot's rate limiter (Telegram's 30/s and 20/min a group, a 429 waited out by its chat
-    alone, or refused at once to a request allowed no retries, such as the sender's) that also
-    waits out an outage for the bot's replies: a command answered while
-    Telegram is down is sent once it is back (backoff up to `MAX_BACKOFF`, for `patience`
-    seconds), not lost.
-
-    `close()` ends the waiting at shutdown, so a stop never hangs on a reply.
-    """
-
-    RETRIED = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
-
-    def __init__(self, *, max_retries: int = 3, patience: float = 600.0) -> None:
-        super().__init__(max_retries=max_retries)
-        self._patience = patience
-        self._closing = asyncio.Event()
-
-    def close(self) -> None:
-        self._closing.set()
-
-    async def process_request(
-        self,
-        callback: Callable[..., Any],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: Retries | int | None,
-    ) -> Any:
-        retries = (
-            rate_limit_args
-            if isinstance(rate_limit_args, Retries)
-            else Retries(rate_limit_args or self._max_retries)
-        )
-        deadline = time.monotonic() + self._patience
-        delay = MIN_BACKOFF
-        while True:
-            try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, retries.rate_limits
-                )
-            except NetworkError as error:
-                if (
-                    not retries.outages
-                    or endpoint not in self.RETRIED
-                    or self._closing.is_set()
-                    or time.monotonic() + delay > deadline
-                ):
-                    raise
-                logger.warning("%s failed (%s); trying again in %.1f s", endpoint, error, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), delay)
-            delay = min(MAX_BACKOFF, delay * 2)
 
 
 class Sender:

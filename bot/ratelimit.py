@@ -9,7 +9,8 @@ chat's own limit (about one message a second in a private chat). A 429 for a req
 names no chat can only be the bot's, and still holds everything.
 
 A request allowed no retries (the alert sender's, which reschedules a held chat itself) never
-waits for a held chat: it gets the 429 at once, as Telegram would answer it.
+waits for a held chat: it gets the 429 at once, as Telegram would answer it. `PatientLimiter`,
+the one the bot uses, also waits out an outage for the bot's replies.
 """
 
 from __future__ import annotations
@@ -27,10 +28,19 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = ["CHAT_GAP", "GROUP_PER_MINUTE", "ChatLimiter", "retry_seconds"]
+__all__ = [
+    "CHAT_GAP",
+    "GROUP_PER_MINUTE",
+    "MAX_BACKOFF",
+    "MIN_BACKOFF",
+    "ChatLimiter",
+    "PatientLimiter",
+    "Retries",
+    "retry_seconds",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +51,10 @@ CHAT_GAP = 1.0
 chat, so requests to a chat it held go this far apart, and so do the sender's alerts."""
 GROUP_PER_MINUTE = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP
 """Telegram's limit for one group or channel (20)."""
+MIN_BACKOFF = 0.5
+MAX_BACKOFF = 60.0
+"""Seconds between tries while Telegram is unreachable: one request a minute costs Telegram
+nothing, and a backlog starts draining within a minute of its return."""
 RETRY_MARGIN = 0.1
 """Seconds added to Telegram's `retry_after`, as PTB does, so the retry is not a hair early."""
 
@@ -171,6 +185,69 @@ class ChatLimiter(BaseRateLimiter[int]):
         if limiter is None:
             limiter = self._groups[chat] = AsyncLimiter(self._group_rate, 60)
         return limiter
+
+
+@dataclass(frozen=True, slots=True)
+class Retries:
+    """How a request rides out trouble (PTB's `rate_limit_args` for `PatientLimiter`): up to
+    `rate_limits` waits on a 429, and, with `outages`, network errors and 5xx waited out."""
+
+    rate_limits: int = 3
+    outages: bool = True
+
+
+class PatientLimiter(ChatLimiter):
+    """The bot's rate limiter (Telegram's 30/s and 20/min a group, a 429 waited out by its chat
+    alone, or refused at once to a request allowed no retries, such as the sender's) that also
+    waits out an outage for the bot's replies: a command answered while Telegram is down is
+    sent once it is back (backoff up to `MAX_BACKOFF`, for `patience` seconds), not lost.
+
+    `close()` ends the waiting at shutdown, so a stop never hangs on a reply.
+    """
+
+    RETRIED = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+
+    def __init__(self, *, max_retries: int = 3, patience: float = 600.0) -> None:
+        super().__init__(max_retries=max_retries)
+        self._patience = patience
+        self._closing = asyncio.Event()
+
+    def close(self) -> None:
+        self._closing.set()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Retries | int | None,
+    ) -> Any:
+        retries = (
+            rate_limit_args
+            if isinstance(rate_limit_args, Retries)
+            else Retries(rate_limit_args or self._max_retries)
+        )
+        deadline = time.monotonic() + self._patience
+        delay = MIN_BACKOFF
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, retries.rate_limits
+                )
+            except NetworkError as error:
+                if (
+                    not retries.outages
+                    or endpoint not in self.RETRIED
+                    or self._closing.is_set()
+                    or time.monotonic() + delay > deadline
+                ):
+                    raise
+                logger.warning("%s failed (%s); trying again in %.1f s", endpoint, error, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+            delay = min(MAX_BACKOFF, delay * 2)
 
 
 def _in_use(hold: _Hold, now: float) -> bool:
