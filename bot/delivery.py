@@ -4,14 +4,16 @@ A poll decides who gets what and queues it in the outbox in the same transaction
 reports; from then on only this sender touches the entry. It sends several messages at once,
 spaced by a precise global pacer (`RATE` a second, under Telegram's ~30 with room for command
 replies) and at most `GROUP_PER_MINUTE` to any one group or channel, and it records outcomes in
-group commits: whatever finished while the previous commit ran is written by the next one. So a
-`kill -9` can repeat only what was in flight or finished but not yet committed (at most
-`CONCURRENCY` plus the few that finish during one commit), never a batch, and loses nothing.
+group commits (`bot.outcomes`): whatever finished while the previous commit ran is written by
+the next one. So a `kill -9` can repeat only what was in flight or finished but not yet
+committed (at most `CONCURRENCY` plus the few that finish during one commit), never a batch,
+and loses nothing.
 
 Telegram's answers:
-- 429: PTB's rate limiter waits `retry_after` and sends again, up to three times
-  (`SENDER_RETRIES`); after a fourth, the chat (and, for a private chat, every send) waits
-  `retry_after` here. Nothing is dropped.
+- 429: that chat's alerts wait `retry_after` here while every other chat's go on; the send slot
+  is free at once (the rate limiter does not retry the sender's requests, and refuses one to a
+  chat it holds for a command reply's 429). A 429 names its chat, so it is that chat's limit
+  (`bot.ratelimit`). Nothing is dropped.
 - Timeouts, network errors, 5xx: all sending pauses with exponential backoff (capped at
   `MAX_BACKOFF`) and resumes with the oldest entry once Telegram answers again.
 - 403 and "chat not found": the chat is marked unreachable with the reason and its pending
@@ -29,7 +31,6 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,23 +39,27 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
-    NetworkError,
     RetryAfter,
     TelegramError,
 )
 from telegram.ext import ExtBot
 
-from bot.ratelimit import ChatLimiter, retry_seconds
+from bot.outcomes import Outcome, Recorder
+from bot.ratelimit import (
+    CHAT_GAP,
+    GROUP_PER_MINUTE,
+    MAX_BACKOFF,
+    MIN_BACKOFF,
+    Retries,
+    retry_seconds,
+)
 from bot.render import render_alert, render_alert_plain
 from bot.storage import Store
 from watchers.models import Alert
 
 __all__ = [
     "CONCURRENCY",
-    "GROUP_PER_MINUTE",
     "RATE",
-    "PatientLimiter",
-    "Retries",
     "Sender",
     "reopen",
     "tell_admins",
@@ -66,17 +71,8 @@ RATE = 29.0
 """Alerts a second, all chats together: Telegram allows about 30 and command replies share it."""
 CONCURRENCY = 8
 """Sends in flight at once: enough to keep the pace over a 250 ms round trip."""
-GROUP_PER_MINUTE = 20
-"""Telegram's limit for one group or channel."""
-CHAT_GAP = 1.0
-"""Seconds between two messages to the same chat: Telegram asks for no more than one a second
-in a chat, so a poll with five alerts for one reader spreads them over five seconds."""
 BATCH = 200
 """Outbox entries read at a time."""
-MIN_BACKOFF = 0.5
-MAX_BACKOFF = 60.0
-"""Seconds between tries while Telegram is unreachable: one request a minute costs Telegram
-nothing, and a backlog starts draining within a minute of its return."""
 IDLE_CHECK = 5.0
 """Seconds between looks at the outbox when nothing woke the sender."""
 RELEASE_WINDOW = timedelta(days=1)
@@ -85,79 +81,9 @@ STOP_GRACE = 3.0
 """Seconds a stop waits for the sends in flight before leaving them to the next start."""
 
 
-@dataclass(frozen=True, slots=True)
-class Retries:
-    """How a request rides out trouble (PTB's `rate_limit_args` for `PatientLimiter`): up to
-    `rate_limits` waits on a 429, and, with `outages`, network errors and 5xx waited out."""
-
-    rate_limits: int = 3
-    outages: bool = True
-
-
-SENDER_RETRIES = Retries(rate_limits=3, outages=False)
-"""The sender keeps its own backoff and must not hold a send slot through an outage."""
-
-
-class PatientLimiter(ChatLimiter):
-    """The bot's rate limiter (Telegram's 30/s and 20/min a group, a 429 waited out by its chat
-    alone) that also waits out an outage for the bot's replies: a command answered while
-    Telegram is down is sent once it is back (backoff up to `MAX_BACKOFF`, for `patience`
-    seconds), not lost.
-
-    `close()` ends the waiting at shutdown, so a stop never hangs on a reply.
-    """
-
-    RETRIED = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
-
-    def __init__(self, *, max_retries: int = 3, patience: float = 600.0) -> None:
-        super().__init__(max_retries=max_retries)
-        self._patience = patience
-        self._closing = asyncio.Event()
-
-    def close(self) -> None:
-        self._closing.set()
-
-    async def process_request(
-        self,
-        callback: Callable[..., Any],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: Retries | int | None,
-    ) -> Any:
-        retries = (
-            rate_limit_args
-            if isinstance(rate_limit_args, Retries)
-            else Retries(rate_limit_args or self._max_retries)
-        )
-        deadline = time.monotonic() + self._patience
-        delay = MIN_BACKOFF
-        while True:
-            try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, retries.rate_limits
-                )
-            except NetworkError as error:
-                if (
-                    not retries.outages
-                    or endpoint not in self.RETRIED
-                    or self._closing.is_set()
-                    or time.monotonic() + delay > deadline
-                ):
-                    raise
-                logger.warning("%s failed (%s); trying again in %.1f s", endpoint, error, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), delay)
-            delay = min(MAX_BACKOFF, delay * 2)
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    chat_id: int
-    report_id: str
-    status: str
-    reason: str | None = None
+SENDER_RETRIES = Retries(rate_limits=0, outages=False)
+"""The sender reschedules a held chat and keeps its own backoff: a send slot is never held
+through a 429 or an outage."""
 
 
 class Sender:
@@ -188,10 +114,9 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._finished = asyncio.Event()
+        self._recorder = Recorder(store, self._recorded)
         self._claimed: set[tuple[int, str]] = set()
         self._settled: set[tuple[int, str]] = set()  # recorded since the outbox was last read
-        self._outcomes: list[_Outcome] = []
         self._sends: set[asyncio.Task[None]] = set()
         self._next_slot = 0.0
         self._paused_until = 0.0
@@ -200,8 +125,6 @@ class Sender:
         self._chat_until: dict[int, float] = {}
         self._group_sent: dict[int, deque[float]] = {}
         self._loop_task: asyncio.Task[None] | None = None
-        self._commit_task: asyncio.Task[None] | None = None
-        self._closing = False
         self.stats: Counter[str] = Counter()
 
     # Life cycle ------------------------------------------------------------------------------
@@ -209,7 +132,7 @@ class Sender:
     def start(self) -> None:
         """Begin draining what the outbox holds (including what a previous run left)."""
         self._loop_task = asyncio.create_task(self._run(), name="newswatch-sender")
-        self._commit_task = asyncio.create_task(self._commit_loop(), name="newswatch-committer")
+        self._recorder.start()
 
     def wake(self) -> None:
         """New alerts are queued: look at the outbox now rather than at the next idle check."""
@@ -229,11 +152,7 @@ class Sender:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        self._closing = True
-        self._finished.set()
-        if self._commit_task is not None:
-            await self._commit_task
-        await self._commit()
+        await self._recorder.close()
         logger.info("sender stopped: %s", dict(self.stats) or "nothing sent")
 
     # The loop ---------------------------------------------------------------------------------
@@ -335,8 +254,7 @@ class Sender:
         try:
             outcome = await self._deliver(alert, epoch)
             if outcome is not None:
-                self._outcomes.append(outcome)
-                self._finished.set()
+                self._recorder.add(outcome)
                 self.stats[outcome.status] += 1
                 done = True
         except asyncio.CancelledError:
@@ -350,12 +268,12 @@ class Sender:
                 self._claimed.discard(key)
                 self._wake.set()
 
-    async def _deliver(self, alert: Alert, epoch: int) -> _Outcome | None:
+    async def _deliver(self, alert: Alert, epoch: int) -> Outcome | None:
         """Send one alert; the outcome to record, or None to leave it pending."""
         chat_id, report_id = alert.chat_id, alert.report.id
         watch = self._store.active_watch(chat_id, alert.keyword)
         if watch is None:  # unwatched, paused, stopped or forgotten since the poll
-            return _Outcome(chat_id, report_id, "dropped", "the chat no longer watches it")
+            return Outcome(chat_id, report_id, "dropped", "the chat no longer watches it")
         thread = watch.thread_id
         text, plain = render_alert(alert), False
         while True:
@@ -402,21 +320,19 @@ class Sender:
                     reason,
                     self.stats["failed"] + 1,  # counted when the outcome is recorded
                 )
-                return _Outcome(chat_id, report_id, "failed", reason)
+                return Outcome(chat_id, report_id, "failed", reason)
             except TelegramError as error:  # timeouts, network errors, 5xx
                 self.stats["retried"] += 1
                 self._pause(epoch, str(error))
                 return None
             self._backoff = 0.0
-            return _Outcome(chat_id, report_id, "sent")
+            return Outcome(chat_id, report_id, "sent")
 
     def _rate_limited(self, chat_id: int, seconds: float) -> None:
-        """A 429: this chat waits; for a private chat the bot-wide budget is spent, so all do."""
+        """A 429 names its chat, so it is that chat's limit: this chat waits, the others not."""
         self.stats["rate_limited"] += 1
         until = self._clock() + seconds
         self._chat_until[chat_id] = max(self._chat_until.get(chat_id, 0.0), until)
-        if chat_id > 0:
-            self._paused_until = max(self._paused_until, until)
         logger.warning("Telegram asked to wait %.0f s (chat %s)", seconds, chat_id)
 
     def _pause(self, epoch: int, reason: str) -> None:
@@ -443,31 +359,8 @@ class Sender:
         await self._store.move_chat(old, new)
         logger.info("chat %s is now supergroup %s: its watchlist and alerts moved", old, new)
 
-    # Group commits ------------------------------------------------------------------------------
-
-    async def _commit_loop(self) -> None:
-        """Write outcomes as they come: each commit takes everything that finished meanwhile."""
-        while True:
-            await self._finished.wait()
-            self._finished.clear()
-            await self._commit()
-            if self._closing:
-                return
-
-    async def _commit(self) -> None:
-        outcomes, self._outcomes = self._outcomes, []
-        if not outcomes:
-            return
-        try:
-            await self._store.finish_alerts(
-                [(o.chat_id, o.report_id, o.status, o.reason) for o in outcomes]
-            )
-        except Exception:
-            self._outcomes[:0] = outcomes  # kept, and tried again with the next commit
-            logger.exception("could not record %d sent alerts; will retry", len(outcomes))
-            await asyncio.sleep(MIN_BACKOFF)
-            self._finished.set()
-            return
+    def _recorded(self, outcomes: list[Outcome]) -> None:
+        """Outcomes are in the store: their claims end, and a read begun before must skip them."""
         for outcome in outcomes:
             key = (outcome.chat_id, outcome.report_id)
             self._claimed.discard(key)

@@ -7,6 +7,10 @@ a chat that floods the bot would hold back every other chat's replies and every 
 The overall pace keeps the bot under its bot-wide budget, so a 429 that names a chat is that
 chat's own limit (about one message a second in a private chat). A 429 for a request that
 names no chat can only be the bot's, and still holds everything.
+
+A request allowed no retries (the alert sender's, which reschedules a held chat itself) never
+waits for a held chat: it gets the 429 at once, as Telegram would answer it. `PatientLimiter`,
+the one the bot uses, also waits out an outage for the bot's replies.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
@@ -23,17 +28,33 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = ["ChatLimiter", "retry_seconds"]
+__all__ = [
+    "CHAT_GAP",
+    "GROUP_PER_MINUTE",
+    "MAX_BACKOFF",
+    "MIN_BACKOFF",
+    "ChatLimiter",
+    "PatientLimiter",
+    "Retries",
+    "retry_seconds",
+]
 
 logger = logging.getLogger(__name__)
 
 MAX_GROUP_LIMITERS = 512
 """Group limiters kept before idle ones (a full minute's allowance left) are forgotten."""
 CHAT_GAP = 1.0
-"""Seconds between requests to a chat that Telegram held: its pace for one chat."""
+"""Seconds between two messages to one chat: Telegram asks for no more than one a second in a
+chat, so requests to a chat it held go this far apart, and so do the sender's alerts."""
+GROUP_PER_MINUTE = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP
+"""Telegram's limit for one group or channel (20)."""
+MIN_BACKOFF = 0.5
+MAX_BACKOFF = 60.0
+"""Seconds between tries while Telegram is unreachable: one request a minute costs Telegram
+nothing, and a backlog starts draining within a minute of its return."""
 RETRY_MARGIN = 0.1
 """Seconds added to Telegram's `retry_after`, as PTB does, so the retry is not a hair early."""
 
@@ -45,8 +66,9 @@ _Chat = int | str | None
 class _Hold:
     """A chat Telegram refused with a 429. Its requests take turns through `gate`, in the order
     they came, the first at `until` and each next one `CHAT_GAP` after the previous went: all
-    leaving together when the wait ends would only earn the next 429. The hold ends once the
-    chat has been quiet for a gap."""
+    leaving together when the wait ends would only earn the next 429. A request refused again
+    keeps its turn (it waits inside the gate). The hold ends once no request holds or waits for
+    the gate and the chat has been quiet for a gap."""
 
     until: float
     gate: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -54,14 +76,15 @@ class _Hold:
 
 class ChatLimiter(BaseRateLimiter[int]):
     """Paces requests at Telegram's overall and per-group rates and retries a 429 up to
-    `max_retries` times (or the request's `rate_limit_args`), holding back only its chat."""
+    `max_retries` times (or the request's `rate_limit_args`), holding back only its chat; a
+    request allowed no retries is refused at once while its chat is held."""
 
     def __init__(
         self,
         *,
         max_retries: int = 0,
         overall_per_second: float = FloodLimit.MESSAGES_PER_SECOND,
-        group_per_minute: float = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
+        group_per_minute: float = GROUP_PER_MINUTE,
     ) -> None:
         self._max_retries = max_retries
         self._overall = AsyncLimiter(overall_per_second, 1)
@@ -91,31 +114,37 @@ class ChatLimiter(BaseRateLimiter[int]):
         attempt = 0
         while True:
             hold = self._current_hold(chat)
+            if hold is not None and not retries:
+                _refuse_while_held(hold)
             async with hold.gate if hold is not None else contextlib.nullcontext():
-                await self._wait_out(hold)
-                try:
-                    async with self._group(chat), self._pace(chat):
-                        result = await callback(*args, **kwargs)
-                except RetryAfter as error:
-                    if attempt >= retries:
-                        raise
-                    attempt += 1
-                    seconds = retry_seconds(error) + RETRY_MARGIN
-                    self._hold(chat, seconds)
-                    logger.info(
-                        "%s: Telegram asked to wait %.1f s (chat %s)", endpoint, seconds, chat
-                    )
-                    continue
-                if hold is not None:
-                    hold.until = time.monotonic() + CHAT_GAP  # the next one waits its turn
-                return result
+                while True:
+                    await self._wait_out(hold)
+                    try:
+                        async with self._group(chat), self._pace(chat):
+                            result = await callback(*args, **kwargs)
+                    except RetryAfter as error:
+                        seconds = retry_seconds(error) + RETRY_MARGIN
+                        self._hold(chat, seconds)
+                        if attempt >= retries:
+                            raise
+                        attempt += 1
+                        logger.info(
+                            "%s: Telegram asked to wait %.1f s (chat %s)", endpoint, seconds, chat
+                        )
+                        if hold is None and chat is not None:
+                            break  # the chat is held from now on: take a turn at its gate
+                        continue  # keep this request's turn
+                    if hold is not None:
+                        hold.until = time.monotonic() + CHAT_GAP  # the next one waits its turn
+                    return result
 
     def _current_hold(self, chat: _Chat) -> _Hold | None:
-        """The chat's hold, unless it has been over for a gap (then the chat is free again)."""
+        """The chat's hold, unless nobody is at its gate and it has been over for a gap (then
+        the chat is free again)."""
         if chat is None:
             return None
         hold = self._held.get(chat)
-        if hold is not None and hold.until + CHAT_GAP <= time.monotonic():
+        if hold is not None and not _in_use(hold, time.monotonic()):
             del self._held[chat]
             return None
         return hold
@@ -134,9 +163,7 @@ class ChatLimiter(BaseRateLimiter[int]):
         if chat is None:
             self._bot_held = max(self._bot_held, now + seconds)
             return
-        self._held = {
-            c: h for c, h in self._held.items() if h.gate.locked() or h.until + CHAT_GAP > now
-        }
+        self._held = {c: h for c, h in self._held.items() if _in_use(h, now)}
         hold = self._held.setdefault(chat, _Hold(now))
         hold.until = max(hold.until, now + seconds)
 
@@ -158,6 +185,81 @@ class ChatLimiter(BaseRateLimiter[int]):
         if limiter is None:
             limiter = self._groups[chat] = AsyncLimiter(self._group_rate, 60)
         return limiter
+
+
+@dataclass(frozen=True, slots=True)
+class Retries:
+    """How a request rides out trouble (PTB's `rate_limit_args` for `PatientLimiter`): up to
+    `rate_limits` waits on a 429, and, with `outages`, network errors and 5xx waited out."""
+
+    rate_limits: int = 3
+    outages: bool = True
+
+
+class PatientLimiter(ChatLimiter):
+    """The bot's rate limiter (Telegram's 30/s and 20/min a group, a 429 waited out by its chat
+    alone, or refused at once to a request allowed no retries, such as the sender's) that also
+    waits out an outage for the bot's replies: a command answered while Telegram is down is
+    sent once it is back (backoff up to `MAX_BACKOFF`, for `patience` seconds), not lost.
+
+    `close()` ends the waiting at shutdown, so a stop never hangs on a reply.
+    """
+
+    RETRIED = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+
+    def __init__(self, *, max_retries: int = 3, patience: float = 600.0) -> None:
+        super().__init__(max_retries=max_retries)
+        self._patience = patience
+        self._closing = asyncio.Event()
+
+    def close(self) -> None:
+        self._closing.set()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Retries | int | None,
+    ) -> Any:
+        retries = (
+            rate_limit_args
+            if isinstance(rate_limit_args, Retries)
+            else Retries(rate_limit_args or self._max_retries)
+        )
+        deadline = time.monotonic() + self._patience
+        delay = MIN_BACKOFF
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, retries.rate_limits
+                )
+            except NetworkError as error:
+                if (
+                    not retries.outages
+                    or endpoint not in self.RETRIED
+                    or self._closing.is_set()
+                    or time.monotonic() + delay > deadline
+                ):
+                    raise
+                logger.warning("%s failed (%s); trying again in %.1f s", endpoint, error, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+            delay = min(MAX_BACKOFF, delay * 2)
+
+
+def _in_use(hold: _Hold, now: float) -> bool:
+    """A request holds or waits for the gate, or the chat was sent to less than a gap ago."""
+    return hold.gate.locked() or hold.until + CHAT_GAP > now
+
+
+def _refuse_while_held(hold: _Hold) -> None:
+    """A request that may not wait gets the 429 Telegram would give it, without asking."""
+    now = time.monotonic()
+    if hold.gate.locked() or hold.until > now:
+        raise RetryAfter(timedelta(seconds=max(CHAT_GAP, math.ceil(hold.until - now))))
 
 
 def _chat(value: object) -> _Chat:

@@ -1,27 +1,35 @@
 """How updates are scheduled: chats side by side, each chat's own updates in order, and a chat
 that sends faster than a person can answered at a bounded rate.
 
-PTB hands every update to `FairUpdates` in a task of its own (`concurrent_updates`). Updates of
-different chats run concurrently, up to `CONCURRENCY` at once, so a reply waiting out one chat's
-send limit holds back nobody else. A chat's updates wait in its own queue and run one at a time,
-in the order they came; updates that belong to no chat (inline queries) run as they come.
+PTB hands every update to `FairUpdates` in a task of its own (`concurrent_updates`), and the
+flood check below runs at once, whatever is running: PTB's own bound is given no limit, since it
+is taken before the check. A chat's updates wait in its own queue and run one at a time, in the
+order they came, each in one of `CONCURRENCY` slots taken only while its handler runs: a chat
+whose replies wait out its send limit gives its slot back between updates and takes a turn
+behind the other chats waiting, so busy chats share the slots and hold back nobody for long.
+Updates that belong to no chat (inline queries) run as they come, each in a slot.
 
-Flood control, per chat: a token bucket of `BURST` updates refilled at `PER_SECOND`. An update
-that finds a token is queued, unless the very same command already waits in the queue (it is
-answered by that one) or `QUEUE` updates already wait. Any other update is dropped, and the
-first drop of a flood episode tells the chat once ("Slow down ...") and the operator once (a log
-line). An episode ends when the chat has been quiet long enough to refill its whole burst. A
-button tap costs no token (a spinner waits for each answer, so a person taps at the bot's pace),
-but one that cannot be queued, or that comes while its chat floods, is answered at once with a
-short "slow down" instead of waiting behind the flood; answering a tap is not counted against
-the chat's send limit.
+Flood control, per chat, counts only updates a handler answers: commands (in messages and
+channel posts), text in a private chat (it gets a hint) and button taps. Every other update (a
+channel's own posts, people talking in a group, service messages) is free: it is queued if the
+queue has room, dropped without a word if not, and never leads to a notice. An answered update
+takes a token from a bucket of `BURST` refilled at `PER_SECOND`, and is queued unless the very
+same command already waits in the queue (it is answered by that one) or `QUEUE` answered updates
+already wait. Any other update is dropped, and the first drop of a flood episode tells the chat
+once ("Slow down ...") and the operator once (a log line). An episode ends when the chat has
+been quiet long enough to refill its whole burst. A button tap costs no token (a spinner waits
+for each answer, so a person taps at the bot's pace), but one that cannot be queued, or that
+comes while its chat floods, is answered at once with a short "slow down" instead of waiting
+behind the flood; answering a tap is not counted against the chat's send limit.
 
-A chat is remembered only while it has updates queued or its bucket is refilling, so memory
-follows the number of chats that wrote in the last `BURST / PER_SECOND` seconds.
+So a chat holds at most `QUEUE` answered and `QUEUE` free updates, and a chat is remembered only
+while it has updates queued or its bucket is refilling: memory follows the number of chats that
+wrote in the last `BURST / PER_SECOND` seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, deque
@@ -29,7 +37,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
@@ -55,9 +63,11 @@ QUEUE = BURST
 """Updates that may wait behind a chat's running one. Tokens keep the queue short while replies
 flow; this bounds it when they do not (a reply waiting out a 429 or an outage)."""
 CONCURRENCY = 64
-"""Updates handled at once, all chats together. A handler mostly awaits its reply, so many
+"""Handlers running at once, all chats together. A handler mostly awaits its reply, so many
 overlap cheaply; the bound keeps thousands of chats writing at once from starting thousands of
-handlers (a chat uses one slot however much it sends)."""
+handlers (a chat uses at most one slot however much it sends)."""
+UNBOUNDED = 2**31 - 1
+"""PTB's own bound on updates at once: none to speak of, so no update waits to be checked."""
 SWEEP_AT = 1024
 """Chats remembered before the quiet ones are looked for and forgotten (then twice as many)."""
 
@@ -69,18 +79,28 @@ TAP_SLOW_DOWN = "Slow down, please: too many at once. Try again in a few seconds
 
 
 @dataclass(slots=True)
+class _Waiting:
+    """An update not started yet: the command text it may be coalesced by, and whether a
+    handler answers it (free updates do not count against the queue's bound)."""
+
+    command: str | None
+    answered: bool
+    coroutine: Awaitable[Any]
+
+
+@dataclass(slots=True)
 class _Chat:
     tokens: float
     stamp: float
-    waiting: deque[tuple[str | None, Awaitable[Any]]] = field(default_factory=deque)
-    """Updates not started yet, with the command text they may be coalesced by."""
+    waiting: deque[_Waiting] = field(default_factory=deque)
     busy: bool = False
     flooding: bool = False
 
 
 class FairUpdates(BaseUpdateProcessor):
     """Per-chat FIFO with flood control (see the module); `stats` counts what became of the
-    updates of chats: queued, coalesced, dropped, taps_refused, notices (sent)."""
+    updates of chats: queued, coalesced, dropped, taps_refused, notices (sent), and skipped (free
+    updates that found the queue full)."""
 
     def __init__(
         self,
@@ -91,7 +111,8 @@ class FairUpdates(BaseUpdateProcessor):
         queue: int = QUEUE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(concurrency)
+        super().__init__(UNBOUNDED)
+        self._slots = asyncio.Semaphore(concurrency)
         self._burst = burst
         self._rate = per_second
         self._queue = queue
@@ -114,21 +135,28 @@ class FairUpdates(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = _chat_id(update)
         if chat_id is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         assert isinstance(update, Update)
         chat = self._chat(chat_id)
         tap = update.callback_query is not None
-        if not self._admit(chat, tap):
+        answered = tap or _answered(update)
+        if not answered:
+            if len(chat.waiting) >= self._queue:
+                _close(coroutine)
+                self.stats["skipped"] += 1
+                return
+        elif not self._admit(chat, tap):
             _close(coroutine)
             await self._refuse(update, chat_id, chat, tap)
             return
         command = _command(update)
-        if command is not None and any(command == waiting for waiting, _ in chat.waiting):
+        if command is not None and any(command == waiting.command for waiting in chat.waiting):
             _close(coroutine)
             self.stats["coalesced"] += 1
             return
-        chat.waiting.append((command, coroutine))
+        chat.waiting.append(_Waiting(command, answered, coroutine))
         self.stats["queued"] += 1
         if not chat.busy:
             await self._drain(chat_id, chat)
@@ -159,7 +187,8 @@ class FairUpdates(BaseUpdateProcessor):
         episode, if any, is over."""
         if self._rested(chat):
             chat.flooding = False
-        if len(chat.waiting) >= self._queue or (tap and chat.flooding):
+        queued = sum(1 for waiting in chat.waiting if waiting.answered)
+        if queued >= self._queue or (tap and chat.flooding):
             return False
         if tap:
             return True
@@ -191,25 +220,36 @@ class FairUpdates(BaseUpdateProcessor):
             logger.debug("could not tell chat %s to slow down: %s", chat_id, error)
 
     async def _drain(self, chat_id: int, chat: _Chat) -> None:
-        """Run the chat's queue in order, in this update's task (which PTB waits for at stop)."""
+        """Run the chat's queue in order, in this update's task (which PTB waits for at stop),
+        each update in a slot taken for it alone; while the chat waits for a slot, its next
+        update stays in the queue, where an identical command is still folded into it."""
         chat.busy = True
         try:
             while chat.waiting:
-                _, coroutine = chat.waiting.popleft()
-                try:
-                    await coroutine
-                except Exception:  # PTB handles a handler's errors; this is PTB's own failure
-                    logger.exception("an update of chat %s failed", chat_id)
+                async with self._slots:
+                    coroutine = chat.waiting.popleft().coroutine
+                    try:
+                        await coroutine
+                    except Exception:  # PTB handles a handler's errors; this is PTB's own failure
+                        logger.exception("an update of chat %s failed", chat_id)
         finally:
             chat.busy = False
             while chat.waiting:  # cancelled: what never started is closed, not left to warn
-                _close(chat.waiting.popleft()[1])
+                _close(chat.waiting.popleft().coroutine)
 
 
 def _chat_id(update: object) -> int | None:
     if isinstance(update, Update) and update.effective_chat is not None:
         return update.effective_chat.id
     return None
+
+
+def _answered(update: Update) -> bool:
+    """Whether a handler answers the message: a command anywhere, or text in a private chat."""
+    message = update.message or update.channel_post
+    if message is None or message.text is None:
+        return False
+    return message.text.startswith("/") or message.chat.type == Chat.PRIVATE
 
 
 def _command(update: Update) -> str | None:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from telegram import Chat, Message, Update
+from telegram import Bot, Chat, Message, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
 from bot.context import Context
@@ -20,6 +20,7 @@ from tests.fake_telegram import FakeTelegram
 
 USER = 1001
 OTHER = 1002
+CHANNEL = -100123
 
 
 def _processor(harness: BotHarness) -> FairUpdates:
@@ -86,28 +87,32 @@ async def test_a_flooding_chat_is_told_once_its_excess_dropped_and_others_answer
     flood = 3 * BURST
     mark = telegram.mark()
     began = time.monotonic()
-    with caplog.at_level(logging.INFO, logger="bot.updates"):
-        for n in range(flood):
-            telegram.push_message(USER, f"/help {n}")
-        [notice] = await telegram.wait_for_sent(
-            lambda r: r.text == SLOW_DOWN, since=mark, chat_id=USER, timeout=10
-        )
-        processor = _processor(bot_harness)
-        counts = processor.stats
-        await until(lambda: counts["queued"] + counts["dropped"] == flood, "every update decided")
-        deciding = time.monotonic() - began
-        queued, dropped = counts["queued"], counts["dropped"]  # before other chats add theirs
+    async with _hold(bot_harness) as release:
+        with caplog.at_level(logging.INFO, logger="bot.updates"):
+            telegram.push_message(USER, "/hold")  # no reply to the flood until it is released
+            for n in range(flood - 1):
+                telegram.push_message(USER, f"/help {n}")
+            [notice] = await telegram.wait_for_sent(
+                lambda r: r.text == SLOW_DOWN, since=mark, chat_id=USER, timeout=10
+            )
+            processor = _processor(bot_harness)
+            counts = processor.stats
+            await until(
+                lambda: counts["queued"] + counts["dropped"] == flood, "every update decided"
+            )
+            deciding = time.monotonic() - began
+            queued, dropped = counts["queued"], counts["dropped"]  # before others add theirs
 
-        await bot_harness.send(OTHER, "/help")  # while the flood's replies still trickle out
-        flood_replies = [r for r in telegram.sent[mark:] if r.chat_id == USER and r != notice]
-        assert len(flood_replies) < queued
+            await bot_harness.send(OTHER, "/help")  # while the flood waits for its first reply
+            assert [r for r in telegram.sent[mark:] if r.chat_id == USER] == [notice]
 
-        await bot_harness.tap(USER, notice.message_id, "unwatch:anything")  # not queued behind
-        assert telegram.answered_callbacks[-1]["text"] == TAP_SLOW_DOWN
+            await bot_harness.tap(USER, notice.message_id, "unwatch:anything")  # not queued
+            assert telegram.answered_callbacks[-1]["text"] == TAP_SLOW_DOWN
 
-        replies = await telegram.wait_for_sent(
-            since=mark, chat_id=USER, count=queued + 1, timeout=30
-        )
+            release.set()
+            replies = await telegram.wait_for_sent(
+                since=mark, chat_id=USER, count=queued + 1, timeout=30
+            )
     assert BURST <= queued <= BURST + 1 + deciding * PER_SECOND
     assert dropped == flood - queued
     assert [r.text for r in replies].count(SLOW_DOWN) == 1 and counts["notices"] == 1
@@ -132,3 +137,55 @@ async def test_quiet_chats_are_forgotten_however_many_chats_write() -> None:
         most = max(most, processor.remembered)
     assert processor.stats["queued"] == 3 * SWEEP_AT
     assert most <= SWEEP_AT + 1  # a chat is remembered until its burst has refilled (10 s)
+
+
+async def test_a_chat_waiting_for_a_slot_is_answered_between_busy_chats_and_floods_checked(
+    telegram: FakeTelegram,
+) -> None:
+    """PTB's own bound was taken before the flood check and kept while a chat's queue drained:
+    busy chats held every slot, others waited for a queue to empty, and a flood piled up."""
+    processor = FairUpdates(concurrency=2)
+    release = asyncio.Event()
+    ran: list[int] = []
+
+    async def handler(chat_id: int) -> None:
+        await release.wait()
+        ran.append(chat_id)
+
+    busy = [USER, OTHER]
+    async with Bot(telegram.token, base_url=telegram.base_url) as bot:
+        tasks: list[asyncio.Task[None]] = []
+
+        def push(chat_id: int, text: str) -> None:
+            update = Update.de_json(telegram.push_message(chat_id, text), bot)
+            task = processor.process_update(update, handler(chat_id))
+            tasks.append(asyncio.create_task(task))
+
+        for chat_id in busy:
+            for n in range(BURST):
+                push(chat_id, f"/help {n}")
+        await until(lambda: processor.stats["queued"] == 2 * BURST, "both queues filled")
+        for n in range(3 * BURST):  # a flood while both slots are taken
+            push(USER, f"/latest {n}")
+        counts = processor.stats
+        await until(lambda: counts["queued"] + counts["dropped"] == 5 * BURST, "flood decided")
+        await telegram.wait_for_sent(lambda r: r.text == SLOW_DOWN, chat_id=USER)
+        push(1003, "/help")
+        release.set()
+        await asyncio.gather(*tasks)
+    assert ran.index(1003) <= len(busy)  # after one handler a busy chat, not after its queue
+    assert counts["dropped"] >= 2 * BURST - 1 and counts["notices"] == 1
+
+
+async def test_a_channels_own_posts_cost_nothing_and_its_commands_are_answered(
+    bot_harness: BotHarness, telegram: FakeTelegram
+) -> None:
+    """The bot sees every post of a channel it posts alerts to: they used up the channel's
+    burst, the bot told the channel to slow down, and its commands were dropped."""
+    mark = telegram.mark()
+    for n in range(3 * BURST):
+        telegram.push_channel_post(CHANNEL, f"Convoy reaches Lachin, part {n}")
+    telegram.push_channel_post(CHANNEL, "/help")
+    [answer] = await telegram.wait_for_sent(since=mark, chat_id=CHANNEL)
+    assert answer.text.startswith("Commands")
+    assert _processor(bot_harness).stats["notices"] == 0
