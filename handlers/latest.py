@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
 
 from bot.context import Context
 from bot.render import echo, render_report_line
@@ -17,12 +18,16 @@ from handlers.filters import command
 from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
 from watchers.matching import AliasBook, Matcher
 
-__all__ = ["HANDLERS", "SCANNED", "count_since"]
+__all__ = ["HANDLERS", "OLDER_PREFIX", "SCANNED", "count_since"]
 
 SHOWN = 5
 SCANNED = 1000  # how many of the newest stored reports /latest looks through
 SUBJECT_LENGTH = 100  # the keywords named in the heading
 REFUSALS_SHOWN = 3
+OLDER_PREFIX = "latest:"
+"""Callback data of the "Older" button, then how many matches the pages before it showed. It
+names no chat and no keyword: a tap shows the tapping chat's own watchlist, so forged or
+replayed data shows nothing the chat could not ask for with /latest."""
 
 
 def _matches(
@@ -37,10 +42,11 @@ def _matches(
 
 
 def _newest_matches(
-    stored: Sequence[StoredReport], keywords: Sequence[str], aliases: AliasBook
+    stored: Sequence[StoredReport], keywords: Sequence[str], aliases: AliasBook, skip: int = 0
 ) -> list[tuple[StoredReport, str]]:
-    """The first SHOWN reports (newest first) that match, each with the form found."""
-    return list(islice(_matches(stored, keywords, aliases), SHOWN))
+    """The SHOWN reports (newest first) that match after the first `skip`, each with the form
+    found, and one more when there is one (so the caller knows an older page exists)."""
+    return list(islice(_matches(stored, keywords, aliases), skip, skip + SHOWN + 1))
 
 
 async def count_since(
@@ -84,18 +90,48 @@ async def latest(update: Update, context: Context) -> None:
                 "The watchlist is empty. Add keywords with /watch, or ask /latest <i>keyword</i>.",
             )
             return
-    shared = services(context)
-    stored = await shared.store.recent_reports(SCANNED)
-    found = await asyncio.to_thread(_newest_matches, stored, keywords, shared.aliases)
     subject = echo(", ".join(keywords), SUBJECT_LENGTH) if given else "your watchlist"
-    if found:
-        lines = [f"<b>Latest for {subject}</b>"]
-        lines += [render_report_line(item.report, item.when, form) for item, form in found]
-    else:
-        lines = [f"Nothing reported yet for {subject}. New reports will be alerted as they come."]
+    lines, older = await _page(context, keywords, subject, 0)
     if refused:
         lines.append(_refusals("Not looked for:", refused))
-    await reply(update, "\n\n".join(lines))
+    # Only the watchlist pages on: the keywords of `/latest Lachin` would not fit in a button.
+    await reply(update, "\n\n".join(lines), reply_markup=None if given else older)
+
+
+async def _page(
+    context: Context, keywords: Sequence[str], subject: str, skip: int
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """The lines of one page of matches after the first `skip`, and the button to the next
+    older page when there is one among the SCANNED newest reports."""
+    shared = services(context)
+    stored = await shared.store.recent_reports(SCANNED)
+    found = await asyncio.to_thread(_newest_matches, stored, keywords, shared.aliases, skip)
+    if not found:
+        nothing = "Nothing older" if skip else "Nothing reported yet"
+        return [f"{nothing} for {subject}. New reports will be alerted as they come."], None
+    heading = f"<b>Latest for {subject}</b>"
+    if skip:
+        heading += f" ({skip + 1}–{skip + min(len(found), SHOWN)})"
+    lines = [heading]
+    lines += [render_report_line(item.report, item.when, form) for item, form in found[:SHOWN]]
+    if len(found) <= SHOWN:
+        return lines, None
+    button = InlineKeyboardButton("Older ▸", callback_data=f"{OLDER_PREFIX}{skip + SHOWN}")
+    return lines, InlineKeyboardMarkup([[button]])
+
+
+async def older(update: Update, context: Context) -> None:
+    """The "Older" button: the next page of the watchlist's matches, as a new message."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    skip = int(query.data.removeprefix(OLDER_PREFIX))
+    chat = await load_chat(update, context, create=False)
+    if chat is None or not chat.keywords:
+        await query.answer("The watchlist is empty.")
+        return
+    await query.answer()
+    lines, more = await _page(context, chat.keywords, "your watchlist", skip)
+    await reply(update, "\n\n".join(lines), reply_markup=more)
 
 
 def _refusals(heading: str, refused: list[str]) -> str:
@@ -103,4 +139,8 @@ def _refusals(heading: str, refused: list[str]) -> str:
     return "\n".join([heading, *bulleted(refused, REFUSALS_SHOWN)])
 
 
-HANDLERS = [command("latest", latest)]
+HANDLERS = [
+    command("latest", latest),
+    # At most SCANNED reports are looked through, so no page starts beyond them.
+    CallbackQueryHandler(older, pattern=rf"^{OLDER_PREFIX}([1-9][0-9]{{0,2}})$"),
+]

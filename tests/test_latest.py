@@ -119,3 +119,41 @@ async def test_latest_with_many_long_keywords_answers_briefly(bot_harness: BotHa
     heading, refusals = answer.text.split("\n\n")
     assert heading.startswith("Nothing reported yet for 00 long keyword") and len(heading) < 200
     assert refusals == "Not looked for:\n• 10 keywords: at most 50 at a time."
+
+
+async def test_latest_pages_on_to_older_matches_with_a_button(bot_harness: BotHarness) -> None:
+    """A burst alerts 5 and counts the rest in a "+N more: /latest" line: /latest must reach them."""
+    store = bot_harness.store
+    assert store is not None
+    await store.add_reports(
+        [_report(n, f"Convoy reaches Laçın, day {n}", hours_ago=n) for n in range(1, 13)], NOW
+    )
+    await bot_harness.send(USER, "/watch Lachin")
+    pages = [await bot_harness.send(USER, "/latest")]
+    while (markup := pages[-1][0].reply_markup) is not None:
+        [[button]] = markup["inline_keyboard"]
+        assert button["text"] == "Older ▸"
+        mark = bot_harness.telegram.mark()
+        await bot_harness.tap(USER, pages[-1][0].message_id, button["callback_data"])
+        pages.append(await bot_harness.telegram.wait_for_sent(since=mark, chat_id=USER))
+    days = [
+        [
+            line.removeprefix("Convoy reaches Laçın, day ")
+            for line in page.text.splitlines()
+            if line.startswith(("Latest", "Convoy"))
+        ]
+        for [page] in pages
+    ]
+    assert days == [
+        ["Latest for your watchlist", "1", "2", "3", "4", "5"],
+        ["Latest for your watchlist (6–10)", "6", "7", "8", "9", "10"],
+        ["Latest for your watchlist (11–12)", "11", "12"],
+    ]
+
+
+async def test_latest_with_keywords_has_no_older_button(bot_harness: BotHarness) -> None:
+    store = bot_harness.store
+    assert store is not None
+    await store.add_reports([_report(n, f"Laçın, day {n}", hours_ago=n) for n in range(9)], NOW)
+    [answer] = await bot_harness.send(USER, "/latest Lachin")
+    assert answer.reply_markup is None and answer.text.count("Laçın, day") == 5
