@@ -252,6 +252,11 @@ class _ChatBook:
         with self._lock:
             return [chat.copy() for chat in self._chats.values()]
 
+    def target_of(self, chat_id: int) -> int:
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            return chat.manages if chat is not None and chat.manages is not None else chat_id
+
     def active_watch(self, chat_id: int, keyword: str) -> WatchEntry | None:
         with self._lock:
             chat = self._chats.get(chat_id)
@@ -410,6 +415,11 @@ class Store:
     def subscriptions(self) -> tuple[Subscription, ...]:
         """Every keyword of every chat that wants alerts; rebuilt only after a watch changed."""
         return self._chats.subscriptions()
+
+    def target_of(self, chat_id: int) -> int:
+        """The chat whose record this chat's commands change: the channel it manages with
+        /channel, else itself (read from memory, so cheap enough for every update)."""
+        return self._chats.target_of(chat_id)
 
     def searched_keywords(self) -> tuple[str, ...]:
         """The distinct keywords search sources ask for: those of every subscribed chat."""

@@ -22,6 +22,10 @@ for each answer, so a person taps at the bot's pace), but one that cannot be que
 comes while its chat floods, is answered at once with a short "slow down" instead of waiting
 behind the flood; answering a tap is not counted against the chat's send limit.
 
+A queue belongs to the chat record that commands change (`route`): a private chat that manages
+a channel with /channel shares the channel's queue and bucket, so two admins' commands never
+load and save the channel's record side by side.
+
 So a chat holds at most `QUEUE` answered and `QUEUE` free updates, and a chat is remembered only
 while it has updates queued or its bucket is refilling: memory follows the number of chats that
 wrote in the last `BURST / PER_SECOND` seconds.
@@ -110,6 +114,7 @@ class FairUpdates(BaseUpdateProcessor):
         per_second: float = PER_SECOND,
         queue: int = QUEUE,
         clock: Callable[[], float] = time.monotonic,
+        route: Callable[[int], int] = int,
     ) -> None:
         super().__init__(UNBOUNDED)
         self._slots = asyncio.Semaphore(concurrency)
@@ -117,6 +122,7 @@ class FairUpdates(BaseUpdateProcessor):
         self._rate = per_second
         self._queue = queue
         self._clock = clock
+        self._route = route
         self._chats: dict[int, _Chat] = {}
         self._sweep_at = SWEEP_AT
         self.stats: Counter[str] = Counter()
@@ -139,7 +145,11 @@ class FairUpdates(BaseUpdateProcessor):
                 await coroutine
             return
         assert isinstance(update, Update)
-        chat = self._chat(chat_id)
+        # One queue per chat record that commands change: the private chats of a channel's
+        # admins managing it with /channel share the channel's, so no two of them load and
+        # save its record at the same time (the later save would undo the earlier).
+        key = self._route(chat_id)
+        chat = self._chat(key)
         tap = update.callback_query is not None
         answered = tap or _answered(update)
         if not answered:
@@ -159,7 +169,7 @@ class FairUpdates(BaseUpdateProcessor):
         chat.waiting.append(_Waiting(command, answered, coroutine))
         self.stats["queued"] += 1
         if not chat.busy:
-            await self._drain(chat_id, chat)
+            await self._drain(key, chat)
 
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)

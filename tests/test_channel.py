@@ -112,3 +112,26 @@ async def test_a_name_of_digits_that_are_not_ascii_is_looked_up_not_crashed_on(
     for name in ("²", "-١٢", "--5"):
         answer = await _manage(bot_harness, name=name)
         assert "can't find the channel" in answer, answer
+
+
+async def test_two_admins_changing_the_channel_at_once_lose_nothing(
+    bot_harness: BotHarness, telegram: FakeTelegram
+) -> None:
+    """Each command loads the channel's record, asks Telegram for rights, then saves: run side
+    by side for two admins, the later save would undo the earlier."""
+    other = ADMIN + 10
+    telegram.add_channel(CHANNEL, NAME, admins=(ADMIN, other), title="Caucasus News")
+    await _manage(bot_harness)
+    await _manage(bot_harness, other)
+    words = {ADMIN: ["Lachin", "Shusha", "Ganja", "Kalbajar"]}
+    words[other] = ["Agdam", "Fuzuli", "Zangilan", "Gubadli"]
+    mark = telegram.mark()
+    for pair in zip(*words.values(), strict=True):
+        for user, word in zip(words, pair, strict=True):
+            telegram.push_message(user, f"/watch {word}")
+    for user in words:
+        await telegram.wait_for_sent(since=mark, count=4, chat_id=user)
+    assert bot_harness.store is not None
+    channel = await bot_harness.store.get_chat(CHANNEL)
+    assert channel is not None
+    assert sorted(channel.keywords) == sorted(words[ADMIN] + words[other])
