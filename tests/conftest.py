@@ -92,6 +92,23 @@ async def until(condition: Callable[[], object], what: str, timeout: float = 10.
         await asyncio.sleep(0.02)
 
 
+def kill_9_while_writing(module: str, *args: str, cwd: Path, seconds: float) -> None:
+    """Run `python -m module args` until it prints "ready", let it write for `seconds` more,
+    then SIGKILL it: what the crash tests then find on disk is what a power cut would leave."""
+    writer = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        stdout=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+    time.sleep(seconds)  # the moment of the kill, chosen by the caller: not a wait for an event
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+    writer.stdout.close()
+    assert writer.returncode == -signal.SIGKILL
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, or skip the test when that folder is not beside the repo."""
     path = SHARED.joinpath(*parts)

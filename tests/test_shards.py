@@ -7,10 +7,6 @@ import asyncio
 import errno
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +14,7 @@ import pytest
 
 from bot.shards import AtomicJSONStorage, StorageError
 from bot.storage import Chat, Store, WatchEntry, load_chats, load_shard
-from tests.conftest import ROOT, run_newswatch
+from tests.conftest import kill_9_while_writing, run_newswatch
 from tests.test_storage import _refused
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -249,20 +245,11 @@ def test_kill_9_mid_write_leaves_the_shard_and_its_previous_copy_whole(tmp_path:
     chance = random.Random(20261207)
     folder = tmp_path / "data"
     shard, backup = folder / "chats" / "2a.json", folder / "chats" / "2a.json.bak"
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     last = 0
     for _ in range(6):
-        writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.crash_shard_writer", str(folder)],
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=tmp_path,
+        kill_9_while_writing(
+            "tests.crash_shard_writer", str(folder), cwd=tmp_path, seconds=chance.uniform(0.02, 0.3)
         )
-        assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
-        time.sleep(chance.uniform(0.02, 0.3))
-        writer.send_signal(signal.SIGKILL)
-        writer.wait(timeout=10)
-        writer.stdout.close()
         [now] = (int(chat.title) for chat in load_shard(shard))
         [before] = (int(chat.title) for chat in load_shard(backup))
         assert before in (now - 1, now) and now > last

@@ -6,12 +6,8 @@ import asyncio
 import json
 import os
 import random
-import signal
 import sqlite3
 import stat
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -549,25 +545,16 @@ async def test_concurrent_saves_all_land(tmp_path: Path) -> None:
 def test_kill_9_at_random_moments_leaves_a_store_that_loads_whole(tmp_path: Path) -> None:
     """A writer of chats and poll outcomes killed at random: both stores load, no shard is torn,
     every outbox entry has its report, and each poll is all there or not at all."""
-    from tests.conftest import ROOT
+    from tests.conftest import kill_9_while_writing
     from tests.crash_writer import REPORTS_PER_POLL
 
     chance = random.Random(20261125)
     folder = tmp_path / "data"
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     for trial in range(4):
-        writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.crash_writer", str(folder), f"t{trial}"],
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=tmp_path,
-        )
-        assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
-        time.sleep(chance.uniform(0.05, 0.6))
-        writer.send_signal(signal.SIGKILL)
-        writer.wait(timeout=10)
-        writer.stdout.close()
-        assert writer.returncode == -signal.SIGKILL
+        kill_9_while_writing(
+            "tests.crash_writer", str(folder), f"t{trial}", cwd=tmp_path,
+            seconds=chance.uniform(0.05, 0.6),
+        )  # fmt: skip
 
         chats = load_chats(folder)  # every shard parses: none torn
         assert chats and all(c.title.startswith("t") for c in chats)
