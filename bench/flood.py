@@ -22,16 +22,14 @@ import argparse
 import asyncio
 import os
 import random
-import signal
 import string
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.responsiveness import _quantiles, _wait, start_bot
+from bench.responsiveness import _quantiles, _wait, start_bot, stop_bot
 from bot.updates import SLOW_DOWN
 from tests.fake_telegram import FakeTelegram
 
@@ -134,12 +132,7 @@ async def measure(folder: Path, seconds: float) -> None:
             to_flooder = [r.text for r in telegram.sent if r.chat_id == FLOODER]
             limited = [r for r in telegram.requests if r.status == 429]
         finally:
-            bot.send_signal(signal.SIGINT)
-            try:
-                code = bot.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                bot.kill()
-                code = bot.wait()
+            code = stop_bot(bot)
     log = (folder / "bot.log").read_text(encoding="utf-8", errors="replace").splitlines()
     floods = [line for line in log if "floods the bot" in line]
     errors = [line for line in log if " ERROR " in line or " CRITICAL " in line]

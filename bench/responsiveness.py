@@ -107,6 +107,16 @@ def start_bot(folder: Path, telegram: FakeTelegram, **settings: str) -> subproce
     )
 
 
+def stop_bot(bot: subprocess.Popen[bytes]) -> int:
+    """Stop the bot as Ctrl-C does (SIGKILL if it takes over 30 s) and give its exit code."""
+    bot.send_signal(signal.SIGINT)
+    try:
+        return bot.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        return bot.wait()
+
+
 def _split(pid: int) -> str:
     """Resident memory of the bot and of its CPU worker, and their PSS together (the pages
     they share, such as libraries' code, counted once instead of twice)."""
@@ -213,12 +223,7 @@ async def measure(folder: Path, seconds: float) -> None:
             now_mb, peak_mb = rss_mb(*family(bot.pid))
             memory = _split(bot.pid)
         finally:
-            bot.send_signal(signal.SIGINT)
-            try:
-                code = bot.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                bot.kill()
-                code = bot.wait()
+            code = stop_bot(bot)
             feeds.close()
     log = (folder / "bot.log").read_text(encoding="utf-8", errors="replace")
     polls = log.count("polled ")
