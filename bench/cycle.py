@@ -42,7 +42,7 @@ import watchers.poll
 from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, LoopLag, build_data_dir, rss_mb
 from bot.config import load_settings
 from bot.services import build_services
-from bot.storage import Store
+from bot.store import Store
 from watchers.alerts import Summariser
 from watchers.cpu import on_cpu
 from watchers.sources import Source
@@ -107,8 +107,9 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
     watchers.feeds.on_cpu = lane
     watchers.poll.on_cpu = lane
     watchers.fanout.on_cpu = lane
-    store.unseen = stages.coro("unseen", store.unseen)  # type: ignore[method-assign]
-    store.record_poll = stages.coro("record_poll", store.record_poll)  # type: ignore[method-assign]
+    polls = store.polls
+    polls.unseen = stages.coro("unseen", polls.unseen)  # type: ignore[method-assign]
+    polls.record_poll = stages.coro("record_poll", polls.record_poll)  # type: ignore[method-assign]
     make = poller.summariser_factory
 
     def summariser() -> Summariser:
@@ -125,7 +126,7 @@ async def _cycle(
     """Every source polled once, concurrently; (seconds, new reports, alerts queued)."""
     began = time.perf_counter()
     results = await asyncio.gather(
-        *(poller.poll(s, store.subscriptions(), store.watch_version) for s in sources)
+        *(poller.poll(s, store.chats.subscriptions(), store.chats.version) for s in sources)
     )
     took = time.perf_counter() - began
     skipped = sum(r.skipped for r in results)
@@ -165,8 +166,8 @@ async def run(data: Path, out: Path) -> None:
             print(f"  store opened in {opened:.2f} s; first cycle stored {stored:,} reports "
                   f"without alerts in {first:.2f} s")  # fmt: skip
             began = time.perf_counter()
-            await poller.matchers.match((), store.subscriptions(), store.watch_version)
-            print(f"  matcher over {len(store.subscriptions()):,} watches built in "
+            await poller.matchers.match((), store.chats.subscriptions(), store.chats.version)
+            print(f"  matcher over {len(store.chats.subscriptions()):,} watches built in "
                   f"{time.perf_counter() - began:.2f} s (once per watchlist change)")  # fmt: skip
             busy: list[float] = []
             spent: dict[str, list[float]] = defaultdict(list)

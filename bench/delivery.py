@@ -30,13 +30,11 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.config import load_settings
-from bot.storage import Chat, Store, WatchEntry
+from bot.store import Chat, Store, WatchEntry
 from tests.conftest import ROOT, Item, make_rss
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
 from tests.feed_server import FeedServer
-from watchers.fetch import SourceState
-from watchers.models import Alert, Report
-from watchers.poll import PollOutcome
+from watchers.models import Alert, PollOutcome, Report, SourceState
 
 KEYWORD = "Lachin"
 FIRST_CHAT = 100_001
@@ -49,8 +47,8 @@ def _chats(count: int) -> list[Chat]:
 
 def _fill(folder: Path, count: int) -> None:
     store = Store.open(folder)
-    store._chats.save_many_now(_chats(count))  # one write per shard: the bench's set-up only
-    store._shutdown()
+    store.chats.save_many_now(_chats(count))  # one write per shard: the bench's set-up only
+    store.shutdown()
 
 
 def _alerts(telegram: FakeTelegram, marker: str) -> list[SentRecord]:
@@ -85,7 +83,7 @@ async def _fan_out(count: int) -> None:
             Alert(FIRST_CHAT + n, report, KEYWORD, KEYWORD, "A convoy reached Lachin.")
             for n in range(count)
         ]
-        await store.record_poll(
+        await store.polls.record_poll(
             PollOutcome("bench", SourceState(), datetime.now(UTC), [report], [report], alerts)
         )
         assert app.bot_data.sender is not None

@@ -30,7 +30,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from bench.matching import NEWS_WORDS, make_watches
-from bot.storage import Store
+from bot.store import Store
 from tests.feed_server import FeedServer, Request
 from watchers.keywords import KeywordError, validate_keyword
 from watchers.matching import load_aliases
@@ -154,7 +154,7 @@ async def _fill(data: Path, reports: int, now: datetime) -> None:
     try:
         for start in range(0, reports, FILL_BATCH):
             count = min(FILL_BATCH, reports - start)
-            await store.add_reports(_stored_reports(start, count, now, terms), now)
+            await store.reports.add(_stored_reports(start, count, now, terms), now)
     finally:
         await store.close()
 

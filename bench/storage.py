@@ -21,10 +21,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.storage import Store, WatchEntry
-from watchers.fetch import SourceState
-from watchers.models import Alert, Report
-from watchers.poll import PollOutcome
+from bot.store import Store, WatchEntry
+from watchers.models import Alert, PollOutcome, Report, SourceState
 
 CHATS = 10_000
 WATCHES = 5
@@ -97,40 +95,42 @@ async def one(total: int) -> None:
         print(f"  import of {CHATS:,} chats from the old file: {time.perf_counter() - began:.1f} s")
         began = time.perf_counter()
         for start in range(0, total, FILL_BATCH):
-            await store.add_reports(_reports(start, FILL_BATCH, now), now)
+            await store.reports.add(_reports(start, FILL_BATCH, now), now)
         size = (data / "newswatch.sqlite3").stat().st_size / 1e6
         print(
             f"  filled {total:,} reports in {time.perf_counter() - began:.1f} s; db {size:.0f} MB"
         )
 
         ids = [100_000 + n for n in range(CHATS)]
-        _line(
-            "get_chat (every command)", await _times(lambda: store.get_chat(rng.choice(ids)), 2000)
-        )
+        async def get() -> None:
+            store.chats.get(rng.choice(ids))
+
+        _line("chats.get (every command)", await _times(get, 2000))
 
         async def watch() -> None:
-            chat = await store.get_chat(rng.choice(ids))
+            chat = store.chats.get(rng.choice(ids))
             assert chat is not None
             chat.watches = [*chat.watches[1:], WatchEntry(f"Keyword {rng.random()}", now)]
-            await store.save_chat(chat)
+            await store.chats.save(chat)
 
-        _line("get_chat + save_chat (/watch)", await _times(watch, 300))
+        _line("chats.get + chats.save (/watch)", await _times(watch, 300))
         began = time.perf_counter()
-        subscriptions = store.subscriptions()
+        subscriptions = store.chats.subscriptions()
         rebuilt = (time.perf_counter() - began) * 1000
-        print(f"  subscriptions() after a change: {len(subscriptions):,} rows in {rebuilt:.1f} ms")
-        print(f"  subscriptions() unchanged: {_instant(store.subscriptions):.4f} ms")
+        rows = len(subscriptions)
+        print(f"  chats.subscriptions() after a change: {rows:,} rows in {rebuilt:.1f} ms")
+        print(f"  chats.subscriptions() unchanged: {_instant(store.chats.subscriptions):.4f} ms")
 
         fresh = iter(range(total, total + 1_000_000, POLL))
 
         async def poll_new() -> None:
             reports = _reports(next(fresh), POLL, now)
-            new = await store.unseen(reports)
+            new = await store.polls.unseen(reports)
             alerts = [
                 Alert(100_000 + n, r, "Lachin", "Lachin", "Summary.")
                 for n, r in enumerate(new[:20])
             ]
-            await store.record_poll(
+            await store.polls.record_poll(
                 PollOutcome("wire", SourceState(etag="x"), now, reports, new, alerts)
             )
 
@@ -139,18 +139,19 @@ async def one(total: int) -> None:
         quiet = PollOutcome("wire", SourceState(etag="y"), now, known, (), ())
         _line(
             "quiet poll (state + last-seen of 100 known)",
-            await _times(lambda: store.record_poll(quiet), 30),
+            await _times(lambda: store.polls.record_poll(quiet), 30),
         )
         _line(
             "quiet poll, 304 (state only)",
             await _times(
-                lambda: store.record_poll(PollOutcome("wire", SourceState(etag="z"), now)), 30
+                lambda: store.polls.record_poll(PollOutcome("wire", SourceState(etag="z"), now)), 30
             ),
         )
         mixed = _reports(total - POLL // 2, POLL, now)  # half known, half new
-        _line(f"unseen() over {POLL} reports", await _times(lambda: store.unseen(mixed), 50))
+        unseen = await _times(lambda: store.polls.unseen(mixed), 50)
+        _line(f"polls.unseen() over {POLL} reports", unseen)
         _line(
-            "recent_reports(1000) (/latest)", await _times(lambda: store.recent_reports(1000), 20)
+            "reports.recent(1000) (/latest)", await _times(lambda: store.reports.recent(1000), 20)
         )
 
         async def watch_during_polls() -> list[float]:

@@ -28,13 +28,11 @@ from pathlib import Path
 
 from bench.delivery import FIRST_CHAT, _fill, _start, _wait
 from bot.delivery import BATCH
-from bot.storage import Store
+from bot.store import Store
 from tests.conftest import OFFLINE, ROOT, Item, make_rss
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
 from tests.feed_server import FeedServer
-from watchers.fetch import SourceState
-from watchers.models import Alert, Report
-from watchers.poll import PollOutcome
+from watchers.models import Alert, PollOutcome, Report, SourceState
 
 CHAT = FIRST_CHAT
 OTHER_TITLE = "Lachin checkpoint reopens, says the other wire"
@@ -154,12 +152,12 @@ async def _outbox_read(pending: int) -> None:
                 alerts,
             )
             began = time.perf_counter()
-            await store.record_poll(outcome)
+            await store.polls.record_poll(outcome)
             writes.append(time.perf_counter() - began)
         reads = []
         for _ in range(20):
             began = time.perf_counter()
-            due = await store.pending_alerts(BATCH)
+            due = await store.outbox.pending(BATCH)
             reads.append(time.perf_counter() - began)
         print(f"outbox of {per_chat * chats} pending entries ({chats} chats x {per_chat}):")
         print(

@@ -87,8 +87,8 @@ async def _check_telegram(settings: Settings) -> str | None:
         return "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
     except NetworkError:
         return (
-            f"cannot reach the Telegram Bot API at {settings.api_base_url} (TELEGRAM_API_BASE_URL); "
-            "check the network and try again."
+            f"cannot reach the Telegram Bot API at {settings.api_base_url} "
+            "(TELEGRAM_API_BASE_URL); check the network and try again."
         )
     except TelegramError as error:  # e.g. the URL answers, but not as a Bot API
         reason = str(error).replace(settings.token or "", "[REDACTED]")
@@ -100,7 +100,7 @@ async def _check_telegram(settings: Settings) -> str | None:
 def run(settings: Settings) -> int:
     """Start polling Telegram until interrupted; a start-up failure is one sentence, exit 2."""
     from bot.app import build_application
-    from bot.storage import StorageError, Store
+    from bot.store import StorageError, Store
 
     if settings.legacy_db_path is not None:
         logger.warning(
@@ -157,8 +157,7 @@ def _scan(settings: Settings, keywords: str | None, feeds: Sequence[str], as_jso
 
 
 def _restore_shard(shard: Path) -> int:
-    from bot.restore import restore_shard
-    from bot.storage import StorageError
+    from bot.store import StorageError, restore_shard
 
     try:
         print(f"newswatch restore-shard: {restore_shard(shard)}.")
@@ -191,8 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scan(settings, args.keywords, args.feed, args.json)
         if args.command is None and settings.token is None:
             print(
-                "newswatch: TELEGRAM_BOT_TOKEN is not set, so here is a dry run on the bundled sample feed "
-                f"for {DEMO_KEYWORDS!r}.\nPut a token from @BotFather in .env (see .env.example) to run the bot.\n",
+                "newswatch: TELEGRAM_BOT_TOKEN is not set, so here is a dry run on the bundled "
+                f"sample feed for {DEMO_KEYWORDS!r}.\nPut a token from @BotFather in .env "
+                "(see .env.example) to run the bot.\n",
                 file=sys.stderr,
             )
             return _scan(settings, DEMO_KEYWORDS, [str(SAMPLE_FEED)], as_json=False)

@@ -44,7 +44,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.outcomes import Outcome, Recorder
+from bot.outcomes import Recorder
 from bot.ratelimit import (
     CHAT_GAP,
     GROUP_PER_MINUTE,
@@ -54,7 +54,7 @@ from bot.ratelimit import (
     retry_seconds,
 )
 from bot.render import render_alert, render_alert_plain
-from bot.storage import Store
+from bot.store import OutboxStatus, Outcome, Store
 from watchers.models import Alert
 
 __all__ = [
@@ -114,7 +114,7 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._recorder = Recorder(store, self._recorded)
+        self._recorder = Recorder(store.outbox, self._recorded)
         self._claimed: set[tuple[int, str]] = set()
         self._settled: set[tuple[int, str]] = set()  # recorded since the outbox was last read
         self._sends: set[asyncio.Task[None]] = set()
@@ -176,7 +176,7 @@ class Sender:
         waiting |= {c for c in list(self._group_sent) if not self._group_has_room(c, now)}
         self._wake.clear()
         self._settled.clear()  # a read that begins now sees what was recorded before
-        due = await self._store.pending_alerts(BATCH + len(self._claimed), skip_chats=waiting)
+        due = await self._store.outbox.pending(BATCH + len(self._claimed), skip_chats=waiting)
         started = 0
         for alert in due:
             key = (alert.chat_id, alert.report.id)
@@ -255,7 +255,7 @@ class Sender:
             outcome = await self._deliver(alert, epoch)
             if outcome is not None:
                 self._recorder.add(outcome)
-                self.stats[outcome.status] += 1
+                self.stats[outcome.status.value] += 1
                 done = True
         except asyncio.CancelledError:
             raise
@@ -271,9 +271,10 @@ class Sender:
     async def _deliver(self, alert: Alert, epoch: int) -> Outcome | None:
         """Send one alert; the outcome to record, or None to leave it pending."""
         chat_id, report_id = alert.chat_id, alert.report.id
-        watch = self._store.active_watch(chat_id, alert.keyword)
+        watch = self._store.chats.active_watch(chat_id, alert.keyword)
         if watch is None:  # unwatched, paused, stopped or forgotten since the poll
-            return Outcome(chat_id, report_id, "dropped", "the chat no longer watches it")
+            reason = "the chat no longer watches it"
+            return Outcome(chat_id, report_id, OutboxStatus.DROPPED, reason)
         thread = watch.thread_id
         text, plain = render_alert(alert), False
         while True:
@@ -320,13 +321,13 @@ class Sender:
                     reason,
                     self.stats["failed"] + 1,  # counted when the outcome is recorded
                 )
-                return Outcome(chat_id, report_id, "failed", reason)
+                return Outcome(chat_id, report_id, OutboxStatus.FAILED, reason)
             except TelegramError as error:  # timeouts, network errors, 5xx
                 self.stats["retried"] += 1
                 self._pause(epoch, str(error))
                 return None
             self._backoff = 0.0
-            return Outcome(chat_id, report_id, "sent")
+            return Outcome(chat_id, report_id, OutboxStatus.SENT)
 
     def _rate_limited(self, chat_id: int, seconds: float) -> None:
         """A 429 names its chat, so it is that chat's limit: this chat waits, the others not."""

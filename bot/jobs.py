@@ -15,7 +15,7 @@ from telegram.ext import Application
 from bot.context import Context
 from bot.delivery import tell_admins
 from bot.render import escape
-from watchers.fetch import SourceState
+from watchers.models import SourceState
 from watchers.sources import Source
 
 __all__ = ["cancel_polls", "start_watchers"]
@@ -50,9 +50,9 @@ async def poll_job(context: Context) -> None:
 async def _poll(context: Context, source: Source) -> None:
     services = context.bot_data.services
     store = services.store
-    version = store.watch_version  # read first: a change in between only costs a rebuild
+    version = store.chats.version  # read first: a change in between only costs a rebuild
     result = await services.poller.poll(
-        source, store.subscriptions(), version, store.searched_keywords()
+        source, store.chats.subscriptions(), version, store.chats.searched_keywords()
     )
     if result.skipped:
         return
@@ -81,15 +81,15 @@ async def prune_job(context: Context) -> None:
     for a day, so the database stays bounded."""
     services = context.bot_data.services
     cutoff = datetime.now(UTC) - timedelta(days=services.settings.retention_days)
-    removed = await services.store.prune_reports(cutoff)
+    removed = await services.store.reports.prune(cutoff)
     if removed:
         logger.info("pruned %d reports no source has shown since %s", removed, cutoff.date())
-    done = await services.store.prune_outbox(datetime.now(UTC) - KEEP_DONE)
-    counts = await services.store.outbox_counts()
+    done = await services.store.outbox.prune_done(datetime.now(UTC) - KEEP_DONE)
+    counts = await services.store.outbox.counts()
     logger.info("outbox: %d done entries pruned; now %s", done, counts or "empty")
 
 
-async def cancel_polls(application: Application) -> None:  # type: ignore[type-arg]
+async def cancel_polls(application: Application) -> None:
     """Cancel the polls in progress, so that stopping never waits for a slow fetch. What a
     cancelled poll had recorded is in the outbox; what it had not is fetched again next time."""
     polls = list(application.bot_data.polls)
@@ -98,7 +98,7 @@ async def cancel_polls(application: Application) -> None:  # type: ignore[type-a
     await asyncio.gather(*polls, return_exceptions=True)
 
 
-async def start_watchers(application: Application) -> None:  # type: ignore[type-arg]
+async def start_watchers(application: Application) -> None:
     """One job per source, spread out by jitter, never overlapping itself.
 
     A source switched off after a day of failures gets another chance at every start: an
@@ -107,7 +107,7 @@ async def start_watchers(application: Application) -> None:  # type: ignore[type
     services = application.bot_data.services
     queue = application.job_queue
     assert queue is not None, "install python-telegram-bot[job-queue]"
-    states = await services.store.source_states()
+    states = await services.store.sources.all()
     for source in services.sources:
         state = states.get(source.name)
         if state is not None and state.disabled:
@@ -116,7 +116,7 @@ async def start_watchers(application: Application) -> None:  # type: ignore[type
             )
             # Forgetting the last success makes the next poll a first poll: what the source
             # published while it was off is stored for /latest, not sent as a flood of alerts.
-            await services.store.save_source_state(source.name, SourceState())
+            await services.store.sources.save(source.name, SourceState())
         queue.run_repeating(
             poll_job,
             interval=source.interval,

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from bot.storage import Store
+from bot.store import Outbox, Outcome
 
-__all__ = ["Outcome", "Recorder"]
+__all__ = ["Recorder"]
 
 logger = logging.getLogger(__name__)
 
@@ -22,20 +21,12 @@ RETRY_PAUSE = 0.5
 """Seconds before a commit that failed is tried again (with whatever finished meanwhile)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    chat_id: int
-    report_id: str
-    status: str
-    reason: str | None = None
-
-
 class Recorder:
     """Group commits of outcomes: `start()`, `add()` each outcome, `close()` at exit (it writes
     what is left). `recorded` is told each batch once it is in the store."""
 
-    def __init__(self, store: Store, recorded: Callable[[list[Outcome]], None]) -> None:
-        self._store = store
+    def __init__(self, outbox: Outbox, recorded: Callable[[list[Outcome]], None]) -> None:
+        self._outbox = outbox
         self._recorded = recorded
         self._outcomes: list[Outcome] = []
         self._finished = asyncio.Event()
@@ -70,9 +61,7 @@ class Recorder:
         if not outcomes:
             return
         try:
-            await self._store.finish_alerts(
-                [(o.chat_id, o.report_id, o.status, o.reason) for o in outcomes]
-            )
+            await self._outbox.finish(outcomes)
         except Exception:
             self._outcomes[:0] = outcomes  # kept, and tried again with the next commit
             logger.exception("could not record %d sent alerts; will retry", len(outcomes))

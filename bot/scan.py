@@ -18,15 +18,14 @@ import httpx
 from bot.config import Settings
 from bot.render import headline, when_text
 from bot.services import http_client, llm_config, sources_of
-from bot.storage import StorageError, load_chats
+from bot.store import StorageError, load_chats
 from watchers.alerts import Summariser
 from watchers.fanout import match_reports, since_of
 from watchers.feeds import FeedSource, parse_feed
-from watchers.fetch import SourceState
 from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.markup import cut
 from watchers.matching import AliasBook, Matcher, load_aliases
-from watchers.models import Alert, Report, Subscription
+from watchers.models import Alert, Report, SourceState, Subscription
 from watchers.places import place_vetoes
 from watchers.poll import collect, plain_reports
 from watchers.sources import Source

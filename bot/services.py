@@ -13,7 +13,7 @@ from datetime import timedelta
 import httpx
 
 from bot.config import Settings
-from bot.storage import Store
+from bot.store import Store
 from watchers.alerts import LLMConfig, Summariser
 from watchers.fetch import USER_AGENT
 from watchers.matching import AliasBook, load_aliases
@@ -76,7 +76,7 @@ def build_services(settings: Settings, store: Store) -> Services:
     slots = asyncio.Semaphore(4)  # article fetches and LLM calls in flight, for all sources
     poller = Poller(
         http,
-        store,
+        store.polls,
         aliases,
         lambda: Summariser(http, llm=llm, slots=slots),
         retention=timedelta(days=settings.retention_days),

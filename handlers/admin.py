@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.render import escape, when_text
 from handlers.common import reply, services
 from handlers.filters import command
-from watchers.fetch import SourceState
+from watchers.models import SourceState
 from watchers.sources import Source
 
 __all__ = ["HANDLERS"]
@@ -29,7 +29,10 @@ def _describe(source: Source, state: SourceState | None) -> str:
         status, detail = "✅", "ok"
     last = when_text(state.last_success) if state and state.last_success else "never"
     unverified = ", URL not yet verified" if not source.verified else ""
-    return f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified}) — last success {last}; {detail}"
+    return (
+        f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified}) — "
+        f"last success {last}; {detail}"
+    )
 
 
 async def sources(update: Update, context: Context) -> None:
@@ -39,7 +42,7 @@ async def sources(update: Update, context: Context) -> None:
     if user is None or user.id not in shared.settings.admin_ids:
         await reply(update, "Sorry, /sources is only for the bot's operators.")
         return
-    states = await shared.store.source_states()
+    states = await shared.store.sources.all()
     lines = [_describe(source, states.get(source.name)) for source in shared.sources]
     await reply(update, "\n".join(lines) if lines else "No sources are configured.")
 

@@ -13,7 +13,7 @@ from telegram.ext import MessageHandler, filters
 
 from bot.context import Context
 from bot.render import echo, escape
-from bot.storage import Chat
+from bot.store import Chat
 from handlers.common import argument_text, is_admin, reply, services
 from handlers.filters import command
 
@@ -39,10 +39,10 @@ async def channel(update: Update, context: Context) -> None:
         await reply(update, PRIVATE_ONLY)
         return
     store = services(context).store
-    own = await store.get_chat(tg_chat.id)
+    own = store.chats.get(tg_chat.id)
     wanted = argument_text(update).strip()
     if not wanted:
-        current = await store.get_chat(own.manages) if own and own.manages else None
+        current = store.chats.get(own.manages) if own and own.manages else None
         if current is not None:
             await reply(
                 update,
@@ -55,19 +55,19 @@ async def channel(update: Update, context: Context) -> None:
     if wanted.lower() == "off":
         if own is not None and own.manages is not None:
             own.manages = None
-            await store.save_chat(own)
+            await store.chats.save(own)
         await reply(update, "Commands apply to this chat again.")
         return
     target = await _checked_channel(update, context, wanted, user.id)
     if target is None:
         return
     channel_id, title = target
-    if await store.get_chat(channel_id) is None:
-        await store.save_chat(Chat(channel_id, kind=ChatType.CHANNEL, title=title))
+    if store.chats.get(channel_id) is None:
+        await store.chats.save(Chat(channel_id, kind=ChatType.CHANNEL, title=title))
     if own is None:
         own = Chat(tg_chat.id, kind=ChatType.PRIVATE, title=tg_chat.effective_name or "")
     own.manages = channel_id
-    await store.save_chat(own)
+    await store.chats.save(own)
     logger.info("user %s manages channel %s from chat %s", user.id, channel_id, tg_chat.id)
     await reply(
         update,
@@ -141,7 +141,7 @@ async def migrated(update: Update, context: Context) -> None:
     else:
         return
     store = services(context).store
-    if await store.get_chat(old) is not None:
+    if store.chats.get(old) is not None:
         await store.move_chat(old, new)
         logger.info("chat %s became supergroup %s: its record moved", old, new)
 

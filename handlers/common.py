@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot.context import Context
 from bot.render import MAX_MESSAGE_LENGTH, echo
-from bot.storage import Chat
+from bot.store import Chat
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -189,10 +189,10 @@ async def managed_channel(update: Update, context: Context) -> Chat | None:
     if _command(update) not in CHANNEL_COMMANDS:
         return None
     store = services(context).store
-    own = await store.get_chat(tg_chat.id)
+    own = store.chats.get(tg_chat.id)
     if own is None or own.manages is None:
         return None
-    return await store.get_chat(own.manages) or Chat(own.manages, kind=ChatType.CHANNEL)
+    return store.chats.get(own.manages) or Chat(own.manages, kind=ChatType.CHANNEL)
 
 
 async def load_chat(update: Update, context: Context, *, create: bool) -> Chat | None:
@@ -202,7 +202,7 @@ async def load_chat(update: Update, context: Context, *, create: bool) -> Chat |
     if channel is not None:
         return channel
     tg_chat: TelegramChat = update.effective_chat  # type: ignore[assignment]
-    chat = await services(context).store.get_chat(tg_chat.id)
+    chat = services(context).store.chats.get(tg_chat.id)
     if chat is None and create:
         chat = Chat(chat_id=tg_chat.id, kind=tg_chat.type, title=tg_chat.effective_name or "")
     return chat

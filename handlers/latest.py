@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import Context
 from bot.render import echo, render_report_line
-from bot.storage import Store, StoredReport
+from bot.store import Store, StoredReport
 from handlers.common import argument_text, bulleted, load_chat, reply, services
 from handlers.filters import command
 from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
@@ -54,7 +54,7 @@ async def count_since(
 ) -> tuple[int, bool]:
     """How many reports first seen since `since` match the keywords, among the SCANNED newest
     that /latest looks through; True when those were all that new, so more may lie beyond."""
-    stored = await store.recent_reports(SCANNED)
+    stored = await store.reports.recent(SCANNED)
     fresh = [item for item in stored if item.first_seen >= since]
     found = await asyncio.to_thread(lambda: sum(1 for _ in _matches(fresh, keywords, aliases)))
     return found, len(stored) == SCANNED and stored[-1].first_seen >= since
@@ -104,7 +104,7 @@ async def _page(
     """The lines of one page of matches after the first `skip`, and the button to the next
     older page when there is one among the SCANNED newest reports."""
     shared = services(context)
-    stored = await shared.store.recent_reports(SCANNED)
+    stored = await shared.store.reports.recent(SCANNED)
     found = await asyncio.to_thread(_newest_matches, stored, keywords, shared.aliases, skip)
     if not found:
         nothing = "Nothing older" if skip else "Nothing reported yet"

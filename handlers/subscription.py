@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import Context
 from bot.delivery import reopen
 from bot.render import echo
-from bot.storage import Chat
+from bot.store import Chat
 from handlers.buttons import EXPIRED, issue_token, redeem_token
 from handlers.common import bulleted, can_manage, load_chat, reply, services
 from handlers.filters import command
@@ -45,7 +45,7 @@ async def start(update: Update, context: Context) -> None:
     paused = await _while_paused(context, chat)
     chat.subscribed = True
     chat.paused, chat.paused_since = False, None
-    await services(context).store.save_chat(chat)
+    await services(context).store.chats.save(chat)
     if chat.unreachable:  # reachable again: the mark goes and what was set aside goes out
         await reopen(services(context).store, chat.chat_id, context.bot_data.sender)
     if not chat.watches:
@@ -96,7 +96,7 @@ async def pause(update: Update, context: Context) -> None:
         return
     if not chat.paused:  # a second /pause keeps the first one's time
         chat.paused, chat.paused_since = True, datetime.now(UTC)
-        await services(context).store.save_chat(chat)
+        await services(context).store.chats.save(chat)
     await reply(update, PAUSED)
 
 
@@ -107,7 +107,7 @@ async def resume(update: Update, context: Context) -> None:
         return
     paused = await _while_paused(context, chat)
     chat.paused, chat.paused_since, chat.subscribed = False, None, True
-    await services(context).store.save_chat(chat)
+    await services(context).store.chats.save(chat)
     await reply(update, "\n".join(["Alerts are on again.", *paused]))
 
 
@@ -117,10 +117,11 @@ async def stop(update: Update, context: Context) -> None:
     if chat is None:
         return
     chat.subscribed = False
-    await services(context).store.save_chat(chat)
+    await services(context).store.chats.save(chat)
     await reply(
         update,
-        "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.",
+        "Unsubscribed. Your watchlist is kept; send /start to subscribe again, "
+        "or /forget to delete it.",
     )
 
 
@@ -160,7 +161,8 @@ async def forget_answer(update: Update, context: Context) -> None:
     with may be any of the bot's messages.
     """
     query = update.callback_query
-    assert query is not None and update.effective_chat is not None
+    assert query is not None
+    assert update.effective_chat is not None
     if not await can_manage(update, context):
         return
     choice, _, token = (query.data or "").removeprefix(FORGET_PREFIX).partition(":")
@@ -170,7 +172,7 @@ async def forget_answer(update: Update, context: Context) -> None:
         await query.answer(EXPIRED)
         return
     if choice == FORGET_YES:
-        await services(context).store.delete_chat(update.effective_chat.id)
+        await services(context).store.chats.delete(update.effective_chat.id)
         await query.answer("Deleted.")
         await query.edit_message_text(
             "Everything stored about this chat is deleted. Send /start to begin again."

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import Context
 from bot.render import echo, escape
-from bot.storage import Chat, WatchEntry
+from bot.store import Chat, WatchEntry
 from handlers.buttons import EXPIRED, seal, unseal
 from handlers.common import (
     argument_text,
@@ -122,7 +122,7 @@ async def watch(update: Update, context: Context) -> None:
             added = [k for k in added if k not in placed.replaces] + [keyword]
             replaced += [(old, keyword) for old in placed.replaces]
     if added:
-        await services(context).store.save_chat(chat)
+        await services(context).store.chats.save(chat)
     _log_watch(chat, len(raw_keywords), added, already + [k for k, _ in covered], refused)
     lines = []
     if added:
@@ -207,7 +207,7 @@ def _log_watch(
     chat: Chat, sent: int, added: list[str], already: list[str], refused: dict[str, list[str]]
 ) -> None:
     """One line for the operator: the counts, and each refusal reason with its count."""
-    reasons = "; ".join(f"{len(raws)} × {reason}" for reason, raws in refused.items())
+    reasons = "; ".join(f"{len(raws)} × {reason}" for reason, raws in refused.items())  # noqa: RUF001
     logger.info(
         "chat %s /watch of %d keywords: %d added (now %d), %d already watched, %d refused%s",
         chat.chat_id,
@@ -250,7 +250,7 @@ async def unwatch(update: Update, context: Context) -> None:
         return
     removed = ", ".join(escape(w.keyword) for w in chat.watches if w not in kept)
     chat.watches = kept
-    await services(context).store.save_chat(chat)
+    await services(context).store.chats.save(chat)
     await reply(update, f"Stopped watching <b>{removed}</b>.")
 
 
@@ -272,7 +272,7 @@ async def unwatch_button(update: Update, context: Context) -> None:
         await query.answer("That keyword is no longer on the watchlist.")
         return
     chat.watches = [w for w in chat.watches if w not in removed]
-    await services(context).store.save_chat(chat)
+    await services(context).store.chats.save(chat)
     await query.answer(f"Stopped watching {removed[0].keyword}")
     if chat.watches:
         await query.edit_message_text(

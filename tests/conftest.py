@@ -31,7 +31,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings, load_settings
-from bot.storage import Store
+from bot.store import Store
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
 from tests.feed_server import FeedServer
 from watchers.cpu import CpuLaneError, on_cpu

@@ -11,18 +11,18 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.storage import Chat, Store
+from bot.store import Chat, Store
 
 CHAT = 42
 
 
 async def main(folder: Path) -> None:
     store = Store.open(folder)
-    stored = await store.get_chat(CHAT)
+    stored = store.chats.get(CHAT)
     first = save = int(stored.title) if stored else 0
     while True:
         save += 1
-        await store.save_chat(Chat(chat_id=CHAT, title=str(save)))
+        await store.chats.save(Chat(chat_id=CHAT, title=str(save)))
         if save == first + 2:
             print("ready", flush=True)
 

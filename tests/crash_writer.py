@@ -12,10 +12,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.storage import Chat, Store, WatchEntry
-from watchers.fetch import SourceState
-from watchers.models import Alert, Report
-from watchers.poll import PollOutcome
+from bot.store import Chat, OutboxStatus, Outcome, Store, WatchEntry
+from watchers.models import Alert, PollOutcome, Report, SourceState
 
 REPORTS_PER_POLL = 20
 
@@ -40,14 +38,14 @@ async def main(folder: Path, run: str) -> None:
     now = datetime.now(UTC)
     poll = 0
     while True:
-        await store.save_chat(
+        await store.chats.save(
             Chat(chat_id=poll % 300, title=f"{run}-{poll}", watches=[WatchEntry("Lachin", now)])
         )
         reports = _reports(run, poll)
         alerts = [Alert(poll % 300, r, "Lachin", "Lachin", "Summary.") for r in reports[:5]]
         state = SourceState(etag=f"{run}-{poll}")
-        queued = await store.record_poll(PollOutcome("crash", state, now, reports, reports, alerts))
-        await store.finish_alerts([(a.chat_id, a.report.id, "sent", None) for a in queued[:2]])
+        queued = await store.polls.record_poll(PollOutcome("crash", state, now, reports, reports, alerts))
+        await store.outbox.finish([Outcome(a.chat_id, a.report.id, OutboxStatus.SENT) for a in queued[:2]])
         poll += 1
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from handlers.admin import _describe
 from watchers.feeds import FeedSource
-from watchers.fetch import SourceState
+from watchers.models import SourceState
 
 OC_MEDIA = FeedSource("OC Media", "https://oc-media.org/feed/", 300, "en", verified=False)
 

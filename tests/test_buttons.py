@@ -39,7 +39,7 @@ async def test_a_tap_on_a_message_the_bot_cannot_see_is_answered_quietly(
             await bot_harness.tap(USER, message_id, data, shape=shape)
             assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.keywords == ["Lachin"]
 
 
@@ -95,7 +95,7 @@ async def test_a_button_works_only_in_the_chat_it_was_sent_to(bot_harness: BotHa
     for forged in (theirs["✖ Lachin"], "unwatch:" + "0" * 16, mine["✖ Lachin"][:-1] + "A"):
         await bot_harness.tap(USER, menu, forged)
         assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.keywords == ["Lachin", "Karabakh"]
     await bot_harness.tap(USER, menu, mine["✖ Lachin"])
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == "Stopped watching Lachin"

@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 
 from tests.conftest import BotHarness
 from tests.fake_telegram import FakeTelegram
-from watchers.fetch import SourceState
-from watchers.models import Alert, Report
-from watchers.poll import PollOutcome
+from watchers.models import Alert, PollOutcome, Report, SourceState
 
 ADMIN = 1001
 STRANGER = 1002
@@ -33,15 +31,15 @@ async def test_an_admin_points_commands_at_the_channel_and_alerts_go_there(
     [listing] = await bot_harness.send(ADMIN, "/list")
     assert "Lachin" in listing.text and listing.text.startswith("Channel Caucasus News")
     assert bot_harness.store is not None
-    channel = await bot_harness.store.get_chat(CHANNEL)
+    channel = bot_harness.store.chats.get(CHANNEL)
     assert channel is not None and channel.keywords == ["Lachin"]
-    own = await bot_harness.store.get_chat(ADMIN)
+    own = bot_harness.store.chats.get(ADMIN)
     assert own is not None and own.keywords == [] and own.manages == CHANNEL
 
     url = "https://wire.test/convoy"
     report = Report(id=url, url=url, canonical_url=url, title="Convoy reaches Lachin")
     alert = Alert(CHANNEL, report, "Lachin", "Lachin", "A convoy.")
-    await bot_harness.store.record_poll(
+    await bot_harness.store.polls.record_poll(
         PollOutcome("test", SourceState(), datetime.now(UTC), [report], [report], [alert])
     )
     assert bot_harness.application is not None and bot_harness.application.bot_data.sender
@@ -51,7 +49,7 @@ async def test_an_admin_points_commands_at_the_channel_and_alerts_go_there(
 
     [paused] = await bot_harness.send(ADMIN, "/pause")
     assert "paused" in paused.text
-    channel = await bot_harness.store.get_chat(CHANNEL)
+    channel = bot_harness.store.chats.get(CHANNEL)
     assert channel is not None and channel.paused
     [back] = await bot_harness.send(ADMIN, "/channel off")
     assert "this chat again" in back.text
@@ -67,7 +65,7 @@ async def test_someone_who_is_not_an_admin_is_refused_with_the_reason(
     assert "Only administrators of Caucasus News" in answer and "you are not one" in answer
     await bot_harness.send(STRANGER, "/watch Lachin")  # goes to the stranger's own chat
     assert bot_harness.store is not None
-    assert await bot_harness.store.get_chat(CHANNEL) is None  # nothing reached the channel
+    assert bot_harness.store.chats.get(CHANNEL) is None  # nothing reached the channel
 
 
 async def test_the_bot_must_be_able_to_post_in_the_channel(
@@ -100,7 +98,7 @@ async def test_an_admin_who_lost_the_rights_can_no_longer_change_the_channel(
     [refused] = await bot_harness.send(ADMIN, "/watch Lachin")
     assert "no longer an administrator" in refused.text
     assert bot_harness.store is not None
-    channel = await bot_harness.store.get_chat(CHANNEL)
+    channel = bot_harness.store.chats.get(CHANNEL)
     assert channel is not None and channel.keywords == []
 
 
@@ -132,6 +130,6 @@ async def test_two_admins_changing_the_channel_at_once_lose_nothing(
     for user in words:
         await telegram.wait_for_sent(since=mark, count=4, chat_id=user)
     assert bot_harness.store is not None
-    channel = await bot_harness.store.get_chat(CHANNEL)
+    channel = bot_harness.store.chats.get(CHANNEL)
     assert channel is not None
     assert sorted(channel.keywords) == sorted(words[ADMIN] + words[other])

@@ -23,13 +23,11 @@ import pytest
 
 from bot.config import Settings
 from bot.delivery import CONCURRENCY, Sender
-from bot.storage import Chat, Store, WatchEntry
+from bot.store import Chat, OutboxStatus, Outcome, Store, WatchEntry
 from tests.conftest import OFFLINE, ROOT, BotHarness, Item, make_rss, until
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
 from tests.feed_server import FeedServer
-from watchers.fetch import SourceState
-from watchers.models import Alert, Report
-from watchers.poll import PollOutcome
+from watchers.models import Alert, PollOutcome, Report, SourceState
 
 KEYWORD = "Lachin"
 LONG_AGO = datetime.now(UTC) - timedelta(days=2)
@@ -53,7 +51,7 @@ async def _watchers(
     store: Store, chat_ids: Iterable[int], *, kind: str = "private", thread: int | None = None
 ) -> None:
     for chat_id in chat_ids:
-        await store.save_chat(
+        await store.chats.save(
             Chat(chat_id, kind=kind, watches=[WatchEntry(KEYWORD, LONG_AGO, thread)])
         )
 
@@ -69,7 +67,7 @@ async def _queue(
         for chat_id in chat_ids
     ]
     outcome = PollOutcome("test", SourceState(), datetime.now(UTC), reports, reports, alerts)
-    queued = await harness.store.record_poll(outcome)
+    queued = await harness.store.polls.record_poll(outcome)
     assert len(queued) == len(alerts)
     if harness.application is not None and harness.application.bot_data.sender is not None:
         harness.application.bot_data.sender.wake()
@@ -204,13 +202,13 @@ async def test_a_blocked_chat_is_set_aside_with_its_reason_until_it_sends_start(
     await until(
         lambda: (
             bot_harness.store is not None
-            and (chat := bot_harness.store._chats.get(blocked)) is not None
+            and (chat := bot_harness.store.chats.get(blocked)) is not None
             and bool(chat.unreachable)
         ),
         "the chat marked unreachable",
     )
-    assert bot_harness.store.subscriptions() and all(
-        s.chat_id != blocked for s in bot_harness.store.subscriptions()
+    assert bot_harness.store.chats.subscriptions() and all(
+        s.chat_id != blocked for s in bot_harness.store.chats.subscriptions()
     )  # no new alerts are matched for it
     await asyncio.sleep(1.2)
     attempts = [r for r in telegram.requests if r.method == "sendMessage" and r.status == 403]
@@ -238,17 +236,17 @@ async def test_a_chat_telegram_no_longer_knows_is_set_aside_too(
     await _queue(bot_harness, [_report("a")], [-700])
     await until(
         lambda: (
-            (chat := bot_harness.store._chats.get(-700)) is not None  # type: ignore[union-attr]
+            (chat := bot_harness.store.chats.get(-700)) is not None  # type: ignore[union-attr]
             and "chat not found" in chat.unreachable.lower()
         ),
         "the chat marked unreachable",
     )
     # The outcome is committed after the chat is marked: wait for it, then check nothing else.
     for _ in range(500):
-        if Counter(await bot_harness.store.outbox_counts()) == {"held": 1}:
+        if Counter(await bot_harness.store.outbox.counts()) == {"held": 1}:
             break
         await asyncio.sleep(0.02)
-    assert Counter(await bot_harness.store.outbox_counts()) == {"held": 1}
+    assert Counter(await bot_harness.store.outbox.counts()) == {"held": 1}
 
 
 async def test_a_group_that_became_a_supergroup_gets_the_alert_at_its_new_id(
@@ -263,7 +261,7 @@ async def test_a_group_that_became_a_supergroup_gets_the_alert_at_its_new_id(
     assert "Lachin" in alert.text
     [listing] = await bot_harness.send(new, "/list", chat_type="supergroup", anonymous_admin=True)
     assert "Lachin" in listing.text and "not subscribed" not in listing.text
-    assert bot_harness.store is not None and await bot_harness.store.get_chat(old) is None
+    assert bot_harness.store is not None and bot_harness.store.chats.get(old) is None
 
 
 async def test_the_migration_notice_moves_the_watchlist_before_any_alert(
@@ -515,11 +513,11 @@ async def test_done_entries_are_pruned_and_pending_ones_kept() -> None:
         report = _report("a")
         alerts = [Alert(chat, report, KEYWORD, KEYWORD, "s") for chat in (1, 2)]
         outcome = PollOutcome("t", SourceState(), datetime.now(UTC), [report], [report], alerts)
-        await store.record_poll(outcome)
-        await store.finish_alerts([(1, report.id, "sent", None)])
-        assert await store.prune_outbox(datetime.now(UTC) + timedelta(seconds=1)) == 1
-        assert await store.outbox_counts() == {"pending": 1}
-        assert [a.chat_id for a in await store.pending_alerts(10)] == [2]
+        await store.polls.record_poll(outcome)
+        await store.outbox.finish([Outcome(1, report.id, OutboxStatus.SENT)])
+        assert await store.outbox.prune_done(datetime.now(UTC) + timedelta(seconds=1)) == 1
+        assert await store.outbox.counts() == {"pending": 1}
+        assert [a.chat_id for a in await store.outbox.pending(10)] == [2]
     finally:
         await store.close()
 
@@ -531,12 +529,12 @@ async def test_alerts_set_aside_too_long_ago_are_dropped_when_the_chat_comes_bac
         reports = [_report("a"), _report("b")]
         alerts = [Alert(1, r, KEYWORD, KEYWORD, "s") for r in reports]
         outcome = PollOutcome("t", SourceState(), datetime.now(UTC), reports, reports, alerts)
-        await store.record_poll(outcome)
+        await store.polls.record_poll(outcome)
         assert await store.set_unreachable(1, "Forbidden: user is deactivated") == 2
-        assert not store.subscriptions() and await store.pending_alerts(10) == []
+        assert not store.chats.subscriptions() and await store.outbox.pending(10) == []
         assert await store.reopen_chat(1, datetime.now(UTC) + timedelta(seconds=1)) == 0
-        assert await store.outbox_counts() == {"dropped": 2}
-        chat = await store.get_chat(1)
+        assert await store.outbox.counts() == {"dropped": 2}
+        chat = store.chats.get(1)
         assert chat is not None and chat.unreachable == "" and chat.alerts_on
     finally:
         await store.close()

@@ -22,7 +22,7 @@ async def test_an_alert_recorded_while_the_outbox_is_read_is_not_sent_again(
     store = bot_harness.store
     assert store is not None
     await _watchers(store, [2001])
-    read, finish = store.pending_alerts, store.finish_alerts
+    read, finish = store.outbox.pending, store.outbox.finish
     in_flight_read, recorded, read_after = asyncio.Event(), asyncio.Event(), asyncio.Event()
     listings = 0
 
@@ -44,8 +44,8 @@ async def test_an_alert_recorded_while_the_outbox_is_read_is_not_sent_again(
         recorded.set()
 
     sender = await _swap_sender(bot_harness, chat_gap=0.0)
-    monkeypatch.setattr(store, "pending_alerts", pending_alerts)
-    monkeypatch.setattr(store, "finish_alerts", finish_alerts)
+    monkeypatch.setattr(store.outbox, "pending", pending_alerts)
+    monkeypatch.setattr(store.outbox, "finish", finish_alerts)
     await _queue(bot_harness, [_report("a")], [2001])
     await asyncio.wait_for(read_after.wait(), 10)
     await sender.stop()  # waits for any send it started

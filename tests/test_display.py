@@ -17,12 +17,11 @@ from tests.fake_telegram import FakeTelegram, parse_html
 from tests.feed_server import FeedServer
 from tests.test_render import WEATHER, bot_reading_one_feed
 from watchers.feeds import parse_date
-from watchers.fetch import SourceState
 from watchers.gdelt import GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
 from watchers.markup import DIRECTION_CONTROLS, INVISIBLE_MARKS
 from watchers.matching import load_aliases
-from watchers.models import Alert, Report, Subscription
+from watchers.models import Alert, Report, SourceState, Subscription
 from watchers.poll import collect
 from watchers.sources import Source
 
@@ -63,7 +62,7 @@ async def test_feed_text_is_shown_in_the_order_written_without_hidden_marks(
         assert _hidden(latest.raw_text) == set() and "Road to Laçın snepoer today!" in latest.text
         assert harness.store is not None
         [stored] = [
-            s.report for s in await harness.store.recent_reports(5) if "road" in s.report.url
+            s.report for s in await harness.store.reports.recent(5) if "road" in s.report.url
         ]
         assert _hidden(stored.title + stored.outlet + stored.text) == set()
 

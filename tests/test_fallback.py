@@ -45,10 +45,10 @@ async def test_a_failing_handler_is_logged_and_the_user_told(
     store = bot_harness.store
     assert store is not None
 
-    async def broken(chat_id: int) -> None:
+    def broken(chat_id: int) -> None:
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(store, "get_chat", broken)
+    monkeypatch.setattr(store.chats, "get", broken)
     with caplog.at_level(logging.ERROR):
         [answer] = await bot_harness.send(USER, "/list")
     assert "something went wrong" in answer.text
@@ -89,10 +89,10 @@ async def test_a_failing_button_is_answered_and_logged(
     [menu] = await bot_harness.send(USER, "/unwatch")
     data = menu.reply_markup["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
 
-    async def broken(chat_id: int) -> None:
+    def broken(chat_id: int) -> None:
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(store, "get_chat", broken)
+    monkeypatch.setattr(store.chats, "get", broken)
     with caplog.at_level(logging.ERROR):
         await bot_harness.tap(USER, menu.message_id, data)
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == SORRY

@@ -18,13 +18,13 @@ from watchers.fetch import (
     MAX_TTL_SECONDS,
     USER_AGENT,
     FetchResult,
-    SourceState,
     fetch,
     next_delay,
     record_failure,
     record_success,
     should_disable,
 )
+from watchers.models import SourceState
 from watchers.netpolicy import MAX_REDIRECTS, NetPolicy, PolicyTransport
 
 FEED = (Path(__file__).resolve().parent / "fixtures" / "feeds" / "rss2_cdata_ttl.xml").read_bytes()

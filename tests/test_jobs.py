@@ -14,7 +14,7 @@ from bot.config import Settings
 from tests.conftest import FIXTURES, BotHarness, Item, make_rss, until
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
-from watchers.fetch import SourceState
+from watchers.models import SourceState
 
 USER = 1001
 OTHER = 1002
@@ -26,7 +26,7 @@ async def _polled(harness: BotHarness, name: str, after: datetime) -> SourceStat
     """Wait until `name` has been polled after `after`, successfully or not."""
     for _ in range(300):
         assert harness.store is not None
-        state = (await harness.store.source_states()).get(name)
+        state = (await harness.store.sources.all()).get(name)
         if state:
             last = max(
                 filter(None, [state.last_success, state.first_failure if state.errors else None]),
@@ -188,7 +188,7 @@ async def test_reports_that_arrive_while_paused_wait_in_latest_and_resume_counts
     await _polled(wire_bot, _name("/wire.xml"), datetime.now(UTC))
     assert [r.chat_id for r in telegram.sent[mark:]] == [OTHER]  # no alert to the paused chat
     assert wire_bot.store is not None
-    assert (await wire_bot.store.outbox_counts()).get("pending", 0) == 0
+    assert (await wire_bot.store.outbox.counts()).get("pending", 0) == 0
     [resumed] = await wire_bot.send(USER, "/resume")
     assert "While paused, 1 report matched your watchlist; /latest shows" in resumed.text
     [latest] = await wire_bot.send(USER, "/latest")
@@ -217,7 +217,7 @@ async def test_a_paused_chats_keywords_are_still_searched(
         )
         await harness.send(USER, "/stop")
         assert harness.store is not None
-        assert harness.store.searched_keywords() == ()  # a stopped chat is not searched for
+        assert harness.store.chats.searched_keywords() == ()  # a stopped chat is not searched for
     finally:
         await harness.stop()
 
@@ -242,8 +242,8 @@ async def test_an_undeliverable_alert_does_not_stop_the_others(
         for r in caplog.records
     )
     assert wire_bot.store is not None
-    assert await wire_bot.store.pending_alerts(10) == []  # set aside, not retried every time
-    assert (await wire_bot.store.outbox_counts()).get("held") == 1
+    assert await wire_bot.store.outbox.pending(10) == []  # set aside, not retried every time
+    assert (await wire_bot.store.outbox.counts()).get("held") == 1
 
 
 async def test_sources_is_for_operators_only(bot_harness: BotHarness) -> None:
@@ -259,7 +259,7 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
     harness = BotHarness(telegram, replace(settings, feeds=(url,), poll_seconds=1))
     assert harness.store is not None
     day_ago = datetime.now(UTC) - timedelta(hours=25)
-    await harness.store.save_source_state(
+    await harness.store.sources.save(
         _name("/down.xml"), SourceState(errors=40, first_failure=day_ago, last_error="HTTP 502")
     )
     mark = telegram.mark()
@@ -296,7 +296,7 @@ async def test_a_switched_off_source_gets_another_chance_at_start(
     switched_off = SourceState(
         errors=90, first_failure=week_ago, last_error="HTTP 502", disabled=True
     )
-    await harness.store.save_source_state(_name("/wire.xml"), switched_off)
+    await harness.store.sources.save(_name("/wire.xml"), switched_off)
     started = datetime.now(UTC)
     await harness.start()
     try:

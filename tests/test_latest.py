@@ -41,7 +41,7 @@ async def test_latest_shows_five_newest_matches_newest_first(bot_harness: BotHar
     assert store is not None
     reports = [_report(n, f"Convoy reaches Laçın, day {n}", hours_ago=n) for n in range(1, 8)]
     reports.append(_report(99, "Tbilisi hosts a film festival", hours_ago=0))
-    await store.add_reports(reports, NOW)
+    await store.reports.add(reports, NOW)
     await bot_harness.send(USER, "/watch Lachin")
     [answer] = await bot_harness.send(USER, "/latest")
     days = [line for line in answer.text.splitlines() if line.startswith("Convoy")]
@@ -56,7 +56,7 @@ async def test_latest_shows_five_newest_matches_newest_first(bot_harness: BotHar
 async def test_latest_with_a_keyword_ignores_the_watchlist(bot_harness: BotHarness) -> None:
     store = bot_harness.store
     assert store is not None
-    await store.add_reports(
+    await store.reports.add(
         [_report(1, "Talks on Karabakh resume", 1), _report(2, "Колонна вошла в Лачин", 2)], NOW
     )
     await bot_harness.send(USER, "/watch Karabakh")
@@ -77,7 +77,7 @@ async def test_latest_with_a_comma_separated_list_looks_for_each(bot_harness: Bo
     """`/latest Lachin, Karabakh` was taken for ONE keyword and found nothing."""
     store = bot_harness.store
     assert store is not None
-    await store.add_reports(
+    await store.reports.add(
         [
             _report(1, "Talks on Karabakh resume", 1),
             _report(2, "Колонна вошла в Лачин", 2),
@@ -96,7 +96,7 @@ async def test_latest_names_a_bad_keyword_and_looks_for_the_others(
 ) -> None:
     store = bot_harness.store
     assert store is not None
-    await store.add_reports([_report(1, "Talks on Karabakh resume", 1)], NOW)
+    await store.reports.add([_report(1, "Talks on Karabakh resume", 1)], NOW)
     [answer] = await bot_harness.send(USER, '/latest Karabakh, bad\x07, "unclosed')
     assert answer.text.startswith("Latest for Karabakh\n\nTalks on Karabakh resume")
     assert answer.text.endswith(
@@ -125,7 +125,7 @@ async def test_latest_pages_on_to_older_matches_with_a_button(bot_harness: BotHa
     """A burst alerts 5 and counts the rest in a "+N more: /latest" line: /latest must reach them."""
     store = bot_harness.store
     assert store is not None
-    await store.add_reports(
+    await store.reports.add(
         [_report(n, f"Convoy reaches Laçın, day {n}", hours_ago=n) for n in range(1, 13)], NOW
     )
     await bot_harness.send(USER, "/watch Lachin")
@@ -154,6 +154,6 @@ async def test_latest_pages_on_to_older_matches_with_a_button(bot_harness: BotHa
 async def test_latest_with_keywords_has_no_older_button(bot_harness: BotHarness) -> None:
     store = bot_harness.store
     assert store is not None
-    await store.add_reports([_report(n, f"Laçın, day {n}", hours_ago=n) for n in range(9)], NOW)
+    await store.reports.add([_report(n, f"Laçın, day {n}", hours_ago=n) for n in range(9)], NOW)
     [answer] = await bot_harness.send(USER, "/latest Lachin")
     assert answer.reply_markup is None and answer.text.count("Laçın, day") == 5

@@ -33,7 +33,8 @@ from tests.conftest import BotHarness, Item, make_rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 from watchers.article import fetch_article
-from watchers.fetch import SourceState, fetch
+from watchers.fetch import fetch
+from watchers.models import SourceState
 from watchers.netpolicy import (
     Blocked,
     NetPolicy,
@@ -464,7 +465,7 @@ async def wire_bot(
 
 async def _state(harness: BotHarness, path: str) -> SourceState | None:
     assert harness.store is not None
-    return (await harness.store.source_states()).get(f"127.0.0.1{path}")
+    return (await harness.store.sources.all()).get(f"127.0.0.1{path}")
 
 
 async def test_the_bot_never_sends_text_from_an_internal_service(

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from bot.storage import Chat, Store, WatchEntry
+from bot.store import Chat, Store, WatchEntry
 from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
 from tests.feed_server import FeedServer
 from watchers.alerts import Summariser
@@ -61,7 +61,7 @@ async def poller(tmp_path: Path) -> AsyncIterator[tuple[Poller, Store, Clock]]:
     clock = Clock()
     async with httpx.AsyncClient() as client:
         yield (
-            Poller(client, store, load_aliases(), lambda: Summariser(client), now=clock),
+            Poller(client, store.polls, load_aliases(), lambda: Summariser(client), now=clock),
             store,
             clock,
         )
@@ -109,8 +109,8 @@ async def test_first_poll_stores_without_alerting_then_new_items_alert(
     assert alert.chat_id == 2 and alert.keyword == "Karabakh" and alert.form == "Qarabağda"
     assert "Qarabağda" in alert.summary and len(alert.summary) <= 400
     assert alert.report.url == "https://wire.test/b?utm_source=rss"
-    assert (await store.recent_reports(5))[0].report.title == "Talks resume"
-    assert await store.pending_alerts(10, clock.now) == [alert]  # queued in the same transaction
+    assert (await store.reports.recent(5))[0].report.title == "Talks resume"
+    assert await store.outbox.pending(10, clock.now) == [alert]  # queued in the same transaction
 
 
 async def test_the_same_story_from_two_sources_polled_at_once_is_alerted_once(
@@ -134,7 +134,7 @@ async def test_the_same_story_from_two_sources_polled_at_once_is_alerted_once(
     results = await asyncio.gather(poll.poll(wire, [LACHIN]), poll.poll(mirror, [LACHIN]))
     assert [r.new for r in results] == [1, 1]  # each saw it unseen
     assert sorted(len(r.alerts) for r in results) == [0, 1]
-    assert len(await store.pending_alerts(10, clock.now)) == 1
+    assert len(await store.outbox.pending(10, clock.now)) == 1
 
 
 async def test_a_failed_first_poll_does_not_turn_the_backlog_into_alerts(
@@ -161,7 +161,7 @@ async def test_reports_older_than_the_retention_are_never_alerted(
     async with httpx.AsyncClient() as client:
         poll = Poller(
             client,
-            store,
+            store.polls,
             load_aliases(),
             lambda: Summariser(client),
             retention=timedelta(days=30),
@@ -187,7 +187,7 @@ async def test_a_feed_ttl_stretches_the_next_poll(
     poll, store, clock = poller
     feeds.set("/ttl.xml", (FIXTURES / "feeds" / "rss2_cdata_ttl.xml").read_bytes())  # <ttl>15</ttl>
     await poll.poll(FeedSource("TTL", feeds.url("/ttl.xml"), 60), [])
-    state = (await store.source_states())["TTL"]
+    state = (await store.sources.all())["TTL"]
     assert state.next_poll == clock.now + timedelta(minutes=15)
 
 
@@ -210,7 +210,7 @@ async def test_reports_take_the_listed_language_when_their_feed_gives_none(
         "/hy.xml", make_rss([Item("Լաչինի ճանապարհը բացվեց", "https://wire.test/hy", "", START)])
     )
     await poll.poll(FeedSource("Azatutyun", feeds.url("/hy.xml"), 60, language="hy"), [])
-    [stored] = await store.recent_reports(5)
+    [stored] = await store.reports.recent(5)
     assert stored.report.language == "hy"
 
 
@@ -237,7 +237,7 @@ async def test_conditional_get_and_304(
     result = await poll.poll(source, [LACHIN])
     assert feeds.requests[-1].headers.get("if-none-match")
     assert (result.error, result.new, result.fetched) == (None, 0, 0)
-    state = (await store.source_states())["Test Wire"]
+    state = (await store.sources.all())["Test Wire"]
     assert state.errors == 0 and state.last_success == clock.now
 
 
@@ -255,7 +255,7 @@ async def test_old_backlog_is_stored_but_not_alerted(
     result = await poll.poll(_feed(feeds, [week_old, just_before, _old(1)]), [fresh_watch])
     assert result.new == 2
     assert [a.report.title for a in result.alerts] == ["Lachin border post opens"]
-    assert {s.report.title for s in await store.recent_reports(10)} >= {"Laçın archive piece"}
+    assert {s.report.title for s in await store.reports.recent(10)} >= {"Laçın archive piece"}
 
 
 def _crash(*args: object, **kwargs: object) -> None:
@@ -270,7 +270,7 @@ async def test_a_feed_that_stops_the_cpu_worker_is_a_failed_poll_and_backs_off(
     monkeypatch.setattr("watchers.feeds.parse_feed", _crash)
     result = await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
     assert result.error == "the CPU worker process stopped during _crash"
-    state = (await store.source_states())["Test Wire"]
+    state = (await store.sources.all())["Test Wire"]
     assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
     assert await on_cpu(int, "3") == 3  # a new worker took over
 
@@ -283,7 +283,7 @@ async def test_failures_back_off_and_switch_the_source_off_after_a_day(
     source = FeedSource("Down", feeds.url("/down.xml"), 60)
     first = await poll.poll(source, [LACHIN])
     assert first.error and "500" in first.error and not first.disabled_now
-    state = (await store.source_states())["Down"]
+    state = (await store.sources.all())["Down"]
     assert state.errors == 1 and state.next_poll is not None
     assert (state.next_poll - clock.now).total_seconds() >= 120  # doubled
     disabled = None
@@ -323,7 +323,7 @@ async def test_a_source_error_is_logged_with_the_source_named_once(
     assert result.error and "Broken" not in result.error
     [line] = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert line.count("Broken") == 1, line
-    assert (await store.source_states())["Broken"].last_error == result.error
+    assert (await store.sources.all())["Broken"].last_error == result.error
 
 
 async def test_thin_feed_text_is_completed_from_the_article_page(
@@ -387,7 +387,7 @@ async def test_gdelt_plain_text_answers_are_errors(
     )
     result = await poll.poll(_gdelt(feeds.url("/api/v2/doc/doc")), [LACHIN])
     assert result.error is not None and error in result.error
-    state = (await store.source_states())["GDELT"]
+    state = (await store.sources.all())["GDELT"]
     assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
 
 
@@ -437,7 +437,7 @@ async def test_a_query_gdelt_refuses_is_logged_not_held_against_the_source(
     feeds.set("/api/v2/doc/doc", body, content_type="text/plain")
     result = await poll.poll(_gdelt(feeds.url("/api/v2/doc/doc")), [LACHIN])
     assert result.error is None
-    assert (await store.source_states())["GDELT"].errors == 0
+    assert (await store.sources.all())["GDELT"].errors == 0
     assert any("GDELT refused the query" in r.getMessage() for r in caplog.records)
 
 
@@ -470,7 +470,7 @@ async def test_one_failing_google_news_search_does_not_hide_the_others(
     )
     result = await poll.poll(source, [LACHIN])
     assert result.error is None and [a.report.title for a in result.alerts] == ["Laçın talks"]
-    assert (await store.source_states())["Google News"].errors == 0
+    assert (await store.sources.all())["Google News"].errors == 0
 
 
 async def test_a_search_sources_old_results_are_backlog_for_every_chat(
@@ -592,7 +592,7 @@ async def test_new_reports_are_made_plain_before_matching_and_storing_known_ones
     )
     result = await poll.poll(_feed(feeds, [markup, *(_old(n) for n in range(1, 21))]), [armenia])
     assert (result.new, result.alerts, cleaned) == (1, [], ["Vance visits Europe"])
-    assert (await store.recent_reports(1))[0].report.text == "A speech in Brussels."
+    assert (await store.reports.recent(1))[0].report.text == "A speech in Brussels."
 
 
 def _qarabag(n: int = 0) -> Report:
@@ -699,14 +699,14 @@ async def test_an_exclusion_on_a_watch_of_a_place_holds_for_its_other_watches_in
     poll, store, clock = poller
     since = START - timedelta(days=1)
     both = [WatchEntry("Karabakh -football", since), WatchEntry("Ղարաբաղ", since)]
-    await store.save_chat(Chat(1, watches=both))
-    await store.save_chat(Chat(2, watches=[WatchEntry("Ղարաբաղ", since)]))
-    await poll.poll(_feed(feeds, [_old(1)]), store.subscriptions(), store.watch_version)
+    await store.chats.save(Chat(1, watches=both))
+    await store.chats.save(Chat(2, watches=[WatchEntry("Ղարաբաղ", since)]))
+    await poll.poll(_feed(feeds, [_old(1)]), store.chats.subscriptions(), store.chats.version)
     clock.advance(61)
     football = Item("Football: fans celebrate in Karabakh", "https://wire.test/f", "", clock.now)
     talks = Item("Karabakh talks resume", "https://wire.test/t", "", clock.now)
     result = await poll.poll(
-        _feed(feeds, [football, talks, _old(1)]), store.subscriptions(), store.watch_version
+        _feed(feeds, [football, talks, _old(1)]), store.chats.subscriptions(), store.chats.version
     )
     assert sorted((a.chat_id, a.report.url, a.keyword) for a in result.alerts) == [
         (1, "https://wire.test/t", "Karabakh -football"),

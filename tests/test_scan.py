@@ -52,11 +52,11 @@ def test_scan_json_on_a_file(tmp_path: Path) -> None:
 def test_scan_over_http_with_stored_watchlists(tmp_path: Path) -> None:
     import asyncio
 
-    from bot.storage import Chat, Store, WatchEntry
+    from bot.store import Chat, Store, WatchEntry
 
     async def fill() -> None:
         store = Store.open(tmp_path / "data")  # run_newswatch's NEWSWATCH_DATA_DIR
-        await store.save_chat(Chat(chat_id=1, watches=[WatchEntry("Shusha", datetime.now(UTC))]))
+        await store.chats.save(Chat(chat_id=1, watches=[WatchEntry("Shusha", datetime.now(UTC))]))
         await store.close()
 
     asyncio.run(fill())

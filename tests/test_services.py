@@ -9,7 +9,8 @@ import pytest
 from bot.config import Settings
 from bot.services import http_client
 from tests.feed_server import FeedServer
-from watchers.fetch import SourceState, fetch
+from watchers.fetch import fetch
+from watchers.models import SourceState
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.shards import AtomicJSONStorage, StorageError
-from bot.storage import Chat, Store, WatchEntry, load_chats, load_shard
+from bot.store import Chat, StorageError, Store, WatchEntry, load_chats
+from bot.store.shards import AtomicJSONStorage, load_shard
 from tests.conftest import kill_9_while_writing, run_newswatch
 from tests.test_storage import _refused
 
@@ -31,8 +31,8 @@ def _restore(folder: Path) -> str:
 async def _two_saves(folder: Path) -> Path:
     """A shard written twice: chat 42 now, and the copy before the second save, also chat 42."""
     store = Store.open(folder / "data")
-    await store.save_chat(Chat(chat_id=42, watches=[WatchEntry("Lachin", NOW)]))
-    await store.save_chat(Chat(chat_id=298, watches=[WatchEntry("Karabakh", NOW)]))
+    await store.chats.save(Chat(chat_id=42, watches=[WatchEntry("Lachin", NOW)]))
+    await store.chats.save(Chat(chat_id=298, watches=[WatchEntry("Karabakh", NOW)]))
     await store.close()
     return folder / SHARD
 
@@ -111,7 +111,7 @@ async def test_every_write_keeps_the_copy_it_replaces(tmp_path: Path) -> None:
     assert _watchlists(shard) == {42: ["Lachin"], 298: ["Karabakh"]}
     assert _watchlists(backup) == {42: ["Lachin"]}
     store = Store.open(tmp_path / "data")
-    await store.delete_chat(42)
+    await store.chats.delete(42)
     await store.close()
     assert _watchlists(shard) == {298: ["Karabakh"]}
     assert _watchlists(backup) == {42: ["Lachin"], 298: ["Karabakh"]}
@@ -164,9 +164,9 @@ async def test_a_shard_emptied_while_the_bot_runs_is_not_overwritten(tmp_path: P
     store = Store.open(tmp_path / "data")
     shard.write_bytes(b"")
     with pytest.raises(StorageError, match="2a.json is empty"):
-        await store.save_chat(Chat(chat_id=42, paused=True))
+        await store.chats.save(Chat(chat_id=42, paused=True))
     assert shard.read_bytes() == b""
-    assert (await store.get_chat(42)).paused is False  # type: ignore[union-attr]
+    assert (store.chats.get(42)).paused is False  # type: ignore[union-attr]
     await store.close()
 
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from bot.sqlstore import SCHEMA, SqlStore
-from bot.storage import AtomicJSONStorage, Chat, StorageError, Store, WatchEntry, load_chats
+from bot.store import Chat, OutboxStatus, Outcome, StorageError, Store, WatchEntry, load_chats
+from bot.store.database import Database
+from bot.store.schema import SCHEMA
+from bot.store.shards import AtomicJSONStorage
 from tests.conftest import OFFLINE, run_newswatch
-from watchers.fetch import SourceState
-from watchers.models import Alert, Report
-from watchers.poll import PollOutcome
+from watchers.models import Alert, PollOutcome, Report, SourceState
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
@@ -59,51 +59,51 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 async def test_chat_round_trip(store: Store) -> None:
     chat = Chat(chat_id=-1001, kind="supergroup", title="Desk", watches=[WatchEntry("Lachin", NOW)])
-    await store.save_chat(chat)
-    loaded = await store.get_chat(-1001)
+    await store.chats.save(chat)
+    loaded = store.chats.get(-1001)
     assert loaded == chat
     loaded.paused = True  # type: ignore[union-attr]
-    assert (await store.get_chat(-1001)).paused is False  # type: ignore[union-attr]
-    await store.save_chat(loaded)  # type: ignore[arg-type]
-    assert (await store.get_chat(-1001)).paused is True  # type: ignore[union-attr]
-    assert [c.chat_id for c in await store.chats()] == [-1001]
-    assert await store.delete_chat(-1001) is True
-    assert await store.get_chat(-1001) is None
-    assert await store.delete_chat(-1001) is False
+    assert (store.chats.get(-1001)).paused is False  # type: ignore[union-attr]
+    await store.chats.save(loaded)  # type: ignore[arg-type]
+    assert (store.chats.get(-1001)).paused is True  # type: ignore[union-attr]
+    assert [c.chat_id for c in store.chats.all()] == [-1001]
+    assert await store.chats.delete(-1001) is True
+    assert store.chats.get(-1001) is None
+    assert await store.chats.delete(-1001) is False
 
 
 async def test_chats_survive_reopening_in_their_shard_only(tmp_path: Path) -> None:
     first = Store.open(tmp_path / "data")
     for chat_id in (5, 6, 261, -251):  # 261 % 256 == 5 and -251 % 256 == 5: one shard, 05
-        await first.save_chat(Chat(chat_id=chat_id, watches=[WatchEntry("Laçın", NOW)]))
+        await first.chats.save(Chat(chat_id=chat_id, watches=[WatchEntry("Laçın", NOW)]))
     shards = tmp_path / "data" / "chats"
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shards.glob("*.json")}
-    await first.save_chat(Chat(chat_id=517, paused=True))
+    await first.chats.save(Chat(chat_id=517, paused=True))
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shards.glob("*.json")}
     assert sorted(before) == sorted(after) == ["05.json", "06.json"]
     assert b"517" in after["05.json"][0] and after["06.json"] == before["06.json"]
     await first.close()
     second = Store.open(tmp_path / "data")
-    assert sorted(c.chat_id for c in await second.chats()) == [-251, 5, 6, 261, 517]
-    assert (await second.get_chat(517)).paused is True  # type: ignore[union-attr]
-    assert (await second.get_chat(-251)).keywords == ["Laçın"]  # type: ignore[union-attr]
+    assert sorted(c.chat_id for c in second.chats.all()) == [-251, 5, 6, 261, 517]
+    assert (second.chats.get(517)).paused is True  # type: ignore[union-attr]
+    assert (second.chats.get(-251)).keywords == ["Laçın"]  # type: ignore[union-attr]
     await second.close()
     assert "Laçın" in (shards / "06.json").read_text(encoding="utf-8")  # UTF-8, not \\u escapes
 
 
 async def test_subscriptions_are_cached_until_a_watch_changes(store: Store) -> None:
-    await store.save_chat(Chat(chat_id=1, watches=[WatchEntry("Lachin", NOW)]))
-    version, subscriptions = store.watch_version, store.subscriptions()
+    await store.chats.save(Chat(chat_id=1, watches=[WatchEntry("Lachin", NOW)]))
+    version, subscriptions = store.chats.version, store.chats.subscriptions()
     assert [(s.chat_id, s.keyword) for s in subscriptions] == [(1, "Lachin")]
-    assert store.subscriptions() is subscriptions  # not rebuilt per poll
-    await store.save_chat(Chat(chat_id=1, title="renamed", watches=[WatchEntry("Lachin", NOW)]))
-    assert store.watch_version == version and store.subscriptions() is subscriptions
-    await store.save_chat(Chat(chat_id=1, paused=True, watches=[WatchEntry("Lachin", NOW)]))
-    assert store.watch_version > version and store.subscriptions() == ()
-    assert store.active_watch(1, "Lachin") is None
-    await store.save_chat(Chat(chat_id=2, watches=[WatchEntry("Shusha", NOW)]))
-    assert store.active_watch(2, "Shusha") and store.active_watch(2, "Lachin") is None
-    assert [s.keyword for s in store.subscriptions()] == ["Shusha"]
+    assert store.chats.subscriptions() is subscriptions  # not rebuilt per poll
+    await store.chats.save(Chat(chat_id=1, title="renamed", watches=[WatchEntry("Lachin", NOW)]))
+    assert store.chats.version == version and store.chats.subscriptions() is subscriptions
+    await store.chats.save(Chat(chat_id=1, paused=True, watches=[WatchEntry("Lachin", NOW)]))
+    assert store.chats.version > version and store.chats.subscriptions() == ()
+    assert store.chats.active_watch(1, "Lachin") is None
+    await store.chats.save(Chat(chat_id=2, watches=[WatchEntry("Shusha", NOW)]))
+    assert store.chats.active_watch(2, "Shusha") and store.chats.active_watch(2, "Lachin") is None
+    assert [s.keyword for s in store.chats.subscriptions()] == ["Shusha"]
 
 
 async def test_a_failed_write_leaves_neither_file_nor_memory_changed(
@@ -111,19 +111,19 @@ async def test_a_failed_write_leaves_neither_file_nor_memory_changed(
 ) -> None:
     """TinyDB edits the cached data in place before writing; a failed write must not stick."""
     store = Store.open(tmp_path / "data")
-    await store.save_chat(Chat(chat_id=7, watches=[WatchEntry("Lachin", NOW)]))
-    version = store.watch_version
+    await store.chats.save(Chat(chat_id=7, watches=[WatchEntry("Lachin", NOW)]))
+    version = store.chats.version
 
     def full_disk(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full_disk)
     with pytest.raises(OSError, match="No space"):
-        await store.save_chat(Chat(chat_id=7, paused=True))
+        await store.chats.save(Chat(chat_id=7, paused=True))
     monkeypatch.undo()
-    chat = await store.get_chat(7)
+    chat = store.chats.get(7)
     assert chat is not None and chat.paused is False and chat.keywords == ["Lachin"]
-    assert store.watch_version == version
+    assert store.chats.version == version
     await store.close()
     assert [c.paused for c in load_chats(tmp_path / "data")] == [False]
 
@@ -165,9 +165,9 @@ def test_atomic_write_replaces_by_rename(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 async def test_add_reports_returns_only_new_ones(store: Store) -> None:
-    first = await store.add_reports([_report(1), _report(2), _report(2)], NOW)
+    first = await store.reports.add([_report(1), _report(2), _report(2)], NOW)
     assert [r.id for r in first] == ["https://news.test/1", "https://news.test/2"]
-    second = await store.add_reports([_report(2), _report(3)], NOW + timedelta(minutes=5))
+    second = await store.reports.add([_report(2), _report(3)], NOW + timedelta(minutes=5))
     assert [r.id for r in second] == ["https://news.test/3"]
 
 
@@ -179,52 +179,52 @@ async def test_the_same_story_through_another_source_is_not_new(store: Store) ->
 
     outlet = report("https://oc-media.org/convoy", "oc-media.org")
     google = report("https://news.google.com/rss/articles/CBMi1", "oc-media.org", f"{title} ")
-    assert await store.add_reports([outlet], NOW) == [outlet]
-    assert await store.unseen([google]) == []
-    assert await store.add_reports([google], NOW) == []
+    assert await store.reports.add([outlet], NOW) == [outlet]
+    assert await store.polls.unseen([google]) == []
+    assert await store.reports.add([google], NOW) == []
     other_outlet = report("https://jam-news.net/convoy", "jam-news.net")
-    assert await store.add_reports([other_outlet], NOW) == [other_outlet]
+    assert await store.reports.add([other_outlet], NOW) == [other_outlet]
     short = [
         report(f"https://oc-media.org/live/{n}", "oc-media.org", "Live updates") for n in (1, 2)
     ]
-    assert len(await store.add_reports(short, NOW)) == 2  # too short a headline to tell apart
+    assert len(await store.reports.add(short, NOW)) == 2  # too short a headline to tell apart
 
 
 async def test_recent_reports_newest_first_by_publication_else_first_seen(store: Store) -> None:
-    await store.add_reports(
+    await store.reports.add(
         [_report(1, NOW - timedelta(hours=3)), _report(2, NOW - timedelta(hours=1))], NOW
     )
-    await store.add_reports([_report(3)], NOW - timedelta(hours=2))
-    recent = await store.recent_reports(10)
+    await store.reports.add([_report(3)], NOW - timedelta(hours=2))
+    recent = await store.reports.recent(10)
     assert [s.report.id[-1] for s in recent] == ["2", "3", "1"]
     assert recent[0].report.published == NOW - timedelta(hours=1)
     assert recent[1].first_seen == NOW - timedelta(hours=2)
-    assert len(await store.recent_reports(2)) == 2
+    assert len(await store.reports.recent(2)) == 2
 
 
 async def test_prune_forgets_reports_no_source_showed_since_the_cutoff(store: Store) -> None:
-    await store.add_reports([_report(1), _report(3)], NOW - timedelta(days=40))
-    await store.add_reports([_report(2)], NOW)
-    await store.add_reports([_report(3)], NOW - timedelta(days=10))  # a feed still carries it
-    assert await store.prune_reports(NOW - timedelta(days=30)) == 1
-    remaining = {s.report.id for s in await store.recent_reports(10)}
+    await store.reports.add([_report(1), _report(3)], NOW - timedelta(days=40))
+    await store.reports.add([_report(2)], NOW)
+    await store.reports.add([_report(3)], NOW - timedelta(days=10))  # a feed still carries it
+    assert await store.reports.prune(NOW - timedelta(days=30)) == 1
+    remaining = {s.report.id for s in await store.reports.recent(10)}
     assert remaining == {"https://news.test/2", "https://news.test/3"}
-    assert await store.add_reports([_report(3)], NOW) == []  # still known: never new again
+    assert await store.reports.add([_report(3)], NOW) == []  # still known: never new again
 
 
 async def test_source_state_round_trip(store: Store) -> None:
-    await store.save_source_state("bbc", SourceState(etag='"abc"'))
+    await store.sources.save("bbc", SourceState(etag='"abc"'))
     later = SourceState(etag='"def"', errors=2, first_failure=NOW, last_error="bbc.co.uk: HTTP 500")
-    await store.save_source_state("bbc", later)
-    assert await store.source_states() == {"bbc": later}
-    assert await store.source_state("bbc") == later
-    assert await store.source_state("other") is None
+    await store.sources.save("bbc", later)
+    assert await store.sources.all() == {"bbc": later}
+    assert await store.polls.source_state("bbc") == later
+    assert await store.polls.source_state("other") is None
 
 
 async def test_one_poll_is_one_transaction(store: Store) -> None:
     """New reports, last-seen refreshes, source state and outbox entries: all or nothing."""
     old = _report(1)
-    await store.add_reports([old], NOW - timedelta(days=40))
+    await store.reports.add([old], NOW - timedelta(days=40))
     new = _report(2)
     broken = PollOutcome(
         "wire",
@@ -235,16 +235,16 @@ async def test_one_poll_is_one_transaction(store: Store) -> None:
         alerts=[_alert(5, new, summary=None)],  # violates NOT NULL after everything else ran
     )
     with pytest.raises(sqlite3.IntegrityError):
-        await store.record_poll(broken)
-    assert await store.source_state("wire") is None
-    assert await store.unseen([new]) == [new]
-    assert await store.prune_reports(NOW - timedelta(days=30)) == 1  # last_seen not refreshed
-    await store.add_reports([old], NOW - timedelta(days=40))
+        await store.polls.record_poll(broken)
+    assert await store.polls.source_state("wire") is None
+    assert await store.polls.unseen([new]) == [new]
+    assert await store.reports.prune(NOW - timedelta(days=30)) == 1  # last_seen not refreshed
+    await store.reports.add([old], NOW - timedelta(days=40))
     good = PollOutcome("wire", SourceState(etag='"x"'), NOW, [old, new], [new], [_alert(5, new)])
-    assert await store.record_poll(good) == [_alert(5, new)]
-    assert await store.source_state("wire") == SourceState(etag='"x"')
-    assert await store.prune_reports(NOW - timedelta(days=30)) == 0  # refreshed by the poll
-    assert await store.pending_alerts(10) == [_alert(5, new)]
+    assert await store.polls.record_poll(good) == [_alert(5, new)]
+    assert await store.polls.source_state("wire") == SourceState(etag='"x"')
+    assert await store.reports.prune(NOW - timedelta(days=30)) == 0  # refreshed by the poll
+    assert await store.outbox.pending(10) == [_alert(5, new)]
 
 
 async def test_a_story_another_poll_stored_first_is_not_queued_twice(store: Store) -> None:
@@ -257,38 +257,41 @@ async def test_a_story_another_poll_stored_first_is_not_queued_twice(store: Stor
         title=outlet.title,
         domain="oc-media.org",
     )
-    assert await store.unseen([outlet]) == [outlet] and await store.unseen([google]) == [google]
+    assert await store.polls.unseen([outlet]) == [outlet] and await store.polls.unseen([google]) == [google]
     state = SourceState()
-    first = await store.record_poll(
+    first = await store.polls.record_poll(
         PollOutcome("feed", state, NOW, [outlet], [outlet], [_alert(5, outlet)])
     )
-    second = await store.record_poll(
+    second = await store.polls.record_poll(
         PollOutcome("google", state, NOW, [google], [google], [_alert(5, google)])
     )
     assert first == [_alert(5, outlet)] and second == []
-    assert await store.pending_alerts(10) == [_alert(5, outlet)]
-    assert await store.source_state("google") == state  # the rest of the poll still counts
+    assert await store.outbox.pending(10) == [_alert(5, outlet)]
+    assert await store.polls.source_state("google") == state  # the rest of the poll still counts
 
 
 async def test_outbox_entries_leave_the_queue_when_sent_or_dropped(store: Store) -> None:
     reports = [_report(n) for n in range(3)]
     alerts = [_alert(5, r) for r in reports]
-    queued = await store.record_poll(PollOutcome("w", SourceState(), NOW, reports, reports, alerts))
+    queued = await store.polls.record_poll(PollOutcome("w", SourceState(), NOW, reports, reports, alerts))
     assert queued == alerts
-    await store.finish_alerts(
-        [(5, reports[0].id, "sent", None), (5, reports[1].id, "dropped", "no longer watched")]
+    await store.outbox.finish(
+        [
+            Outcome(5, reports[0].id, OutboxStatus.SENT),
+            Outcome(5, reports[1].id, OutboxStatus.DROPPED, "no longer watched"),
+        ]
     )
-    assert await store.pending_alerts(10) == alerts[2:]
+    assert await store.outbox.pending(10) == alerts[2:]
 
 
 async def test_pruning_a_report_removes_its_outbox_entry(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "data")
     report = _report(1)
-    await store.record_poll(PollOutcome("w", SourceState(), NOW, [report], [report], []))
-    await store.record_poll(
+    await store.polls.record_poll(PollOutcome("w", SourceState(), NOW, [report], [report], []))
+    await store.polls.record_poll(
         PollOutcome("w", SourceState(), NOW, [_report(2)], [_report(2)], [_alert(5, _report(2))])
     )
-    assert await store.prune_reports(NOW + timedelta(days=1)) == 2
+    assert await store.reports.prune(NOW + timedelta(days=1)) == 2
     await store.close()
     with sqlite3.connect(tmp_path / "data" / "newswatch.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
@@ -350,28 +353,28 @@ async def test_the_old_store_is_imported_once_and_kept(
     data = tmp_path / "data"
     write_old_store(data / "newswatch.json")
     originals = _snapshot(data)
-    with caplog.at_level("INFO", logger="bot.storage"):
+    with caplog.at_level("INFO", logger="bot.store.legacy"):
         store = Store.open(data)
     assert "3 chats, 1 source states, 5 of 5 reports" in caplog.text
-    assert [c.chat_id for c in sorted(await store.chats(), key=lambda c: -c.chat_id)] == [
+    assert [c.chat_id for c in sorted(store.chats.all(), key=lambda c: -c.chat_id)] == [
         -1000,
         -1001,
         -1002,
     ]
-    assert (await store.get_chat(-1001)).paused is True  # type: ignore[union-attr]
-    assert [s.chat_id for s in store.subscriptions()].count(-1001) == 0
-    assert (await store.source_state("wire")) == SourceState(etag='"e"', last_success=NOW)
-    recent = await store.recent_reports(10)
+    assert (store.chats.get(-1001)).paused is True  # type: ignore[union-attr]
+    assert [s.chat_id for s in store.chats.subscriptions()].count(-1001) == 0
+    assert (await store.polls.source_state("wire")) == SourceState(etag='"e"', last_success=NOW)
+    recent = await store.reports.recent(10)
     assert [s.report.title for s in recent][:2] == [
         "Old report number 0 from the region",
         "Old report number 1 from the region",
     ]
-    assert await store.unseen([_report(1)]) == []  # an imported id is not new
-    await store.delete_chat(-1000)
+    assert await store.polls.unseen([_report(1)]) == []  # an imported id is not new
+    await store.chats.delete(-1000)
     await store.close()
     assert {k: v for k, v in _snapshot(data).items() if k in originals} == originals
     again = Store.open(data)  # the import is recorded: the deleted chat does not come back
-    assert await again.get_chat(-1000) is None
+    assert again.chats.get(-1000) is None
     await again.close()
 
 
@@ -379,7 +382,7 @@ async def test_the_old_path_setting_is_imported_from_its_file(tmp_path: Path) ->
     old = tmp_path / "srv" / "bot.json"
     write_old_store(old, chats=2, reports=1)
     store = Store.open(tmp_path / "srv", legacy=old)
-    assert len(await store.chats()) == 2 and len(await store.recent_reports(5)) == 1
+    assert len(store.chats.all()) == 2 and len(await store.reports.recent(5)) == 1
     await store.close()
     assert load_chats(tmp_path / "srv", old)  # scan reads the shards now
 
@@ -522,19 +525,19 @@ def test_open_checks_before_it_writes(tmp_path: Path, content: str, sentence: st
 async def test_a_torn_shard_write_leaves_the_old_shard(tmp_path: Path) -> None:
     """What kill -9 between a shard's temporary file and its rename leaves behind."""
     store = Store.open(tmp_path)
-    await store.save_chat(Chat(chat_id=3, title="kept"))
+    await store.chats.save(Chat(chat_id=3, title="kept"))
     await store.close()
     leftover = tmp_path / "chats" / ".03.json.abc123.tmp"
     leftover.write_text('{"chats": {"1": {"chat_id": 3, "ti')
     reopened = Store.open(tmp_path)
-    assert (await reopened.get_chat(3)).title == "kept"  # type: ignore[union-attr]
+    assert (reopened.chats.get(3)).title == "kept"  # type: ignore[union-attr]
     assert not leftover.exists()
     await reopened.close()
 
 
 async def test_concurrent_saves_all_land(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
-    await asyncio.gather(*(store.save_chat(Chat(chat_id=n)) for n in range(0, 3000, 50)))
+    await asyncio.gather(*(store.chats.save(Chat(chat_id=n)) for n in range(0, 3000, 50)))
     await store.close()
     assert len(load_chats(tmp_path)) == 60
 
@@ -609,8 +612,7 @@ async def test_an_outbox_from_before_alert_contexts_gains_the_column(tmp_path: P
     old.commit()
     assert "context" not in {row[1] for row in old.execute("PRAGMA table_info(outbox)")}
     old.close()
-    store = SqlStore(path)
-    await store.close()
+    Database(path).shutdown()
     again = sqlite3.connect(path)
     assert "context" in {row[1] for row in again.execute("PRAGMA table_info(outbox)")}
     again.close()

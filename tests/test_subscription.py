@@ -43,7 +43,7 @@ async def test_start_subscribes_and_shows_three_examples(bot_harness: BotHarness
     [answer] = await bot_harness.send(USER, "/start")
     assert "Newswatch" in answer.text
     assert answer.text.count("\n/") >= 3  # three example commands on their own lines
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.subscribed and not chat.paused
 
 
@@ -75,7 +75,7 @@ async def test_pause_resume_keep_the_watchlist(bot_harness: BotHarness) -> None:
     assert "Lachin" in listing.text and "paused" in listing.text
     [resumed] = await bot_harness.send(USER, "/resume")
     assert "on again" in resumed.text
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.alerts_on and chat.keywords == ["Lachin"]
 
 
@@ -83,13 +83,13 @@ async def test_stop_unsubscribes_and_start_restores_the_watchlist(bot_harness: B
     await bot_harness.send(USER, "/watch Lachin, Karabakh")
     [stopped] = await bot_harness.send(USER, "/stop")
     assert "Unsubscribed" in stopped.text
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and not chat.subscribed and chat.keywords == ["Lachin", "Karabakh"]
     [welcome] = await bot_harness.send(USER, "/start")
     assert welcome.text.startswith(
         "Welcome back: alerts are on again for your 2 watches:\n• Lachin\n• Karabakh\n"
     )
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.subscribed and chat.keywords == ["Lachin", "Karabakh"]
 
 
@@ -110,18 +110,18 @@ async def test_resume_counts_the_matching_reports_first_seen_while_paused(
     store = bot_harness.store
     assert store is not None
     await bot_harness.send(USER, "/watch Lachin")
-    await store.add_reports([_report(0, "Lachin before the pause")], datetime.now(UTC))
+    await store.reports.add([_report(0, "Lachin before the pause")], datetime.now(UTC))
     await bot_harness.send(USER, "/pause")
     await bot_harness.send(USER, "/pause")  # a second /pause keeps the first one's time
     titles = ["Road to Laçın", "Lachin corridor", "Tbilisi weather", "Лачин news"]
-    await store.add_reports([_report(n, t) for n, t in enumerate(titles, 1)], datetime.now(UTC))
+    await store.reports.add([_report(n, t) for n, t in enumerate(titles, 1)], datetime.now(UTC))
     [resumed] = await bot_harness.send(USER, "/resume")
     assert resumed.text == (
         "Alerts are on again.\nWhile paused, 3 reports matched your watchlist; /latest shows "
         "the newest."
     )
     await bot_harness.send(USER, "/pause")
-    await store.add_reports([_report(n, "Lachin again") for n in range(5, 9)], datetime.now(UTC))
+    await store.reports.add([_report(n, "Lachin again") for n in range(5, 9)], datetime.now(UTC))
     monkeypatch.setattr(latest, "SCANNED", 3)  # the window /latest reads, all of it new
     [capped] = await bot_harness.send(USER, "/resume")
     assert "While paused, 3+ reports matched your watchlist (more came in than the" in capped.text
@@ -135,7 +135,7 @@ def _report(n: int, title: str) -> Report:
 async def test_pause_before_start_asks_for_start(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/pause")
     assert "/start" in answer.text
-    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is None  # type: ignore[union-attr]
 
 
 async def test_forget_asks_first_and_deletes_on_yes(bot_harness: BotHarness) -> None:
@@ -143,10 +143,10 @@ async def test_forget_asks_first_and_deletes_on_yes(bot_harness: BotHarness) -> 
     [question] = await bot_harness.send(USER, "/forget")
     buttons = dict(_buttons(question))
     assert set(buttons) == {"Yes, delete everything", "Cancel"}
-    assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is not None  # type: ignore[union-attr]
     mark = bot_harness.telegram.mark()
     await bot_harness.tap(USER, question.message_id, buttons["Yes, delete everything"])
-    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is None  # type: ignore[union-attr]
     [edited] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=USER)
     assert edited.method == "editMessageText" and "deleted" in edited.text
     assert not edited.reply_markup
@@ -157,7 +157,7 @@ async def test_forget_cancel_keeps_everything(bot_harness: BotHarness) -> None:
     [question] = await bot_harness.send(USER, "/forget")
     mark = bot_harness.telegram.mark()
     await bot_harness.tap(USER, question.message_id, dict(_buttons(question))["Cancel"])
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.keywords == ["Lachin"]
     [edited] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=USER)
     assert "Nothing was deleted" in edited.text
@@ -170,12 +170,12 @@ async def test_group_admin_may_subscribe_member_may_not(bot_harness: BotHarness)
         GROUP, "/start", user_id=MEMBER, chat_type="supergroup", chat_title="Desk"
     )
     assert "administrators" in refused.text
-    assert await bot_harness.store.get_chat(GROUP) is None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(GROUP) is None  # type: ignore[union-attr]
     [welcome] = await bot_harness.send(
         GROUP, "/start", user_id=ADMIN, chat_type="supergroup", chat_title="Desk"
     )
     assert "Newswatch" in welcome.text
-    chat = await bot_harness.store.get_chat(GROUP)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(GROUP)  # type: ignore[union-attr]
     assert chat is not None and chat.kind == "supergroup" and chat.title == "Desk"
 
 
@@ -194,7 +194,7 @@ async def test_member_cannot_forget_a_group_by_tapping(bot_harness: BotHarness) 
     await bot_harness.tap(GROUP, question.message_id, yes, user_id=MEMBER)
     assert telegram.answered_callbacks[-1].get("show_alert") in (True, "true")
     assert "administrators" in telegram.answered_callbacks[-1]["text"]
-    assert await bot_harness.store.get_chat(GROUP) is not None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(GROUP) is not None  # type: ignore[union-attr]
 
 
 async def test_channel_post_commands_work(bot_harness: BotHarness) -> None:
@@ -202,7 +202,7 @@ async def test_channel_post_commands_work(bot_harness: BotHarness) -> None:
     bot_harness.telegram.push_channel_post(-100777, "/start", title="Caucasus Watch")
     [welcome] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=-100777)
     assert "Newswatch" in welcome.text
-    chat = await bot_harness.store.get_chat(-100777)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(-100777)  # type: ignore[union-attr]
     assert chat is not None and chat.kind == "channel"
 
 
@@ -224,7 +224,7 @@ async def test_forget_yes_without_a_prompt_deletes_nothing(bot_harness: BotHarne
     for data in ("forget:yes", "forget:yes:", "forget:yes:made-up-token"):
         await bot_harness.tap(USER, help_message.message_id, data)
         assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.keywords == ["Lachin"]
     [unchanged] = [
         m for m in bot_harness.telegram.messages(USER) if m["message_id"] == help_message.message_id
@@ -237,11 +237,11 @@ async def test_a_forget_token_works_once(bot_harness: BotHarness) -> None:
     [question] = await bot_harness.send(USER, "/forget")
     yes = dict(_buttons(question))["Yes, delete everything"]
     await bot_harness.tap(USER, question.message_id, yes)
-    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is None  # type: ignore[union-attr]
     await bot_harness.send(USER, "/watch Karabakh")
     await bot_harness.tap(USER, question.message_id, yes)  # the same button, replayed
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
-    chat = await bot_harness.store.get_chat(USER)  # type: ignore[union-attr]
+    chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
     assert chat is not None and chat.keywords == ["Karabakh"]
 
 
@@ -252,7 +252,7 @@ async def test_cancel_uses_up_the_prompt(bot_harness: BotHarness) -> None:
     await bot_harness.tap(USER, question.message_id, buttons["Cancel"])
     await bot_harness.tap(USER, question.message_id, buttons["Yes, delete everything"])
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
-    assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is not None  # type: ignore[union-attr]
 
 
 async def test_a_forget_prompt_expires_after_ten_minutes(
@@ -266,7 +266,7 @@ async def test_a_forget_prompt_expires_after_ten_minutes(
         USER, question.message_id, dict(_buttons(question))["Yes, delete everything"]
     )
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
-    assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is not None  # type: ignore[union-attr]
 
 
 async def test_a_forget_prompt_from_before_a_restart_has_expired(bot_harness: BotHarness) -> None:
@@ -278,7 +278,7 @@ async def test_a_forget_prompt_from_before_a_restart_has_expired(bot_harness: Bo
         USER, question.message_id, dict(_buttons(question))["Yes, delete everything"]
     )
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
-    assert await bot_harness.store.get_chat(USER) is not None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is not None  # type: ignore[union-attr]
 
 
 async def test_a_forget_token_is_good_only_in_its_own_chat(bot_harness: BotHarness) -> None:
@@ -290,9 +290,9 @@ async def test_a_forget_token_is_good_only_in_its_own_chat(bot_harness: BotHarne
     yes = dict(_buttons(question))["Yes, delete everything"]
     await bot_harness.tap(other, other_message.message_id, yes)
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
-    assert await bot_harness.store.get_chat(other) is not None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(other) is not None  # type: ignore[union-attr]
     await bot_harness.tap(USER, question.message_id, yes)  # still good where it was issued
-    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is None  # type: ignore[union-attr]
 
 
 async def test_a_member_tap_does_not_use_up_the_admins_prompt(bot_harness: BotHarness) -> None:
@@ -303,4 +303,4 @@ async def test_a_member_tap_does_not_use_up_the_admins_prompt(bot_harness: BotHa
     yes = dict(_buttons(question))["Yes, delete everything"]
     await bot_harness.tap(GROUP, question.message_id, yes, user_id=MEMBER)
     await bot_harness.tap(GROUP, question.message_id, yes, user_id=ADMIN)
-    assert await bot_harness.store.get_chat(GROUP) is None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(GROUP) is None  # type: ignore[union-attr]

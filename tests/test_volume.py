@@ -106,7 +106,7 @@ async def test_a_burst_from_one_feed_gives_the_cap_and_one_more_line_once_and_st
         ]
         assert sent[5].text == "+7 more from Caucasus Test Wire: /latest"
         assert harness.store is not None
-        stored = {s.report.title for s in await harness.store.recent_reports(100)}
+        stored = {s.report.title for s in await harness.store.reports.recent(100)}
         assert {i.title for i in burst} <= stored  # the collapsed ones too, for /latest
         await _polled(harness, _name("/wire.xml"), datetime.now(UTC))
         await harness.stop()

@@ -18,7 +18,7 @@ MEMBER = 3002
 
 
 async def _keywords(harness: BotHarness, chat_id: int = USER) -> list[str]:
-    chat = await harness.store.get_chat(chat_id)  # type: ignore[union-attr]
+    chat = harness.store.chats.get(chat_id)  # type: ignore[union-attr]
     return chat.keywords if chat else []
 
 
@@ -44,7 +44,7 @@ async def test_watch_reports_duplicates_ignoring_case_and_accents(bot_harness: B
 async def test_watch_without_keywords_shows_usage(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/watch")
     assert "/watch Lachin" in answer.text
-    assert await bot_harness.store.get_chat(USER) is None  # type: ignore[union-attr]
+    assert bot_harness.store.chats.get(USER) is None  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ async def test_a_keyword_with_a_direction_mark_matches_the_word_without_it(
     url = "https://wire.test/convoy"
     now = datetime.now(UTC)
     report = Report(id=url, url=url, canonical_url=url, title="Convoy reaches Laçın", published=now)
-    await store.add_reports([report], now)
+    await store.reports.add([report], now)
     [answer] = await bot_harness.send(USER, "/watch Laçın\u200f")
     assert answer.text == "Watching:\n• Laçın"
     [latest] = await bot_harness.send(USER, "/latest")

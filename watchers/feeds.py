@@ -37,10 +37,10 @@ from urllib.parse import urljoin
 import httpx
 
 from watchers.cpu import on_cpu
-from watchers.fetch import SourceState, fetch
+from watchers.fetch import fetch
 from watchers.identity import canonical_url, domain_of, is_stable_guid, report_id
 from watchers.markup import cut, html_to_text, looks_like_html, without_controls
-from watchers.models import Collected, Report
+from watchers.models import Collected, Report, SourceState
 
 __all__ = [
     "FeedResult",

@@ -3,9 +3,9 @@
 `fetch` never raises for network trouble: timeouts, refused connections, bad statuses,
 oversized bodies and redirects the client's `watchers.netpolicy` refuses all come back as
 `FetchResult.error`, a short string naming only the host and what went wrong (never the query
-string, which may hold keys). The bookkeeping between polls lives in `SourceState`, updated by
-the pure functions `record_success` and `record_failure`; `next_delay` and `should_disable`
-turn it into scheduling decisions.
+string, which may hold keys). The bookkeeping between polls lives in `SourceState` (a record of
+`watchers.models`), updated by the pure functions `record_success` and `record_failure`;
+`next_delay` and `should_disable` turn it into scheduling decisions.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import httpx
 
 from watchers.identity import domain_of
+from watchers.models import SourceState
 from watchers.netpolicy import Blocked, stream_get
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "MAX_TTL_SECONDS",
     "USER_AGENT",
     "FetchResult",
-    "SourceState",
     "fetch",
     "next_delay",
     "record_failure",
@@ -48,39 +47,6 @@ _ACCEPT = (
     "application/json;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 _CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class SourceState:
-    """What the poller remembers about one source URL between fetches."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    errors: int = 0
-    last_success: datetime | None = None
-    last_error: str | None = None
-    first_failure: datetime | None = None
-    disabled: bool = False
-    next_poll: datetime | None = None
-    ttl_minutes: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict, as the store keeps it (datetimes as ISO 8601 strings)."""
-        data = dataclasses.asdict(self)
-        for key, value in data.items():
-            if isinstance(value, datetime):
-                data[key] = value.isoformat()
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SourceState:
-        """Rebuild a state from `to_dict` output; unknown keys are ignored, missing ones default."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {key: value for key, value in data.items() if key in known}
-        for key in ("last_success", "first_failure", "next_poll"):
-            if isinstance(values.get(key), str):
-                values[key] = _aware(datetime.fromisoformat(values[key]))
-        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +115,11 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None
 
 
 async def _get(
-    client: httpx.AsyncClient, url: str, state: SourceState, timeout: float, max_bytes: int
+    client: httpx.AsyncClient,
+    url: str,
+    state: SourceState,
+    timeout: float,  # noqa: ASYNC109 - httpx's timeout for each network step
+    max_bytes: int,
 ) -> FetchResult:
     host = _host(url)
     request_headers = _conditional_headers(state)
@@ -173,7 +143,7 @@ async def fetch(
     url: str,
     state: SourceState,
     *,
-    timeout: float = 20.0,
+    timeout: float = 20.0,  # noqa: ASYNC109 - also each network step's, so not asyncio.timeout alone
     max_bytes: int = 10 * 1024 * 1024,
 ) -> FetchResult:
     """GET `url` conditionally (ETag / Last-Modified from `state`); never raises for the network.

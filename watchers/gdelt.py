@@ -25,10 +25,10 @@ import httpx
 
 from watchers.cpu import on_cpu
 from watchers.feeds import one_line
-from watchers.fetch import SourceState, fetch
+from watchers.fetch import fetch
 from watchers.google_news import quote_term, unique_terms
 from watchers.identity import canonical_url, domain_of
-from watchers.models import Collected, Report
+from watchers.models import Collected, Report, SourceState
 from watchers.text import fold
 
 __all__ = [

@@ -21,8 +21,8 @@ import httpx
 
 from watchers.cpu import on_cpu
 from watchers.feeds import FeedResult, parse_feed
-from watchers.fetch import SourceState, fetch
-from watchers.models import Collected, Report
+from watchers.fetch import fetch
+from watchers.models import Collected, Report, SourceState
 from watchers.text import fold
 
 __all__ = [

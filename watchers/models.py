@@ -1,11 +1,15 @@
-"""Plain records passed between the pipeline steps: source -> Report -> Match -> Alert."""
+"""Plain records passed between the pipeline steps (source -> Report -> Match -> Alert) and to
+the store below them (SourceState, Overflow, PollOutcome): the layer every other one imports, so
+the store never needs the pipeline's modules to read what a poll hands it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from watchers.fetch import FetchResult
@@ -15,8 +19,11 @@ __all__ = [
     "Alert",
     "Collected",
     "Match",
+    "Overflow",
+    "PollOutcome",
     "PollResult",
     "Report",
+    "SourceState",
     "Subscription",
 ]
 
@@ -134,3 +141,68 @@ class PollResult:
     error: str | None = None
     skipped: bool = False
     disabled_now: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the poller remembers about one source URL between fetches."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    errors: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+    first_failure: datetime | None = None
+    disabled: bool = False
+    next_poll: datetime | None = None
+    ttl_minutes: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict, as the store keeps it (datetimes as ISO 8601 strings)."""
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceState:
+        """Rebuild a state from `to_dict` output; unknown keys are ignored, missing ones default."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        for key in ("last_success", "first_failure", "next_poll"):
+            if isinstance(values.get(key), str):
+                moment = datetime.fromisoformat(values[key])
+                values[key] = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Overflow:
+    """One chat's matches of one poll past the cap (`watchers.volume`), to be told as one line.
+
+    `reports` are newest first; `keyword` is the newest one's watch (its watch decides, when the
+    line is sent, whether the chat still wants it and in which forum topic it goes); `origin` is
+    the name the reports came from, as the chat knows it.
+    """
+
+    chat_id: int
+    keyword: str
+    origin: str
+    reports: tuple[Report, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """Everything one poll changes in the store, written as one transaction: the reports the
+    source showed (`seen`, to refresh when they were last seen), those new to the store, the
+    source's state, and the alerts to queue for the new ones, with one line per chat for those
+    past its cap (`overflow`)."""
+
+    source: str
+    state: SourceState
+    at: datetime
+    seen: Sequence[Report] = ()
+    new: Sequence[Report] = ()
+    alerts: Sequence[Alert] = ()
+    overflow: Sequence[Overflow] = ()

@@ -21,19 +21,27 @@ from watchers.cpu import CpuLaneError, on_cpu
 from watchers.fanout import MatcherCache
 from watchers.fetch import (
     FetchResult,
-    SourceState,
     next_delay,
     record_failure,
     record_success,
     should_disable,
 )
 from watchers.matching import AliasBook, search_terms
-from watchers.models import Alert, Collected, PollResult, Report, Subscription
+from watchers.models import (
+    Alert,
+    Collected,
+    Overflow,
+    PollOutcome,
+    PollResult,
+    Report,
+    SourceState,
+    Subscription,
+)
 from watchers.sources import Source
 from watchers.summary import clean_text
-from watchers.volume import Overflow, cap_matches
+from watchers.volume import cap_matches
 
-__all__ = ["PollOutcome", "PollStore", "Poller", "collect", "plain_reports"]
+__all__ = ["PollStore", "Poller", "collect", "plain_reports"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,24 +52,8 @@ DUE_TOLERANCE = 0.25
 """A tick this fraction of the interval early still polls: job jitter must not skip a poll."""
 
 
-@dataclass(frozen=True, slots=True)
-class PollOutcome:
-    """Everything one poll changes in the store, written as one transaction: the reports the
-    source showed (`seen`, to refresh when they were last seen), those new to the store, the
-    source's state, and the alerts to queue for the new ones, with one line per chat for those
-    past its cap (`overflow`)."""
-
-    source: str
-    state: SourceState
-    at: datetime
-    seen: Sequence[Report] = ()
-    new: Sequence[Report] = ()
-    alerts: Sequence[Alert] = ()
-    overflow: Sequence[Overflow] = ()
-
-
 class PollStore(Protocol):
-    """The part of the store a poll needs (`bot.storage.Store` provides it)."""
+    """The part of the store a poll needs (`bot.store.Store.polls` provides it)."""
 
     async def source_state(self, name: str) -> SourceState | None: ...
     async def unseen(self, reports: Sequence[Report]) -> list[Report]: ...

@@ -17,10 +17,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from watchers.feeds import FeedSource, load_sources
-from watchers.fetch import SourceState
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, GdeltSource
 from watchers.google_news import GoogleNewsSource
-from watchers.models import Collected
+from watchers.models import Collected, SourceState
 
 __all__ = ["SAMPLE_FEED", "Source", "configured_sources"]
 

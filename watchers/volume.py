@@ -11,12 +11,11 @@ applies it, and the store queues the line in the poll's transaction like any ale
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from watchers.models import Match, Report
+from watchers.models import Match, Overflow, Report
 
-__all__ = ["ALERTS_PER_POLL", "Overflow", "cap_matches", "origin_of"]
+__all__ = ["ALERTS_PER_POLL", "cap_matches", "origin_of"]
 
 ALERTS_PER_POLL = 5
 """Alerts one chat gets from one poll of one source; the rest become one "+N more" line. Five
@@ -26,21 +25,6 @@ messages."""
 
 _UNDATED = datetime.max.replace(tzinfo=UTC)
 """A report without a date was first seen now: newer than any dated one of the same poll."""
-
-
-@dataclass(frozen=True, slots=True)
-class Overflow:
-    """One chat's matches of one poll past the cap, to be told as one line.
-
-    `reports` are newest first; `keyword` is the newest one's watch (its watch decides, when the
-    line is sent, whether the chat still wants it and in which forum topic it goes); `origin` is
-    the name the reports came from, as the chat knows it.
-    """
-
-    chat_id: int
-    keyword: str
-    origin: str
-    reports: tuple[Report, ...]
 
 
 def origin_of(reports: Sequence[Report], source: str) -> str:

@@ -1,6 +1,6 @@
 """`newswatch restore-shard data/chats/NN.json`: put back a refused shard's previous copy.
 
-Every shard write keeps the copy it replaces as `NN.json.bak` (bot/shards.py). When start-up
+Every shard write keeps the copy it replaces as `NN.json.bak` (`bot.store.shards`). When start-up
 refuses a shard (empty, truncated, unreadable), this puts that copy back, and only when it is
 sound: the copy is read exactly as the start reads a shard, a shard that still reads is left
 alone, and the bot must not be running (it would write its own chats over the copy). The
@@ -12,17 +12,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bot.shards import (
+from bot.store.checks import lock_data_dir
+from bot.store.records import Chat
+from bot.store.shards import (
     CHATS_DIR,
     SHARD_NAME,
     StorageError,
     backup_of,
     chats_phrase,
-    lock_data_dir,
+    load_shard,
     put_back,
     saved_at,
 )
-from bot.storage import Chat, load_shard
 
 __all__ = ["restore_shard"]
 

@@ -1,5 +1,5 @@
-"""The outbox table: its statements, its upgrade, queuing a poll's alerts, and the order the
-sender reads them in.
+"""The outbox table: queuing a poll's alerts, the order the sender reads them in, and the
+sender's outcomes.
 
 Fairness inside a chat: every entry has a turn. A poll's entries for a chat continue after that
 source's entries still pending for the chat; a source with none pending starts at the chat's
@@ -16,61 +16,35 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.sqlrows import REPORT_COLUMNS, chunks, placeholders, stored_report
-from watchers.models import Alert
-from watchers.volume import Overflow
+from bot.store.codec import iso, stored_report
+from bot.store.database import Database, chunks, placeholders
+from bot.store.records import OutboxStatus, Outcome
+from bot.store.schema import OUTBOX_COLUMNS, REPORT_COLUMNS
+from watchers.models import Alert, Overflow
 
-__all__ = ["OUTBOX_SCHEMA", "OutboxSQL", "due", "queue", "upgrade"]
+__all__ = [
+    "Outbox",
+    "OutboxSQL",
+    "due",
+    "forget_reports",
+    "hold_chat",
+    "move_chat",
+    "queue",
+    "release_chat",
+]
 
-OUTBOX_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS outbox (
-        chat_id BIGINT NOT NULL,
-        report_id TEXT NOT NULL REFERENCES reports (id),
-        keyword TEXT NOT NULL,
-        form TEXT NOT NULL,
-        summary TEXT NOT NULL,
-        created TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        next_attempt TEXT NOT NULL,
-        last_error TEXT,
-        context TEXT NOT NULL DEFAULT '',
-        source TEXT NOT NULL DEFAULT '',
-        turn INTEGER NOT NULL DEFAULT 0,
-        more INTEGER NOT NULL DEFAULT 0,
-        origin TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (chat_id, report_id)
-    )""",
-    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
-)
 
-ADDED_COLUMNS = {
-    "context": "TEXT NOT NULL DEFAULT ''",
-    "source": "TEXT NOT NULL DEFAULT ''",
-    "turn": "INTEGER NOT NULL DEFAULT 0",
-    "more": "INTEGER NOT NULL DEFAULT 0",
-    "origin": "TEXT NOT NULL DEFAULT ''",
-}
-"""Columns a file from an older Newswatch lacks; what it had queued gets these defaults (no
-context, no source, all at turn 0, plain alerts) and goes out first."""
-
-TURN_INDEX = "CREATE INDEX IF NOT EXISTS outbox_turns ON outbox (chat_id, status, turn, source)"
-"""A chat's pending entries in turn order, and its sources' turns, read from the index rather
-than from every row of the outbox; made once `turn` exists."""
-
-COLUMNS = (
-    "chat_id, report_id, keyword, form, summary, created, status, attempts, next_attempt, "
-    "last_error, context, source, turn, more, origin"
-)
+_AFTER_CHAT_ID = OUTBOX_COLUMNS.split(", ", 1)[1]
 
 
 class OutboxSQL:
     """Every statement on the outbox; `{ids}` stands for a list of `?` placeholders."""
 
     queue_alert = (
-        f"INSERT INTO outbox ({COLUMNS}) "
+        f"INSERT INTO outbox ({OUTBOX_COLUMNS}) "
         "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
     )
     turns = (
@@ -107,22 +81,13 @@ class OutboxSQL:
         "UPDATE outbox SET status = 'dropped', last_error = ? WHERE chat_id = ? AND status = 'held'"
     )
     copy_chat = (
-        f"INSERT INTO outbox ({COLUMNS}) SELECT ?, {COLUMNS.split(', ', 1)[1]} FROM outbox "
+        f"INSERT INTO outbox ({OUTBOX_COLUMNS}) SELECT ?, {_AFTER_CHAT_ID} FROM outbox "
         "WHERE chat_id = ? ON CONFLICT DO NOTHING"
     )
     delete_chat = "DELETE FROM outbox WHERE chat_id = ?"
     prune = "DELETE FROM outbox WHERE report_id IN (SELECT id FROM reports WHERE last_seen < ?)"
     prune_done = "DELETE FROM outbox WHERE status IN ('sent', 'dropped') AND next_attempt < ?"
     count_status = "SELECT status, count(*) FROM outbox GROUP BY status"
-
-
-def upgrade(connection: sqlite3.Connection) -> None:
-    """Add what an outbox from an older Newswatch lacks (inside the opening transaction)."""
-    present = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
-    for name, kind in ADDED_COLUMNS.items():
-        if name not in present:
-            connection.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
-    connection.execute(TURN_INDEX)
 
 
 def _next_turns(connection: sqlite3.Connection, source: str, chats: list[int]) -> dict[int, int]:
@@ -202,3 +167,76 @@ def due(
             report = stored_report(rest).report
             batch.append(Alert(chat_id, report, keyword, form, summary, context, more, origin))
     return batch
+
+
+def forget_reports(connection: sqlite3.Connection, cutoff: str) -> None:
+    """Delete the entries of the reports retention is about to forget (last seen before
+    `cutoff`), inside the same transaction."""
+    connection.execute(OutboxSQL.prune, (cutoff,))
+
+
+def hold_chat(connection: sqlite3.Connection, chat_id: int, reason: str) -> int:
+    """Set the chat's pending alerts aside (the chat cannot be reached); how many."""
+    return connection.execute(OutboxSQL.hold_chat, (reason, chat_id)).rowcount
+
+
+def release_chat(connection: sqlite3.Connection, chat_id: int, since: datetime, reason: str) -> int:
+    """Queue the chat's set-aside alerts created since `since` again and drop older ones with
+    `reason`; how many were queued again."""
+    released = connection.execute(OutboxSQL.release_chat, (chat_id, iso(since))).rowcount
+    connection.execute(OutboxSQL.drop_held, (reason, chat_id))
+    return released
+
+
+def move_chat(connection: sqlite3.Connection, old: int, new: int) -> None:
+    """Move the chat's entries to its new id (a group became a supergroup); an entry the new
+    id already has for the same report wins."""
+    connection.execute(OutboxSQL.copy_chat, (new, old))
+    connection.execute(OutboxSQL.delete_chat, (old,))
+
+
+class Outbox:
+    """The outbox as the sender and the jobs see it (`Polls` queues a poll's alerts)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def pending(
+        self, limit: int, now: datetime | None = None, skip_chats: Collection[int] = ()
+    ) -> list[Alert]:
+        """Queued alerts due by `now` (default: the present) and not yet sent, in the order of
+        `due`, leaving out the chats in `skip_chats` (those the sender must not send to yet: a
+        group at its rate limit, a chat told to wait)."""
+        at = iso(now or datetime.now(UTC))
+        return await self._db.read(lambda connection: due(connection, at, skip_chats, limit))
+
+    async def finish(self, outcomes: Sequence[Outcome]) -> None:
+        """Record many sends' outcomes in one transaction: the sender's group commit. Done
+        entries never change again."""
+        when = iso(datetime.now(UTC))
+        rows = [(o.status.value, o.reason, when, o.chat_id, o.report_id) for o in outcomes]
+        if not rows:
+            return
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.executemany(OutboxSQL.set_status, rows)
+
+        await self._db.write(run)
+
+    async def counts(self) -> dict[OutboxStatus, int]:
+        """How many entries are in each status, for operators."""
+
+        def count(connection: sqlite3.Connection) -> dict[OutboxStatus, int]:
+            rows = connection.execute(OutboxSQL.count_status).fetchall()
+            return {OutboxStatus(status): number for status, number in rows}
+
+        return await self._db.read(count)
+
+    async def prune_done(self, before: datetime) -> int:
+        """Delete entries sent or dropped before `before`: their reports' rows keep them from
+        being queued again, so the done entries themselves need not stay."""
+
+        def run(connection: sqlite3.Connection) -> int:
+            return connection.execute(OutboxSQL.prune_done, (iso(before),)).rowcount
+
+        return await self._db.write(run)

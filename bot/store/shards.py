@@ -9,20 +9,19 @@ holds the copy before it; nothing is ever written in place. What a crash leaves 
 
 Reading refuses, in one sentence naming the file, what the writer never leaves: an empty,
 truncated, unreadable or non-UTF-8 file, or one that is not TinyDB's shape. A refused shard is
-put back from its previous copy by `newswatch restore-shard` (bot/restore.py).
+put back from its previous copy by `newswatch restore-shard` (`bot.store.restore`).
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import logging
 import os
 import re
 import shlex
 import tempfile
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Iterable, Sized
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -30,14 +29,19 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from bot.store.codec import chat_from_doc
+from bot.store.records import Chat
+
 __all__ = [
     "CHATS_DIR",
     "SHARD_NAME",
     "AtomicJSONStorage",
     "StorageError",
     "backup_of",
+    "chats_in",
     "chats_phrase",
-    "lock_data_dir",
+    "load_shard",
+    "load_shards",
     "put_back",
     "read_json",
     "recovery",
@@ -53,7 +57,6 @@ logger = logging.getLogger(__name__)
 SHARDS = 256
 CHATS_DIR = "chats"
 BACKUP_SUFFIX = ".bak"
-LOCK_NAME = ".lock"
 RESTORE_COMMAND = "newswatch restore-shard"
 SHARD_NAME = re.compile(r"[0-9a-f]{2}\.json")
 _NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
@@ -241,14 +244,31 @@ def remove_torn_writes(folder: Path) -> None:
         logger.info("removed %s, left by an interrupted write", leftover)
 
 
-def lock_data_dir(folder: Path) -> int:
-    """Hold an exclusive lock on `folder/.lock` while the store is open: two bots on one data
-    dir would each keep their own copy of the chats in memory and overwrite each other's shards.
-    The kernel releases it when the process ends, however it ends."""
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise StorageError("another Newswatch process is using it") from None
-    return fd
+def chats_in(path: Path, data: Any) -> list[Chat]:
+    """The chats of a TinyDB file, given its content."""
+    chats = []
+    for doc in table(data, "chats", path).values():
+        try:
+            chats.append(chat_from_doc(doc))
+        except ValueError as error:
+            raise StorageError(f"{path} holds a chat of the wrong shape ({error})") from None
+    return chats
+
+
+def load_shard(path: Path) -> list[Chat]:
+    """The chats of one shard, refused (StorageError) when it is missing, empty, unreadable or
+    not whole: the writer never leaves such a file, so something else broke it."""
+    if not os.path.lexists(path):
+        raise StorageError(f"{path} is missing")
+    return chats_in(path, read_json(path))
+
+
+def load_shards(paths: Iterable[Path]) -> list[Chat]:
+    """Every shard's chats; a refusal names the first bad shard and how to recover it."""
+    chats = []
+    for path in paths:
+        try:
+            chats += load_shard(path)
+        except StorageError as error:
+            raise StorageError(f"{error}; {recovery(path, load_shard)}") from None
+    return chats

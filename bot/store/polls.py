@@ -1,0 +1,49 @@
+"""What one poll reads and writes (the `watchers.poll.PollStore` it is given): a source's state,
+which of its reports are new, and the poll's outcome, stored as one transaction.
+
+The outcome spans three tables: the reports the source still shows are refreshed and the new ones
+inserted, the source's state saved, and the alerts of the reports inserted now queued in the
+outbox. A report another poll stored first (same id or story) is neither inserted nor alerted
+again, so two polls that meet the same story at once alert it once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from bot.store.codec import iso
+from bot.store.database import Database
+from bot.store.outbox import queue
+from bot.store.reports import insert, refresh, unseen
+from bot.store.sources import save_state, state_of
+from watchers.models import Alert, PollOutcome, Report, SourceState
+
+__all__ = ["Polls"]
+
+
+class Polls:
+    """The store as the poller sees it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def source_state(self, name: str) -> SourceState | None:
+        return await self._db.read(lambda connection: state_of(connection, name))
+
+    async def unseen(self, reports: Sequence[Report]) -> list[Report]:
+        """The reports not stored yet, by id or by story (same outlet, same headline)."""
+        return await self._db.read(lambda connection: unseen(connection, reports))
+
+    async def record_poll(self, outcome: PollOutcome) -> list[Alert]:
+        """One poll's outcome in one transaction; returns the alerts queued in the outbox (only
+        those of reports stored now: another poll may have stored the same story first)."""
+
+        def run(connection: sqlite3.Connection) -> list[Alert]:
+            refresh(connection, outcome.seen, outcome.at)
+            stored_now = {r.id for r in insert(connection, outcome.new, outcome.at)}
+            save_state(connection, outcome.source, outcome.state)
+            alerts, overflow = outcome.alerts, outcome.overflow
+            return queue(connection, outcome.source, alerts, overflow, stored_now, iso(outcome.at))
+
+        return await self._db.write(run)

@@ -1,0 +1,129 @@
+"""The SQLite schema: every table and index, the upgrade of a file from an older Newswatch, and
+the schema version a file records, so a newer file is refused rather than misread.
+
+Tables: `meta` (what the store keeps about itself), `reports` (every report seen, bounded by
+retention), `source_state` (one JSON document per source) and `outbox` (alerts to send and what
+became of them). The statements are standard SQL with `?` placeholders, so a PostgreSQL
+implementation can follow.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from bot.store.codec import iso
+
+__all__ = [
+    "OUTBOX_COLUMNS",
+    "REPORT_COLUMNS",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "SQLITE_HEADER",
+    "MetaSQL",
+    "create",
+]
+
+SCHEMA_VERSION = 1
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+REPORT_COLUMNS = (
+    "id, story, url, canonical_url, title, body, published, outlet, domain, language, country, "
+    "source, first_seen, last_seen, sort_time"
+)
+OUTBOX_COLUMNS = (
+    "chat_id, report_id, keyword, form, summary, created, status, attempts, next_attempt, "
+    "last_error, context, source, turn, more, origin"
+)
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS reports (
+        id TEXT PRIMARY KEY,
+        story TEXT,
+        url TEXT NOT NULL,
+        canonical_url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        published TEXT,
+        outlet TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        language TEXT,
+        country TEXT,
+        source TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        sort_time TEXT NOT NULL
+    )""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS reports_story ON reports (story)",
+    "CREATE INDEX IF NOT EXISTS reports_sort_time ON reports (sort_time DESC)",
+    "CREATE INDEX IF NOT EXISTS reports_last_seen ON reports (last_seen)",
+    "CREATE TABLE IF NOT EXISTS source_state (name TEXT PRIMARY KEY, state TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS outbox (
+        chat_id BIGINT NOT NULL,
+        report_id TEXT NOT NULL REFERENCES reports (id),
+        keyword TEXT NOT NULL,
+        form TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        created TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt TEXT NOT NULL,
+        last_error TEXT,
+        context TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        turn INTEGER NOT NULL DEFAULT 0,
+        more INTEGER NOT NULL DEFAULT 0,
+        origin TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (chat_id, report_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
+)
+
+ADDED_COLUMNS = {
+    "context": "TEXT NOT NULL DEFAULT ''",
+    "source": "TEXT NOT NULL DEFAULT ''",
+    "turn": "INTEGER NOT NULL DEFAULT 0",
+    "more": "INTEGER NOT NULL DEFAULT 0",
+    "origin": "TEXT NOT NULL DEFAULT ''",
+}
+"""Outbox columns a file from an older Newswatch lacks; what it had queued gets these defaults
+(no context, no source, all at turn 0, plain alerts) and goes out first."""
+
+TURN_INDEX = "CREATE INDEX IF NOT EXISTS outbox_turns ON outbox (chat_id, status, turn, source)"
+"""A chat's pending entries in turn order, and its sources' turns, read from the index rather
+than from every row of the outbox; made once `turn` exists."""
+
+
+class MetaSQL:
+    """The statements on `meta`."""
+
+    get = "SELECT value FROM meta WHERE key = ?"
+    set = (
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Add what an outbox from an older Newswatch lacks."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in present:
+            connection.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
+    connection.execute(TURN_INDEX)
+
+
+def create(connection: sqlite3.Connection) -> None:
+    """Create what is missing, upgrade what is old, and check the file's schema version; runs
+    inside the opening transaction, whose real write (`opened`) proves the file is writable.
+    sqlite3.DatabaseError for a file a newer Newswatch wrote."""
+    for statement in SCHEMA:
+        connection.execute(statement)
+    _upgrade(connection)
+    connection.execute(MetaSQL.set, ("opened", iso(datetime.now(UTC))))
+    row = connection.execute(MetaSQL.get, ("schema",)).fetchone()
+    if row is None:
+        connection.execute(MetaSQL.set, ("schema", str(SCHEMA_VERSION)))
+    elif int(row[0]) > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"it was written by a newer Newswatch (schema {row[0]})")
