@@ -1,7 +1,8 @@
 """The one store the bot opens: chats in TinyDB shards, everything that churns in SQLite.
 
 `Store.open` checks the data directory before it writes anything (`bot.store.checks`), takes its
-lock, opens the database and imports the previous single-file store once (`bot.store.legacy`).
+lock, opens the database and has the previous single-file store imported once, by a child
+process (`bot.store.legacy`).
 Callers then use the part they need: `chats`, `reports`, `sources`, `outbox`, or `polls` (what the
 poller is given). The store's own methods are the changes that span chats and the outbox.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from bot.store.chats import Chats
 from bot.store.checks import check_sqlite, lock_data_dir, probe, refuse_by_mode, sqlite_sidecars
 from bot.store.database import Database
-from bot.store.legacy import LEGACY_NAME, import_legacy
+from bot.store.legacy import LEGACY_NAME, import_in_child, needs_import
 from bot.store.outbox import Outbox, hold_chat, move_chat, release_chat
 from bot.store.polls import Polls
 from bot.store.records import Chat
@@ -79,13 +80,16 @@ class Store:
         except (sqlite3.Error, OSError) as error:
             os.close(lock)
             raise StorageError(f"{db_path} cannot be used ({error})") from None
-        store = cls(Chats(shards, chats), db, lock=lock)
+        old = legacy or folder / LEGACY_NAME
         try:
-            import_legacy(db, store.chats, legacy or folder / LEGACY_NAME)
+            if needs_import(db, old):
+                import_in_child(folder, old)
+                chats = load_shards(shard_files(shards))  # with those the import added
         except BaseException:
-            store.shutdown()
+            db.shutdown()
+            os.close(lock)
             raise
-        return store
+        return cls(Chats(shards, chats), db, lock=lock)
 
     @classmethod
     def in_memory(cls) -> Store:
