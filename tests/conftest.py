@@ -231,3 +231,12 @@ async def bot_harness(telegram: FakeTelegram, settings: Settings) -> AsyncIterat
     await harness.start()
     yield harness
     await harness.stop()
+
+
+@pytest.fixture(params=["memory", "dir"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A store in a temporary directory and one in a data directory: every store test runs on
+    both."""
+    opened = Store.in_memory() if request.param == "memory" else Store.open(tmp_path / "data")
+    yield opened
+    await opened.close()

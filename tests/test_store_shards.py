@@ -1,23 +1,22 @@
-"""Chat shards: refused when empty, truncated or unreadable; every write keeps the previous copy,
-even across kill -9; `newswatch restore-shard` puts it back."""
+"""Chat shards (`bot.store.shards`): written atomically, every write keeping the previous copy
+(even across kill -9); refused at start-up when empty, truncated or unreadable."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import os
 import random
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.store import Chat, StorageError, Store, WatchEntry, load_chats
+from bot.store import Chat, StorageError, Store, WatchEntry
 from bot.store.shards import AtomicJSONStorage, load_shard
-from tests.conftest import kill_9_while_writing, run_newswatch
-from tests.test_storage import _refused
+from tests.conftest import kill_9_while_writing
+from tests.store_support import NOW, refused
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SHARD = Path("data") / "chats" / "2a.json"  # chats 42 and 298 (298 % 256 == 42)
 
 
@@ -41,9 +40,6 @@ def _watchlists(path: Path) -> dict[int, list[str]]:
     return {chat.chat_id: chat.keywords for chat in load_shard(path)}
 
 
-# Start-up refusals ---------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     ("damage", "sentence"),
     [
@@ -59,15 +55,15 @@ async def test_a_damaged_shard_stops_the_start_and_names_the_command_that_restor
 ) -> None:
     shard = await _two_saves(tmp_path)
     shard.write_bytes(damage(shard.read_bytes()))  # type: ignore[operator]
-    _refused(tmp_path, shard, sentence=f"{sentence}")
-    _refused(tmp_path, shard, sentence=_restore(tmp_path))
+    refused(tmp_path, shard, sentence=f"{sentence}")
+    refused(tmp_path, shard, sentence=_restore(tmp_path))
 
 
 async def test_a_shard_without_read_permission_stops_the_start(tmp_path: Path) -> None:
     """Judged by its mode: root could read it anyway."""
     shard = await _two_saves(tmp_path)
     shard.chmod(0o200)
-    _refused(tmp_path, shard, sentence="2a.json is not readable; make it readable or move it away.")
+    refused(tmp_path, shard, sentence="2a.json is not readable; make it readable or move it away.")
 
 
 async def test_a_shard_that_fails_with_an_io_error_is_refused(
@@ -82,7 +78,7 @@ async def test_a_shard_that_fails_with_an_io_error_is_refused(
         return real(path)
 
     monkeypatch.setattr(Path, "read_bytes", failing_disk)
-    with pytest.raises(StorageError, match="2a.json cannot be read \\(Input/output error\\); run"):
+    with pytest.raises(StorageError, match=r"2a.json cannot be read \(Input/output error\); run"):
         Store.open(tmp_path / "data")
 
 
@@ -90,19 +86,49 @@ async def test_a_shard_deleted_beside_its_previous_copy_stops_the_start(tmp_path
     shard = await _two_saves(tmp_path)
     shard.unlink()
     backup = shard.with_name("2a.json.bak")
-    _refused(tmp_path, backup, sentence=f"{SHARD} is missing; {_restore(tmp_path)}")
+    refused(tmp_path, backup, sentence=f"{SHARD} is missing; {_restore(tmp_path)}")
 
 
 def test_a_damaged_shard_without_a_good_previous_copy_says_so(tmp_path: Path) -> None:
     shard = tmp_path / SHARD
     shard.parent.mkdir(parents=True)
     shard.write_bytes(b"")
-    _refused(tmp_path, shard, sentence="is empty; no previous copy was kept (2a.json.bak)")
+    refused(tmp_path, shard, sentence="is empty; no previous copy was kept (2a.json.bak)")
     shard.with_name("2a.json.bak").write_bytes(b'{"chats": {"1": {"chat_id": 42, "wat')
-    _refused(tmp_path, shard, sentence="its previous copy is no good either")
+    refused(tmp_path, shard, sentence="its previous copy is no good either")
 
 
-# The previous copy ---------------------------------------------------------------------------
+def test_atomic_write_leaves_old_file_when_the_write_fails(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"chats": {"1": {"chat_id": 1}}})
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        storage.write({"chats": {"1": {"bad": object()}}})  # not JSON-serialisable, fails mid-write
+    assert path.read_bytes() == before
+    assert json.loads(before) == storage.read()
+    assert [p.name for p in tmp_path.iterdir()] == ["db.json"]  # no temporary file left behind
+
+
+def test_atomic_write_replaces_by_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is never written in place: a crash before the rename keeps the old inode intact."""
+    path = tmp_path / "db.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"t": {"1": {"v": 1}}})
+    old_inode = path.stat().st_ino
+
+    def crash(src: str, dst: str) -> None:
+        raise KeyboardInterrupt("simulated crash before rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        storage.write({"t": {"1": {"v": 2}}})
+    monkeypatch.undo()
+    assert storage.read() == {"t": {"1": {"v": 1}}}
+    assert path.stat().st_ino == old_inode
+    storage.write({"t": {"1": {"v": 3}}})
+    assert storage.read() == {"t": {"1": {"v": 3}}}
+    assert path.stat().st_ino != old_inode
 
 
 async def test_every_write_keeps_the_copy_it_replaces(tmp_path: Path) -> None:
@@ -163,79 +189,11 @@ async def test_a_shard_emptied_while_the_bot_runs_is_not_overwritten(tmp_path: P
     shard = await _two_saves(tmp_path)
     store = Store.open(tmp_path / "data")
     shard.write_bytes(b"")
-    with pytest.raises(StorageError, match="2a.json is empty"):
+    with pytest.raises(StorageError, match=r"2a.json is empty"):
         await store.chats.save(Chat(chat_id=42, paused=True))
     assert shard.read_bytes() == b""
     assert (store.chats.get(42)).paused is False  # type: ignore[union-attr]
     await store.close()
-
-
-# newswatch restore-shard ---------------------------------------------------------------------
-
-
-async def test_restore_shard_puts_back_the_previous_copy_and_keeps_the_refused_file(
-    tmp_path: Path,
-) -> None:
-    shard = await _two_saves(tmp_path)
-    shard.write_bytes(b"")
-    result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"newswatch restore-shard: put back {SHARD} from 2a.json.bak")
-    assert "with 1 chat (a change made after that is not in it)" in result.stdout
-    assert result.stdout.count("\n") == 1 and not result.stderr
-    [aside] = shard.parent.glob("2a.json.bad-*")
-    assert aside.read_bytes() == b"" and f"kept as {SHARD}.bad-" in result.stdout
-    assert _watchlists(shard) == _watchlists(shard.with_name("2a.json.bak")) == {42: ["Lachin"]}
-    assert [c.chat_id for c in load_chats(tmp_path / "data")] == [42]
-    store = Store.open(tmp_path / "data")  # and the bot starts again
-    await store.close()
-
-
-async def test_restore_shard_puts_back_a_deleted_shard(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
-    shard.unlink()
-    result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
-    assert result.returncode == 0 and "kept as" not in result.stdout
-    assert _watchlists(shard) == {42: ["Lachin"]}
-
-
-async def test_restore_shard_checks_before_it_changes_anything(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
-    backup = shard.with_name("2a.json.bak")
-
-    def refused(sentence: str, *, args: tuple[str, ...] = (str(SHARD),)) -> None:
-        before = {p.name: p.read_bytes() for p in shard.parent.iterdir()}
-        result = run_newswatch("restore-shard", *args, cwd=tmp_path)
-        assert result.returncode == 2 and not result.stdout
-        assert result.stderr.count("\n") == 1 and sentence in result.stderr, result.stderr
-        assert {p.name: p.read_bytes() for p in shard.parent.iterdir()} == before
-
-    refused("2a.json reads fine (2 chats), so it was left as it is")
-    refused("is not a chat shard", args=("data/chats/2a.json.bak",))
-    refused("is not a chat shard", args=("elsewhere/chats/2a.json",))
-    shard.write_bytes(b"{")
-    backup.write_bytes(b"")
-    refused("2a.json.bak is empty, so it cannot replace data/chats/2a.json; nothing was changed")
-    backup.unlink()
-    refused(f"no previous copy of {SHARD} was kept")
-
-
-async def test_restore_shard_refuses_while_the_bot_runs(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
-    store = Store.open(tmp_path / "data")
-    try:
-        shard.write_bytes(b"")
-        result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
-        assert result.returncode == 2
-        assert "a running Newswatch holds data/chats/2a.json, so nothing was changed" in (
-            result.stderr
-        )
-        assert shard.read_bytes() == b""
-    finally:
-        await store.close()
-
-
-# Crash safety --------------------------------------------------------------------------------
 
 
 def test_kill_9_mid_write_leaves_the_shard_and_its_previous_copy_whole(tmp_path: Path) -> None:

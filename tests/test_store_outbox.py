@@ -1,19 +1,17 @@
-"""The outbox: a chat's entries taken round-robin by source, the line for reports past the cap
-queued with the poll, and an outbox from before either gaining their columns."""
+"""The outbox (`bot.store.outbox`): entries leave the queue when sent or dropped, a chat's
+entries are taken round-robin by source, and the line for reports past the cap is queued with
+the poll."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.config import Settings
-from bot.store import Outbox, OutboxStatus, Outcome, Polls, Reports, Store
-from bot.store.database import Database
-from bot.store.schema import ADDED_COLUMNS
+from bot.store import OutboxStatus, Outcome, Store
 from tests.conftest import BotHarness
 from tests.fake_telegram import FakeTelegram
+from tests.store_support import NOW, make_alert, make_report
 from tests.test_delivery import KEYWORD, _report, _watchers
 from watchers.models import Alert, Overflow, PollOutcome, Report, SourceState
 
@@ -29,6 +27,22 @@ def _poll(
 
 def _order(alerts: Sequence[Alert]) -> list[tuple[int, str]]:
     return [(a.chat_id, a.report.id.rsplit("/", 1)[1]) for a in alerts]
+
+
+async def test_outbox_entries_leave_the_queue_when_sent_or_dropped(store: Store) -> None:
+    reports = [make_report(n) for n in range(3)]
+    alerts = [make_alert(5, r) for r in reports]
+    queued = await store.polls.record_poll(
+        PollOutcome("w", SourceState(), NOW, reports, reports, alerts)
+    )
+    assert queued == alerts
+    await store.outbox.finish(
+        [
+            Outcome(5, reports[0].id, OutboxStatus.SENT),
+            Outcome(5, reports[1].id, OutboxStatus.DROPPED, "no longer watched"),
+        ]
+    )
+    assert await store.outbox.pending(10) == alerts[2:]
 
 
 async def test_a_second_sources_alert_goes_right_after_the_head_of_a_chats_backlog() -> None:
@@ -98,51 +112,3 @@ async def test_a_sources_alert_is_sent_before_the_rest_of_another_sources_backlo
         ]
     finally:
         await harness.stop()
-
-
-OLD_OUTBOX = """CREATE TABLE outbox (
-    chat_id BIGINT NOT NULL,
-    report_id TEXT NOT NULL REFERENCES reports (id),
-    keyword TEXT NOT NULL,
-    form TEXT NOT NULL,
-    summary TEXT NOT NULL,
-    created TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    next_attempt TEXT NOT NULL,
-    last_error TEXT,
-    context TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (chat_id, report_id)
-)"""
-"""The outbox as Newswatch wrote it before volume control."""
-
-
-async def test_an_outbox_from_before_volume_control_gains_its_columns_and_still_sends(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "old.sqlite"
-    first = Database(path)  # every other table as it is now
-    await Reports(first).add([_report("old")], datetime.now(UTC))
-    first.shutdown()
-    old = sqlite3.connect(path)
-    old.execute("DROP TABLE outbox")
-    old.execute(OLD_OUTBOX)
-    old.execute(
-        "INSERT INTO outbox VALUES (1, 'https://wire.test/old', ?, ?, 's', '2026-01-01', "
-        "'pending', 0, '2026-01-01', NULL, '')",
-        (KEYWORD, KEYWORD),
-    )
-    old.commit()
-    old.close()
-    db = Database(path)
-    try:
-        with sqlite3.connect(path) as look:
-            columns = {row[1] for row in look.execute("PRAGMA table_info(outbox)")}
-        look.close()
-        assert set(ADDED_COLUMNS) <= columns
-        await Polls(db).record_poll(_poll("B", 1, [_report("new")]))
-        pending = await Outbox(db).pending(10, datetime.now(UTC))
-        assert _order(pending) == [(1, "old"), (1, "new")]
-        assert (pending[0].more, pending[0].origin, pending[0].summary) == (0, "", "s")
-    finally:
-        db.shutdown()
