@@ -85,7 +85,7 @@ async def prune_job(context: Context) -> None:
     if removed:
         logger.info("pruned %d reports no source has shown since %s", removed, cutoff.date())
     done = await services.store.outbox.prune_done(datetime.now(UTC) - KEEP_DONE)
-    counts = await services.store.outbox.counts()
+    counts = {str(status): n for status, n in (await services.store.outbox.counts()).items()}
     logger.info("outbox: %d done entries pruned; now %s", done, counts or "empty")
 
 

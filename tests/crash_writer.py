@@ -44,8 +44,10 @@ async def main(folder: Path, run: str) -> None:
         reports = _reports(run, poll)
         alerts = [Alert(poll % 300, r, "Lachin", "Lachin", "Summary.") for r in reports[:5]]
         state = SourceState(etag=f"{run}-{poll}")
-        queued = await store.polls.record_poll(PollOutcome("crash", state, now, reports, reports, alerts))
-        await store.outbox.finish([Outcome(a.chat_id, a.report.id, OutboxStatus.SENT) for a in queued[:2]])
+        outcome = PollOutcome("crash", state, now, reports, reports, alerts)
+        queued = await store.polls.record_poll(outcome)
+        sent = [Outcome(a.chat_id, a.report.id, OutboxStatus.SENT) for a in queued[:2]]
+        await store.outbox.finish(sent)
         poll += 1
 
 
