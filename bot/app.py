@@ -13,9 +13,8 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES
-from bot.delivery import Sender
+from bot.delivery import PatientLimiter, Sender
 from bot.jobs import cancel_polls, start_watchers
-from bot.ratelimit import PatientLimiter
 from bot.services import build_services
 from bot.store import Store
 from bot.updates import FairUpdates

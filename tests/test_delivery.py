@@ -277,7 +277,9 @@ async def test_the_migration_notice_moves_the_watchlist_before_any_alert(
 async def test_html_telegram_refuses_is_sent_again_as_plain_text(
     bot_harness: BotHarness, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.delivery.render_alert", lambda alert: f"<b>{alert.report.title}")
+    monkeypatch.setattr(
+        "bot.delivery.sender.render_alert", lambda alert: f"<b>{alert.report.title}"
+    )
     assert bot_harness.store is not None
     await _watchers(bot_harness.store, [2001])
     await _queue(bot_harness, [_report("a")], [2001])

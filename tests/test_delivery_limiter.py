@@ -14,8 +14,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.config import Settings
-from bot.delivery import CONCURRENCY
-from bot.ratelimit import CHAT_GAP, ChatLimiter
+from bot.delivery import CHAT_GAP, CONCURRENCY, ChatLimiter
 from tests.conftest import BotHarness, until
 from tests.fake_telegram import FakeTelegram
 from tests.test_delivery import _alerts, _outbox, _queue, _report, _watchers
@@ -29,7 +28,7 @@ def _skip_ahead(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """The limiter's clock, moved ahead on demand (asyncio's sleeps keep real time)."""
     offset = [0.0]
     clock = SimpleNamespace(monotonic=lambda: time.monotonic() + offset[0])
-    monkeypatch.setattr("bot.ratelimit.time", clock)
+    monkeypatch.setattr("bot.delivery.limiter.time", clock)
     return lambda seconds: offset.__setitem__(0, offset[0] + seconds)
 
 

@@ -1,19 +1,22 @@
 """Sending alerts: a sender drains the outbox at Telegram's pace and records every outcome.
 
+The asyncio half of delivery: it claims due entries, waits as `pacing` decides, sends, acts on
+what `answers` makes of a refusal, and hands outcomes to the `recorder`.
+
 A poll decides who gets what and queues it in the outbox in the same transaction that stores the
 reports; from then on only this sender touches the entry. It sends several messages at once,
 spaced by a precise global pacer (`RATE` a second, under Telegram's ~30 with room for command
 replies) and at most `GROUP_PER_MINUTE` to any one group or channel, and it records outcomes in
-group commits (`bot.outcomes`): whatever finished while the previous commit ran is written by
+group commits (`recorder`): whatever finished while the previous commit ran is written by
 the next one. So a `kill -9` can repeat only what was in flight or finished but not yet
 committed (at most `CONCURRENCY` plus the few that finish during one commit), never a batch,
 and loses nothing.
 
-Telegram's answers:
+What the sender does with Telegram's answers (`answers` reads them):
 - 429: that chat's alerts wait `retry_after` here while every other chat's go on; the send slot
   is free at once (the rate limiter does not retry the sender's requests, and refuses one to a
   chat it holds for a command reply's 429). A 429 names its chat, so it is that chat's limit
-  (`bot.ratelimit`). Nothing is dropped.
+  (`limiter`). Nothing is dropped.
 - Timeouts, network errors, 5xx: all sending pauses with exponential backoff (capped at
   `MAX_BACKOFF`) and resumes with the oldest entry once Telegram answers again.
 - 403 and "chat not found": the chat is marked unreachable with the reason and its pending
@@ -29,37 +32,26 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.outcomes import Recorder
-from bot.ratelimit import (
-    CHAT_GAP,
-    GROUP_PER_MINUTE,
-    MAX_BACKOFF,
-    MIN_BACKOFF,
-    Retries,
-    retry_seconds,
-)
+from bot.delivery.answers import Hold, Moved, Outage, Resend, Unreachable, read_answer
+from bot.delivery.limiter import Retries
+from bot.delivery.pacing import CHAT_GAP, GROUP_PER_MINUTE, MIN_BACKOFF, RATE, Pacing
+from bot.delivery.recorder import Recorder
 from bot.render import render_alert, render_alert_plain
 from bot.store import OutboxStatus, Outcome, Store
 from watchers.models import Alert
 
 __all__ = [
+    "BATCH",
     "CONCURRENCY",
-    "RATE",
     "Sender",
     "reopen",
     "tell_admins",
@@ -67,8 +59,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RATE = 29.0
-"""Alerts a second, all chats together: Telegram allows about 30 and command replies share it."""
 CONCURRENCY = 8
 """Sends in flight at once: enough to keep the pace over a 250 ms round trip."""
 BATCH = 200
@@ -106,11 +96,9 @@ class Sender:
     ) -> None:
         self._bot = bot
         self._store = store
-        self._interval = 1.0 / rate
-        self._concurrency = concurrency
-        self._group_limit = group_per_minute
-        self._chat_gap = chat_gap
-        self._clock = clock
+        self._pacing = Pacing(
+            rate=rate, group_per_minute=group_per_minute, chat_gap=chat_gap, clock=clock
+        )
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -118,14 +106,14 @@ class Sender:
         self._claimed: set[tuple[int, str]] = set()
         self._settled: set[tuple[int, str]] = set()  # recorded since the outbox was last read
         self._sends: set[asyncio.Task[None]] = set()
-        self._next_slot = 0.0
-        self._paused_until = 0.0
-        self._backoff = 0.0
-        self._epoch = 0  # moves with every pause, so one outage doubles the backoff once
-        self._chat_until: dict[int, float] = {}
-        self._group_sent: dict[int, deque[float]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self.stats: Counter[str] = Counter()
+        self.passes = 0
+        """Reads of the outbox begun so far."""
+        self.last_idle_pass = 0
+        """The latest pass that found nothing it may send, with nothing in flight or awaiting its
+        record: from then on nothing goes out until a wake or a held chat's time (tests wait for
+        one that began after a given moment before asserting that nothing more was sent)."""
 
     # Life cycle ------------------------------------------------------------------------------
 
@@ -169,13 +157,13 @@ class Sender:
 
     async def _pass(self) -> None:
         """Read the due entries and start sending them in order, as pace and limits allow."""
-        await self._wait_until(self._paused_until)
-        now = self._clock()
-        self._chat_until = {c: u for c, u in self._chat_until.items() if u > now}
-        waiting = set(self._chat_until)
-        waiting |= {c for c in list(self._group_sent) if not self._group_has_room(c, now)}
+        await self._wait_out_pause()
+        pacing = self._pacing
+        waiting = pacing.held()
         self._wake.clear()
         self._settled.clear()  # a read that begins now sees what was recorded before
+        self.passes += 1
+        this_pass = self.passes
         due = await self._store.outbox.pending(BATCH + len(self._claimed), skip_chats=waiting)
         started = 0
         for alert in due:
@@ -183,68 +171,41 @@ class Sender:
             if key in self._claimed or key in self._settled or alert.chat_id in waiting:
                 continue
             waiting.add(alert.chat_id)  # one message a chat per pass: CHAT_GAP applies
-            if self._stopping.is_set() or self._clock() < self._paused_until:
+            if self._stopping.is_set() or pacing.paused():
                 break
-            if not self._group_has_room(alert.chat_id, self._clock()):
+            if not pacing.group_has_room(alert.chat_id):
                 continue
             await self._slots.acquire()
-            if self._stopping.is_set() or self._clock() < self._paused_until:
+            if self._stopping.is_set() or pacing.paused():
                 self._slots.release()
                 break
             try:
-                await self._pace(alert.chat_id)
+                delay = pacing.reserve(alert.chat_id)  # sends go `1/rate` apart
+                if delay > 0:
+                    await asyncio.sleep(delay)
             except asyncio.CancelledError:
                 self._slots.release()
                 raise
             self._claimed.add(key)
-            task = asyncio.create_task(self._send(alert, self._epoch))
+            task = asyncio.create_task(self._send(alert, pacing.epoch))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
             started += 1
         if started == 0:
-            await self._idle(self._next_wake())
-
-    def _next_wake(self) -> float:
-        """How long to wait when nothing could start: until a held-back chat may go again (a
-        send that ends, or a commit that frees its claim, wakes the sender sooner)."""
-        now = self._clock()
-        untils = [u - now for u in self._chat_until.values() if u > now]
-        full = [c for c in list(self._group_sent) if not self._group_has_room(c, now)]
-        untils += [self._group_sent[chat][0] + 60.0 - now for chat in full]
-        return max(0.01, min([IDLE_CHECK, *untils]))
+            if not self._claimed:
+                self.last_idle_pass = this_pass
+            await self._idle(pacing.next_wake(IDLE_CHECK))
 
     async def _idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
-    async def _wait_until(self, moment: float) -> None:
-        delay = moment - self._clock()
+    async def _wait_out_pause(self) -> None:
+        """Until the pause after an outage ends, or a stop."""
+        delay = self._pacing.pause_left()
         if delay > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
-
-    async def _pace(self, chat_id: int) -> None:
-        """Space sends exactly `1/rate` apart; hold the chat back for `CHAT_GAP`, and count a
-        group's sends for its minute."""
-        now = self._clock()
-        at = max(self._next_slot, now)
-        self._next_slot = at + self._interval
-        self._chat_until[chat_id] = max(self._chat_until.get(chat_id, 0.0), at + self._chat_gap)
-        if chat_id < 0:
-            self._group_sent.setdefault(chat_id, deque()).append(at)
-        if at > now:
-            await asyncio.sleep(at - now)
-
-    def _group_has_room(self, chat_id: int, now: float) -> bool:
-        sent = self._group_sent.get(chat_id)
-        if sent is None:
-            return True
-        while sent and sent[0] <= now - 60.0:
-            sent.popleft()
-        if not sent:
-            del self._group_sent[chat_id]
-            return True
-        return len(sent) < self._group_limit
 
     # One send ---------------------------------------------------------------------------------
 
@@ -286,64 +247,57 @@ class Sender:
                     rate_limit_args=SENDER_RETRIES,
                     **({"parse_mode": None} if plain else {}),
                 )
-            except RetryAfter as error:
-                self._rate_limited(chat_id, retry_seconds(error))
-                return None
-            except ChatMigrated as error:
-                await self._moved(chat_id, int(error.new_chat_id))
-                return None
-            except Forbidden as error:
-                await self._unreachable(chat_id, error.message)
-                return None
-            except BadRequest as error:
-                reason = error.message
-                lowered = reason.lower()
-                if "chat not found" in lowered:
-                    await self._unreachable(chat_id, reason)
-                    return None
-                if "can't parse entities" in lowered and not plain:
-                    logger.warning(
-                        "alert %s to chat %s refused as HTML (%s); sending it as plain text",
-                        report_id,
-                        chat_id,
-                        reason,
-                    )
-                    text, plain = render_alert_plain(alert), True
-                    self.stats["plain"] += 1
-                    continue
-                if "thread not found" in lowered and thread is not None:
-                    thread = None  # the topic was deleted: the chat itself still gets it
-                    continue
-                logger.warning(
-                    "alert %s to chat %s refused for good (%s); %d refused so far",
-                    report_id,
-                    chat_id,
-                    reason,
-                    self.stats["failed"] + 1,  # counted when the outcome is recorded
+            except TelegramError as error:
+                answer = read_answer(
+                    error, chat_id, report_id, plain=plain, in_thread=thread is not None
                 )
-                return Outcome(chat_id, report_id, OutboxStatus.FAILED, reason)
-            except TelegramError as error:  # timeouts, network errors, 5xx
-                self.stats["retried"] += 1
-                self._pause(epoch, str(error))
+                match answer:
+                    case Hold(seconds):
+                        self._rate_limited(chat_id, seconds)
+                    case Moved(new_chat_id):
+                        await self._moved(chat_id, new_chat_id)
+                    case Unreachable(reason):
+                        await self._unreachable(chat_id, reason)
+                    case Resend.PLAIN:
+                        logger.warning(
+                            "alert %s to chat %s refused as HTML (%s); sending it as plain text",
+                            report_id,
+                            chat_id,
+                            error.message,
+                        )
+                        text, plain = render_alert_plain(alert), True
+                        self.stats["plain"] += 1
+                        continue
+                    case Resend.TO_CHAT:
+                        thread = None  # the topic was deleted: the chat itself still gets it
+                        continue
+                    case Outage(reason):  # timeouts, network errors, 5xx
+                        self.stats["retried"] += 1
+                        self._pause(epoch, reason)
+                    case Outcome():  # refused for good
+                        logger.warning(
+                            "alert %s to chat %s refused for good (%s); %d refused so far",
+                            report_id,
+                            chat_id,
+                            answer.reason,
+                            self.stats["failed"] + 1,  # counted when the outcome is recorded
+                        )
+                        return answer
                 return None
-            self._backoff = 0.0
+            self._pacing.answered()
             return Outcome(chat_id, report_id, OutboxStatus.SENT)
 
     def _rate_limited(self, chat_id: int, seconds: float) -> None:
         """A 429 names its chat, so it is that chat's limit: this chat waits, the others not."""
         self.stats["rate_limited"] += 1
-        until = self._clock() + seconds
-        self._chat_until[chat_id] = max(self._chat_until.get(chat_id, 0.0), until)
+        self._pacing.hold(chat_id, seconds)
         logger.warning("Telegram asked to wait %.0f s (chat %s)", seconds, chat_id)
 
     def _pause(self, epoch: int, reason: str) -> None:
         """Telegram did not answer properly: pause every send, longer each time it persists."""
-        if epoch != self._epoch:  # a send started before the current pause: already counted
-            return
-        self._epoch += 1
-        self._backoff = min(MAX_BACKOFF, max(MIN_BACKOFF, self._backoff * 2))
-        self._paused_until = self._clock() + self._backoff
-        logger.warning("Telegram unreachable (%s); sending again in %.0f s", reason, self._backoff)
+        backoff = self._pacing.pause(epoch)
+        if backoff is not None:  # else a send started before the current pause: already counted
+            logger.warning("Telegram unreachable (%s); sending again in %.0f s", reason, backoff)
 
     async def _unreachable(self, chat_id: int, reason: str) -> None:
         self.stats["unreachable"] += 1

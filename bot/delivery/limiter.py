@@ -1,4 +1,5 @@
-"""Telegram's send limits, with a 429 held against the one chat it was for.
+"""Telegram's send limits for every request of the bot (PTB's rate limiter), with a 429 held
+against the one chat it was for.
 
 PTB's `AIORateLimiter` keeps Telegram's overall 30 messages a second and 20 a minute to a group
 or channel, but any 429 (`RetryAfter`) stops every request of the bot until it is waited out:
@@ -31,30 +32,15 @@ from telegram.constants import FloodLimit
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = [
-    "CHAT_GAP",
-    "GROUP_PER_MINUTE",
-    "MAX_BACKOFF",
-    "MIN_BACKOFF",
-    "ChatLimiter",
-    "PatientLimiter",
-    "Retries",
-    "retry_seconds",
-]
+from bot.delivery.answers import retry_seconds
+from bot.delivery.pacing import CHAT_GAP, GROUP_PER_MINUTE, MAX_BACKOFF, MIN_BACKOFF
+
+__all__ = ["ChatLimiter", "PatientLimiter", "Retries"]
 
 logger = logging.getLogger(__name__)
 
 MAX_GROUP_LIMITERS = 512
 """Group limiters kept before idle ones (a full minute's allowance left) are forgotten."""
-CHAT_GAP = 1.0
-"""Seconds between two messages to one chat: Telegram asks for no more than one a second in a
-chat, so requests to a chat it held go this far apart, and so do the sender's alerts."""
-GROUP_PER_MINUTE = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP
-"""Telegram's limit for one group or channel (20)."""
-MIN_BACKOFF = 0.5
-MAX_BACKOFF = 60.0
-"""Seconds between tries while Telegram is unreachable: one request a minute costs Telegram
-nothing, and a backlog starts draining within a minute of its return."""
 RETRY_MARGIN = 0.1
 """Seconds added to Telegram's `retry_after`, as PTB does, so the retry is not a hair early."""
 
@@ -269,9 +255,3 @@ def _chat(value: object) -> _Chat:
         return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return str(value)
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    """The wait Telegram asked for, whether PTB gives it as seconds or as a timedelta."""
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
