@@ -26,7 +26,6 @@ from bot.delivery.pacing import (
     MIN_BACKOFF,
     RATE,
     Pacing,
-    next_backoff,
 )
 from bot.delivery.recorder import Recorder
 from bot.delivery.sender import BATCH, CONCURRENCY, Sender, reopen, tell_admins
@@ -51,7 +50,6 @@ __all__ = [
     "Retries",
     "Sender",
     "Unreachable",
-    "next_backoff",
     "read_answer",
     "reopen",
     "retry_seconds",

@@ -17,12 +17,10 @@ from telegram.constants import FloodLimit
 __all__ = [
     "CHAT_GAP",
     "GROUP_PER_MINUTE",
-    "GROUP_WINDOW",
     "MAX_BACKOFF",
     "MIN_BACKOFF",
     "RATE",
     "Pacing",
-    "next_backoff",
 ]
 
 RATE = 29.0
@@ -40,11 +38,6 @@ MAX_BACKOFF = 60.0
 nothing, and a backlog starts draining within a minute of its return."""
 SHORTEST_WAKE = 0.01
 """Seconds: the shortest wait `Pacing.next_wake` advises, so a wait never spins."""
-
-
-def next_backoff(previous: float) -> float:
-    """The pause after one more failed try: twice the last, from `MIN_BACKOFF` to `MAX_BACKOFF`."""
-    return min(MAX_BACKOFF, max(MIN_BACKOFF, previous * 2))
 
 
 class Pacing:
@@ -142,7 +135,7 @@ class Pacing:
         if epoch != self._epoch:
             return None
         self._epoch += 1
-        self._backoff = next_backoff(self._backoff)
+        self._backoff = min(MAX_BACKOFF, max(MIN_BACKOFF, self._backoff * 2))
         self._paused_until = self._clock() + self._backoff
         return self._backoff
 
