@@ -13,7 +13,7 @@ import pytest
 from tests.feed_server import FeedServer
 from watchers.alerts import LLMConfig, Summariser
 from watchers.models import Match, Report
-from watchers.poll import plain_reports
+from watchers.matchlane import plain_reports
 
 T = TypeVar("T")
 
