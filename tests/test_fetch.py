@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.feed_server import FeedServer
-from watchers.feeds import parse_feed
 from watchers.decide import record_success
+from watchers.feeds import parse_feed
 from watchers.fetch import USER_AGENT, SourceState, fetch
 from watchers.netpolicy import MAX_REDIRECTS, NetPolicy, PolicyTransport
 

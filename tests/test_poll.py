@@ -105,7 +105,8 @@ async def test_first_poll_stores_without_alerting_then_new_items_alert(
     new = Item(
         "Talks resume",
         "https://wire.test/b?utm_source=rss",
-        "Negotiators met in Qarabağda on Monday. They agreed to meet again. A third sentence follows.",
+        "Negotiators met in Qarabağda on Monday. They agreed to meet again. "
+        "A third sentence follows.",
         clock.now,
     )
     source = _feed(feeds, [new, _old(1)])
@@ -339,9 +340,12 @@ async def test_thin_feed_text_is_completed_from_the_article_page(
     await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
     clock.advance(61)
     article = (
-        "<html><head><title>x</title></head><body><nav>Home | World | Sport</nav><article><h1>Convoy</h1>"
-        "<p>A humanitarian convoy reached the town of Laçın on Tuesday after a week of delays at the checkpoint.</p>"
-        "<p>Officials said twelve trucks carried flour, medicine and fuel for the coming winter months.</p>"
+        "<html><head><title>x</title></head><body><nav>Home | World | Sport</nav>"
+        "<article><h1>Convoy</h1>"
+        "<p>A humanitarian convoy reached the town of Laçın on Tuesday after a week of delays "
+        "at the checkpoint.</p>"
+        "<p>Officials said twelve trucks carried flour, medicine and fuel for the coming winter "
+        "months.</p>"
         "<p>Further deliveries are planned for next week if the road stays open.</p></article>"
         "<footer>Copyright Wire 2026</footer></body></html>"
     )
@@ -689,7 +693,8 @@ def _matched(
     install_matcher(-1, audience.watches, load_aliases())
     found = match_installed(-1, reports)
     assert found is not None
-    return [(r, m) for r, hits in zip(reports, found) for m in fan_out(r, hits, audience)]
+    pairs = zip(reports, found, strict=True)
+    return [(r, m) for r, hits in pairs for m in fan_out(r, hits, audience)]
 
 
 async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
