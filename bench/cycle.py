@@ -3,16 +3,16 @@
 Prints figures, asserts nothing. For each N (default 10,000 and 100,000 stored reports) one
 process builds a data directory (10,000 chats x 5 watches, N reports; see `bench.loadgen`) and
 a fresh process then runs cycles on it, so its peak memory is the bot's, not the builder's.
-A cycle is what the job queue does when every source falls due at once: 50 feeds of 100 items on
-a loopback server (a process of its own), each polled through `Poller.poll` concurrently, as
-`bot.jobs` calls it (the store's subscriptions and watch version), delivery excluded. The busy
-cycle has 100 new items (2 per feed, one in four naming a term hundreds of chats watch); the quiet cycle finds
-every feed unchanged (304 by ETag). Before them a first cycle stores the feeds' backlog without
-alerting, and the matcher is built once, as the bot does after a watchlist change.
+A cycle is what the job queue does when every source falls due at once: 50 feeds of 100 items on a
+loopback server (a process of its own), each polled through `Poller.poll` concurrently, as
+`bot.jobs` calls it (the store's subscriptions and watch version), delivery excluded. The busy cycle
+has 100 new items (2 per feed, one in four naming a term hundreds of chats watch); the quiet cycle
+finds every feed unchanged (304 by ETag). Before them a first cycle stores the feeds' backlog
+without alerting, and the matcher is built once, as the bot does after a watchlist change.
 
-Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may
-exceed the cycle; steps in the CPU worker (parse, clean+match) are timed from the poll's side, so
-they include the wait behind the other polls' steps in its one queue. Memory is this process's and the
+Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may exceed
+the cycle; steps in the CPU worker (parse, clean+match) are timed from the poll's side, so they
+include the wait behind the other polls' steps in its one queue. Memory is this process's and the
 worker's RSS together. Loop lag is how late a 1 ms sleeper woke during the busy cycles: the longest
 time something held the event loop.
 """
