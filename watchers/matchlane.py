@@ -126,16 +126,17 @@ class MatcherCache:
         self._key: object = None
         self._token = 0
         self.audience = Audience({}, {}, {})
+        self.watches: list[str] = []  # the audience's distinct watches, as the worker holds them
         self.generation = 0
         self._lock = asyncio.Lock()
 
     async def _install(self) -> None:
         token = next(_tokens)
         began = time.perf_counter()
-        await on_cpu(install_matcher, token, self.audience.watches, self._aliases)
+        await on_cpu(install_matcher, token, self.watches, self._aliases)
         logger.info(
             "matcher built over %d distinct watches in %.2f s",
-            len(self.audience.holders),
+            len(self.watches),
             time.perf_counter() - began,
         )
         self._token = token
@@ -147,13 +148,14 @@ class MatcherCache:
         if key != self._key:
             self._key = None  # until installed: a failure here must not look current
             self.audience = await audience_of(subscriptions, self._aliases)
+            self.watches = self.audience.watches
             await self._install()
             self.generation = max(time.time_ns(), self.generation + 1)
             self._key = key
 
     def _matched(self, reports: Sequence[Report], hits: Sequence[Sequence[Hit]]) -> Matched:
         by_report = {r.id: h for r, h in zip(reports, hits, strict=True) if h}
-        return Matched(self.generation, self.audience.watches, reports, by_report)
+        return Matched(self.generation, self.watches, reports, by_report)
 
     async def clean_and_match(
         self,
