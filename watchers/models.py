@@ -40,7 +40,8 @@ class Report:
     an outlet of the region (`regional = true` in sources.toml), so names that are also common
     words elsewhere ("Ganja") count in it without more context. `story`: the outlet and the
     headline (`watchers.identity.story_key`), computed once when the report is made, or ""
-    when the headline is too short to tell stories apart.
+    when the headline is too short to tell stories apart; `dataclasses.replace` keeps it, so
+    code that changes the title or the domain passes `story=None` to have it made again.
     """
 
     id: str
