@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from watchers.feeds import load_sources
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS
-from watchers.sources import configured_sources
+from watchers.registry import configured_sources
 
 
 def test_defaults_extra_feeds_and_search_sources() -> None:
