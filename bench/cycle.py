@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import watchers.fanout
-import watchers.feeds
+import watchers.feeds.source
 import watchers.poll
 from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, LoopLag, build_data_dir, rss_mb
 from bot.config import load_settings
@@ -103,8 +103,9 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
         finally:
             stages.spent[lane_stages[func.__name__]] += time.perf_counter() - began
 
-    watchers.feeds.fetch = stages.coro("fetch", watchers.feeds.fetch)  # type: ignore[assignment]
-    watchers.feeds.on_cpu = lane
+    feed_source = watchers.feeds.source
+    feed_source.fetch = stages.coro("fetch", feed_source.fetch)  # type: ignore[assignment]
+    feed_source.on_cpu = lane
     watchers.poll.on_cpu = lane
     watchers.fanout.on_cpu = lane
     store.unseen = stages.coro("unseen", store.unseen)  # type: ignore[method-assign]

@@ -109,6 +109,21 @@ def kill_9_while_writing(module: str, *args: str, cwd: Path, seconds: float) -> 
     assert writer.returncode == -signal.SIGKILL
 
 
+def modules_imported_by(module: str) -> set[str]:
+    """Every module that importing `module` loads, in a fresh interpreter: what a layer depends
+    on, whatever the test session has imported already."""
+    code = f"import importlib, sys; importlib.import_module({module!r}); print(*sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    return set(done.stdout.split())
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, or skip the test when that folder is not beside the repo."""
     path = SHARED.joinpath(*parts)

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.config import SETTINGS
 from tests.conftest import OFFLINE, ROOT, run_newswatch
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
-from watchers.sources import SAMPLE_FEED
+from watchers.feeds import SAMPLE_FEED
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 
@@ -142,18 +142,10 @@ def test_a_misspelled_setting_is_named_once_at_start_with_the_nearest_one(tmp_pa
     assert run.returncode == 2 and scan.returncode == 0, scan.stderr
     for result in (run, scan):
         output = result.stdout + result.stderr
-        assert (
-            output.count(
-                "NEWSWATCH_POLL_SECOND is not a Newswatch setting; did you mean NEWSWATCH_POLL_SECONDS?"
-            )
-            == 1
-        )
-        assert (
-            output.count(
-                "NEWSWATCH_LLM_APIKEY is not a Newswatch setting; did you mean NEWSWATCH_LLM_API_KEY?"
-            )
-            == 1
-        )
+        poll_typo = "NEWSWATCH_POLL_SECOND is not a Newswatch setting; did you mean "
+        assert output.count(poll_typo + "NEWSWATCH_POLL_SECONDS?") == 1
+        key_typo = "NEWSWATCH_LLM_APIKEY is not a Newswatch setting; did you mean "
+        assert output.count(key_typo + "NEWSWATCH_LLM_API_KEY?") == 1
         assert "sk-secret-typo" not in output and "Traceback" not in output
 
 

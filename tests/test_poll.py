@@ -267,7 +267,7 @@ async def test_a_feed_that_stops_the_cpu_worker_is_a_failed_poll_and_backs_off(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll, store, clock = poller
-    monkeypatch.setattr("watchers.feeds.parse_feed", _crash)
+    monkeypatch.setattr("watchers.feeds.source.parse_feed", _crash)
     result = await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
     assert result.error == "the CPU worker process stopped during _crash"
     state = (await store.source_states())["Test Wire"]
