@@ -24,9 +24,8 @@ import pytest
 from bot.config import Settings
 from bot.delivery import CONCURRENCY, Sender
 from bot.storage import Chat, Store, WatchEntry
-from tests.conftest import OFFLINE, ROOT, BotHarness, Item, make_rss, until
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
-from tests.feed_server import FeedServer
+from fakes import DEFAULT_TOKEN, OFFLINE, ROOT, FakeTelegram, FeedServer, Item, SentRecord, make_rss
+from tests.conftest import BotHarness, until
 from watchers.fetch import SourceState
 from watchers.models import Alert, Report
 from watchers.poll import PollOutcome

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Item, make_rss
+from fakes import Item, make_rss
 from watchers.feeds import (
     MAX_OUTLET_LENGTH,
     MAX_TEXT_LENGTH,

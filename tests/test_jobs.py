@@ -11,9 +11,8 @@ from urllib.parse import unquote
 import pytest
 
 from bot.config import Settings
-from tests.conftest import FIXTURES, BotHarness, Item, make_rss, until
-from tests.fake_telegram import FakeTelegram
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss
+from tests.conftest import FIXTURES, BotHarness, until
 from watchers.fetch import SourceState
 
 USER = 1001

@@ -23,9 +23,8 @@ from bot.render import (
     render_alert_plain,
     render_report_line,
 )
-from tests.conftest import BotHarness, Item, make_rss
-from tests.fake_telegram import FakeTelegram, parse_html
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss, parse_html
+from tests.conftest import BotHarness
 from watchers.models import Alert, Report
 
 WHEN = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
