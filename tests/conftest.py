@@ -168,6 +168,17 @@ class BotHarness:
         self.telegram.push_message(chat_id, text, **kwargs)
         return await self.telegram.wait_for_sent(since=mark, count=count, chat_id=chat_id)
 
+    async def sender_idle(self) -> None:
+        """Wait until a pass of the sender that began after this call found nothing it may send,
+        with nothing in flight or awaiting its record: what has not gone out by then will not,
+        until something new is queued or a held chat's time comes."""
+        assert self.application is not None
+        sender = self.application.bot_data.sender
+        assert sender is not None
+        begun = sender.passes
+        sender.wake()
+        await until(lambda: sender.last_idle_pass > begun, "the sender to have nothing to send")
+
     async def tap(self, chat_id: int, message_id: int, data: str, **kwargs: Any) -> None:
         """Tap an inline button and wait until the bot has answered the callback query."""
         answered = len(self.telegram.answered_callbacks)

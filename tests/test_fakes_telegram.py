@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
 from fakes import ApiError, FakeTelegram, parse_html
+from tests.conftest import until
 
 CHAT = 4242
 
@@ -314,7 +315,7 @@ async def test_stop_releases_a_pending_long_poll() -> None:
     url = f"{server.base_url}{server.token}/getUpdates"
     async with httpx.AsyncClient(timeout=10) as client:
         poll = asyncio.create_task(client.post(url, data={"timeout": "30"}))
-        await asyncio.sleep(0.2)
+        await until(lambda: server.waiting_polls == 1, "the long poll to wait in the fake")
         started = time.monotonic()
         await asyncio.to_thread(server.stop)
         assert time.monotonic() - started < 2

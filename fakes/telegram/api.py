@@ -57,6 +57,8 @@ class BotApi(World):
         self.strict_ampersand = strict_ampersand
         self.max_poll_wait = max_poll_wait
         self._stopping = False  # set on stop: long polls return at once
+        self.waiting_polls = 0
+        """getUpdates calls waiting for an update now (a test's barrier: the long poll is in)."""
         self._chat_buckets: dict[int, TokenBucket] = {}
         self._global_bucket: TokenBucket | None = None
         self._methods: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
@@ -180,7 +182,11 @@ class BotApi(World):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                self._cond.wait(remaining)
+                self.waiting_polls += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self.waiting_polls -= 1
             return copy.deepcopy(self._updates[:limit])
 
     def _delete_webhook(self, params: dict[str, Any]) -> bool:

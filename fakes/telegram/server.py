@@ -56,6 +56,11 @@ class FakeTelegram(BotApi):
         return self._transport.port
 
     @property
+    def open_connections(self) -> int:
+        """HTTP connections open now; 0 once a stopped bot's last requests are answered."""
+        return 0 if self._transport is None else self._transport.open_connections
+
+    @property
     def base_url(self) -> str:
         """What to pass to ``ApplicationBuilder().base_url`` / ``Bot(base_url=...)``."""
         return f"http://127.0.0.1:{self.port}/bot"

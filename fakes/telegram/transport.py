@@ -208,6 +208,13 @@ class Transport:
     def port(self) -> int:
         return int(self._server.server_address[1])
 
+    @property
+    def open_connections(self) -> int:
+        """Connections being served now: each request a closed client sent has been answered
+        (and recorded) once its connection is no longer counted."""
+        with self._lock:
+            return len(self._connections)
+
     def track(self, conn: socket.socket, *, add: bool) -> None:
         """Remember an open connection (``add``) or forget a closed one."""
         with self._lock:
