@@ -10,7 +10,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from tests.feed_server import FeedServer
+from fakes import FeedServer
 from watchers.alerts import LLMConfig, Summariser
 from watchers.models import Match, Report
 from watchers.poll import plain_reports

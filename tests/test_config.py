@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import SETTINGS, ConfigError, Settings, load_settings, read_environment
-from tests.conftest import ROOT, modules_imported_by, run_newswatch
+from fakes import ROOT
+from tests.conftest import modules_imported_by, run_newswatch
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 

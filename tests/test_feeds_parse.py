@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Item, make_rss
+from fakes import Item, make_rss
 from watchers.feeds import (
     MAX_OUTLET_LENGTH,
     MAX_TEXT_LENGTH,

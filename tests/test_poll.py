@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from bot.storage import Chat, Store, WatchEntry
-from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
-from tests.feed_server import FeedServer
+from fakes import FeedServer, Item, make_rss
+from tests.conftest import FIXTURES, kill_cpu_worker
 from watchers.alerts import Summariser
 from watchers.cpu import CpuLaneError, on_cpu
 from watchers.fanout import MatcherCache, install_matcher, match_reports, since_of
