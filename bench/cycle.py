@@ -37,7 +37,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import watchers.feeds
+import watchers.feeds.source
 import watchers.matchlane
 import watchers.poll
 from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, LoopLag, build_data_dir, rss_mb
@@ -104,8 +104,9 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
         finally:
             stages.spent[lane_stages[func.__name__]] += time.perf_counter() - began
 
-    watchers.feeds.fetch = stages.coro("fetch", watchers.feeds.fetch)  # type: ignore[assignment]
-    watchers.feeds.on_cpu = lane
+    feed_source = watchers.feeds.source
+    feed_source.fetch = stages.coro("fetch", feed_source.fetch)  # type: ignore[assignment]
+    feed_source.on_cpu = lane
     watchers.matchlane.on_cpu = lane
     store.unseen = stages.coro("unseen", store.unseen)  # type: ignore[method-assign]
     store.record_poll = stages.coro("record_poll", store.record_poll)  # type: ignore[method-assign]

@@ -50,7 +50,7 @@ from bench.loadgen import (
     rss_mb,
     unique_keyword,
 )
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from fakes import DEFAULT_TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = 100_000

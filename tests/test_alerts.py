@@ -10,7 +10,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from tests.feed_server import FeedServer
+from fakes import FeedServer
 from watchers.alerts import LLMConfig, Summariser
 from watchers.matchlane import plain_reports
 from watchers.models import Match, Report

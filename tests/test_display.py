@@ -12,9 +12,7 @@ import pytest
 
 from bot.config import Settings
 from bot.render import render_alert, render_report_line
-from tests.conftest import Item, make_rss
-from tests.fake_telegram import FakeTelegram, parse_html
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss, parse_html
 from tests.test_render import WEATHER, bot_reading_one_feed
 from watchers.cpu import on_cpu
 from watchers.feeds import parse_date

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.feed_server import FeedServer
+from fakes import FeedServer
 from watchers.decide import record_success
 from watchers.feeds import parse_feed
 from watchers.fetch import USER_AGENT, SourceState, fetch
@@ -197,19 +197,3 @@ def test_state_from_partial_dict() -> None:
     )
     assert state.etag == '"x"' and state.errors == 0
     assert state.last_success == NOW
-
-
-def test_feed_server_basics() -> None:
-    server = FeedServer()
-    with pytest.raises(RuntimeError):
-        server.url("/x")
-    with server:
-        server.set("plain", b"hello", content_type="text/plain")
-        response = httpx.get(server.url("plain?x=1"), headers={"X-Test": "1"})
-        assert (response.status_code, response.text) == (200, "hello")
-        assert response.headers["content-type"] == "text/plain"
-        assert server.requests[-1].headers["x-test"] == "1"
-        assert server.requests[-1].path == "/plain?x=1"
-        server.set("/plain?x=1", b"query route")
-        assert httpx.get(server.url("/plain?x=1")).text == "query route"
-    server.stop()

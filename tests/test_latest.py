@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from bot.storage import Chat, WatchEntry
-from tests.conftest import BotHarness, Item, make_rss
-from tests.feed_server import FeedServer
+from fakes import FeedServer, Item, make_rss
+from tests.conftest import BotHarness
 from watchers.alerts import Summariser
 from watchers.feeds import FeedSource
 from watchers.matching import load_aliases

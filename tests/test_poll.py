@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from bot.storage import Chat, Store, WatchEntry
-from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
-from tests.feed_server import FeedServer
+from fakes import FeedServer, Item, make_rss
+from tests.conftest import FIXTURES, kill_cpu_worker
 from watchers.alerts import Summariser
 from watchers.cpu import CpuLaneError, on_cpu
 from watchers.fanout import Audience, fan_out, small_audience
@@ -274,7 +274,7 @@ async def test_a_feed_that_stops_the_cpu_worker_is_a_failed_poll_and_backs_off(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll, store, clock = poller
-    monkeypatch.setattr("watchers.feeds.parse_feed", _crash)
+    monkeypatch.setattr("watchers.feeds.source.parse_feed", _crash)
     result = await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
     assert result.error == "the CPU worker process stopped during _crash"
     state = (await store.source_states())["Test Wire"]

@@ -26,7 +26,6 @@ from watchers.models import Collected, Report
 from watchers.text import fold
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "GoogleNewsSource",
     "build_search_urls",
     "parse_google_news",
@@ -37,7 +36,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://news.google.com/rss/search"
 _SEPARATORS = (" - ", " – ", " — ", " | ")
 
 
@@ -71,7 +69,7 @@ def _search_url(base_url: str, query: str, params: dict[str, str]) -> str:
 
 def build_search_urls(
     terms: Iterable[str],
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str,
     *,
     max_url_length: int = 1800,
     hl: str = "en-US",
