@@ -146,14 +146,15 @@ def _stored(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Sto
     return found
 
 
-def unmatched(connection: sqlite3.Connection, limit: int) -> list[Report]:
-    """Among the `limit` newest reports, those matched before the newest watch was covered, or
-    never: what a new matcher matches again."""
+def unmatched(connection: sqlite3.Connection, window: int, count: int) -> list[Report]:
+    """Among the `window` newest reports, the first `count` of those matched before the newest
+    watch was covered, or never: what a new matcher matches again (a batch at a time, so that
+    the bot never holds the text of the whole window)."""
     (newest,) = connection.execute(MatchSQL.newest_cover).fetchone()
     if newest is None:
         return []
-    window = connection.execute(MatchSQL.window, (limit,)).fetchall()
-    stale = [id_ for id_, matched in window if matched is None or matched < newest]
+    rows = connection.execute(MatchSQL.window, (window,)).fetchall()
+    stale = [id_ for id_, matched in rows if matched is None or matched < newest][:count]
     found = _stored(connection, stale)
     return [found[id_].report for id_ in stale if id_ in found]
 

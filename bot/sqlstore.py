@@ -307,9 +307,9 @@ class SqlStore:
         """Store what a matcher found in reports stored before (see `bot.matchrows.record`)."""
         await self._write(lambda connection: matchrows.record(connection, matched))
 
-    async def unmatched(self, limit: int) -> list[Report]:
+    async def unmatched(self, window: int, count: int) -> list[Report]:
         """See `bot.matchrows.unmatched`."""
-        return await self._read(lambda connection: matchrows.unmatched(connection, limit))
+        return await self._read(lambda connection: matchrows.unmatched(connection, window, count))
 
     async def indexed(
         self, watches: Sequence[str], limit: int

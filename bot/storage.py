@@ -460,10 +460,10 @@ class Store:
         """Store what a matcher found in reports stored before (`bot.matchrows`)."""
         await self._sql.record_matches(matched)
 
-    async def unmatched(self, limit: int) -> list[Report]:
-        """Among the `limit` newest reports, those the match index does not cover for every
-        watch held now (`bot.matchrows.unmatched`)."""
-        return await self._sql.unmatched(limit)
+    async def unmatched(self, window: int, count: int) -> list[Report]:
+        """Among the `window` newest reports, `count` of those the match index does not cover
+        for every watch held now (`bot.matchrows.unmatched`)."""
+        return await self._sql.unmatched(window, count)
 
     async def indexed(
         self, watches: Sequence[str], limit: int

@@ -73,9 +73,9 @@ async def test_a_watch_is_covered_from_the_matcher_that_first_held_it(sql: SqlSt
         ("Report number 2", ["Ganja"]),  # no matcher held it
         ("Report number 1", ["Ganja", "Shusha"]),  # matched before Shusha was held
     ]
-    assert await sql.unmatched(10) == [old]  # what a new matcher matches again
+    assert await sql.unmatched(10, 10) == [old]  # what a new matcher matches again
     await sql.record_matches(_matched(20, ["Lachin", "Shusha"], [old]))
-    assert await sql.unmatched(10) == []
+    assert await sql.unmatched(10, 10) == []
     # A matcher without Lachin: its reports are not covered for Lachin any more.
     await sql.record_matches(_matched(30, ["Shusha"], []))
     missing = await sql.unindexed(["Lachin"], 10)
@@ -144,6 +144,6 @@ async def test_an_older_database_gains_the_index_and_its_reports_are_matched_aga
             frozenset({"Lachin"}),
         )
         await store.record_matches(_matched(1, ["Lachin"], []))
-        assert [r.title for r in await store.unmatched(10)] == ["Convoy reaches Laçın"]
+        assert [r.title for r in await store.unmatched(10, 10)] == ["Convoy reaches Laçın"]
     finally:
         await store.close()

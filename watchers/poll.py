@@ -37,6 +37,9 @@ __all__ = ["PollOutcome", "PollStore", "Poller", "collect"]
 
 logger = logging.getLogger(__name__)
 
+CATCH_UP = 100
+"""Stored reports matched again per step of a catch-up: the bot holds this many texts at once."""
+
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
@@ -61,7 +64,7 @@ class PollStore(Protocol):
     async def source_state(self, name: str) -> SourceState | None: ...
     async def unseen(self, reports: Sequence[Report]) -> list[Report]: ...
     async def record_poll(self, outcome: PollOutcome) -> list[Alert]: ...
-    async def unmatched(self, limit: int) -> list[Report]: ...
+    async def unmatched(self, window: int, count: int) -> list[Report]: ...
     async def record_matches(self, matched: Matched) -> None: ...
 
 
@@ -178,14 +181,21 @@ class Poller:
     async def _catch_up(self, subscriptions: Sequence[Subscription], version: int | None) -> None:
         """After a new matcher's first poll: match the newest stored reports that an older
         matcher (or none) matched, so that a new watch's matches among them are stored too.
-        At most `TEXT_WINDOW` reports, once per matcher."""
+        Among the `TEXT_WINDOW` newest, once per matcher, `CATCH_UP` at a time."""
         async with self._catching_up:
             generation = self.matchers.generation
             if generation == self._caught_up:
                 return
-            stale = await self.store.unmatched(TEXT_WINDOW)
-            if stale:
+            done = 0
+            for _ in range(-(-TEXT_WINDOW // CATCH_UP)):  # each report of the window once
+                stale = await self.store.unmatched(TEXT_WINDOW, CATCH_UP)
+                if not stale:
+                    break
                 matched, _ = await self.matchers.match(stale, subscriptions, version)
                 await self.store.record_matches(matched)
-                logger.info("matched %d stored reports a new watch had not seen", len(stale))
+                done += len(stale)
+                if matched.generation != generation:
+                    break  # a newer matcher catches up in its turn
+            if done:
+                logger.info("matched %d stored reports a new watch had not seen", done)
             self._caught_up = generation
