@@ -96,7 +96,8 @@ async def test_a_report_keeps_its_regional_flag(sql: SqlStore) -> None:
     report = _report(1, regional=True)
     await _poll(sql, [report], _matched(1, [], [report]))
     [(item, _)] = await sql.unindexed(["Kapan"], 10)
-    assert item.report.regional and item.report == report
+    assert item.report.regional
+    assert item.report == report
 
 
 async def test_pruning_reports_deletes_their_matches(sql: SqlStore) -> None:
