@@ -77,9 +77,14 @@ class MatchSQL:
         "INSERT INTO meta (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
-    covered = "SELECT watch, since FROM matched_watches"
-    cover = "INSERT INTO matched_watches (watch, since) VALUES (?, ?)"
-    uncover = "DELETE FROM matched_watches WHERE watch = ?"
+    held_table = "CREATE TEMP TABLE IF NOT EXISTS held (watch TEXT PRIMARY KEY) WITHOUT ROWID"
+    hold = "INSERT INTO held (watch) VALUES (?) ON CONFLICT DO NOTHING"
+    uncover = "DELETE FROM matched_watches WHERE watch NOT IN (SELECT watch FROM held)"
+    cover = (
+        "INSERT INTO matched_watches (watch, since) SELECT watch, ? FROM held WHERE true "
+        "ON CONFLICT DO NOTHING"
+    )
+    unhold = "DELETE FROM held"
     covered_of = "SELECT watch, since FROM matched_watches WHERE watch IN ({ids})"
     newest_cover = "SELECT max(since) FROM matched_watches"
     window = "SELECT id, matched FROM reports ORDER BY sort_time DESC LIMIT ?"
@@ -125,10 +130,12 @@ def _cover(connection: sqlite3.Connection, generation: int, watches: Sequence[st
     row = connection.execute(MatchSQL.get_generation, (GENERATION,)).fetchone()
     if row is not None and int(row[0]) >= generation:
         return
-    covered = {watch for watch, _ in connection.execute(MatchSQL.covered)}
-    held = set(watches)
-    connection.executemany(MatchSQL.uncover, ((w,) for w in covered - held))
-    connection.executemany(MatchSQL.cover, ((w, generation) for w in held - covered))
+    # The difference is taken in SQL: 50,000 watches never become Python sets here.
+    connection.execute(MatchSQL.held_table)
+    connection.executemany(MatchSQL.hold, ((w,) for w in watches))
+    connection.execute(MatchSQL.uncover)
+    connection.execute(MatchSQL.cover, (generation,))
+    connection.execute(MatchSQL.unhold)
     connection.execute(MatchSQL.set_generation, (GENERATION, str(generation)))
 
 
