@@ -34,7 +34,7 @@ from watchers.matchlane import (
     match_installed,
     plain_reports,
 )
-from watchers.models import Match, Report, Subscription
+from watchers.models import Hit, Match, Report, Subscription
 from watchers.poll import Poller
 from watchers.sources import Source
 
@@ -758,3 +758,22 @@ def test_a_shared_exclusion_is_not_read_as_a_name_with_the_place() -> None:
     assert audience.vetoes  # the chat's two watches of Lachin share the exclusion
     assert _matched([report], subscriptions, audience) == []
     assert _matched([report], subscriptions, replace(audience, vetoes={}))  # without the veto
+
+
+async def test_a_watch_nobody_is_alerted_for_still_has_its_matches_stored(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    """A paused chat's watches are searched, not alerted: their matches are stored all the
+    same, for its /latest (and the count /resume gives) to read from the index."""
+    poll, store, clock = poller
+    await poll.poll(_feed(feeds, [_old(1)]), [LACHIN], searched=["Lachin", "Shusha"])
+    clock.advance(61)
+    item = Item("Şuşa festival opens", "https://wire.test/shusha", "", clock.now)
+    result = await poll.poll(
+        _feed(feeds, [item, _old(1)]), [LACHIN], searched=["Lachin", "Shusha"]
+    )
+    assert result.alerts == []
+    found, _ = await store.indexed(["Shusha"], 5)
+    assert [(item.report.title, hits) for item, hits in found] == [
+        ("Şuşa festival opens", [Hit(("Shusha",), "Şuşa")])
+    ]

@@ -86,14 +86,19 @@ def _add(
         since[pair] = s.since
 
 
-async def audience_of(subscriptions: Sequence[Subscription], aliases: AliasBook) -> Audience:
+async def audience_of(
+    subscriptions: Sequence[Subscription], aliases: AliasBook, unheld: Iterable[str] = ()
+) -> Audience:
     """The audience of every chat's watches, built a slice at a time so that 50,000 watches
-    never hold the event loop; their shared exclusions are read in the CPU worker."""
+    never hold the event loop; their shared exclusions are read in the CPU worker. `unheld`:
+    more watches to match (and store matches of) that alert nobody, such as a paused chat's."""
     holders: dict[str, list[_Pair]] = {}
     since: dict[_Pair, datetime] = {}
     for start in range(0, len(subscriptions), _SLICE):
         _add(subscriptions[start : start + _SLICE], holders, since)
         await asyncio.sleep(0)
+    for watch in unheld:
+        holders.setdefault(watch, [])
     return _audience(holders, since, await place_vetoes_on_cpu(since, aliases))
 
 

@@ -141,13 +141,15 @@ class MatcherCache:
         )
         self._token = token
 
-    async def _current(self, subscriptions: Sequence[Subscription], version: int | None) -> None:
+    async def _current(
+        self, subscriptions: Sequence[Subscription], version: int | None, unheld: Sequence[str]
+    ) -> None:
         key: object = version
         if version is None:
-            key = frozenset((s.chat_id, s.keyword) for s in subscriptions)
+            key = frozenset((s.chat_id, s.keyword) for s in subscriptions), frozenset(unheld)
         if key != self._key:
             self._key = None  # until installed: a failure here must not look current
-            self.audience = await audience_of(subscriptions, self._aliases)
+            self.audience = await audience_of(subscriptions, self._aliases, unheld)
             self.watches = self.audience.watches
             await self._install()
             self.generation = max(time.time_ns(), self.generation + 1)
@@ -163,11 +165,13 @@ class MatcherCache:
         subscriptions: Sequence[Subscription],
         version: int | None,
         now: datetime,
+        unheld: Sequence[str] = (),
     ) -> tuple[list[Report], Matched, Audience]:
         """New reports made plain and matched against `subscriptions` (whose store watch version
-        is `version`) in one worker step; with the audience to fan the hits out to."""
+        is `version`; `unheld`, more watches that alert nobody, see `audience_of`) in one worker
+        step; with the audience to fan the hits out to."""
         async with self._lock:
-            await self._current(subscriptions, version)
+            await self._current(subscriptions, version, unheld)
             plain, hits = await on_cpu(clean_and_match, self._token, reports, now)
             if hits is None:  # a new worker process, which has no matcher yet
                 await self._install()
@@ -181,10 +185,11 @@ class MatcherCache:
         reports: Sequence[Report],
         subscriptions: Sequence[Subscription],
         version: int | None = None,
+        unheld: Sequence[str] = (),
     ) -> tuple[Matched, Audience]:
         """Plain (stored) reports matched against `subscriptions`, as `clean_and_match` does."""
         async with self._lock:
-            await self._current(subscriptions, version)
+            await self._current(subscriptions, version, unheld)
             hits = await on_cpu(match_installed, self._token, reports)
             if hits is None:
                 await self._install()

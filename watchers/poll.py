@@ -121,15 +121,17 @@ class Poller:
         """Poll `source` if it is due; store what is new and return the alerts queued to send.
 
         `version` is the store's watch version of `subscriptions`, for the matcher cache;
-        `searched`, what a search source asks for (default: the subscriptions' keywords).
+        `searched`, what a search source asks for (default: the subscriptions' keywords), is
+        matched too, so that a paused chat's watches find their reports in the match index.
         """
         state = await self.store.source_state(source.name) or SourceState()
         now = self.now()
         if not decide.due(state, source.interval, now):
             return PollResult(source.name, skipped=True)
         previous = None if decide.first_poll(state) else state.last_success
+        unheld = () if searched is None else tuple(searched)
         try:
-            keywords = (s.keyword for s in subscriptions) if searched is None else searched
+            keywords = (s.keyword for s in subscriptions) if searched is None else unheld
             collected = await collect(self.client, source, state, keywords, self.aliases, now)
         except CpuLaneError as error:  # its body may be what stopped the worker: back off
             collected = Collected(error=str(error))
@@ -147,7 +149,7 @@ class Poller:
         overflow: list[Overflow] = []
         if fresh:
             fresh, matched, audience = await self.matchers.clean_and_match(
-                fresh, subscriptions, version, now
+                fresh, subscriptions, version, now, unheld
             )
             news = decide.news(
                 fresh, previous=previous, searches=source.searches, oldest=now - self.retention
@@ -175,10 +177,12 @@ class Poller:
         )
         result.alerts = await self.store.record_poll(outcome)
         if matched is not None:
-            await self._catch_up(subscriptions, version)
+            await self._catch_up(subscriptions, version, unheld)
         return result
 
-    async def _catch_up(self, subscriptions: Sequence[Subscription], version: int | None) -> None:
+    async def _catch_up(
+        self, subscriptions: Sequence[Subscription], version: int | None, unheld: Sequence[str]
+    ) -> None:
         """After a new matcher's first poll: match the newest stored reports that an older
         matcher (or none) matched, so that a new watch's matches among them are stored too.
         Among the `TEXT_WINDOW` newest, once per matcher, `CATCH_UP` at a time."""
@@ -191,7 +195,7 @@ class Poller:
                 stale = await self.store.unmatched(TEXT_WINDOW, CATCH_UP)
                 if not stale:
                     break
-                matched, _ = await self.matchers.match(stale, subscriptions, version)
+                matched, _ = await self.matchers.match(stale, subscriptions, version, unheld)
                 await self.store.record_matches(matched)
                 done += len(stale)
                 if matched.generation != generation:
