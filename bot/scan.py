@@ -23,11 +23,17 @@ from watchers.alerts import Summariser
 from watchers.fanout import match_reports, since_of
 from watchers.feeds import FeedSource, parse_feed
 from watchers.fetch import SourceState
-from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.markup import cut
-from watchers.matching import AliasBook, Matcher, load_aliases
+from watchers.matching import (
+    AliasBook,
+    KeywordError,
+    Matcher,
+    load_aliases,
+    place_vetoes,
+    split_keywords,
+    validate_keyword,
+)
 from watchers.models import Alert, Report, Subscription
-from watchers.places import place_vetoes
 from watchers.poll import collect, plain_reports
 from watchers.sources import Source
 

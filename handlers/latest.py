@@ -15,8 +15,14 @@ from bot.render import echo, render_report_line
 from bot.storage import Store, StoredReport
 from handlers.common import argument_text, bulleted, load_chat, reply, services
 from handlers.filters import command
-from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
-from watchers.matching import AliasBook, Matcher
+from watchers.matching import (
+    MAX_WATCHES,
+    AliasBook,
+    KeywordError,
+    Matcher,
+    split_keywords,
+    validate_keyword,
+)
 
 __all__ = ["HANDLERS", "OLDER_PREFIX", "SCANNED", "count_since"]
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from watchers.keywords import MAX_KEYWORD_LENGTH, KeywordError, validate_keyword
+from watchers.matching import MAX_KEYWORD_LENGTH, KeywordError, validate_keyword
 from watchers.matching import (
     MAX_PATTERNS_PER_WATCH,
     AliasBook,
@@ -557,7 +557,7 @@ def test_a_watch_over_the_cap_is_refused_in_words_and_skipped_by_the_matcher(
         parse_watch("Place7", big)
     assert watch_cost(parse_watch("=Place7", big), big) == 1
 
-    monkeypatch.setattr("watchers.matching.default_aliases", lambda: big)
+    monkeypatch.setattr("watchers.matching.expand.default_aliases", lambda: big)
     with pytest.raises(KeywordError, match=f"more than the {MAX_PATTERNS_PER_WATCH} one watch"):
         validate_keyword("Place7")
 

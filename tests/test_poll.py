@@ -26,9 +26,8 @@ from watchers.fanout import MatcherCache, install_matcher, match_reports, since_
 from watchers.feeds import FeedSource
 from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
-from watchers.matching import Matcher, load_aliases, search_terms
+from watchers.matching import Matcher, load_aliases, place_vetoes, search_terms
 from watchers.models import Report, Subscription
-from watchers.places import place_vetoes
 from watchers.poll import Poller, plain_reports
 from watchers.sources import Source
 

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from watchers.cpu import CpuLaneError, on_cpu
-from watchers.matching import AliasBook, Found, Matcher
+from watchers.matching import AliasBook, Found, Matcher, Vetoes, place_vetoes_on_cpu, silenced
 from watchers.models import Match, Report, Subscription
-from watchers.places import Vetoes, place_vetoes_on_cpu, silenced
 
 __all__ = [
     "BACKLOG_GRACE",

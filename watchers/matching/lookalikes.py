@@ -19,15 +19,17 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-import regex  # type: ignore[import-untyped]
-from confusable_homoglyphs import categories  # type: ignore[import-untyped]
+import regex
+from confusable_homoglyphs import categories
 
 __all__ = ["Lookalike", "plain_letters", "single_script"]
 
 _STYLE_TAGS = frozenset(
-    ("<font>", "<wide>", "<narrow>", "<circle>", "<super>", "<sub>", "<small>", "<square>")
-    + ("<vertical>", "<initial>", "<medial>", "<final>", "<isolated>")
-)
+    (
+        "<font>", "<wide>", "<narrow>", "<circle>", "<super>", "<sub>", "<small>", "<square>",
+        "<vertical>", "<initial>", "<medial>", "<final>", "<isolated>",
+    )
+)  # fmt: skip
 """Decomposition tags (UnicodeData.txt) of forms that differ from their letters by style only."""
 
 _NOT_A_SCRIPT = frozenset({"COMMON", "INHERITED"})
@@ -69,7 +71,7 @@ def _twin(char: str, script: str) -> str | None:
 
     The confusables table costs some 7 MB in memory, so it is loaded only once a word mixes
     scripts, which most bots never see."""
-    from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
+    from confusable_homoglyphs import confusables
 
     related = [entry["c"] for entry in confusables.confusables_data.get(char, ())]
     for prototype in list(related):
