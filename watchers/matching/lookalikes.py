@@ -20,7 +20,6 @@ from collections import Counter
 from functools import lru_cache
 
 import regex
-from confusable_homoglyphs import categories
 
 __all__ = ["Lookalike", "plain_letters", "single_script"]
 
@@ -61,6 +60,10 @@ def plain_letters(text: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _script(char: str) -> str:
+    """The Unicode script of `char`. (The script data is loaded on the first non-ASCII keyword:
+    everything that matches imports this package, the CPU worker too, which never needs it.)"""
+    from confusable_homoglyphs import categories
+
     return str(categories.alias(char))
 
 
