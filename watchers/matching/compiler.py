@@ -220,12 +220,14 @@ class _Builder:
         return self.groups[phrases]
 
     def phrase(self, words: Phrase) -> int:
+        """The number of a phrase: its word's when it has one, else a new negative number."""
         if len(words) == 1:
             return self.word(words[0])
         numbered = tuple(map(self.word, words))
         return self.phrases.setdefault(numbered, -1 - len(self.phrases))
 
     def word(self, word: Inflection) -> int:
+        """The number of a word: its stem's number with its ending set in the low bits."""
         known = self.stems.get(word.stem)
         if known is None:
             number = len(self.stems) << SET_BITS | word.endings
@@ -240,6 +242,7 @@ class _Builder:
         return number
 
     def tables(self) -> Tables:
+        """Everything added, as the tables a `Matcher` reads."""
         # The words that place a report in the region, indexed only when a watch may ask for them
         # (as phrases like any other, so they are found in the same scan).
         words = word_count(self.stems)
