@@ -202,7 +202,7 @@ def terms(watch: Watch) -> list[Term]:
 
 
 def _cost(spelled: Iterable[frozenset[Phrase]]) -> int:
-    return sum(map(len, set[Phrase]().union(*spelled)))
+    return sum(map(len, set().union(*spelled)))
 
 
 def _other_meaning(term: Term, aliases: AliasBook) -> frozenset[Phrase]:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from watchers.matching.aliases import AliasBook
 from watchers.matching.compiler import (
@@ -168,7 +168,8 @@ class Matcher:
         """The phrases' hits, and each alias group's first hit among its phrases that count: a
         spelling that may mean something else does not count between quotation marks or beside
         a word of that meaning, and an ambiguous one only with context."""
-        hits: dict[TermKey, Hit] = dict(phrases.items())
+        # A copy, to which the groups are added: the phrases' keys are terms too.
+        hits = cast("dict[TermKey, Hit]", phrases).copy()
         context: Hit | None = None
         if self._context and not regional:
             found = [phrases[phrase] for phrase in self._context.intersection(phrases)]
