@@ -32,8 +32,7 @@ from xml.sax.saxutils import escape
 from bench.matching import NEWS_WORDS, make_watches
 from bot.storage import Store
 from fakes import FeedServer, Request
-from watchers.keywords import KeywordError, validate_keyword
-from watchers.matching import load_aliases
+from watchers.matching import KeywordError, load_aliases, validate_keyword
 from watchers.models import Report
 
 __all__ = [

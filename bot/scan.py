@@ -26,9 +26,14 @@ from watchers.alerts import Summariser
 from watchers.fanout import EVER, fan_out
 from watchers.feeds import FeedSource, parse_feed
 from watchers.fetch import SourceState
-from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.markup import cut
-from watchers.matching import AliasBook, load_aliases
+from watchers.matching import (
+    AliasBook,
+    KeywordError,
+    load_aliases,
+    split_keywords,
+    validate_keyword,
+)
 from watchers.matchlane import MatcherCache
 from watchers.models import Alert, Report, Subscription
 from watchers.poll import collect

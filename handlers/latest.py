@@ -23,8 +23,13 @@ from handlers.common import argument_text, bulleted, load_chat, reply, services
 from handlers.filters import command
 from watchers.cpu import on_cpu
 from watchers.fanout import EVER, TEXT_WINDOW, Audience, fan_out, small_audience
-from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
-from watchers.matching import AliasBook
+from watchers.matching import (
+    MAX_WATCHES,
+    AliasBook,
+    KeywordError,
+    split_keywords,
+    validate_keyword,
+)
 from watchers.matchlane import match_texts
 from watchers.models import Hit, Subscription
 

@@ -2,7 +2,7 @@
 
 The matcher (`watchers.matchlane`) knows watches, never chats: it says which distinct watches a
 report satisfies (`Hit`). An `Audience` says which chats hold each watch, since when, and which
-of their watches a shared exclusion silences (`watchers.places`); `fan_out` turns one report's
+of their watches a shared exclusion silences (`watchers.matching.places`); `fan_out` turns one report's
 hits into at most one `Match` per chat. Polls, `newswatch scan` and /latest all go through it,
 so a report reaches a chat, or shows in its /latest, by the same rules.
 """
@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
-from watchers.matching import AliasBook
+from watchers.matching import AliasBook, Vetoes, place_vetoes, place_vetoes_on_cpu
 from watchers.models import Hit, Match, Report, Subscription
-from watchers.places import Vetoes, place_vetoes, place_vetoes_on_cpu
 
 __all__ = [
     "BACKLOG_GRACE",
@@ -52,7 +51,7 @@ _Pair = tuple[int, str]  # (chat id, keyword)
 class Audience:
     """Who holds each distinct watch (`holders`: the chats' (chat id, keyword) pairs, and each
     chat's veto watches as (chat id, veto)), when each (chat, keyword) began (`since`), and
-    what each veto silences (`vetoes`, see `watchers.places.place_vetoes`)."""
+    what each veto silences (`vetoes`, see `watchers.matching.place_vetoes`)."""
 
     holders: Mapping[str, tuple[_Pair, ...]]
     since: Mapping[_Pair, datetime]

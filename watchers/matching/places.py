@@ -26,7 +26,10 @@ from watchers.cpu import on_cpu
 
 # The matcher's own reading of a watch (its syntax, a listed name written as separate words,
 # the look-up key), so that what is compared here is what it matches.
-from watchers.matching import AliasBook, Term, _key, _named_phrase, _read_syntax
+from watchers.matching.aliases import AliasBook
+from watchers.matching.expand import read_watch
+from watchers.matching.normalize import key
+from watchers.matching.syntax import Term
 
 __all__ = [
     "Placement",
@@ -59,9 +62,9 @@ class _Reading:
 def _term_id(term: Term, book: AliasBook, *, widen: bool = False) -> _TermId:
     group = book.group_of(term.text)
     if group is None:
-        return ("word", _key(term.text))
-    if term.exact and not (widen and _key(term.text) not in group.marked):
-        return ("spelling", _key(term.text))
+        return ("word", key(term.text))
+    if term.exact and not (widen and key(term.text) not in group.marked):
+        return ("spelling", key(term.text))
     return ("place", group.name)
 
 
@@ -91,7 +94,7 @@ def _read(raw: str, book: AliasBook) -> _Reading | None:
 
 def _reading(raw: str, book: AliasBook) -> _Reading | None:
     try:
-        watch = _named_phrase(_read_syntax(raw), book)
+        watch = read_watch(raw, book)
     except ValueError:
         return None
     places: dict[str, dict[Term, None]] = {}
