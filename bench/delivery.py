@@ -31,9 +31,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import load_settings
 from bot.store import Chat, Store, WatchEntry
-from tests.conftest import ROOT, Item, make_rss
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
-from tests.feed_server import FeedServer
+from fakes import DEFAULT_TOKEN, ROOT, FakeTelegram, FeedServer, Item, SentRecord, make_rss
 from watchers.models import Alert, PollOutcome, Report, SourceState
 
 KEYWORD = "Lachin"

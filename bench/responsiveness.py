@@ -1,7 +1,7 @@
 """How the running bot answers while it polls: `python -m bench.responsiveness [--seconds S]`.
 
 Prints figures, asserts nothing. The real `newswatch run` (`python -m bot run`, a subprocess)
-talks to a fake Bot API server (`tests.fake_telegram`) and polls 50 loopback feeds every 2 s
+talks to a fake Bot API server (`fakes.telegram`) and polls 50 loopback feeds every 2 s
 (`bench.loadgen`), on a data directory of 10,000 chats x 5 watches and 100,000 stored reports.
 Once every feed has had its first poll, for S seconds (default 40):
 
@@ -50,7 +50,7 @@ from bench.loadgen import (
     rss_mb,
     unique_keyword,
 )
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from fakes import DEFAULT_TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = 100_000

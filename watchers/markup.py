@@ -145,8 +145,8 @@ def without_controls(text: str) -> str:
 
     This is the one rule for text from outside: feed titles, outlets and text are made plain by
     it when parsed, alerts when rendered; a keyword holding what it removes is refused or tidied
-    (`watchers.keywords`). ZWJ/ZWNJ, variation selectors and emoji tags are kept: they are part
-    of emoji sequences and of Persian and Indic spelling.
+    (`watchers.matching.keywords`). ZWJ/ZWNJ, variation selectors and emoji tags are kept: they
+    are part of emoji sequences and of Persian and Indic spelling.
     """
     return text if text.isprintable() else _CONTROLS.sub("", text)
 
