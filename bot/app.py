@@ -91,7 +91,8 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(CONTEXT_TYPES)
         .rate_limiter(PatientLimiter(max_retries=3))
-        .concurrent_updates(FairUpdates(route=store.target_of))  # chats side by side, each in order, floods capped
+        # chats side by side, each in order, floods capped
+        .concurrent_updates(FairUpdates(route=store.target_of))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -120,7 +120,8 @@ async def stop(update: Update, context: Context) -> None:
     await services(context).store.save_chat(chat)
     await reply(
         update,
-        "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.",
+        "Unsubscribed. Your watchlist is kept; send /start to subscribe again, "
+        "or /forget to delete it.",
     )
 
 

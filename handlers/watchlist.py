@@ -209,7 +209,7 @@ def _log_watch(
     chat: Chat, sent: int, added: list[str], already: list[str], refused: dict[str, list[str]]
 ) -> None:
     """One line for the operator: the counts, and each refusal reason with its count."""
-    reasons = "; ".join(f"{len(raws)} × {reason}" for reason, raws in refused.items())
+    reasons = "; ".join(f"{len(raws)} × {reason}" for reason, raws in refused.items())  # noqa: RUF001
     logger.info(
         "chat %s /watch of %d keywords: %d added (now %d), %d already watched, %d refused%s",
         chat.chat_id,
