@@ -2,9 +2,9 @@
 
 The matcher (`watchers.matchlane`) knows watches, never chats: it says which distinct watches a
 report satisfies (`Hit`). An `Audience` says which chats hold each watch, since when, and which
-of their watches a shared exclusion silences (`watchers.matching.places`); `fan_out` turns one report's
-hits into at most one `Match` per chat. Polls, `newswatch scan` and /latest all go through it,
-so a report reaches a chat, or shows in its /latest, by the same rules.
+of their watches a shared exclusion silences (`watchers.matching.places`); `fan_out` turns one
+report's hits into at most one `Match` per chat. Polls, `newswatch scan` and /latest all go
+through it, so a report reaches a chat, or shows in its /latest, by the same rules.
 """
 
 from __future__ import annotations

@@ -89,8 +89,9 @@ def looks_like_html(text: str) -> bool:
     """Whether `text` is HTML rather than plain text that happens to contain `<` or `&`.
 
     As feedparser decides: a closing tag or an entity reference must be present (or, here, a tag
-    with an attribute, a self-closing one or a `<br>`), every tag must name an HTML element (namespaced
-    ones such as Word's `<o:p>` count as markup) and every named entity must be one HTML defines. `Ceasefire <violations> & shelling` is plain text;
+    with an attribute, a self-closing one or a `<br>`), every tag must name an HTML element
+    (namespaced ones such as Word's `<o:p>` count as markup) and every named entity must be one
+    HTML defines. `Ceasefire <violations> & shelling` is plain text;
     `<p>Text <b>bold</b></p>` and `Tom &amp; Jerry` are HTML.
     """
     if not (_MARKUP_SIGNAL.search(text) or _ENTITY.search(text)):
