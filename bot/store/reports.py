@@ -1,4 +1,5 @@
-"""The `reports` table: which reports are new, storing them, the newest for /latest, and retention.
+"""The `reports` table: which reports are new, storing them, the newest, and retention (with the
+outbox entries and match rows of the reports it forgets).
 
 A report is known by its id or by its story (same outlet, same headline: `Report.story`), so
 the same story under a new URL is not new. `last_seen` is refreshed at most once a day per report:
