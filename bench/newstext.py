@@ -1,0 +1,134 @@
+"""Real news text for the load benchmarks, so what they store and serve reads like the news.
+
+`NewsText.story()` makes a report of about 1,000 characters out of the real sentences of
+bench/data/newstext.toml (recorded feeds, CNN and BBC stories, news pages in nine languages;
+its header says where each comes from): a real headline, then real sentences of the same
+language, starting with a run of one source text and going on with others. No two reports it
+makes are the same. About one report in `place_every` also quotes a sentence of
+bench/data/realtext.toml that names a watched place (Shusha, Lachin, Karabakh, ...), as a feed
+about the region does; in the languages newstext.toml lacks, those quotes are the whole text.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.realtext import load_cases
+
+__all__ = ["CORPUS", "LANGUAGES", "PLACE_EVERY", "NewsText", "Story"]
+
+CORPUS = Path(__file__).parent / "data" / "newstext.toml"
+PLACE_EVERY = 4
+LENGTH = (850, 1150)
+"""The length of a report's text, in characters, drawn uniformly: about 1,000, as feeds give."""
+LANGUAGES = {
+    "en": 50, "ru": 10, "az": 10, "hy": 7, "tr": 4, "uk": 3, "fa": 3, "ar": 3, "ka": 1,
+    "de": 3, "fr": 3, "pl": 2,
+}  # fmt: skip
+"""How often each language comes, in percent. de, fr and pl are in realtext.toml only."""
+TITLE_LENGTH = 110
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One report's text: a headline and a body, in `language` (ISO 639-1)."""
+
+    title: str
+    text: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    title: str
+    sentences: tuple[str, ...]
+
+
+def _load(path: Path) -> dict[str, list[_Source]]:
+    with path.open("rb") as handle:
+        tables = tomllib.load(handle)["text"]
+    sources: dict[str, list[_Source]] = defaultdict(list)
+    for table in tables:
+        sources[table["lang"]].append(_Source(table["title"], tuple(table["sentences"])))
+    return sources
+
+
+def _headline(sentence: str) -> str:
+    """A quote as a headline: up to TITLE_LENGTH characters, cut at a word."""
+    if len(sentence) <= TITLE_LENGTH:
+        return sentence.rstrip(".")
+    return sentence[:TITLE_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+class NewsText:
+    """Distinct real-text reports, the same sequence for the same seed."""
+
+    def __init__(self, seed: int = 0, place_every: int = PLACE_EVERY) -> None:
+        self._rng = random.Random(seed)
+        self._place_every = place_every
+        self._sources = _load(CORPUS)
+        self._places: dict[str, list[str]] = defaultdict(list)
+        for case in load_cases():
+            if case.match:
+                self._places[case.lang].append(case.quote)
+        missing = set(LANGUAGES) - set(self._sources) - set(self._places)
+        if missing:
+            raise ValueError(f"no text for the languages {sorted(missing)}")
+        self._pools = {
+            language: tuple(s for source in sources for s in source.sentences)
+            for language, sources in self._sources.items()
+        }
+        self._limits = {
+            language: sum(map(len, pool)) // 2 for language, pool in self._pools.items()
+        }
+        self._languages = list(LANGUAGES)
+        self._weights = list(LANGUAGES.values())
+        self._made: set[str] = set()
+
+    def story(self, term: str | None = None) -> Story:
+        """A report not made before; with `term`, its headline names it ("term: headline")."""
+        while True:
+            language = self._rng.choices(self._languages, self._weights)[0]
+            title, sentences = self._compose(language)
+            text = " ".join(sentences)
+            if text not in self._made:
+                self._made.add(text)
+                return Story(f"{term}: {title}" if term else title, text, language)
+
+    def _compose(self, language: str) -> tuple[str, list[str]]:
+        rng = self._rng
+        places = self._places.get(language, [])
+        if language not in self._sources:  # a language only realtext.toml has: quotes name places
+            picked = rng.sample(places, len(places))
+            return _headline(picked[0]), self._fill(iter(picked[1:]), [])
+        pool = self._pools[language]
+        first = rng.choice(self._sources[language])
+        start = rng.randrange(len(first.sentences))
+        run = list(first.sentences[start : start + rng.randint(2, 5)])
+        others = (rng.choice(pool) for _ in range(4 * len(pool)))
+        body = self._fill(others, run, limit=self._limits[language])
+        if places and rng.randrange(self._place_every) == 0:
+            body.insert(rng.randint(1, max(1, len(body) - 1)), rng.choice(places))
+        return first.title, body
+
+    def _fill(
+        self, candidates: Iterator[str], body: list[str], limit: int | None = None
+    ) -> list[str]:
+        """`body`, then candidates not in it, until the text reaches a length drawn from LENGTH
+        (at most `limit`, so a small pool still leaves room for reports that differ)."""
+        target = self._rng.randint(*LENGTH)
+        if limit is not None:
+            target = min(target, limit)
+        length = sum(len(s) + 1 for s in body)
+        for sentence in candidates:
+            if length >= target:
+                break
+            if sentence not in body:
+                body.append(sentence)
+                length += len(sentence) + 1
+        return body
