@@ -216,14 +216,15 @@ class FeedSet:
     def __init__(self, server: FeedServer, seed: int = 3, *, news: bool = False) -> None:
         self.server = server
         self._rng = random.Random(seed)
-        self._news = NewsText(seed=seed + 1000) if news else None
         self._terms = popular_terms()
+        self._news = NewsText(seed=seed + 1000) if news else None
+        self._quiet = NewsText(seed=seed + 2000, quiet=self._terms) if news else None
         self._serial = 0
         self._items: list[list[_Item]] = []
         now = datetime.now(UTC)
         gap = NEWS_SPAN / (FEEDS * ITEMS) if news else timedelta(0)
         for feed in range(FEEDS):
-            items = [self._item(feed, None) for _ in range(ITEMS)]
+            items = [self._item(feed, None, quiet=False) for _ in range(ITEMS)]
             for age, item in enumerate(items):  # the first item is the newest
                 item.published = now - gap * (age * FEEDS + feed)
             self._items.append(items)
@@ -237,12 +238,13 @@ class FeedSet:
     def path(feed: int) -> str:
         return f"/feed{feed}.xml"
 
-    def _item(self, feed: int, term: str | None) -> _Item:
+    def _item(self, feed: int, term: str | None, *, quiet: bool) -> _Item:
+        """A new item; with `news`, `quiet` makes its text name no popular term."""
         self._serial += 1
         n = self._serial
         link = f"https://outlet{feed}.test/news/{n}"
-        if self._news is not None:
-            story = self._news.story(term)
+        if self._news is not None and self._quiet is not None:
+            story = (self._quiet if quiet else self._news).story(term)
             return _Item(story.title, link, story.text, datetime.now(UTC))
         subject = self._rng.choice(_SUBJECTS)
         title = f"{subject} update {n}" + (f" about {term}" if term else "")
@@ -265,12 +267,13 @@ class FeedSet:
 
     def advance(self, feed: int, count: int, *, hits: bool = True, term: str | None = None) -> None:
         """Put `count` new items on top of `feed` (the oldest fall off). With `hits`, one in
-        HIT_EVERY new items names a popular term; `term` puts that term in every one."""
+        HIT_EVERY new items names a popular term; `term` puts that term in every one. Without
+        `hits`, real text (`news`) is drawn from what names no popular term."""
         for _ in range(count):
             chosen = term
             if chosen is None and hits and self._serial % HIT_EVERY == 0:
                 chosen = self._rng.choice(self._terms)
-            self._items[feed].insert(0, self._item(feed, chosen))
+            self._items[feed].insert(0, self._item(feed, chosen, quiet=not hits))
         del self._items[feed][ITEMS:]
         self._publish(feed)
 

@@ -13,9 +13,12 @@ and, as the run goes on, the new items too.
 
 Once every feed has had its first poll, for S seconds (default 40):
 
-- new items keep arriving (three a second, on random feeds), each real text, one in three
-  also naming one chat's keyword, so polls fetch, parse, match, summarise and queue alerts all
-  along (what the real text names by itself alerts the chats watching it too);
+- new items keep arriving (three a second, on random feeds), real text like the rest, drawn
+  from the sentences that name no popular term (`NewsText(quiet=...)`: a real report names
+  "president" or "border" more often than not, and would alert about 1,000 of the 10,000 chats,
+  which the sender, at 30 messages a second, could never catch up with), one in three naming one
+  chat's keyword in its headline, so polls fetch, parse, match, summarise and queue alerts all
+  along;
 - three people send commands at once, each from a random chat, as soon as the previous reply
   came and a short pause: `/latest` (the chat's watchlist), `/latest <keywords>` (places, news
   words, or words few reports name, so some requests read all 1,000 reports) and `/list`. Each
@@ -195,6 +198,7 @@ class _Run:
         self.in_flight = 0
         self.overlapped = 0
         self.raw: list[float] = []
+        self.missed = 0
         self.after_poll: list[float] = []
         self.published = 0
         self.peak_rss = 0.0
@@ -258,12 +262,16 @@ class _Run:
             mark = self.telegram.mark()
             published = time.monotonic()
             self.feeds.advance(0, 1, hits=False, term=keyword)
-            [alert] = await self.telegram.wait_for_sent(
-                lambda r: f"🔎 {keyword}" in r.text,
-                since=mark,
-                chat_id=chat_id(SUBSCRIBER),
-                timeout=60,
-            )
+            try:
+                [alert] = await self.telegram.wait_for_sent(
+                    lambda r: f"🔎 {keyword}" in r.text,
+                    since=mark,
+                    chat_id=chat_id(SUBSCRIBER),
+                    timeout=30,
+                )
+            except AssertionError:
+                self.missed += 1
+                continue
             polled = self.feeds.first_after(path, published)
             self.raw.append(alert.time - published)
             if polled is not None:
@@ -291,8 +299,8 @@ def _inside(figures: dict[str, Any], began: float, ended: float) -> str:
     lines = [
         f"  one poll, in the bot:               {_quantiles([b - a for a, b in polls])}",
         f"  busy cycle (polls running per {POLL_SECONDS} s): "
-        f"p50 {statistics.median(rounds) if rounds else 0:.2f} s, max {max(rounds, default=0):.2f} s"
-        f" over {len(rounds)} rounds   (goal < 1 s)",
+        f"p50 {statistics.median(rounds) if rounds else 0:.2f} s, "
+        f"max {max(rounds, default=0):.2f} s over {len(rounds)} rounds   (goal < 1 s)",
         f"  loop lag, the bot's event loop:     max {max(late, default=0) * 1000:.1f} ms, "
         f"p99 {p99 * 1000:.1f} ms over {len(late)} samples; longest GC pause "
         f"{figures['gc_worst'] * 1000:.1f} ms   (goal: a few ms)",
@@ -337,7 +345,8 @@ async def measure(folder: Path, seconds: float) -> None:
     polls = log.count("polled ")
     lines = log.splitlines()
     errors = [n for n, line in enumerate(lines) if " ERROR " in line or " CRITICAL " in line]
-    print(f"  {run.published} items published, {len(run.raw)} probes; the bot logged {polls} "
+    print(f"  {run.published} items published, {len(run.raw)} probes ({run.missed} without an "
+          f"alert within 30 s), {len(telegram.sent)} messages sent; the bot logged {polls} "
           f"polls and {len(errors)} errors; exit code {code}")  # fmt: skip
     if errors:  # the first one in full, up to the next log record
         first = errors[0]
