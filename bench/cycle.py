@@ -5,10 +5,11 @@ process builds a data directory (10,000 chats x 5 watches, N reports; see `bench
 a fresh process then runs cycles on it, so its peak memory is the bot's, not the builder's.
 A cycle is what the job queue does when every source falls due at once: 50 feeds of 100 items on
 a loopback server (a process of its own), each polled through `Poller.poll` concurrently, as
-`bot.jobs` calls it (the store's subscriptions and watch version), delivery excluded. The busy cycle has 100 new
-items (2 per feed, one in four naming a term hundreds of chats watch); the quiet cycle finds
-every feed unchanged (304 by ETag). Before them a first cycle stores the feeds' backlog without
-alerting, and the matcher is built once, as the bot does after a watchlist change.
+`bot.jobs` calls it (the store's subscriptions and watch version), delivery excluded. The busy
+cycle has 100 new items (2 per feed, one in four naming a term hundreds of chats watch); the
+quiet cycle finds every feed unchanged (304 by ETag). Before them a first cycle stores the feeds'
+backlog without alerting, and the matcher is built once, as the bot does after a watchlist
+change.
 
 Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may
 exceed the cycle; steps in the CPU worker (parse, match) are timed from the poll's side, so they
@@ -29,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import wraps
@@ -64,7 +65,9 @@ class Stages:
     def reset(self) -> None:
         self.spent.clear()
 
-    def coro(self, stage: str, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    def coro(
+        self, stage: str, func: Callable[P, Coroutine[Any, Any, T]]
+    ) -> Callable[P, Coroutine[Any, Any, T]]:
         @wraps(func)
         async def timed(*args: P.args, **kwargs: P.kwargs) -> T:
             began = time.perf_counter()
@@ -103,7 +106,7 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
         finally:
             stages.spent[lane_stages[func.__name__]] += time.perf_counter() - began
 
-    watchers.feeds.fetch = stages.coro("fetch", watchers.feeds.fetch)  # type: ignore[assignment]
+    watchers.feeds.fetch = stages.coro("fetch", watchers.feeds.fetch)
     watchers.feeds.on_cpu = lane
     watchers.poll.on_cpu = lane
     watchers.fanout.on_cpu = lane
@@ -135,8 +138,8 @@ async def _cycle(
     return took, sum(r.new for r in results), sum(len(r.alerts) for r in results)
 
 
-async def run(data: Path, out: Path) -> None:
-    """Cycles on the data directory `data`; figures printed, and written to `out` as JSON."""
+async def run(data: Path) -> dict[str, Any]:
+    """Cycles on the data directory `data`; figures printed, and returned."""
     feeds = FeedProcess()
     try:
         settings = replace(
@@ -199,7 +202,7 @@ async def run(data: Path, out: Path) -> None:
     finally:
         feeds.close()
     now_mb, peak_mb = rss_mb(os.getpid(), worker)
-    figures = {
+    figures: dict[str, Any] = {
         "busy": statistics.median(busy),
         "quiet": statistics.median(quiet),
         "stages": {stage: statistics.median(values) for stage, values in spent.items()},
@@ -217,7 +220,7 @@ async def run(data: Path, out: Path) -> None:
     print(f"  max loop lag: busy {busy_lag * 1000:.1f} ms (p99 {lag_p99 * 1000:.1f} ms; longest "
           f"GC pause {busy_gc * 1000:.1f} ms), quiet {quiet_lag * 1000:.1f} ms")  # fmt: skip
     print(f"  RSS now {now_mb:.0f} MB, peak {peak_mb:.0f} MB (this process and the CPU worker)")
-    out.write_text(json.dumps(figures), encoding="utf-8")
+    return figures
 
 
 def _child(*args: str) -> None:
@@ -230,7 +233,7 @@ def main(argv: list[str]) -> None:
         print(f"  data directory built in {took:.0f} s", flush=True)
         return
     if argv[:1] == ["--run"]:
-        asyncio.run(run(Path(argv[1]), Path(argv[2])))
+        Path(argv[2]).write_text(json.dumps(asyncio.run(run(Path(argv[1])))), encoding="utf-8")
         return
     totals = [int(a) for a in argv] or [10_000, 100_000]
     print(f"{FEEDS} feeds x {ITEMS} items on 127.0.0.1, {CHATS:,} chats x {WATCHES} watches, "

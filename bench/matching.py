@@ -283,7 +283,8 @@ def typical(chats: int, per_chat: int, rounds: int = 5, sample_every: int = 10) 
         f" fanned out to {sent / runs:,.1f} chat matches"
     )
     names = ("normalize", "scan", "evaluate watches", "fan-out to chats")
-    print("stages:  " + ", ".join(f"{n} {_micro(t / runs)}" for n, t in zip(names, stages)))
+    spent = zip(names, stages, strict=True)
+    print("stages:  " + ", ".join(f"{n} {_micro(t / runs)}" for n, t in spent))
     print(
         "         (mean a report, collector paused; fan-out = one Match per chat, as alerts need)"
     )
