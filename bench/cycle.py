@@ -1,4 +1,4 @@
-"""What one poll cycle costs at scale: `python -m bench.cycle [N ...]`.
+"""What one poll cycle costs at scale: `python -m bench.cycle [--real-text] [N ...]`.
 
 Prints figures, asserts nothing. For each N (default 10,000 and 100,000 stored reports) one
 process builds a data directory (10,000 chats x 5 watches, N reports; see `bench.loadgen`) and
@@ -9,7 +9,8 @@ a loopback server (a process of its own), each polled through `Poller.poll` conc
 cycle has 100 new items (2 per feed, one in four naming a term hundreds of chats watch); the
 quiet cycle finds every feed unchanged (304 by ETag). Before them a first cycle stores the feeds'
 backlog without alerting, and the matcher is built once, as the bot does after a watchlist
-change.
+change. With --real-text, the stored reports and the feeds' items are real text (see
+`bench.loadgen` and `bench.newstext`) instead of short synthetic items.
 
 Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may
 exceed the cycle; steps in the CPU worker (parse, match) are timed from the poll's side, so they
@@ -52,6 +53,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 NEW_PER_FEED = 2
+REAL_TEXT = "--real-text"
 ROUNDS = 5
 STAGES = ("fetch", "parse", "unseen", "match", "summarise", "record_poll")
 
@@ -138,9 +140,10 @@ async def _cycle(
     return took, sum(r.new for r in results), sum(len(r.alerts) for r in results)
 
 
-async def run(data: Path) -> dict[str, Any]:
-    """Cycles on the data directory `data`; figures printed, and returned."""
-    feeds = FeedProcess()
+async def run(data: Path, news: bool) -> dict[str, Any]:
+    """Cycles on the data directory `data` (feeds of real text with `news`); figures printed,
+    and returned."""
+    feeds = FeedProcess(news=news)
     try:
         settings = replace(
             load_settings({}),
@@ -228,28 +231,34 @@ def _child(*args: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    news = REAL_TEXT in argv
+    argv = [a for a in argv if a != REAL_TEXT]
     if argv[:1] == ["--build"]:
-        took = build_data_dir(Path(argv[1]), int(argv[2]))
+        took = build_data_dir(Path(argv[1]), int(argv[2]), news=news)
         print(f"  data directory built in {took:.0f} s", flush=True)
         return
     if argv[:1] == ["--run"]:
-        Path(argv[2]).write_text(json.dumps(asyncio.run(run(Path(argv[1])))), encoding="utf-8")
+        figures = asyncio.run(run(Path(argv[1]), news))
+        Path(argv[2]).write_text(json.dumps(figures), encoding="utf-8")
         return
     totals = [int(a) for a in argv] or [10_000, 100_000]
     print(f"{FEEDS} feeds x {ITEMS} items on 127.0.0.1, {CHATS:,} chats x {WATCHES} watches, "
           f"{FEEDS * NEW_PER_FEED} new items per busy cycle, delivery excluded")  # fmt: skip
-    figures: dict[int, dict[str, Any]] = {}
+    if news:
+        print("real text: distinct reports of about 1,000 characters (bench.newstext)")
+    flag = [REAL_TEXT] if news else []
+    every: dict[int, dict[str, Any]] = {}
     for total in totals:
         print(f"{total:,} stored reports:", flush=True)
         with tempfile.TemporaryDirectory() as folder:
             data, out = Path(folder) / "data", Path(folder) / "figures.json"
-            _child("--build", str(data), str(total))
-            _child("--run", str(data), str(out))
-            figures[total] = json.loads(out.read_text(encoding="utf-8"))
-    if len(figures) >= 2:
-        low, high = min(figures), max(figures)
-        ratio = figures[high]["busy"] / figures[low]["busy"]
-        quiet = figures[high]["quiet"] / figures[low]["quiet"]
+            _child("--build", str(data), str(total), *flag)
+            _child("--run", str(data), str(out), *flag)
+            every[total] = json.loads(out.read_text(encoding="utf-8"))
+    if len(every) >= 2:
+        low, high = min(every), max(every)
+        ratio = every[high]["busy"] / every[low]["busy"]
+        quiet = every[high]["quiet"] / every[low]["quiet"]
         print(f"{high:,} vs {low:,} stored reports: busy cycle x{ratio:.2f}, "
               f"quiet cycle x{quiet:.2f} (goal <= 1.2)")  # fmt: skip
 

@@ -10,7 +10,10 @@ Both make short synthetic items by default: three filler sentences (about 150 ch
 stored), all published before the feeds' items. With `news=True` they are real text instead
 (`bench.newstext`: distinct reports of about 1,000 characters in a dozen languages), and the
 stored reports and the feeds' backlog are published over the same last NEWS_SPAN, newest now,
-so the newest reports (those /latest reads) are stored ones and feed items mixed.
+so the newest reports (those /latest reads) are stored ones and feed items mixed. The items
+`advance` publishes are real text too, but drawn from what names no popular term (a real
+report names "president" or "border" more often than not, and each such report would alert
+about 1,000 of the 10,000 chats), so their alerts are those of the synthetic items.
 `FeedProcess` runs that server in a process of its own, so serving feeds does not compete for
 the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the
 event loop wakes a 1 ms sleeper; `rss_mb`, `family` and `memory_split` read /proc.
@@ -224,7 +227,7 @@ class FeedSet:
         now = datetime.now(UTC)
         gap = NEWS_SPAN / (FEEDS * ITEMS) if news else timedelta(0)
         for feed in range(FEEDS):
-            items = [self._item(feed, None, quiet=False) for _ in range(ITEMS)]
+            items = [self._item(feed, None, new=False) for _ in range(ITEMS)]
             for age, item in enumerate(items):  # the first item is the newest
                 item.published = now - gap * (age * FEEDS + feed)
             self._items.append(items)
@@ -238,13 +241,15 @@ class FeedSet:
     def path(feed: int) -> str:
         return f"/feed{feed}.xml"
 
-    def _item(self, feed: int, term: str | None, *, quiet: bool) -> _Item:
-        """A new item; with `news`, `quiet` makes its text name no popular term."""
+    def _item(self, feed: int, term: str | None, *, new: bool) -> _Item:
+        """An item naming `term` in its headline. With `news`, the feeds' first items are real
+        text as it comes, and the `new` ones real text that names no popular term but `term`:
+        otherwise each would alert about 1,000 of the 10,000 chats."""
         self._serial += 1
         n = self._serial
         link = f"https://outlet{feed}.test/news/{n}"
         if self._news is not None and self._quiet is not None:
-            story = (self._quiet if quiet else self._news).story(term)
+            story = (self._quiet if new else self._news).story(term)
             return _Item(story.title, link, story.text, datetime.now(UTC))
         subject = self._rng.choice(_SUBJECTS)
         title = f"{subject} update {n}" + (f" about {term}" if term else "")
@@ -267,13 +272,12 @@ class FeedSet:
 
     def advance(self, feed: int, count: int, *, hits: bool = True, term: str | None = None) -> None:
         """Put `count` new items on top of `feed` (the oldest fall off). With `hits`, one in
-        HIT_EVERY new items names a popular term; `term` puts that term in every one. Without
-        `hits`, real text (`news`) is drawn from what names no popular term."""
+        HIT_EVERY new items names a popular term; `term` puts that term in every one."""
         for _ in range(count):
             chosen = term
             if chosen is None and hits and self._serial % HIT_EVERY == 0:
                 chosen = self._rng.choice(self._terms)
-            self._items[feed].insert(0, self._item(feed, chosen, quiet=not hits))
+            self._items[feed].insert(0, self._item(feed, chosen, new=True))
         del self._items[feed][ITEMS:]
         self._publish(feed)
 
