@@ -278,22 +278,29 @@ class _Run:
                 self.after_poll.append(alert.time - polled)
 
 
-def _inside(figures: dict[str, Any], began: float, ended: float) -> str:
-    """Poll times, the busy cycle and the loop lag that bench.botprobe recorded, over the
-    measured period."""
-    polls = [(a, b) for a, b in figures["polls"] if began <= a < ended]
+def busy_rounds(polls: list[tuple[float, float]], began: float, ended: float) -> list[float]:
+    """For each whole POLL_SECONDS round from `began` to `ended`, the time during which at
+    least one of the polls (start, end) was running: the busy cycle of polls spread out."""
     rounds = []
     start = began
-    while start + POLL_SECONDS <= ended:  # union of the polls' spans within each round
+    while start + POLL_SECONDS <= ended:
         stop = start + POLL_SECONDS
-        spans = sorted((max(a, start), min(b, stop)) for a, b in figures["polls"] if a < stop)
+        spans = sorted((max(a, start), min(b, stop)) for a, b in polls if a < stop and b > start)
         busy, reach = 0.0, start
         for a, b in spans:
-            if b > max(a, reach):
+            if b > reach:
                 busy += b - max(a, reach)
                 reach = b
         rounds.append(busy)
         start = stop
+    return rounds
+
+
+def _inside(figures: dict[str, Any], began: float, ended: float) -> str:
+    """Poll times, the busy cycle and the loop lag that bench.botprobe recorded, over the
+    measured period."""
+    polls = [(a, b) for a, b in figures["polls"] if began <= a < ended]
+    rounds = busy_rounds([(a, b) for a, b in figures["polls"]], began, ended)
     late = sorted(late for woke, late in figures["lag"] if began <= woke < ended)
     p99 = statistics.quantiles(late, n=100)[-1] if len(late) >= 100 else max(late, default=0.0)
     lines = [
