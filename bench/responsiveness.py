@@ -48,12 +48,14 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +298,24 @@ def busy_rounds(polls: list[tuple[float, float]], began: float, ended: float) ->
     return rounds
 
 
+def _newest(data: Path) -> str:
+    """What the 1,000 newest reports (those /latest reads) are at the end: how many were stored
+    before the bot started and how many came from the feeds, and their mean length."""
+    try:
+        [db] = data.glob("*.sqlite3")
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+            rows = connection.execute(
+                "SELECT domain, length(body) FROM reports ORDER BY sort_time DESC LIMIT 1000"
+            ).fetchall()
+    except (ValueError, sqlite3.Error) as error:
+        return f"  (the newest reports could not be read: {error})"
+    stored = sum(domain.startswith("archive") for domain, _ in rows)
+    mean = statistics.mean(length for _, length in rows) if rows else 0
+    return (f"  the {len(rows):,} newest reports at the end: {stored} stored before the start, "
+            f"{len(rows) - stored} from the feeds; text {mean:,.0f} characters "
+            "on average")  # fmt: skip
+
+
 def _inside(figures: dict[str, Any], began: float, ended: float) -> str:
     """Poll times, the busy cycle and the loop lag that bench.botprobe recorded, over the
     measured period."""
@@ -367,6 +387,7 @@ async def measure(folder: Path, seconds: float) -> None:
     print(f"  new item -> alert, after its poll:  {_quantiles(run.after_poll)}   (goal < 1 s)")
     print(f"  new item -> alert, raw:             {_quantiles(run.raw)}   (poll every "
           f"{POLL_SECONDS} s)")  # fmt: skip
+    print(_newest(folder / "data"))
     if probe.is_file():
         print(_inside(json.loads(probe.read_text(encoding="utf-8")), run.began, ended))
     else:
