@@ -70,10 +70,10 @@ ITEMS = 100
 FIRST_CHAT = 100_000
 FILL_BATCH = 2_000
 HIT_EVERY = 4
-NEWS_SPAN = timedelta(days=2)
-"""With `news`, the stored reports and the feeds' first items are published over this span."""
 """One new item in HIT_EVERY names a popular term (a place, a news word), which a few hundred
 chats watch; the others name nothing watched. That fan-out is what makes a cycle expensive."""
+NEWS_SPAN = timedelta(days=2)
+"""With `news`, the stored reports and the feeds' first items are published over this span."""
 
 _FILLER = (
     "Officials gave no further details on Tuesday.",
