@@ -1,4 +1,5 @@
-"""How the running bot answers while it polls: `python -m bench.responsiveness [--seconds S]`.
+"""How the running bot answers while it polls: `python -m bench.responsiveness [--seconds S]`
+(`--reports N` stores N reports instead of 100,000, for a quicker try).
 
 Prints figures, asserts nothing. The real `newswatch run` (`python -m bot run`, a subprocess,
 with the gauges of `bench.botprobe` added) talks to a fake Bot API server
@@ -9,7 +10,7 @@ Every report is real text (`bench.newstext`): distinct, about 1,000 characters, 
 and sentences from recorded feeds, news stories and pages in a dozen languages, naming a watched
 place now and then. The stored reports and the feeds' first items are published over the last
 two days, so the 1,000 newest reports `/latest` reads are stored ones and feed items mixed,
-and, as the run goes on, the new items too.
+and, as the run goes on, the new items too; what they are at the end is printed.
 
 Once every feed has had its first poll, for S seconds (default 40):
 
