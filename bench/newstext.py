@@ -22,6 +22,7 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from bench.realtext import load_cases
@@ -39,6 +40,7 @@ LANGUAGES = {
 }  # fmt: skip
 """How often each language comes, in percent. de, fr and pl are in realtext.toml only."""
 TITLE_LENGTH = 110
+MIN_SENTENCES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,23 +117,36 @@ class NewsText:
         self._languages = [n for n in LANGUAGES if n in self._sources or n in self._places]
         self._weights = [LANGUAGES[n] for n in self._languages]
         self._made: set[str] = set()
+        self._headlines: set[tuple[str, str]] = set()
 
-    def story(self, term: str | None = None) -> Story:
-        """A report not made before; with `term`, its headline names it ("term: headline")."""
+    def story(self, term: str | None = None, *, outlet: str = "") -> Story:
+        """A report whose text was not made before, and whose headline this `outlet` has not
+        used (the bot takes an outlet's reports with one headline for one story): the source's
+        own headline, else one of the report's sentences or of its language, as a lead would
+        be. With `term`, the headline names it ("term: headline")."""
         while True:
             language = self._rng.choices(self._languages, self._weights)[0]
-            title, sentences = self._compose(language)
+            titles, sentences = self._compose(language)
             text = " ".join(sentences)
-            if text not in self._made:
-                self._made.add(text)
-                return Story(f"{term}: {title}" if term else title, text, language)
+            if text in self._made:
+                continue
+            self._made.add(text)
+            pool = self._pools.get(language) or tuple(self._places[language])
+            drawn = (self._rng.choice(pool) for _ in range(4 * len(pool)))
+            leads = (_headline(s) for s in chain(sentences, drawn))
+            for title in chain(titles, leads):
+                title = f"{term}: {title}" if term else title
+                if (outlet, title) not in self._headlines:
+                    self._headlines.add((outlet, title))
+                    return Story(title, text, language)
 
-    def _compose(self, language: str) -> tuple[str, list[str]]:
+    def _compose(self, language: str) -> tuple[list[str], list[str]]:
+        """Headlines to choose from, and the sentences of the text."""
         rng = self._rng
         places = self._places.get(language, [])
         if language not in self._sources:  # a language only realtext.toml has: quotes name places
             picked = rng.sample(places, len(places))
-            return _headline(picked[0]), self._fill(iter(picked[1:]), [])
+            return [], self._fill(iter(picked), [])
         pool = self._pools[language]
         first = rng.choice(self._sources[language])
         start = rng.randrange(len(first.sentences))
@@ -140,19 +155,20 @@ class NewsText:
         body = self._fill(others, run, limit=self._limits[language])
         if places and rng.randrange(self._place_every) == 0:
             body.insert(rng.randint(1, max(1, len(body) - 1)), rng.choice(places))
-        return first.title, body
+        return [first.title], body
 
     def _fill(
         self, candidates: Iterator[str], body: list[str], limit: int | None = None
     ) -> list[str]:
-        """`body`, then candidates not in it, until the text reaches a length drawn from LENGTH
-        (at most `limit`, so a small pool still leaves room for reports that differ)."""
+        """`body`, then candidates not in it, until the text has at least MIN_SENTENCES and
+        reaches a length drawn from LENGTH (at most `limit`, so a small pool still leaves room
+        for reports that differ)."""
         target = self._rng.randint(*LENGTH)
         if limit is not None:
             target = min(target, limit)
         length = sum(len(s) + 1 for s in body)
         for sentence in candidates:
-            if length >= target:
+            if length >= target and len(body) >= MIN_SENTENCES:
                 break
             if sentence not in body:
                 body.append(sentence)

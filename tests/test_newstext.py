@@ -57,3 +57,10 @@ def test_some_reports_name_a_watched_place_and_quiet_ones_name_no_popular_term()
 def test_a_term_is_named_in_the_headline() -> None:
     story = NewsText(seed=1, quiet=popular_terms()).story("chat7topic0")
     assert story.title.startswith("chat7topic0: ")
+
+
+def test_an_outlet_never_gets_one_headline_twice() -> None:
+    made = NewsText(seed=3)
+    stories = [(n % 5, made.story(outlet=f"outlet{n % 5}.test")) for n in range(3000)]
+    assert len({(outlet, story.title) for outlet, story in stories}) == len(stories)
+    assert len({story.title for _, story in stories}) < len(stories)  # across outlets they repeat
