@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -118,27 +118,39 @@ class NewsText:
         self._weights = [LANGUAGES[n] for n in self._languages]
         self._made: set[str] = set()
         self._headlines: set[tuple[str, str]] = set()
+        self._again: Counter[tuple[str, str]] = Counter()
 
-    def story(self, term: str | None = None, *, outlet: str = "") -> Story:
-        """A report whose text was not made before, and whose headline this `outlet` has not
-        used (the bot takes an outlet's reports with one headline for one story): the source's
-        own headline, else one of the report's sentences or of its language, as a lead would
-        be. With `term`, the headline names it ("term: headline")."""
+    def story(self, term: str | None = None, *, outlet: str | None = None) -> Story:
+        """A report whose text was not made before. Its headline is the source's own, or with
+        `outlet`, the first of that, the report's sentences and others of its language (as a
+        lead would be) that this outlet has not used: the bot takes an outlet's reports with
+        one headline for one story. When every one is used, the headline gets a number, "(2)".
+        With `term`, the headline names it ("term: headline")."""
         while True:
             language = self._rng.choices(self._languages, self._weights)[0]
             titles, sentences = self._compose(language)
             text = " ".join(sentences)
-            if text in self._made:
-                continue
-            self._made.add(text)
-            pool = self._pools.get(language) or tuple(self._places[language])
-            drawn = (self._rng.choice(pool) for _ in range(4 * len(pool)))
-            leads = (_headline(s) for s in chain(sentences, drawn))
-            for title in chain(titles, leads):
-                title = f"{term}: {title}" if term else title
-                if (outlet, title) not in self._headlines:
-                    self._headlines.add((outlet, title))
-                    return Story(title, text, language)
+            if text not in self._made:
+                self._made.add(text)
+                break
+        if outlet is None:
+            return Story(self._named(titles[0] if titles else _headline(sentences[0]), term),
+                         text, language)  # fmt: skip
+        pool = self._pools.get(language) or tuple(self._places[language])
+        drawn = (self._rng.choice(pool) for _ in range(2 * len(pool)))
+        for lead in chain(titles, (_headline(s) for s in chain(sentences, drawn))):
+            title = self._named(lead, term)
+            if (outlet, title) not in self._headlines:
+                break
+        else:
+            self._again[outlet, title] += 1
+            title = f"{title} ({self._again[outlet, title] + 1})"
+        self._headlines.add((outlet, title))
+        return Story(title, text, language)
+
+    @staticmethod
+    def _named(headline: str, term: str | None) -> str:
+        return f"{term}: {headline}" if term else headline
 
     def _compose(self, language: str) -> tuple[list[str], list[str]]:
         """Headlines to choose from, and the sentences of the text."""
