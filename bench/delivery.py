@@ -32,9 +32,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import load_settings
 from bot.storage import Chat, Store, WatchEntry
-from tests.conftest import ROOT, Item, make_rss
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
-from tests.feed_server import FeedServer
+from fakes import DEFAULT_TOKEN, ROOT, FakeTelegram, FeedServer, Item, SentRecord, make_rss
 from watchers.fetch import SourceState
 from watchers.models import Alert, Report
 from watchers.poll import PollOutcome

@@ -1,7 +1,7 @@
 """One chat floods the bot while others use it: `python -m bench.flood [--seconds S]`.
 
 Prints figures, asserts nothing. The real `newswatch run` (`python -m bot run`, a subprocess, no
-news sources) talks to a fake Bot API server (`tests.fake_telegram`) that enforces Telegram's
+news sources) talks to a fake Bot API server (`fakes.telegram`) that enforces Telegram's
 flood limits: 30 messages a second for the bot and, in each chat, a burst of 3 then one a
 second, answering 429 with `retry_after` beyond them. For S seconds (default 60):
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench.responsiveness import _quantiles, _wait, start_bot, stop_bot
 from bot.updates import SLOW_DOWN
-from tests.fake_telegram import FakeTelegram
+from fakes import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOODER = 7_000_001

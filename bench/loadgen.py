@@ -3,7 +3,7 @@
 `build_data_dir` makes what a busy bot holds (10,000 chats x 5 watches as users add them,
 imported from the previous single-file format because that is the quick way in, then N stored
 reports written the way polls write them). `FeedSet` serves 50 RSS feeds of 100 items each from
-a loopback `tests.feed_server.FeedServer`, and `advance` puts new items on top. Every item
+a loopback `fakes.FeedServer`, and `advance` puts new items on top. Every item
 carries at least two sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
 
 Both make short synthetic items by default: three filler sentences (about 150 characters, 1 kB
@@ -41,9 +41,8 @@ from xml.sax.saxutils import escape
 from bench.matching import NEWS_WORDS, make_watches
 from bench.newstext import NewsText
 from bot.storage import Store
-from tests.feed_server import FeedServer, Request
-from watchers.keywords import KeywordError, validate_keyword
-from watchers.matching import load_aliases
+from fakes import FeedServer, Request
+from watchers.matching import KeywordError, load_aliases, validate_keyword
 from watchers.models import Report
 from watchers.summary import needs_article
 

@@ -3,7 +3,7 @@
 
 Prints figures, asserts nothing. The real `newswatch run` (`python -m bot run`, a subprocess,
 with the gauges of `bench.botprobe` added) talks to a fake Bot API server
-(`tests.fake_telegram`) and polls 50 loopback feeds every 5 s (`bench.loadgen`), on a data
+(`fakes.FakeTelegram`) and polls 50 loopback feeds every 5 s (`bench.loadgen`), on a data
 directory of 10,000 chats x 5 watches and 100,000 stored reports.
 
 Every report is real text (`bench.newstext`): distinct, about 1,000 characters, real headlines
@@ -76,7 +76,7 @@ from bench.loadgen import (
     rss_mb,
     unique_keyword,
 )
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
+from fakes import DEFAULT_TOKEN, FakeTelegram, SentRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = 100_000

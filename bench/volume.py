@@ -29,9 +29,7 @@ from pathlib import Path
 from bench.delivery import FIRST_CHAT, _fill, _start, _wait
 from bot.delivery import BATCH
 from bot.storage import Store
-from tests.conftest import OFFLINE, ROOT, Item, make_rss
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
-from tests.feed_server import FeedServer
+from fakes import DEFAULT_TOKEN, OFFLINE, ROOT, FakeTelegram, FeedServer, Item, SentRecord, make_rss
 from watchers.fetch import SourceState
 from watchers.models import Alert, Report
 from watchers.poll import PollOutcome

@@ -28,7 +28,7 @@ __all__ = ["NewswatchApplication", "build_application"]
 logger = logging.getLogger(__name__)
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: Application) -> None:
     """Publish the command menu (admins also see their commands) and start the watchers."""
     services = application.bot_data.services
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
@@ -52,7 +52,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     gc.freeze()
 
 
-class NewswatchApplication(Application):  # type: ignore[type-arg]
+class NewswatchApplication(Application):
     """PTB's application, stopping the bot's own work first.
 
     On SIGTERM/SIGINT `run_polling` stops fetching updates, then `stop()` waits for running
@@ -74,13 +74,13 @@ class NewswatchApplication(Application):  # type: ignore[type-arg]
         await super().stop()
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(application: Application) -> None:
     services = application.bot_data.services
     await services.http.aclose()
     await services.store.close()
 
 
-def build_application(settings: Settings, store: Store) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, store: Store) -> Application:
     """The one place that wires the bot together; `newswatch run` and the tests both use it."""
     assert settings.token, "build_application needs a token; the CLI checks this first"
     application = (
@@ -91,7 +91,8 @@ def build_application(settings: Settings, store: Store) -> Application:  # type:
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(CONTEXT_TYPES)
         .rate_limiter(PatientLimiter(max_retries=3))
-        .concurrent_updates(FairUpdates(route=store.target_of))  # chats side by side, each in order, floods capped
+        # chats side by side, each in order, floods capped
+        .concurrent_updates(FairUpdates(route=store.target_of))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

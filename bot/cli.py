@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings, read_environment, settings_help
 from bot.logs import setup_logging
 from bot.scan import ScanError, SourcesFailed, parse_keywords, scan
-from watchers.sources import SAMPLE_FEED
+from watchers.feeds import SAMPLE_FEED
 
 __all__ = ["main"]
 
@@ -87,8 +87,8 @@ async def _check_telegram(settings: Settings) -> str | None:
         return "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
     except NetworkError:
         return (
-            f"cannot reach the Telegram Bot API at {settings.api_base_url} (TELEGRAM_API_BASE_URL); "
-            "check the network and try again."
+            f"cannot reach the Telegram Bot API at {settings.api_base_url} "
+            "(TELEGRAM_API_BASE_URL); check the network and try again."
         )
     except TelegramError as error:  # e.g. the URL answers, but not as a Bot API
         reason = str(error).replace(settings.token or "", "[REDACTED]")
@@ -191,8 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scan(settings, args.keywords, args.feed, args.json)
         if args.command is None and settings.token is None:
             print(
-                "newswatch: TELEGRAM_BOT_TOKEN is not set, so here is a dry run on the bundled sample feed "
-                f"for {DEMO_KEYWORDS!r}.\nPut a token from @BotFather in .env (see .env.example) to run the bot.\n",
+                "newswatch: TELEGRAM_BOT_TOKEN is not set, so here is a dry run on the bundled "
+                f"sample feed for {DEMO_KEYWORDS!r}.\nPut a token from @BotFather in .env "
+                "(see .env.example) to run the bot.\n",
                 file=sys.stderr,
             )
             return _scan(settings, DEMO_KEYWORDS, [str(SAMPLE_FEED)], as_json=False)

@@ -126,6 +126,12 @@ class Sender:
         self._group_sent: dict[int, deque[float]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self.stats: Counter[str] = Counter()
+        self.passes = 0
+        """Reads of the outbox begun so far."""
+        self.last_idle_pass = 0
+        """The latest pass that found nothing it may send, with nothing in flight or awaiting its
+        record: from then on nothing goes out until a wake or a held chat's time (tests wait for
+        one that began after a given moment before asserting that nothing more was sent)."""
 
     # Life cycle ------------------------------------------------------------------------------
 
@@ -176,6 +182,8 @@ class Sender:
         waiting |= {c for c in list(self._group_sent) if not self._group_has_room(c, now)}
         self._wake.clear()
         self._settled.clear()  # a read that begins now sees what was recorded before
+        self.passes += 1
+        this_pass = self.passes
         due = await self._store.pending_alerts(BATCH + len(self._claimed), skip_chats=waiting)
         started = 0
         for alert in due:
@@ -202,6 +210,8 @@ class Sender:
             task.add_done_callback(self._sends.discard)
             started += 1
         if started == 0:
+            if not self._claimed:
+                self.last_idle_pass = this_pass
             await self._idle(self._next_wake())
 
     def _next_wake(self) -> float:

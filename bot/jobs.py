@@ -89,7 +89,7 @@ async def prune_job(context: Context) -> None:
     logger.info("outbox: %d done entries pruned; now %s", done, counts or "empty")
 
 
-async def cancel_polls(application: Application) -> None:  # type: ignore[type-arg]
+async def cancel_polls(application: Application) -> None:
     """Cancel the polls in progress, so that stopping never waits for a slow fetch. What a
     cancelled poll had recorded is in the outbox; what it had not is fetched again next time."""
     polls = list(application.bot_data.polls)
@@ -98,7 +98,7 @@ async def cancel_polls(application: Application) -> None:  # type: ignore[type-a
     await asyncio.gather(*polls, return_exceptions=True)
 
 
-async def start_watchers(application: Application) -> None:  # type: ignore[type-arg]
+async def start_watchers(application: Application) -> None:
     """One job per source, spread out by jitter, never overlapping itself.
 
     A source switched off after a day of failures gets another chance at every start: an

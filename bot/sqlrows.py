@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from watchers.identity import story_key
 from watchers.models import Report
 
 __all__ = [
@@ -33,7 +32,7 @@ IN_CHUNK = 500  # ids per IN (...) list, well under every engine's parameter lim
 
 REPORT_COLUMNS = (
     "id, story, url, canonical_url, title, body, published, outlet, domain, language, country, "
-    "source, first_seen, last_seen, sort_time"
+    "source, first_seen, last_seen, sort_time, regional"
 )
 
 
@@ -80,7 +79,7 @@ def report_row(report: Report, first_seen: datetime, last_seen: datetime) -> tup
     """The reports table's columns for one report, in REPORT_COLUMNS order."""
     return (
         report.id,
-        story_key(report.title, report.domain),
+        report.story or None,
         report.url,
         report.canonical_url,
         report.title,
@@ -94,13 +93,14 @@ def report_row(report: Report, first_seen: datetime, last_seen: datetime) -> tup
         iso(first_seen),
         iso(last_seen),
         iso(report.published or first_seen),
+        int(report.regional),
     )
 
 
 def stored_report(row: Sequence[Any]) -> StoredReport:
     """The reverse of `report_row`: REPORT_COLUMNS as read back."""
-    (id_, _story, url, canonical, title, body, published, outlet, domain) = row[:9]
-    language, country, source, first_seen = row[9:13]
+    (id_, story, url, canonical, title, body, published, outlet, domain) = row[:9]
+    language, country, source, first_seen, _, _, regional = row[9:16]
     report = Report(
         id=id_,
         url=url,
@@ -113,5 +113,7 @@ def stored_report(row: Sequence[Any]) -> StoredReport:
         language=language,
         country=country,
         source=source,
+        regional=bool(regional),
+        story=story or "",
     )
     return StoredReport(report, parse_iso(first_seen) or datetime.now(UTC))

@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot import matchrows
+from bot.matchrows import MATCH_SCHEMA
 from bot.outbox import OUTBOX_SCHEMA, OutboxSQL, due, queue, upgrade
 from bot.sqlrows import (
     REPORT_COLUMNS,
@@ -36,8 +38,7 @@ from bot.sqlrows import (
     stored_report,
 )
 from watchers.fetch import SourceState
-from watchers.identity import story_key
-from watchers.models import Alert, Report
+from watchers.models import Alert, Hit, Matched, Report
 
 if TYPE_CHECKING:
     from watchers.poll import PollOutcome
@@ -83,6 +84,7 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS reports_last_seen ON reports (last_seen)",
     "CREATE TABLE IF NOT EXISTS source_state (name TEXT PRIMARY KEY, state TEXT NOT NULL)",
     *OUTBOX_SCHEMA,
+    *MATCH_SCHEMA,
 )
 
 
@@ -99,7 +101,7 @@ class SQL:
     refresh = "UPDATE reports SET last_seen = ? WHERE last_seen < ? AND id IN ({ids})"
     insert_report = (
         f"INSERT INTO reports ({REPORT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
     )
     newest = f"SELECT {REPORT_COLUMNS} FROM reports ORDER BY sort_time DESC LIMIT ?"
     prune_reports = "DELETE FROM reports WHERE last_seen < ?"
@@ -154,6 +156,7 @@ class SqlStore:
             for statement in SCHEMA:
                 connection.execute(statement)
             upgrade(connection)
+            matchrows.upgrade(connection)
             connection.execute(SQL.set_meta, ("opened", iso(datetime.now(UTC))))  # a real write
             row = connection.execute(SQL.get_meta, ("schema",)).fetchone()
             if row is None:
@@ -225,12 +228,12 @@ class SqlStore:
 
         def find(connection: sqlite3.Connection) -> list[Report]:
             ids = list(dict.fromkeys(r.id for r in reports))
-            stories = list({s for r in reports if (s := story_key(r.title, r.domain))})
+            stories = list({r.story for r in reports if r.story})
             known = set(_column(connection, SQL.known_ids, ids))
             known_stories = set(_column(connection, SQL.known_stories, stories))
             fresh: list[Report] = []
             for report in reports:
-                story = story_key(report.title, report.domain)
+                story = report.story
                 if report.id in known or (story and story in known_stories):
                     continue
                 fresh.append(report)
@@ -249,8 +252,8 @@ class SqlStore:
         poll: PollOutcome | None = None,
     ) -> tuple[list[Report], list[Alert]]:
         """Refresh last_seen of what a source still shows and insert the new reports; with `poll`
-        (the outcome they came from), save its source's state and queue its alerts of reports
-        inserted now, all in one transaction.
+        (the outcome they came from), save its source's state, what the matcher found in the new
+        reports, and queue its alerts of reports inserted now, all in one transaction.
 
         Returns the reports inserted and the alerts queued: a report another poll stored first
         (same id or same story) is neither inserted nor alerted again.
@@ -270,6 +273,8 @@ class SqlStore:
                     inserted.append(report)
             if poll is None:
                 return inserted, []
+            if poll.matched is not None:
+                matchrows.record(connection, poll.matched)
             connection.execute(SQL.save_state, (poll.source, json.dumps(poll.state.to_dict())))
             stored_now = {r.id for r in inserted}
             return inserted, queue(
@@ -287,14 +292,36 @@ class SqlStore:
         return await self._read(newest)
 
     async def prune(self, seen_before: datetime) -> int:
-        """Forget reports no source has shown since the cut-off, with their outbox entries."""
+        """Forget reports no source has shown since the cut-off, with their outbox entries and
+        their matches."""
 
         def run(connection: sqlite3.Connection) -> int:
             cutoff = iso(seen_before)
             connection.execute(OutboxSQL.prune, (cutoff,))
+            matchrows.prune(connection, cutoff)
             return connection.execute(SQL.prune_reports, (cutoff,)).rowcount
 
         return await self._write(run)
+
+    async def record_matches(self, matched: Matched) -> None:
+        """Store what a matcher found in reports stored before (see `bot.matchrows.record`)."""
+        await self._write(lambda connection: matchrows.record(connection, matched))
+
+    async def unmatched(self, window: int, count: int) -> list[Report]:
+        """See `bot.matchrows.unmatched`."""
+        return await self._read(lambda connection: matchrows.unmatched(connection, window, count))
+
+    async def indexed(
+        self, watches: Sequence[str], limit: int
+    ) -> tuple[list[tuple[StoredReport, list[Hit]]], bool]:
+        """See `bot.matchrows.indexed`."""
+        return await self._read(lambda connection: matchrows.indexed(connection, watches, limit))
+
+    async def unindexed(
+        self, watches: Sequence[str], limit: int
+    ) -> list[tuple[StoredReport, frozenset[str]]]:
+        """See `bot.matchrows.unindexed`."""
+        return await self._read(lambda connection: matchrows.unindexed(connection, watches, limit))
 
     # Source state ------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ from bot.sqlstore import (
     report_row,
 )
 from watchers.fetch import SourceState
-from watchers.models import Alert, Report, Subscription
+from watchers.models import Alert, Hit, Matched, Report, Subscription
 from watchers.poll import PollOutcome
 
 __all__ = [
@@ -455,6 +455,29 @@ class Store:
     async def recent_reports(self, limit: int) -> list[StoredReport]:
         """The `limit` newest reports by publication (else first-seen) time, newest first."""
         return await self._sql.recent(limit)
+
+    async def record_matches(self, matched: Matched) -> None:
+        """Store what a matcher found in reports stored before (`bot.matchrows`)."""
+        await self._sql.record_matches(matched)
+
+    async def unmatched(self, window: int, count: int) -> list[Report]:
+        """Among the `window` newest reports, `count` of those the match index does not cover
+        for every watch held now (`bot.matchrows.unmatched`)."""
+        return await self._sql.unmatched(window, count)
+
+    async def indexed(
+        self, watches: Sequence[str], limit: int
+    ) -> tuple[list[tuple[StoredReport, list[Hit]]], bool]:
+        """The `limit` newest reports the match index has for any of `watches`, with their hits,
+        and whether it has more (`bot.matchrows.indexed`)."""
+        return await self._sql.indexed(watches, limit)
+
+    async def unindexed(
+        self, watches: Sequence[str], limit: int
+    ) -> list[tuple[StoredReport, frozenset[str]]]:
+        """Among the `limit` newest reports, those the match index does not cover for all of
+        `watches`, with the watches it misses (`bot.matchrows.unindexed`)."""
+        return await self._sql.unindexed(watches, limit)
 
     async def prune_reports(self, seen_before: datetime) -> int:
         """Forget reports no source has shown since the cut-off, so the database stays bounded."""

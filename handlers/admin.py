@@ -29,7 +29,10 @@ def _describe(source: Source, state: SourceState | None) -> str:
         status, detail = "✅", "ok"
     last = when_text(state.last_success) if state and state.last_success else "never"
     unverified = ", URL not yet verified" if not source.verified else ""
-    return f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified}) — last success {last}; {detail}"
+    return (
+        f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified})"
+        f" — last success {last}; {detail}"
+    )
 
 
 async def sources(update: Update, context: Context) -> None:

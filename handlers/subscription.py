@@ -15,7 +15,7 @@ from handlers.buttons import EXPIRED, issue_token, redeem_token
 from handlers.common import bulleted, can_manage, load_chat, reply, services
 from handlers.filters import command
 from handlers.latest import SCANNED, count_since
-from watchers.keywords import MAX_KEYWORD_LENGTH
+from watchers.matching import MAX_KEYWORD_LENGTH
 
 __all__ = ["HANDLERS"]
 
@@ -120,7 +120,8 @@ async def stop(update: Update, context: Context) -> None:
     await services(context).store.save_chat(chat)
     await reply(
         update,
-        "Unsubscribed. Your watchlist is kept; send /start to subscribe again, or /forget to delete it.",
+        "Unsubscribed. Your watchlist is kept; send /start to subscribe again, "
+        "or /forget to delete it.",
     )
 
 

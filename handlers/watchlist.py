@@ -23,17 +23,19 @@ from handlers.common import (
     topic,
 )
 from handlers.filters import command
-from watchers.keywords import (
+from watchers.markup import cut
+from watchers.matching import (
     MAX_KEYWORD_LENGTH,
     MAX_WATCHES,
+    AliasBook,
     KeywordError,
+    Term,
+    placement,
     same_keyword,
+    shared_exclusions,
     split_keywords,
     tidy_keyword,
 )
-from watchers.markup import cut
-from watchers.matching import AliasBook, Term
-from watchers.places import placement, shared_exclusions
 from watchers.text import fold
 
 __all__ = ["HANDLERS"]
@@ -207,7 +209,7 @@ def _log_watch(
     chat: Chat, sent: int, added: list[str], already: list[str], refused: dict[str, list[str]]
 ) -> None:
     """One line for the operator: the counts, and each refusal reason with its count."""
-    reasons = "; ".join(f"{len(raws)} × {reason}" for reason, raws in refused.items())
+    reasons = "; ".join(f"{len(raws)} × {reason}" for reason, raws in refused.items())  # noqa: RUF001
     logger.info(
         "chat %s /watch of %d keywords: %d added (now %d), %d already watched, %d refused%s",
         chat.chat_id,

@@ -12,8 +12,8 @@ from bot.config import Settings
 from bot.outbox import ADDED_COLUMNS
 from bot.sqlstore import SqlStore
 from bot.storage import Store
+from fakes import FakeTelegram
 from tests.conftest import BotHarness
-from tests.fake_telegram import FakeTelegram
 from tests.test_delivery import KEYWORD, _report, _watchers
 from watchers.fetch import SourceState
 from watchers.models import Alert, Report

@@ -17,7 +17,8 @@ import pytest
 
 from bot.sqlstore import SCHEMA, SqlStore
 from bot.storage import AtomicJSONStorage, Chat, StorageError, Store, WatchEntry, load_chats
-from tests.conftest import OFFLINE, run_newswatch
+from fakes import OFFLINE
+from tests.conftest import run_newswatch
 from watchers.fetch import SourceState
 from watchers.models import Alert, Report
 from watchers.poll import PollOutcome

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from watchers.lookalikes import Lookalike, plain_letters, single_script
 from watchers.markup import DIRECTION_CONTROLS, INVISIBLE_MARKS, without_controls
-from watchers.matching import parse_watch
+from watchers.matching.expand import parse_watch
+from watchers.matching.lookalikes import Lookalike, plain_letters, single_script
 from watchers.text import fold
 
 __all__ = [
@@ -85,7 +85,7 @@ def tidy_keyword(raw: str) -> Tidied:
       and kept they would make "Laçın" and "Laçın" with a mark two different watches;
     - folded, with a note: styled letters (𝐋𝐚𝐜𝐡𝐢𝐧) and look-alike letters of another script
       inside a word (a Cyrillic а in "Lаchin"), which look like the plain word in /list but are
-      not it (`watchers.lookalikes`); a mix that cannot be folded is refused;
+      not it (`watchers.matching.lookalikes`); a mix that cannot be folded is refused;
     - kept: every other format character, as part of the text: ZWJ and ZWNJ (emoji sequences,
       Persian and Indic spelling), variation selectors, emoji tag characters.
     """

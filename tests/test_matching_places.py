@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchers.matching import load_aliases
-from watchers.places import Placement, place_vetoes, placement, shared_exclusions
+from watchers.matching import Placement, load_aliases, place_vetoes, placement, shared_exclusions
 
 BOOK = load_aliases()
 

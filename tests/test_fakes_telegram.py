@@ -19,13 +19,15 @@ from telegram import (
     ChatMemberRestricted,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     MessageEntity,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
-from tests.fake_telegram import ApiError, FakeTelegram, parse_html
+from fakes import ApiError, FakeTelegram, parse_html
+from tests.conftest import until
 
 CHAT = 4242
 
@@ -129,6 +131,7 @@ async def test_per_chat_flood_control(
         await bot.send_message(CHAT, f"burst {n}")
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(CHAT, "one too many")
+    assert isinstance(caught.value.retry_after, dtm.timedelta)  # PTB_TIMEDELTA is set
     assert caught.value.retry_after >= dtm.timedelta(seconds=1)
     await bot.send_message(CHAT + 1, "another chat has its own bucket")
     assert [r.text for r in fake.sent].count("one too many") == 0
@@ -211,7 +214,7 @@ async def test_long_poll_wakes_on_push_and_honours_offset(fake: FakeTelegram, bo
     assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == ()
     assert fake.pending_updates == []
     started = time.monotonic()
-    assert await bot.get_updates(timeout=0.3) == ()
+    assert await bot.get_updates(timeout=dtm.timedelta(seconds=0.3)) == ()
     assert time.monotonic() - started >= 0.25
 
 
@@ -236,7 +239,8 @@ async def test_callback_round_trip_and_edits(fake: FakeTelegram, bot: Bot) -> No
     [update] = await bot.get_updates(timeout=1)
     query = update.callback_query
     assert query is not None and query.data == "page:2"
-    assert query.message is not None and query.message.text == "page 1"
+    assert isinstance(query.message, Message)
+    assert query.message.text == "page 1"
     assert query.message.reply_markup == keyboard("page:2")
     assert await query.answer("ok")
     assert fake.answered_callbacks[0]["text"] == "ok"
@@ -247,7 +251,9 @@ async def test_callback_round_trip_and_edits(fake: FakeTelegram, bot: Bot) -> No
             "page 1", CHAT, sent.message_id, reply_markup=keyboard("page:2")
         )
     edited = await bot.edit_message_text("page <b>2</b>", CHAT, sent.message_id, parse_mode="HTML")
-    assert edited.text == "page 2" and edited.reply_markup is None
+    assert isinstance(edited, Message)
+    assert edited.text == "page 2"
+    assert edited.reply_markup is None
     assert fake.messages(CHAT)[0]["text"] == "page 2"
     assert "reply_markup" not in fake.messages(CHAT)[0]
     await bot.edit_message_reply_markup(CHAT, sent.message_id, reply_markup=keyboard("p:1"))
@@ -309,7 +315,7 @@ async def test_stop_releases_a_pending_long_poll() -> None:
     url = f"{server.base_url}{server.token}/getUpdates"
     async with httpx.AsyncClient(timeout=10) as client:
         poll = asyncio.create_task(client.post(url, data={"timeout": "30"}))
-        await asyncio.sleep(0.2)
+        await until(lambda: server.waiting_polls == 1, "the long poll to wait in the fake")
         started = time.monotonic()
         await asyncio.to_thread(server.stop)
         assert time.monotonic() - started < 2

@@ -1,4 +1,4 @@
-"""A real HTTP feed server on 127.0.0.1 for tests that must not touch the network.
+"""A real HTTP feed server on 127.0.0.1 for tests and benchmarks that must not touch the network.
 
 Usage::
 

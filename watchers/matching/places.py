@@ -11,10 +11,10 @@ something else (`=Ganja` finds every Ganja, `Ganja` only the city's).
 An exclusion on one watch of a place holds for every watch of that place in the chat: a report
 that names the place and contains an excluded term is alerted by none of them. The matcher
 applies it through a veto watch per chat and place (the place's spellings the chat uses, then
-any of the excluded terms), whose hits silence the chat's watches of the place (`place_vetoes`,
-`silenced`). So a watch's meaning in a chat is its own plus the exclusions of its places; it
-can be written as a watch when some clause names only the place, and is otherwise left
-uncompared.
+any of the excluded terms), whose hits silence the chat's watches of the place (`place_vetoes`;
+`watchers.fanout.fan_out` applies them). So a watch's meaning in a chat is its own plus the
+exclusions of its places; it can be written as a watch when some clause names only the place,
+and is otherwise left uncompared.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from watchers.cpu import on_cpu
 
 # The matcher's own reading of a watch (its syntax, a listed name written as separate words,
 # the look-up key), so that what is compared here is what it matches.
-from watchers.matching import AliasBook, Found, Term, _key, _named_phrase, _read_syntax
+from watchers.matching.aliases import AliasBook
+from watchers.matching.expand import read_watch
+from watchers.matching.normalize import key
+from watchers.matching.syntax import Term
 
 __all__ = [
     "Placement",
@@ -36,7 +39,6 @@ __all__ = [
     "place_vetoes_on_cpu",
     "placement",
     "shared_exclusions",
-    "silenced",
 ]
 
 _TermId = tuple[str, str]  # ("place", name), ("spelling", key) or ("word", key)
@@ -60,9 +62,9 @@ class _Reading:
 def _term_id(term: Term, book: AliasBook, *, widen: bool = False) -> _TermId:
     group = book.group_of(term.text)
     if group is None:
-        return ("word", _key(term.text))
-    if term.exact and not (widen and _key(term.text) not in group.marked):
-        return ("spelling", _key(term.text))
+        return ("word", key(term.text))
+    if term.exact and not (widen and key(term.text) not in group.marked):
+        return ("spelling", key(term.text))
     return ("place", group.name)
 
 
@@ -92,7 +94,7 @@ def _read(raw: str, book: AliasBook) -> _Reading | None:
 
 def _reading(raw: str, book: AliasBook) -> _Reading | None:
     try:
-        watch = _named_phrase(_read_syntax(raw), book)
+        watch = read_watch(raw, book)
     except ValueError:
         return None
     places: dict[str, dict[Term, None]] = {}
@@ -273,14 +275,3 @@ async def place_vetoes_on_cpu(watches: Iterable[tuple[int, str]], book: AliasBoo
     event loop; only the chats that may need one are sent there."""
     flagged = [(chat_id, raw) for chat_id, raws in _flagged(watches).items() for raw in raws]
     return await on_cpu(place_vetoes, flagged, book) if flagged else {}
-
-
-def silenced(found: Iterable[Found], vetoes: Vetoes) -> set[tuple[int, str]]:
-    """The (chat, watch) pairs that a veto found in the same report silences."""
-    quiet: set[tuple[int, str]] = set()
-    if vetoes:
-        for watch in found:
-            for pair in watch.holders:
-                if pair in vetoes:
-                    quiet.update((pair[0], keyword) for keyword in vetoes[pair])
-    return quiet

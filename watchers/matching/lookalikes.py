@@ -19,15 +19,16 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-import regex  # type: ignore[import-untyped]
-from confusable_homoglyphs import categories  # type: ignore[import-untyped]
+import regex
 
 __all__ = ["Lookalike", "plain_letters", "single_script"]
 
 _STYLE_TAGS = frozenset(
-    ("<font>", "<wide>", "<narrow>", "<circle>", "<super>", "<sub>", "<small>", "<square>")
-    + ("<vertical>", "<initial>", "<medial>", "<final>", "<isolated>")
-)
+    (
+        "<font>", "<wide>", "<narrow>", "<circle>", "<super>", "<sub>", "<small>", "<square>",
+        "<vertical>", "<initial>", "<medial>", "<final>", "<isolated>",
+    )
+)  # fmt: skip
 """Decomposition tags (UnicodeData.txt) of forms that differ from their letters by style only."""
 
 _NOT_A_SCRIPT = frozenset({"COMMON", "INHERITED"})
@@ -59,6 +60,10 @@ def plain_letters(text: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _script(char: str) -> str:
+    """The Unicode script of `char`. (The script data is loaded on the first non-ASCII keyword:
+    everything that matches imports this package, the CPU worker too, which never needs it.)"""
+    from confusable_homoglyphs import categories
+
     return str(categories.alias(char))
 
 
@@ -69,7 +74,7 @@ def _twin(char: str, script: str) -> str | None:
 
     The confusables table costs some 7 MB in memory, so it is loaded only once a word mixes
     scripts, which most bots never see."""
-    from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
+    from confusable_homoglyphs import confusables
 
     related = [entry["c"] for entry in confusables.confusables_data.get(char, ())]
     for prototype in list(related):

@@ -10,8 +10,7 @@ import pytest
 import regex
 
 from bench.realtext import FIXTURE, load_cases
-from watchers.keywords import KeywordError, tidy_keyword
-from watchers.matching import load_aliases
+from watchers.matching import KeywordError, load_aliases, tidy_keyword
 
 
 @pytest.mark.parametrize(

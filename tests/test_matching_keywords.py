@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchers.keywords import (
+from watchers.matching import (
     MAX_KEYWORD_LENGTH,
     KeywordError,
     same_keyword,
