@@ -1,17 +1,20 @@
-"""What one poll cycle costs at scale: `python -m bench.cycle [N ...]`.
+"""What one poll cycle costs at scale: `python -m bench.cycle [--real-text] [N ...]`.
 
 Prints figures, asserts nothing. For each N (default 10,000 and 100,000 stored reports) one
 process builds a data directory (10,000 chats x 5 watches, N reports; see `bench.loadgen`) and
 a fresh process then runs cycles on it, so its peak memory is the bot's, not the builder's.
-A cycle is what the job queue does when every source falls due at once: 50 feeds of 100 items on
-a loopback server (a process of its own), each polled through `Poller.poll` concurrently, as
-`bot.jobs` calls it (the store's subscriptions and watch version), delivery excluded. The busy cycle has 100 new
-items (2 per feed, one in four naming a term hundreds of chats watch); the quiet cycle finds
-every feed unchanged (304 by ETag). Before them a first cycle stores the feeds' backlog without
-alerting, and the matcher is built once, as the bot does after a watchlist change.
+A cycle is what the job queue does when every source falls due at once: 50 feeds of 100 items on a
+loopback server (a process of its own), each polled through `Poller.poll` concurrently, as
+`bot.jobs` calls it (the store's subscriptions and watch version), delivery excluded. The busy cycle
+has 100 new items (2 per feed, one in four naming a term hundreds of chats watch); the quiet cycle
+finds every feed unchanged (304 by ETag). Before them the matcher is built once, as the bot does
+after a watchlist change, and a first cycle stores (and matches) the feeds' backlog without
+alerting.
+With --real-text, the stored reports and the feeds' items are real text (see
+`bench.loadgen` and `bench.newstext`) instead of short synthetic items.
 
-Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may
-exceed the cycle; steps in the CPU worker (parse, match) are timed from the poll's side, so they
+Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may exceed
+the cycle; steps in the CPU worker (parse, clean+match) are timed from the poll's side, so they
 include the wait behind the other polls' steps in its one queue. Memory is this process's and the
 worker's RSS together. Loop lag is how late a 1 ms sleeper woke during the busy cycles: the longest
 time something held the event loop.
@@ -29,15 +32,15 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import watchers.fanout
-import watchers.feeds
+import watchers.feeds.source
+import watchers.matchlane
 import watchers.poll
 from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, LoopLag, build_data_dir, rss_mb
 from bot.config import load_settings
@@ -51,8 +54,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 NEW_PER_FEED = 2
+REAL_TEXT = "--real-text"
 ROUNDS = 5
-STAGES = ("fetch", "parse", "unseen", "match", "summarise", "record_poll")
+STAGES = ("fetch", "parse", "unseen", "clean+match", "summarise", "record_poll")
 
 
 class Stages:
@@ -64,7 +68,9 @@ class Stages:
     def reset(self) -> None:
         self.spent.clear()
 
-    def coro(self, stage: str, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    def coro(
+        self, stage: str, func: Callable[P, Coroutine[Any, Any, T]]
+    ) -> Callable[P, Coroutine[Any, Any, T]]:
         @wraps(func)
         async def timed(*args: P.args, **kwargs: P.kwargs) -> T:
             began = time.perf_counter()
@@ -91,9 +97,9 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
     Steps in the CPU worker are timed from the poll's side, as sent and answered."""
     lane_stages = {
         "parse_feed": "parse",
-        "plain_reports": "parse",
-        "install_matcher": "match",
-        "match_installed": "match",
+        "clean_and_match": "clean+match",
+        "install_matcher": "clean+match",
+        "match_installed": "clean+match",
     }
 
     async def lane(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -103,10 +109,10 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
         finally:
             stages.spent[lane_stages[func.__name__]] += time.perf_counter() - began
 
-    watchers.feeds.fetch = stages.coro("fetch", watchers.feeds.fetch)  # type: ignore[assignment]
-    watchers.feeds.on_cpu = lane
-    watchers.poll.on_cpu = lane
-    watchers.fanout.on_cpu = lane
+    feed_source = watchers.feeds.source
+    feed_source.fetch = stages.coro("fetch", feed_source.fetch)
+    feed_source.on_cpu = lane
+    watchers.matchlane.on_cpu = lane
     polls = store.polls
     polls.unseen = stages.coro("unseen", polls.unseen)  # type: ignore[method-assign]
     polls.record_poll = stages.coro("record_poll", polls.record_poll)  # type: ignore[method-assign]
@@ -136,9 +142,10 @@ async def _cycle(
     return took, sum(r.new for r in results), sum(len(r.alerts) for r in results)
 
 
-async def run(data: Path, out: Path) -> None:
-    """Cycles on the data directory `data`; figures printed, and written to `out` as JSON."""
-    feeds = FeedProcess()
+async def run(data: Path, news: bool) -> dict[str, Any]:
+    """Cycles on the data directory `data` (feeds of real text with `news`); figures printed,
+    and returned."""
+    feeds = FeedProcess(news=news)
     try:
         settings = replace(
             load_settings({}),
@@ -162,13 +169,14 @@ async def run(data: Path, out: Path) -> None:
         _instrument(stages, store, poller)
         lag = LoopLag()
         try:
-            first, stored, _ = await _cycle(poller, store, sources)
-            print(f"  store opened in {opened:.2f} s; first cycle stored {stored:,} reports "
-                  f"without alerts in {first:.2f} s")  # fmt: skip
             began = time.perf_counter()
             await poller.matchers.match((), store.chats.subscriptions(), store.chats.version)
+            built = time.perf_counter() - began
+            first, stored, _ = await _cycle(poller, store, sources)
+            print(f"  store opened in {opened:.2f} s; first cycle stored {stored:,} reports "
+                  f"(matched, not alerted) in {first:.2f} s")  # fmt: skip
             print(f"  matcher over {len(store.chats.subscriptions()):,} watches built in "
-                  f"{time.perf_counter() - began:.2f} s (once per watchlist change)")  # fmt: skip
+                  f"{built:.2f} s (once per watchlist change)")  # fmt: skip
             busy: list[float] = []
             spent: dict[str, list[float]] = defaultdict(list)
             lag.start()
@@ -200,7 +208,7 @@ async def run(data: Path, out: Path) -> None:
     finally:
         feeds.close()
     now_mb, peak_mb = rss_mb(os.getpid(), worker)
-    figures = {
+    figures: dict[str, Any] = {
         "busy": statistics.median(busy),
         "quiet": statistics.median(quiet),
         "stages": {stage: statistics.median(values) for stage, values in spent.items()},
@@ -218,7 +226,7 @@ async def run(data: Path, out: Path) -> None:
     print(f"  max loop lag: busy {busy_lag * 1000:.1f} ms (p99 {lag_p99 * 1000:.1f} ms; longest "
           f"GC pause {busy_gc * 1000:.1f} ms), quiet {quiet_lag * 1000:.1f} ms")  # fmt: skip
     print(f"  RSS now {now_mb:.0f} MB, peak {peak_mb:.0f} MB (this process and the CPU worker)")
-    out.write_text(json.dumps(figures), encoding="utf-8")
+    return figures
 
 
 def _child(*args: str) -> None:
@@ -226,28 +234,34 @@ def _child(*args: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    news = REAL_TEXT in argv
+    argv = [a for a in argv if a != REAL_TEXT]
     if argv[:1] == ["--build"]:
-        took = build_data_dir(Path(argv[1]), int(argv[2]))
+        took = build_data_dir(Path(argv[1]), int(argv[2]), news=news)
         print(f"  data directory built in {took:.0f} s", flush=True)
         return
     if argv[:1] == ["--run"]:
-        asyncio.run(run(Path(argv[1]), Path(argv[2])))
+        figures = asyncio.run(run(Path(argv[1]), news))
+        Path(argv[2]).write_text(json.dumps(figures), encoding="utf-8")
         return
     totals = [int(a) for a in argv] or [10_000, 100_000]
     print(f"{FEEDS} feeds x {ITEMS} items on 127.0.0.1, {CHATS:,} chats x {WATCHES} watches, "
           f"{FEEDS * NEW_PER_FEED} new items per busy cycle, delivery excluded")  # fmt: skip
-    figures: dict[int, dict[str, Any]] = {}
+    if news:
+        print("real text: distinct reports of about 1,000 characters (bench.newstext)")
+    flag = [REAL_TEXT] if news else []
+    every: dict[int, dict[str, Any]] = {}
     for total in totals:
         print(f"{total:,} stored reports:", flush=True)
         with tempfile.TemporaryDirectory() as folder:
             data, out = Path(folder) / "data", Path(folder) / "figures.json"
-            _child("--build", str(data), str(total))
-            _child("--run", str(data), str(out))
-            figures[total] = json.loads(out.read_text(encoding="utf-8"))
-    if len(figures) >= 2:
-        low, high = min(figures), max(figures)
-        ratio = figures[high]["busy"] / figures[low]["busy"]
-        quiet = figures[high]["quiet"] / figures[low]["quiet"]
+            _child("--build", str(data), str(total), *flag)
+            _child("--run", str(data), str(out), *flag)
+            every[total] = json.loads(out.read_text(encoding="utf-8"))
+    if len(every) >= 2:
+        low, high = min(every), max(every)
+        ratio = every[high]["busy"] / every[low]["busy"]
+        quiet = every[high]["quiet"] / every[low]["quiet"]
         print(f"{high:,} vs {low:,} stored reports: busy cycle x{ratio:.2f}, "
               f"quiet cycle x{quiet:.2f} (goal <= 1.2)")  # fmt: skip
 

@@ -1,7 +1,7 @@
 """One chat floods the bot while others use it: `python -m bench.flood [--seconds S]`.
 
 Prints figures, asserts nothing. The real `newswatch run` (`python -m bot run`, a subprocess, no
-news sources) talks to a fake Bot API server (`tests.fake_telegram`) that enforces Telegram's
+news sources) talks to a fake Bot API server (`fakes.telegram`) that enforces Telegram's
 flood limits: 30 messages a second for the bot and, in each chat, a burst of 3 then one a
 second, answering 429 with `retry_after` beyond them. For S seconds (default 60):
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench.responsiveness import _quantiles, _wait, start_bot, stop_bot
 from bot.updates import SLOW_DOWN
-from tests.fake_telegram import FakeTelegram
+from fakes import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOODER = 7_000_001
@@ -144,8 +144,10 @@ async def measure(folder: Path, seconds: float) -> None:
     print(f"  /help from the 100 chats: {sum(helps.values())} of {sum(run.helps.values())} "
           f"answered; {run.texts - sum(run.helps.values())} random texts sent")  # fmt: skip
     print(f"  flood: {run.flood_sent} /latest sent, {answered} answered, "
-          f"{run.flood_sent - answered} dropped or coalesced, {notices} slow-down notice(s)")  # fmt: skip
-    print(f"  429s from the fake: {len(limited)} ({len([r for r in limited if r.params.get('chat_id') == FLOODER])} "
+          f"{run.flood_sent - answered} dropped or coalesced, "
+          f"{notices} slow-down notice(s)")  # fmt: skip
+    limited_flooder = len([r for r in limited if r.params.get("chat_id") == FLOODER])
+    print(f"  429s from the fake: {len(limited)} ({limited_flooder} "
           f"for the flooding chat); bot log: {len(floods)} flood line(s), {len(errors)} error(s); "
           f"exit code {code}")  # fmt: skip
     for line in (floods + errors)[:3]:

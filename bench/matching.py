@@ -27,20 +27,21 @@ from pathlib import Path
 
 import feedparser
 
-from watchers.keywords import MAX_KEYWORD_LENGTH, MAX_WATCHES, validate_keyword
 from watchers.matching import (
-    _ENDING_SETS,
+    MAX_KEYWORD_LENGTH,
+    MAX_WATCHES,
     AliasBook,
     Matcher,
     Term,
-    _Hit,
-    _named_phrase,
-    _normalize,
-    _phrases,
+    expand,
     load_aliases,
     parse_watch,
+    validate_keyword,
     watch_cost,
 )
+from watchers.matching.endings import ENDING_SETS
+from watchers.matching.matcher import Hit
+from watchers.matching.normalize import normalize
 from watchers.models import Match
 from watchers.text import fold
 
@@ -198,7 +199,7 @@ def regex_loop(
         chats.setdefault(chat_id, []).append(raw)
     compiled: dict[str, tuple[list[list[re.Pattern[str]]], list[re.Pattern[str]]]] = {}
     for raw in {raw for _, raw in watches}:
-        watch = _named_phrase(parse_watch(raw, aliases), aliases)
+        watch = expand.named_phrase(parse_watch(raw, aliases), aliases)
         compiled[raw] = (
             [[_term_regex(term, aliases) for term in clause] for clause in watch.clauses],
             [_term_regex(term, aliases) for term in watch.excluded],
@@ -224,11 +225,11 @@ def _term_regex(term: Term, aliases: AliasBook) -> re.Pattern[str]:
         r"[^\w']+".join(
             re.escape(word.stem)
             + "(?:"
-            + "|".join(map(re.escape, sorted(_ENDING_SETS[word.endings], key=len, reverse=True)))
+            + "|".join(map(re.escape, sorted(ENDING_SETS[word.endings], key=len, reverse=True)))
             + ")"
             for word in phrase
         )
-        for phrase in _phrases(term, aliases)
+        for phrase in expand.phrases(term, aliases)
     ]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)")
 
@@ -283,7 +284,8 @@ def typical(chats: int, per_chat: int, rounds: int = 5, sample_every: int = 10) 
         f" fanned out to {sent / runs:,.1f} chat matches"
     )
     names = ("normalize", "scan", "evaluate watches", "fan-out to chats")
-    print("stages:  " + ", ".join(f"{n} {_micro(t / runs)}" for n, t in zip(names, stages)))
+    timed = zip(names, stages, strict=True)
+    print("stages:  " + ", ".join(f"{n} {_micro(t / runs)}" for n, t in timed))
     print(
         "         (mean a report, collector paused; fan-out = one Match per chat, as alerts need)"
     )
@@ -315,9 +317,9 @@ def _stages(matcher: Matcher, title: str, text: str, totals: list[float]) -> tup
     """Time one report stage by stage into `totals`; (watches found, chat matches)."""
     clock = time.perf_counter
     started = clock()
-    fields = [(content, _normalize(content)) for content in (title, text) if content]
+    fields = [(content, normalize(content)) for content in (title, text) if content]
     normalized = clock()
-    phrases: dict[int, _Hit] = {}
+    phrases: dict[int, Hit] = {}
     for rank, (content, (folded, offsets)) in enumerate(fields):
         matcher._scan(content, folded, offsets, rank, phrases)
     hits = matcher._with_groups(phrases, False)

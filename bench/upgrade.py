@@ -42,9 +42,8 @@ from bench.loadgen import CHATS, FEEDS, WATCHES, FeedProcess, chat_id, memory_sp
 from bench.matching import make_watches
 from bench.realtext import FIXTURE, load_cases
 from bench.responsiveness import start_bot, stop_bot
-from tests.fake_telegram import FakeTelegram
-from watchers.keywords import KeywordError, validate_keyword
-from watchers.matching import load_aliases
+from fakes import FakeTelegram
+from watchers.matching import KeywordError, load_aliases, validate_keyword
 
 __all__ = ["main", "write_old_store"]
 

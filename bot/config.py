@@ -21,11 +21,12 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from watchers.gdelt import DEFAULT_BASE_URL as DEFAULT_GDELT_URL
-from watchers.google_news import DEFAULT_BASE_URL as DEFAULT_GOOGLE_NEWS_URL
 from watchers.markup import cut
 
 __all__ = [
+    "DEFAULT_API_BASE_URL",
+    "DEFAULT_GDELT_URL",
+    "DEFAULT_GOOGLE_NEWS_URL",
     "SETTINGS",
     "ConfigError",
     "Setting",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_GOOGLE_NEWS_URL = "https://news.google.com/rss/search"
+DEFAULT_GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 
 _TOKEN_RE = re.compile(r"[0-9]{5,20}:[A-Za-z0-9_-]{30,200}")
 _NUMBER_RE = re.compile(r"[+-]?[0-9]+")
@@ -335,7 +338,8 @@ def load_settings(
     if token is not None and not _TOKEN_RE.fullmatch(token):
         # The value is never echoed: a mistyped token is still a secret.
         raise ConfigError(
-            "TELEGRAM_BOT_TOKEN is malformed; it should look like 123456789:AAE... as @BotFather gives it."
+            "TELEGRAM_BOT_TOKEN is malformed; it should look like 123456789:AAE... "
+            "as @BotFather gives it."
         )
     log_level = get("NEWSWATCH_LOG_LEVEL").upper()
     if not isinstance(logging.getLevelName(log_level), int):

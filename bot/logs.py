@@ -20,11 +20,11 @@ _NOISY = ("httpx", "httpcore")
 
 def redact_secrets(secrets: Iterable[str | None]) -> Callable[[], None]:
     """Scrub `secrets` from every log record created from now on; returns an undo function."""
-    secrets = [s for s in secrets if s]
+    present = [s for s in secrets if s]
     previous = logging.getLogRecordFactory()
 
     def clean(text: str) -> str:
-        for secret in secrets:
+        for secret in present:
             text = text.replace(secret, REDACTED)
         return text
 
@@ -45,7 +45,7 @@ def redact_secrets(secrets: Iterable[str | None]) -> Callable[[], None]:
             record.exc_info = None
         return record
 
-    if secrets:
+    if present:
         logging.setLogRecordFactory(factory)
     return lambda: logging.setLogRecordFactory(previous)
 

@@ -13,8 +13,8 @@ import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from watchers.keywords import MAX_KEYWORD_LENGTH
 from watchers.markup import cut, visible, without_controls
+from watchers.matching import MAX_KEYWORD_LENGTH
 from watchers.models import Alert, Report
 
 __all__ = [

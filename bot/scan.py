@@ -1,14 +1,17 @@
 """`newswatch scan`: one poll without Telegram, printing what would be alerted.
 
-It runs the same pipeline as the bot (collect -> match -> summarise) on the given feeds (URLs or
-files) or on the configured sources, for the given keywords or the stored watchlists, and keeps
-nothing, so it is safe to run beside a live bot.
+It takes the bot's path, without the store: the given feeds (URLs or files) or the configured
+sources are fetched and parsed, their reports (each once) made plain and matched in one step of
+the CPU worker (`watchers.matchlane`), for the given keywords or the stored watchlists as one
+chat watching them forever; the hits go through the alerts' fan-out (`watchers.fanout`) and the
+matches are summarised. Nothing is kept, so it is safe to run beside a live bot.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -20,19 +23,23 @@ from bot.render import headline, when_text
 from bot.services import http_client, llm_config, sources_of
 from bot.store import StorageError, load_chats
 from watchers.alerts import Summariser
-from watchers.fanout import match_reports, since_of
+from watchers.fanout import EVER, fan_out
 from watchers.feeds import FeedSource, parse_feed
-from watchers.keywords import KeywordError, split_keywords, validate_keyword
 from watchers.markup import cut
-from watchers.matching import AliasBook, Matcher, load_aliases
+from watchers.matching import (
+    AliasBook,
+    KeywordError,
+    load_aliases,
+    split_keywords,
+    validate_keyword,
+)
+from watchers.matchlane import MatcherCache
 from watchers.models import Alert, Report, SourceState, Subscription
-from watchers.places import place_vetoes
-from watchers.poll import collect, plain_reports
+from watchers.poll import collect
 from watchers.sources import Source
 
 __all__ = ["ScanError", "SourcesFailed", "parse_keywords", "scan"]
 
-_EVER = datetime(1970, 1, 1, tzinfo=UTC)  # a dry run shows every match, however old
 _MAX_REASON = 160  # characters of one source's error in the one-line failure message
 
 
@@ -68,45 +75,59 @@ def _stored_keywords(settings: Settings) -> list[str]:
     return list(dict.fromkeys(kw for chat in chats for kw in chat.keywords))
 
 
-async def _reports(
-    client: httpx.AsyncClient,
-    feeds: Sequence[str],
-    sources: Sequence[Source],
-    subscriptions: Sequence[Subscription],
-    aliases: AliasBook,
-) -> tuple[list[Report], list[str], int]:
-    """The reports, an error per failed source, and how many sources could be read at all."""
-    reports: list[Report] = []
-    errors: list[str] = []
-    read = 0
+@dataclass(slots=True)
+class _Gathered:
+    """The reports as the sources gave them, an error per failed source, and how many sources
+    could be read at all."""
+
+    reports: list[Report] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    read: int = 0
+
+
+def _from_files(feeds: Sequence[str], gathered: _Gathered) -> list[str]:
+    """Parse the feeds that are files (here: a dry run has no loop to keep free); return the
+    others, which must be URLs."""
+    urls: list[str] = []
     for feed in feeds:
         path = Path(feed)
-        if path.is_file():
-            try:
-                body = path.read_bytes()
-            except OSError as error:
-                errors.append(f"{feed}: {error.strerror or error}")
-                continue
-            result = parse_feed(body, source=path.name, feed_url=path.resolve().as_uri())
-            reports += plain_reports(result.reports)
-            if result.ok or result.reports:  # a broken file that still gave reports was read
-                read += 1
-            if not result.ok:
-                errors.append(f"{feed}: {result.error}")
+        if not path.is_file():
+            if not feed.startswith(("http://", "https://")):
+                raise ScanError(f"--feed {feed}: no such file, and not an http(s) URL.")
+            urls.append(feed)
             continue
-        if not feed.startswith(("http://", "https://")):
-            raise ScanError(f"--feed {feed}: no such file, and not an http(s) URL.")
-        sources = [*sources, FeedSource(feed, feed, 0)]
+        try:
+            body = path.read_bytes()
+        except OSError as error:
+            gathered.errors.append(f"{feed}: {error.strerror or error}")
+            continue
+        result = parse_feed(body, source=path.name, feed_url=path.resolve().as_uri())
+        gathered.reports += result.reports
+        if result.ok or result.reports:  # a broken file that still gave reports was read
+            gathered.read += 1
+        if not result.ok:
+            gathered.errors.append(f"{feed}: {result.error}")
+    return urls
+
+
+async def _gather(
+    client: httpx.AsyncClient,
+    gathered: _Gathered,
+    sources: Sequence[Source],
+    keywords: Sequence[str],
+    aliases: AliasBook,
+) -> None:
+    """Fetch and parse the sources into `gathered`, then keep each report once."""
     for source in sources:
         collected = await collect(
-            client, source, SourceState(), subscriptions, aliases, datetime.now(UTC)
+            client, source, SourceState(), keywords, aliases, datetime.now(UTC)
         )
-        reports += collected.reports
+        gathered.reports += collected.reports
         if collected.error:
-            errors.append(f"{source.name}: {collected.error}")
+            gathered.errors.append(f"{source.name}: {collected.error}")
         else:
-            read += 1
-    return list({r.id: r for r in reports}.values()), errors, read
+            gathered.read += 1
+    gathered.reports = list({r.id: r for r in gathered.reports}.values())
 
 
 def _one_line(errors: Sequence[str]) -> str:
@@ -161,29 +182,38 @@ async def scan(
             "No keywords to look for: pass --keywords, or /watch some in the bot first."
         )
     aliases = load_aliases()
-    subscriptions = [Subscription(0, keyword, _EVER) for keyword in keywords]
+    subscriptions = [Subscription(0, keyword, EVER) for keyword in keywords]
     sources = [] if feeds else sources_of(settings)
     if not feeds and not sources:
         raise ScanError(
             "No sources to read: pass --feed, or set NEWSWATCH_FEEDS, NEWSWATCH_DEFAULT_SOURCES, "
             "NEWSWATCH_GOOGLE_NEWS_URL or NEWSWATCH_GDELT_URL."
         )
-    online = bool(sources) or any(not Path(feed).is_file() for feed in feeds)
+    gathered = _Gathered()
+    urls = _from_files(feeds, gathered)
+    online = bool(sources or urls)
     async with http_client(settings, *feeds) as client:
-        reports, errors, read = await _reports(client, feeds, sources, subscriptions, aliases)
-        if not read:
+        await _gather(
+            client, gathered, [*sources, *(FeedSource(u, u, 0) for u in urls)], keywords, aliases
+        )
+        errors = gathered.errors
+        if not gathered.read:
             raise SourcesFailed(
                 f"no source could be read ({len(errors)} failed): {_one_line(errors)}."
             )
         summariser = Summariser(client, llm=llm_config(settings), fetch_articles=online)
-        watches = [(s.chat_id, s.keyword) for s in subscriptions]
-        vetoes = place_vetoes(watches, aliases)
-        matcher = Matcher.build([*watches, *vetoes], aliases)
-        matched = match_reports(reports, since_of(subscriptions), matcher, vetoes)
-        alerts = await summariser.alerts(matched)
+        reports, matched, audience = await MatcherCache(aliases).clean_and_match(
+            gathered.reports, subscriptions, None, datetime.now(UTC)
+        )
+        matches = [
+            (report, match)
+            for report in reports
+            for match in fan_out(report, matched.hits.get(report.id, ()), audience)
+        ]
+        alerts = await summariser.alerts(matches)
     for error in errors:
         print(f"newswatch scan: skipped a source: {error}", file=err)
-    for alert in sorted(alerts, key=lambda a: a.report.published or _EVER, reverse=True):
+    for alert in sorted(alerts, key=lambda a: a.report.published or EVER, reverse=True):
         print(_as_json(alert) if as_json else _as_text(alert), file=out)
     if not as_json:
         print(f"{len(alerts)} of {len(reports)} reports match {', '.join(keywords)}.", file=err)

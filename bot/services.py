@@ -19,7 +19,8 @@ from watchers.fetch import USER_AGENT
 from watchers.matching import AliasBook, load_aliases
 from watchers.netpolicy import NetPolicy, PolicyTransport
 from watchers.poll import Poller
-from watchers.sources import Source, configured_sources
+from watchers.registry import configured_sources
+from watchers.sources import Source
 
 __all__ = ["Services", "build_services", "http_client", "llm_config", "sources_of"]
 

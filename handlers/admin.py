@@ -30,8 +30,8 @@ def _describe(source: Source, state: SourceState | None) -> str:
     last = when_text(state.last_success) if state and state.last_success else "never"
     unverified = ", URL not yet verified" if not source.verified else ""
     return (
-        f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified}) — "
-        f"last success {last}; {detail}"
+        f"{status} <b>{escape(source.name)}</b> ({source.kind}{unverified})"
+        f" — last success {last}; {detail}"
     )
 
 

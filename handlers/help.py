@@ -30,7 +30,8 @@ async def help_command(update: Update, context: Context) -> None:
     )
     lines.append(
         f"\nOne source sends a chat at most {ALERTS_PER_POLL} alerts at a time, the newest; any "
-        "more are counted in one message, and every report is kept for /latest (its Older button pages back)."
+        "more are counted in one message, and every report is kept for /latest "
+        "(its Older button pages back)."
     )
     lines.append(
         f"\nWhile paused, matches wait in /latest. Past {BURST} messages at once, I answer about "

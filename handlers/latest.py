@@ -1,11 +1,17 @@
-"""/latest: the newest stored reports that match the chat's watchlist or a keyword given."""
+"""/latest: the newest stored reports that match the chat's watchlist or a keyword given.
+
+They are read from the match index (`bot.store.matches`): what the matcher found in each report when
+it was stored, with the context it had then (a regional outlet vouches for "Ganja"), fanned out
+to the chat by the rules of the live alert (`watchers.fanout`: shared exclusions included). Only
+what the index does not cover (a keyword no chat watches, a watch newer than the report) is
+matched as text, in the CPU worker, and only among the SCANNED newest reports: no request reads
+more text as the store grows.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from itertools import islice
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
@@ -15,13 +21,22 @@ from bot.render import echo, render_report_line
 from bot.store import Store, StoredReport
 from handlers.common import argument_text, bulleted, load_chat, reply, services
 from handlers.filters import command
-from watchers.keywords import MAX_WATCHES, KeywordError, split_keywords, validate_keyword
-from watchers.matching import AliasBook, Matcher
+from watchers.cpu import on_cpu
+from watchers.fanout import EVER, TEXT_WINDOW, Audience, fan_out, small_audience
+from watchers.matching import (
+    MAX_WATCHES,
+    AliasBook,
+    KeywordError,
+    split_keywords,
+    validate_keyword,
+)
+from watchers.matchlane import match_texts
+from watchers.models import Hit, Subscription
 
 __all__ = ["HANDLERS", "OLDER_PREFIX", "SCANNED", "count_since"]
 
 SHOWN = 5
-SCANNED = 1000  # how many of the newest stored reports /latest looks through
+SCANNED = TEXT_WINDOW  # how many of the newest stored reports /latest may match as text
 SUBJECT_LENGTH = 100  # the keywords named in the heading
 REFUSALS_SHOWN = 3
 OLDER_PREFIX = "latest:"
@@ -29,35 +44,80 @@ OLDER_PREFIX = "latest:"
 names no chat and no keyword: a tap shows the tapping chat's own watchlist, so forged or
 replayed data shows nothing the chat could not ask for with /latest."""
 
+_Found = dict[str, tuple[StoredReport, list[Hit]]]  # by report id
 
-def _matches(
-    stored: Iterable[StoredReport], keywords: Sequence[str], aliases: AliasBook
-) -> Iterator[tuple[StoredReport, str]]:
-    """The reports that match any of the keywords, in the order given, each with the form found."""
-    matcher = Matcher.build([(0, k) for k in keywords], aliases)
-    for item in stored:
-        matches = matcher.match(item.report.title, item.report.text)
+
+async def _text_matches(
+    store: Store, aliases: AliasBook, watches: Sequence[str], window: int
+) -> _Found:
+    """What the index does not cover among the `window` newest reports, matched as text."""
+    missing = await store.matches.unindexed(watches, window)
+    if not missing:
+        return {}
+    asked = [w for w in watches if any(w in m for _, m in missing)]
+    found = await on_cpu(match_texts, asked, aliases, [item.report for item, _ in missing])
+    texts: _Found = {}
+    for (item, uncovered), hits in zip(missing, found, strict=True):
+        kept = [
+            Hit(watches, hit.form, hit.context)
+            for hit in hits
+            if (watches := tuple(w for w in hit.watches if w in uncovered))
+        ]
+        if kept:
+            texts[item.report.id] = item, kept
+    return texts
+
+
+def _shown(candidates: _Found, audience: Audience, wanted: int) -> list[tuple[StoredReport, str]]:
+    """Newest first, the candidates the chat's watches match by the live alert's rules, each
+    with the form found (of its first watch in the chat's order), at most `wanted`."""
+    order = {watch: n for n, watch in enumerate(audience.watches)}
+    shown: list[tuple[StoredReport, str]] = []
+    newest = sorted(candidates.values(), key=lambda c: (c[0].when, c[0].report.id), reverse=True)
+    for item, hits in newest:
+        hits.sort(key=lambda hit: min(order.get(w, len(order)) for w in hit.watches))
+        matches = fan_out(item.report, hits, audience)
         if matches:
-            yield item, matches[0].form
+            shown.append((item, matches[0].form))
+            if len(shown) == wanted:
+                break
+    return shown
 
 
-def _newest_matches(
-    stored: Sequence[StoredReport], keywords: Sequence[str], aliases: AliasBook, skip: int = 0
+async def _newest_matches(
+    store: Store, aliases: AliasBook, keywords: Sequence[str], wanted: int
 ) -> list[tuple[StoredReport, str]]:
-    """The SHOWN reports (newest first) that match after the first `skip`, each with the form
-    found, and one more when there is one (so the caller knows an older page exists)."""
-    return list(islice(_matches(stored, keywords, aliases), skip, skip + SHOWN + 1))
+    """The `wanted` newest reports that match any of the keywords, each with the form found."""
+    audience = small_audience([Subscription(0, k, EVER) for k in keywords], aliases)
+    texts = await _text_matches(store, aliases, audience.watches, SCANNED)
+    limit = wanted
+    while True:
+        indexed, more = await store.matches.indexed(audience.watches, limit)
+        candidates = dict(texts)
+        for item, hits in indexed:
+            known = candidates.get(item.report.id)
+            candidates[item.report.id] = item, hits + (known[1] if known else [])
+        if more:  # what lies past the index's last report is not known to be in order
+            last = indexed[-1][0]
+            candidates = {
+                key: (item, hits)
+                for key, (item, hits) in candidates.items()
+                if (item.when, key) >= (last.when, last.report.id)
+            }
+        shown = _shown(candidates, audience, wanted)
+        if len(shown) == wanted or not more:
+            return shown
+        limit *= 4  # a shared exclusion silenced some: read further
 
 
 async def count_since(
     store: Store, aliases: AliasBook, keywords: Sequence[str], since: datetime
 ) -> tuple[int, bool]:
     """How many reports first seen since `since` match the keywords, among the SCANNED newest
-    that /latest looks through; True when those were all that new, so more may lie beyond."""
-    stored = await store.reports.recent(SCANNED)
-    fresh = [item for item in stored if item.first_seen >= since]
-    found = await asyncio.to_thread(lambda: sum(1 for _ in _matches(fresh, keywords, aliases)))
-    return found, len(stored) == SCANNED and stored[-1].first_seen >= since
+    matches; True when those were all that new, so more may lie beyond."""
+    found = await _newest_matches(store, aliases, keywords, SCANNED)
+    fresh = sum(1 for item, _ in found if item.first_seen >= since)
+    return fresh, fresh == len(found) == SCANNED
 
 
 async def latest(update: Update, context: Context) -> None:
@@ -102,16 +162,15 @@ async def _page(
     context: Context, keywords: Sequence[str], subject: str, skip: int
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The lines of one page of matches after the first `skip`, and the button to the next
-    older page when there is one among the SCANNED newest reports."""
+    older page when there is one."""
     shared = services(context)
-    stored = await shared.store.reports.recent(SCANNED)
-    found = await asyncio.to_thread(_newest_matches, stored, keywords, shared.aliases, skip)
+    found = (await _newest_matches(shared.store, shared.aliases, keywords, skip + SHOWN + 1))[skip:]
     if not found:
         nothing = "Nothing older" if skip else "Nothing reported yet"
         return [f"{nothing} for {subject}. New reports will be alerted as they come."], None
     heading = f"<b>Latest for {subject}</b>"
     if skip:
-        heading += f" ({skip + 1}–{skip + min(len(found), SHOWN)})"
+        heading += f" ({skip + 1}\N{EN DASH}{skip + min(len(found), SHOWN)})"
     lines = [heading]
     lines += [render_report_line(item.report, item.when, form) for item, form in found[:SHOWN]]
     if len(found) <= SHOWN:
@@ -123,7 +182,8 @@ async def _page(
 async def older(update: Update, context: Context) -> None:
     """The "Older" button: the next page of the watchlist's matches, as a new message."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
+    assert query.data is not None
     skip = int(query.data.removeprefix(OLDER_PREFIX))
     chat = await load_chat(update, context, create=False)
     if chat is None or not chat.keywords:
@@ -141,6 +201,6 @@ def _refusals(heading: str, refused: list[str]) -> str:
 
 HANDLERS = [
     command("latest", latest),
-    # At most SCANNED reports are looked through, so no page starts beyond them.
+    # No page starts past the thousandth match.
     CallbackQueryHandler(older, pattern=rf"^{OLDER_PREFIX}([1-9][0-9]{{0,2}})$"),
 ]

@@ -15,7 +15,7 @@ from handlers.buttons import EXPIRED, issue_token, redeem_token
 from handlers.common import bulleted, can_manage, load_chat, reply, services
 from handlers.filters import command
 from handlers.latest import SCANNED, count_since
-from watchers.keywords import MAX_KEYWORD_LENGTH
+from watchers.matching import MAX_KEYWORD_LENGTH
 
 __all__ = ["HANDLERS"]
 

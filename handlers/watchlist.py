@@ -23,17 +23,19 @@ from handlers.common import (
     topic,
 )
 from handlers.filters import command
-from watchers.keywords import (
+from watchers.markup import cut
+from watchers.matching import (
     MAX_KEYWORD_LENGTH,
     MAX_WATCHES,
+    AliasBook,
     KeywordError,
+    Term,
+    placement,
     same_keyword,
+    shared_exclusions,
     split_keywords,
     tidy_keyword,
 )
-from watchers.markup import cut
-from watchers.matching import AliasBook, Term
-from watchers.places import placement, shared_exclusions
 from watchers.text import fold
 
 __all__ = ["HANDLERS"]

@@ -19,12 +19,9 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
 from telegram.ext import Application
@@ -32,19 +29,11 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.store import Store
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
-from tests.feed_server import FeedServer
+from fakes import DEFAULT_TOKEN, ROOT, FakeTelegram, FeedServer, SentRecord
 from watchers.cpu import CpuLaneError, on_cpu
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = ROOT / "tests" / "fixtures"
-OFFLINE = {
-    "NEWSWATCH_DEFAULT_SOURCES": "off",
-    "NEWSWATCH_GOOGLE_NEWS_URL": "off",
-    "NEWSWATCH_GDELT_URL": "off",
-}
-"""Settings that switch off every source on the internet, for `run_newswatch`."""
 
 
 def run_newswatch(
@@ -83,7 +72,11 @@ async def kill_cpu_worker() -> int:
     raise AssertionError("the CPU lane never replaced its killed worker")
 
 
-async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+async def until(
+    condition: Callable[[], object],
+    what: str,
+    timeout: float = 10.0,  # noqa: ASYNC109 - a deadline the failure message names
+) -> None:
     """Wait until `condition()` holds (looked at every 20 ms), or fail saying what was awaited."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -109,37 +102,27 @@ def kill_9_while_writing(module: str, *args: str, cwd: Path, seconds: float) -> 
     assert writer.returncode == -signal.SIGKILL
 
 
+def modules_imported_by(module: str) -> set[str]:
+    """Every module that importing `module` loads, in a fresh interpreter: what a layer depends
+    on, whatever the test session has imported already."""
+    code = f"import importlib, sys; importlib.import_module({module!r}); print(*sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    return set(done.stdout.split())
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, or skip the test when that folder is not beside the repo."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"{path} is not here (../shared ships beside the repo in CI only)")
     return path
-
-
-@dataclass(frozen=True)
-class Item:
-    """One item of a handwritten RSS feed served to the bot in tests."""
-
-    title: str
-    link: str
-    description: str = ""
-    published: datetime | None = None
-
-
-def make_rss(items: list[Item], *, title: str = "Caucasus Test Wire") -> bytes:
-    """An RSS 2.0 document with the given items, newest first as feeds list them."""
-    entries = "".join(
-        f"<item><title>{escape(i.title)}</title><link>{escape(i.link)}</link>"
-        f'<guid isPermaLink="true">{escape(i.link)}</guid>'
-        f"<description>{escape(i.description)}</description>"
-        f"<pubDate>{format_datetime(i.published or datetime.now(UTC))}</pubDate></item>"
-        for i in items
-    )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
-        f"<link>https://wire.test/</link><description>test</description>{entries}</channel></rss>"
-    ).encode()
 
 
 @pytest.fixture
@@ -199,6 +182,17 @@ class BotHarness:
         mark = self.telegram.mark()
         self.telegram.push_message(chat_id, text, **kwargs)
         return await self.telegram.wait_for_sent(since=mark, count=count, chat_id=chat_id)
+
+    async def sender_idle(self) -> None:
+        """Wait until a pass of the sender that began after this call found nothing it may send,
+        with nothing in flight or awaiting its record: what has not gone out by then will not,
+        until something new is queued or a held chat's time comes."""
+        assert self.application is not None
+        sender = self.application.bot_data.sender
+        assert sender is not None
+        begun = sender.passes
+        sender.wake()
+        await until(lambda: sender.last_idle_pass > begun, "the sender to have nothing to send")
 
     async def tap(self, chat_id: int, message_id: int, data: str, **kwargs: Any) -> None:
         """Tap an inline button and wait until the bot has answered the callback query."""

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import OFFLINE, run_newswatch
+from fakes import OFFLINE
+from tests.conftest import run_newswatch
 from watchers.models import Alert, Report
 
 __all__ = ["NOW", "RUN_OFFLINE", "TOKEN", "make_alert", "make_report", "refused"]

@@ -10,20 +10,21 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from tests.feed_server import FeedServer
+from fakes import FeedServer
 from watchers.alerts import LLMConfig, Summariser
+from watchers.matchlane import plain_reports
 from watchers.models import Match, Report
-from watchers.poll import plain_reports
 
 T = TypeVar("T")
 
-FEED_TEXT = (  # plain, as `watchers.poll.collect` hands reports on
+FEED_TEXT = (  # plain, as a poll hands reports on (`watchers.matchlane.plain_reports`)
     "A humanitarian convoy reached Laçın on Tuesday. Officials said twelve trucks carried flour. "
     "A second convoy is planned."
 )
 ARTICLE = (
     "<html><body><nav>Menu</nav><article><p>A convoy of twelve trucks reached the town of Laçın on "
-    "Tuesday after a week of delays at the checkpoint on the mountain road.</p><p>Officials said it "
+    "Tuesday after a week of delays at the checkpoint on the mountain road.</p>"
+    "<p>Officials said it "
     "carried flour, medicine and fuel for the winter months ahead.</p></article></body></html>"
 )
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot.config import Settings
 from bot.logs import REDACTED, redact_secrets, setup_logging
+from fakes import DEFAULT_TOKEN, FakeTelegram
 from tests.conftest import BotHarness
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 
 USER = 1001
 

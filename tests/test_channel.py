@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from fakes import FakeTelegram
 from tests.conftest import BotHarness
-from tests.fake_telegram import FakeTelegram
 from watchers.models import Alert, PollOutcome, Report, SourceState
 
 ADMIN = 1001

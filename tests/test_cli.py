@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from bot.config import SETTINGS
-from tests.conftest import OFFLINE, ROOT, run_newswatch
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
-from watchers.sources import SAMPLE_FEED
+from fakes import DEFAULT_TOKEN, OFFLINE, ROOT, FakeTelegram
+from tests.conftest import run_newswatch
+from watchers.feeds import SAMPLE_FEED
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 
@@ -71,7 +71,7 @@ def test_cli_help_lists_the_subcommands(tmp_path: Path) -> None:
 
 
 def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Path) -> None:
-    from tests.fake_telegram import FakeTelegram
+    from fakes import FakeTelegram
 
     with FakeTelegram(token="999999:REAL-token-known-only-to-the-fake-server") as telegram:
         result = run_newswatch(
@@ -104,7 +104,7 @@ def test_an_unreachable_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) ->
 
 
 def test_a_url_that_is_not_a_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) -> None:
-    from tests.feed_server import FeedServer
+    from fakes import FeedServer
 
     with FeedServer() as server:
         server.set(f"/bot{TOKEN}/getMe", b"<html>a web page</html>", content_type="text/html")
@@ -142,18 +142,10 @@ def test_a_misspelled_setting_is_named_once_at_start_with_the_nearest_one(tmp_pa
     assert run.returncode == 2 and scan.returncode == 0, scan.stderr
     for result in (run, scan):
         output = result.stdout + result.stderr
-        assert (
-            output.count(
-                "NEWSWATCH_POLL_SECOND is not a Newswatch setting; did you mean NEWSWATCH_POLL_SECONDS?"
-            )
-            == 1
-        )
-        assert (
-            output.count(
-                "NEWSWATCH_LLM_APIKEY is not a Newswatch setting; did you mean NEWSWATCH_LLM_API_KEY?"
-            )
-            == 1
-        )
+        poll_typo = "NEWSWATCH_POLL_SECOND is not a Newswatch setting; did you mean "
+        assert output.count(poll_typo + "NEWSWATCH_POLL_SECONDS?") == 1
+        key_typo = "NEWSWATCH_LLM_APIKEY is not a Newswatch setting; did you mean "
+        assert output.count(key_typo + "NEWSWATCH_LLM_API_KEY?") == 1
         assert "sk-secret-typo" not in output and "Traceback" not in output
 
 

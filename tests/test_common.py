@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.render import escape
+from fakes import parse_html
 from handlers.common import split_message, visible_length
-from tests.fake_telegram import parse_html
 
 
 def _units(text: str) -> int:

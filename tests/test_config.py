@@ -1,4 +1,4 @@
-"""Settings: defaults, every variable's validation, .env merging, and the CLI's one-sentence exit."""
+"""Settings: defaults, every variable's validation, .env merging, the CLI's one-sentence exit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import SETTINGS, ConfigError, Settings, load_settings, read_environment
-from tests.conftest import ROOT, run_newswatch
+from fakes import ROOT
+from tests.conftest import modules_imported_by, run_newswatch
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 
@@ -20,6 +21,12 @@ def test_defaults_match_the_documented_ones() -> None:
     assert settings.data_dir == Path("data") and settings.legacy_db_path is None
     assert settings.poll_seconds == 300 and settings.retention_days == 30
     assert settings.default_sources is True
+
+
+def test_settings_import_no_source() -> None:
+    """The defaults of the search services' URLs live in the settings table, not in sources."""
+    loaded = modules_imported_by("bot.config")
+    assert not {"watchers.feeds", "watchers.gdelt", "watchers.google_news"} & loaded
 
 
 def test_the_old_database_path_names_the_data_directory_and_the_file_to_import() -> None:

@@ -24,9 +24,8 @@ import pytest
 from bot.config import Settings
 from bot.delivery import CONCURRENCY, Sender
 from bot.store import Chat, OutboxStatus, Outcome, Store, WatchEntry
-from tests.conftest import OFFLINE, ROOT, BotHarness, Item, make_rss, until
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SentRecord
-from tests.feed_server import FeedServer
+from fakes import DEFAULT_TOKEN, OFFLINE, ROOT, FakeTelegram, FeedServer, Item, SentRecord, make_rss
+from tests.conftest import BotHarness, until
 from watchers.models import Alert, PollOutcome, Report, SourceState
 
 KEYWORD = "Lachin"
@@ -96,6 +95,17 @@ def _outbox(settings: Settings) -> list[tuple[int, str, str, str | None]]:
     return rows
 
 
+async def _settled(harness: BotHarness, settings: Settings) -> None:
+    """Wait until every alert's outcome is recorded (none pending, so none left to try again)
+    and then a pass of the sender has found nothing to send: from then on it sends nothing
+    until something new is queued."""
+    await until(
+        lambda: all(status != "pending" for *_, status, _ in _outbox(settings)),
+        "every outcome recorded",
+    )
+    await harness.sender_idle()
+
+
 # Fan-out and Telegram's answers --------------------------------------------------------------
 
 
@@ -129,8 +139,10 @@ async def test_an_outage_loses_nothing_answers_commands_after_and_drains_oldest_
 
     await until(lambda: failed_sends() >= 2, "sends failing with 502")
     await _queue(bot_harness, [_report("newer")], chats)
+    pushed = telegram.request_mark()
     telegram.push_message(chats[0], "/list")  # a command sent while Telegram is down
-    await asyncio.sleep(1.0)
+    # The bot has tried to fetch it, and failed, while Telegram was down:
+    await telegram.wait_for_request("getUpdates", since=pushed, status=502, timeout=10)
     sent_mark = telegram.mark()
     telegram.set_outage(None)
     await until(lambda: len(_alerts(telegram)) >= 20, "both alerts to every chat")
@@ -160,7 +172,7 @@ async def test_rate_limits_are_waited_out_and_nothing_is_dropped(
         try:
             await _queue(harness, [_report("a")], chats)
             await until(lambda: len(_alerts(slow)) >= 12, "12 alerts", timeout=20)
-            await asyncio.sleep(0.3)
+            await _settled(harness, settings)  # no 429 leads to a second copy
             assert sorted(r.chat_id for r in _alerts(slow)) == list(chats)
             assert any(r.status == 429 for r in slow.requests)  # the limit was really hit
         finally:
@@ -183,7 +195,7 @@ async def test_a_group_gets_at_most_20_alerts_a_minute_and_the_rest_wait(
     await _swap_sender(bot_harness, chat_gap=0.0)
     await _queue(bot_harness, [_report(f"g{n}") for n in range(25)], [group, person])
     await until(lambda: len([r for r in _alerts(telegram) if r.chat_id == person]) == 25, "25")
-    await asyncio.sleep(0.5)
+    await bot_harness.sender_idle()  # it has held the group's last five back, not sent them
     to_group = [r for r in _alerts(telegram) if r.chat_id == group]
     assert len(to_group) == 20  # the other five wait for the minute to pass; the person did not
     statuses = Counter(s for chat, _, s, _ in _outbox(settings) if chat == group)
@@ -191,7 +203,7 @@ async def test_a_group_gets_at_most_20_alerts_a_minute_and_the_rest_wait(
 
 
 async def test_a_blocked_chat_is_set_aside_with_its_reason_until_it_sends_start(
-    bot_harness: BotHarness, telegram: FakeTelegram
+    bot_harness: BotHarness, telegram: FakeTelegram, settings: Settings
 ) -> None:
     blocked, others = 2001, [2002, 2003]
     assert bot_harness.store is not None
@@ -210,7 +222,7 @@ async def test_a_blocked_chat_is_set_aside_with_its_reason_until_it_sends_start(
     assert bot_harness.store.chats.subscriptions() and all(
         s.chat_id != blocked for s in bot_harness.store.chats.subscriptions()
     )  # no new alerts are matched for it
-    await asyncio.sleep(1.2)
+    await _settled(bot_harness, settings)  # the alert set aside is not tried again
     attempts = [r for r in telegram.requests if r.method == "sendMessage" and r.status == 403]
     assert len(attempts) == 1  # not retried on every alert
 
@@ -299,7 +311,7 @@ async def test_another_refusal_is_kept_with_its_reason_and_not_retried(
     await _watchers(bot_harness.store, [channel], kind="channel")
     await _queue(bot_harness, [_report("a")], [channel])
     await until(lambda: any(s == "failed" for *_, s, _ in _outbox(settings)), "failed")
-    await asyncio.sleep(1.2)
+    await _settled(bot_harness, settings)  # the refused alert is not tried again
     [(_, _, status, reason)] = _outbox(settings)
     assert status == "failed" and reason is not None and "administrator rights" in reason
     tries = [r for r in telegram.requests if r.params.get("chat_id") == channel]
@@ -348,7 +360,7 @@ async def test_hostile_fields_reach_the_chat_through_the_sender_in_one_message(
 
 
 async def test_stop_finishes_what_is_in_flight_and_a_restart_sends_the_rest(
-    bot_harness: BotHarness, telegram: FakeTelegram
+    bot_harness: BotHarness, telegram: FakeTelegram, settings: Settings
 ) -> None:
     chats = list(range(3001, 3061))
     assert bot_harness.store is not None
@@ -358,11 +370,13 @@ async def test_stop_finishes_what_is_in_flight_and_a_restart_sends_the_rest(
     await bot_harness.stop()
     stopped_at = len(_alerts(telegram))
     assert stopped_at < len(chats)
-    await asyncio.sleep(0.3)
+    # The stopped bot closed its connections: once the fake has answered what they carried,
+    # nothing more can arrive from it.
+    await until(lambda: telegram.open_connections == 0, "the stopped bot's requests answered")
     assert len(_alerts(telegram)) == stopped_at  # nothing sent after the stop
     await bot_harness.start()
     await until(lambda: len({r.chat_id for r in _alerts(telegram)}) == len(chats), "every chat")
-    await asyncio.sleep(0.3)
+    await _settled(bot_harness, settings)  # and nothing sent twice
     counts = Counter(r.chat_id for r in _alerts(telegram))
     assert set(counts) == set(chats) and max(counts.values()) == 1  # a clean stop repeats none
 
@@ -440,6 +454,15 @@ def _wait(condition: Callable[[], object], timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
+def _all_recorded(data_dir: Path) -> bool:
+    """Whether every alert in the running bot's outbox has its outcome recorded: none is left
+    to send or in flight (a send in flight stays pending until its outcome is committed)."""
+    with sqlite3.connect(data_dir / "newswatch.sqlite3", timeout=10) as db:
+        (pending,) = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()
+    db.close()
+    return pending == 0
+
+
 def _publish_when_polled(feeds: FeedServer) -> None:
     """After the source's first poll (which only stores), put the alerting report on it."""
     _wait(lambda: len(feeds.requests) >= 2)
@@ -458,13 +481,17 @@ def test_kill_9_during_a_fan_out_then_restarts_deliver_every_alert(
     try:
         _publish_when_polled(feeds)
         for reached in (8, 30):
-            _wait(lambda n=reached: len({r.chat_id for r in _alerts(telegram)}) >= n)
+
+            def alerted(n: int = reached) -> bool:
+                return len({r.chat_id for r in _alerts(telegram)}) >= n
+
+            _wait(alerted)
             process.send_signal(signal.SIGKILL)
             process.communicate(timeout=10)
             kills += 1
             process = _start(env, tmp_path)
         _wait(lambda: len({r.chat_id for r in _alerts(telegram)}) == FAN_OUT)
-        time.sleep(0.5)
+        _wait(lambda: _all_recorded(tmp_path / "data"))  # no repeat left to go out
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
@@ -497,7 +524,7 @@ def test_sigterm_stops_within_5_seconds_and_the_next_start_sends_the_rest(
     process = _start(env, tmp_path)
     try:
         _wait(lambda: len({r.chat_id for r in _alerts(telegram)}) == FAN_OUT)
-        time.sleep(0.5)
+        _wait(lambda: _all_recorded(tmp_path / "data"))  # no repeat left to go out
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)

@@ -15,8 +15,8 @@ from telegram.error import RetryAfter
 
 from bot.config import Settings
 from bot.delivery import CHAT_GAP, CONCURRENCY, ChatLimiter
+from fakes import FakeTelegram
 from tests.conftest import BotHarness, until
-from tests.fake_telegram import FakeTelegram
 from tests.test_delivery import _alerts, _outbox, _queue, _report, _watchers
 
 USER = 1001

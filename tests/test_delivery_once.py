@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakes import FakeTelegram
 from tests.conftest import BotHarness
-from tests.fake_telegram import FakeTelegram
 from tests.test_delivery import _alerts, _queue, _report, _swap_sender, _watchers
 from watchers.models import Alert
 

@@ -12,16 +12,16 @@ import pytest
 
 from bot.config import Settings
 from bot.render import render_alert, render_report_line
-from tests.conftest import Item, make_rss
-from tests.fake_telegram import FakeTelegram, parse_html
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss, parse_html
 from tests.test_render import WEATHER, bot_reading_one_feed
+from watchers.cpu import on_cpu
 from watchers.feeds import parse_date
 from watchers.gdelt import GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
 from watchers.markup import DIRECTION_CONTROLS, INVISIBLE_MARKS
 from watchers.matching import load_aliases
-from watchers.models import Alert, Report, SourceState, Subscription
+from watchers.matchlane import plain_reports
+from watchers.models import Alert, Report, SourceState
 from watchers.poll import collect
 from watchers.sources import Source
 
@@ -166,9 +166,8 @@ async def test_search_sources_get_the_same_treatment(feeds: FeedServer, kind: st
         feeds.set("/search", _google_answer(title, "Out\u2067let\u2069", FAR))
         source = GoogleNewsSource("Google News", feeds.url("/search"), 60)
     now = datetime.now(UTC).replace(microsecond=0)
-    lachin = Subscription(1, "Lachin", now)
     async with httpx.AsyncClient() as client:
-        collected = await collect(client, source, SourceState(), [lachin], load_aliases(), now)
-    [report] = collected.reports
+        collected = await collect(client, source, SourceState(), ["Lachin"], load_aliases(), now)
+    [report] = await on_cpu(plain_reports, collected.reports, now)  # as a poll cleans new ones
     assert report.title == "Lachin sdaor reopen"
     assert _hidden(report.outlet) == set() and report.published == now

@@ -1,4 +1,4 @@
-"""Tests for polite fetching against a real local server, and for the polling bookkeeping."""
+"""Tests for polite fetching against a real local server, and for the state it keeps."""
 
 from __future__ import annotations
 
@@ -11,19 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.feed_server import FeedServer
+from fakes import FeedServer
+from watchers.decide import record_success
 from watchers.feeds import parse_feed
-from watchers.fetch import (
-    MAX_BACKOFF_SECONDS,
-    MAX_TTL_SECONDS,
-    USER_AGENT,
-    FetchResult,
-    fetch,
-    next_delay,
-    record_failure,
-    record_success,
-    should_disable,
-)
+from watchers.fetch import USER_AGENT, fetch
 from watchers.models import SourceState
 from watchers.netpolicy import MAX_REDIRECTS, NetPolicy, PolicyTransport
 
@@ -190,58 +181,6 @@ async def test_default_cap_is_10_mb(server: FeedServer, client: httpx.AsyncClien
     assert exact.error is None and exact.body == b"x" * 1000
 
 
-def test_record_success_resets_errors_and_keeps_validators() -> None:
-    failing = SourceState(
-        etag='"old"', last_modified="Tue, 17 Feb 2026 00:00:00 GMT", errors=3,
-        last_error="x: HTTP 500", first_failure=NOW - timedelta(hours=2), ttl_minutes=30,
-    )  # fmt: skip
-    not_modified = FetchResult(304, not_modified=True)
-    state = record_success(failing, not_modified, NOW)
-    assert (state.errors, state.last_error, state.first_failure) == (0, None, None)
-    assert (state.etag, state.last_modified) == ('"old"', "Tue, 17 Feb 2026 00:00:00 GMT")
-    assert state.last_success == NOW and state.ttl_minutes == 30
-    fresh = record_success(state, FetchResult(200, body=b"", etag='"new"'), NOW, ttl_minutes=15)
-    assert fresh.etag == '"new"' and fresh.ttl_minutes == 15
-
-
-def test_record_failure_counts_consecutive_errors() -> None:
-    first = record_failure(SourceState(), "a: HTTP 500", NOW)
-    second = record_failure(first, "a: timed out", NOW + timedelta(minutes=10))
-    assert (second.errors, second.last_error) == (2, "a: timed out")
-    assert second.first_failure == NOW
-    assert second.next_poll is None
-    deferred = record_failure(second, "a: HTTP 429", NOW, retry_after=600)
-    assert deferred.next_poll == NOW + timedelta(seconds=600)
-
-
-@pytest.mark.parametrize(
-    ("state", "expected"),
-    [
-        (SourceState(), 300),
-        (SourceState(ttl_minutes=15), 900),
-        (SourceState(ttl_minutes=1), 300),
-        (SourceState(ttl_minutes=1440), MAX_TTL_SECONDS),
-        (SourceState(errors=1), 600),
-        (SourceState(errors=3, ttl_minutes=15), 2400),
-        (SourceState(errors=20), MAX_BACKOFF_SECONDS),
-        (SourceState(errors=10_000), MAX_BACKOFF_SECONDS),
-        (SourceState(next_poll=NOW + timedelta(hours=1)), 3600),
-        (SourceState(next_poll=NOW - timedelta(hours=1)), 300),
-    ],
-)
-def test_next_delay(state: SourceState, expected: float) -> None:
-    assert next_delay(state, 300, NOW) == expected
-
-
-def test_should_disable_after_a_day_of_failures() -> None:
-    failing = SourceState(errors=40, first_failure=NOW - timedelta(hours=23, minutes=59))
-    assert not should_disable(failing, NOW)
-    assert should_disable(failing, NOW + timedelta(minutes=1))
-    assert should_disable(failing, NOW, after=timedelta(hours=1))
-    assert not should_disable(SourceState(), NOW)
-    assert should_disable(SourceState(disabled=True), NOW)
-
-
 def test_state_round_trips_through_json() -> None:
     state = SourceState(
         etag='"abc"', last_modified="Wed, 18 Feb 2026 09:30:00 GMT", errors=2,
@@ -259,19 +198,3 @@ def test_state_from_partial_dict() -> None:
     )
     assert state.etag == '"x"' and state.errors == 0
     assert state.last_success == NOW
-
-
-def test_feed_server_basics() -> None:
-    server = FeedServer()
-    with pytest.raises(RuntimeError):
-        server.url("/x")
-    with server:
-        server.set("plain", b"hello", content_type="text/plain")
-        response = httpx.get(server.url("plain?x=1"), headers={"X-Test": "1"})
-        assert (response.status_code, response.text) == (200, "hello")
-        assert response.headers["content-type"] == "text/plain"
-        assert server.requests[-1].headers["x-test"] == "1"
-        assert server.requests[-1].path == "/plain?x=1"
-        server.set("/plain?x=1", b"query route")
-        assert httpx.get(server.url("/plain?x=1")).text == "query route"
-    server.stop()

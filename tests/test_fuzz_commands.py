@@ -23,9 +23,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from fakes import FakeTelegram, SentRecord
 from handlers.buttons import EXPIRED
 from tests.conftest import BotHarness
-from tests.fake_telegram import FakeTelegram, SentRecord
 
 T = TypeVar("T")
 

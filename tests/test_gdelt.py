@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bot.config import DEFAULT_GDELT_URL
 from watchers.gdelt import (
-    DEFAULT_BASE_URL,
     GDELT_MIN_INTERVAL_SECONDS,
     build_gdelt_url,
     build_query,
@@ -37,8 +37,10 @@ def test_min_interval() -> None:
 
 
 def test_build_gdelt_url() -> None:
-    url = build_gdelt_url(["Lachin", "Nagorno Karabakh", "LACHIN"], timespan_minutes=60)
-    assert url.startswith(DEFAULT_BASE_URL + "?")
+    url = build_gdelt_url(
+        ["Lachin", "Nagorno Karabakh", "LACHIN"], DEFAULT_GDELT_URL, timespan_minutes=60
+    )
+    assert url.startswith(DEFAULT_GDELT_URL + "?")
     params = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
     assert params == {
         "query": '(LACHIN OR "Nagorno Karabakh")',
@@ -72,7 +74,7 @@ def test_max_records_and_timespan_are_clamped() -> None:
 
 
 def test_no_terms_is_an_error() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one term"):
         build_query(["", '""'])
 
 

@@ -1,4 +1,5 @@
-"""End to end: feeds on a local server, the bot's JobQueue polling them, alerts in the fake Telegram."""
+"""End to end: feeds on a local server, the bot's JobQueue polling them, alerts in the fake
+Telegram."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from urllib.parse import unquote
 import pytest
 
 from bot.config import Settings
-from tests.conftest import FIXTURES, BotHarness, Item, make_rss, until
-from tests.fake_telegram import FakeTelegram
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss
+from tests.conftest import FIXTURES, BotHarness, until
 from watchers.models import SourceState
 
 USER = 1001
@@ -255,8 +255,11 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
     telegram: FakeTelegram, feeds: FeedServer, settings: Settings
 ) -> None:
     feeds.set("/down.xml", b"upstream error", status=502)
+    feeds.set("/ok.xml", make_rss([Item("Weather", "https://wire.test/w")]))  # a clock
     url = feeds.url("/down.xml")
-    harness = BotHarness(telegram, replace(settings, feeds=(url,), poll_seconds=1))
+    harness = BotHarness(
+        telegram, replace(settings, feeds=(url, feeds.url("/ok.xml")), poll_seconds=1)
+    )
     assert harness.store is not None
     day_ago = datetime.now(UTC) - timedelta(hours=25)
     await harness.store.sources.save(
@@ -269,9 +272,15 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
         assert "has failed for 24 hours and is switched off" in notice.text and "502" in notice.text
         [status] = await harness.send(ADMIN, "/sources")
         assert "⛔" in status.text and "switched off" in status.text
-        requests = len(feeds.requests)
-        await asyncio.sleep(1.5)
-        assert len(feeds.requests) == requests  # no longer polled
+        down = len([r for r in feeds.requests if r.path == "/down.xml"])
+        ok = len([r for r in feeds.requests if r.path == "/ok.xml"])
+        # The other source, on the same 1 s schedule, has been polled three times more: two
+        # whole intervals, in which the switched-off one would have been polled too.
+        await until(
+            lambda: len([r for r in feeds.requests if r.path == "/ok.xml"]) >= ok + 3,
+            "three more polls of the other source",
+        )
+        assert len([r for r in feeds.requests if r.path == "/down.xml"]) == down  # no longer polled
     finally:
         await harness.stop()
 

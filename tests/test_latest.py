@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
+from bot.store import Chat, WatchEntry
+from fakes import FeedServer, Item, make_rss
 from tests.conftest import BotHarness
+from watchers.alerts import Summariser
+from watchers.feeds import FeedSource
+from watchers.matching import load_aliases
 from watchers.models import Report
+from watchers.poll import Poller
 
 USER = 1001
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -122,7 +130,8 @@ async def test_latest_with_many_long_keywords_answers_briefly(bot_harness: BotHa
 
 
 async def test_latest_pages_on_to_older_matches_with_a_button(bot_harness: BotHarness) -> None:
-    """A burst alerts 5 and counts the rest in a "+N more: /latest" line: /latest must reach them."""
+    """A burst alerts 5 and counts the rest in a "+N more: /latest" line: /latest must reach
+    them."""
     store = bot_harness.store
     assert store is not None
     await store.reports.add(
@@ -157,3 +166,59 @@ async def test_latest_with_keywords_has_no_older_button(bot_harness: BotHarness)
     await store.reports.add([_report(n, f"Laçın, day {n}", hours_ago=n) for n in range(9)], NOW)
     [answer] = await bot_harness.send(USER, "/latest Lachin")
     assert answer.reply_markup is None and answer.text.count("Laçın, day") == 5
+
+
+async def test_latest_agrees_with_the_alert_on_a_name_a_regional_outlet_vouches_for(
+    bot_harness: BotHarness, feeds: FeedServer
+) -> None:
+    """"Kapan" counts without more context only in a regional outlet's report: /latest once
+    matched the stored text again without that context, so it showed neither the alerted
+    report nor the backlog of the source's first poll."""
+    store = bot_harness.store
+    assert store is not None
+    await bot_harness.send(USER, "/watch Kapan")
+    now = datetime.now(UTC)
+    clock = iter([now, now + timedelta(minutes=2)])
+    source = FeedSource("Syunik Wire", feeds.url("/syunik.xml"), 60, regional=True)
+    backlog = Item("Kapan mayor re-elected", "https://syunik.test/1", "", now - timedelta(hours=2))
+    news = Item("Kapan council meets on the budget", "https://syunik.test/2", "", now)
+    async with httpx.AsyncClient() as client:
+        poller = Poller(
+            client,
+            store.polls,
+            load_aliases(),
+            lambda: Summariser(client, fetch_articles=False),
+            now=lambda: next(clock),
+        )
+        feeds.set("/syunik.xml", make_rss([backlog]))
+        first = await poller.poll(source, store.chats.subscriptions(), store.chats.version)
+        feeds.set("/syunik.xml", make_rss([news, backlog]))
+        second = await poller.poll(source, store.chats.subscriptions(), store.chats.version)
+    assert first.alerts == []  # a first poll's backlog is stored, not alerted
+    [alert] = second.alerts
+    assert (alert.report.title, alert.form, alert.context) == (news.title, "Kapan", "")
+    [answer] = await bot_harness.send(USER, "/latest")
+    titles = [line for line in answer.text.splitlines() if line.startswith("Kapan")]
+    assert titles == [news.title, backlog.title]
+
+
+async def test_latest_keeps_out_what_a_shared_exclusion_keeps_out_of_alerts(
+    bot_harness: BotHarness,
+) -> None:
+    """`Karabakh -football` keeps football out for every watch of Karabakh in the chat, its
+    `Ղարաբաղ` too (as in the live alert); /latest once showed the football report anyway."""
+    store = bot_harness.store
+    assert store is not None
+    since = NOW - timedelta(days=1)
+    both = [WatchEntry("Karabakh -football", since), WatchEntry("Ղարաբաղ", since)]
+    await store.chats.save(Chat(USER, watches=both))
+    await store.reports.add(
+        [
+            _report(1, "Football: fans celebrate in Karabakh", 1),
+            _report(2, "Karabakh talks resume", 2),
+        ],
+        NOW,
+    )
+    [answer] = await bot_harness.send(USER, "/latest")
+    assert "Karabakh talks resume" in answer.text
+    assert "Football" not in answer.text

@@ -29,9 +29,8 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.scan import scan
-from tests.conftest import BotHarness, Item, make_rss
-from tests.fake_telegram import FakeTelegram
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss
+from tests.conftest import BotHarness
 from watchers.article import fetch_article
 from watchers.fetch import fetch
 from watchers.models import SourceState

@@ -18,18 +18,24 @@ import httpx
 import pytest
 
 from bot.store import Chat, Store, WatchEntry
-from tests.conftest import FIXTURES, Item, kill_cpu_worker, make_rss
-from tests.feed_server import FeedServer
+from fakes import FeedServer, Item, make_rss
+from tests.conftest import FIXTURES, kill_cpu_worker
 from watchers.alerts import Summariser
 from watchers.cpu import CpuLaneError, on_cpu
-from watchers.fanout import MatcherCache, install_matcher, match_reports, since_of
+from watchers.fanout import Audience, fan_out, small_audience
 from watchers.feeds import FeedSource
 from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
-from watchers.matching import Matcher, load_aliases, search_terms
-from watchers.models import Report, Subscription
-from watchers.places import place_vetoes
-from watchers.poll import Poller, plain_reports
+from watchers.matching import load_aliases, search_terms
+from watchers.matchlane import (
+    MatcherCache,
+    clean_and_match,
+    install_matcher,
+    match_installed,
+    plain_reports,
+)
+from watchers.models import Hit, Match, Report, Subscription
+from watchers.poll import Poller
 from watchers.sources import Source
 
 T = TypeVar("T")
@@ -99,7 +105,8 @@ async def test_first_poll_stores_without_alerting_then_new_items_alert(
     new = Item(
         "Talks resume",
         "https://wire.test/b?utm_source=rss",
-        "Negotiators met in Qarabağda on Monday. They agreed to meet again. A third sentence follows.",
+        "Negotiators met in Qarabağda on Monday. They agreed to meet again. "
+        "A third sentence follows.",
         clock.now,
     )
     source = _feed(feeds, [new, _old(1)])
@@ -267,7 +274,7 @@ async def test_a_feed_that_stops_the_cpu_worker_is_a_failed_poll_and_backs_off(
     feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll, store, clock = poller
-    monkeypatch.setattr("watchers.feeds.parse_feed", _crash)
+    monkeypatch.setattr("watchers.feeds.source.parse_feed", _crash)
     result = await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
     assert result.error == "the CPU worker process stopped during _crash"
     state = (await store.sources.all())["Test Wire"]
@@ -333,9 +340,12 @@ async def test_thin_feed_text_is_completed_from_the_article_page(
     await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
     clock.advance(61)
     article = (
-        "<html><head><title>x</title></head><body><nav>Home | World | Sport</nav><article><h1>Convoy</h1>"
-        "<p>A humanitarian convoy reached the town of Laçın on Tuesday after a week of delays at the checkpoint.</p>"
-        "<p>Officials said twelve trucks carried flour, medicine and fuel for the coming winter months.</p>"
+        "<html><head><title>x</title></head><body><nav>Home | World | Sport</nav>"
+        "<article><h1>Convoy</h1>"
+        "<p>A humanitarian convoy reached the town of Laçın on Tuesday after a week of delays "
+        "at the checkpoint.</p>"
+        "<p>Officials said twelve trucks carried flour, medicine and fuel for the coming winter "
+        "months.</p>"
         "<p>Further deliveries are planned for next week if the road stays open.</p></article>"
         "<footer>Copyright Wire 2026</footer></body></html>"
     )
@@ -543,7 +553,7 @@ def test_one_alert_per_chat_even_when_two_watches_match() -> None:
         Subscription(1, "Karabakh", START),
         Subscription(2, "Karabakh", START),
     ]
-    matched = match_reports([report], since_of(subscriptions), _matcher(subscriptions))
+    matched = _matched([report], subscriptions)
     assert [(m.chat_id, m.keyword) for _, m in matched] == [(1, "Lachin"), (2, "Karabakh")]
 
 
@@ -558,13 +568,8 @@ def test_html_in_feed_text_is_not_matched() -> None:
         text='<p>A speech.</p><img src="https://img.test/APTOPIX_Armenia_Vance.jpg">',
     )
     subscriptions = [Subscription(1, "Armenia", START)]
-    assert (
-        match_reports(plain_reports([report]), since_of(subscriptions), _matcher(subscriptions))
-        == []
-    )
-    assert match_reports(
-        [report], since_of(subscriptions), _matcher(subscriptions)
-    )  # the markup alone would match
+    assert _matched(plain_reports([report]), subscriptions) == []
+    assert _matched([report], subscriptions)  # the markup alone would match
 
 
 async def test_new_reports_are_made_plain_before_matching_and_storing_known_ones_not_again(
@@ -578,11 +583,11 @@ async def test_new_reports_are_made_plain_before_matching_and_storing_known_ones
     cleaned: list[str] = []
 
     async def counting(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        if func is plain_reports:
-            cleaned.extend(r.title for r in args[0])
+        if func is clean_and_match:
+            cleaned.extend(r.title for r in args[1])
         return await on_cpu(func, *args, **kwargs)
 
-    monkeypatch.setattr("watchers.poll.on_cpu", counting)
+    monkeypatch.setattr("watchers.matchlane.on_cpu", counting)
     clock.advance(61)
     markup = Item(
         "Vance visits Europe",
@@ -605,10 +610,10 @@ def _builds(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 async def test_concurrent_polls_build_the_matcher_once(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, "watchers.fanout")
+    caplog.set_level(logging.INFO, "watchers.matchlane")
     cache = MatcherCache(load_aliases())
     found = await asyncio.gather(
-        *(cache.match([_qarabag(n)], [LACHIN, KARABAKH], 7) for n in range(5))
+        *(_chats(cache, [_qarabag(n)], [LACHIN, KARABAKH], 7) for n in range(5))
     )
     assert _builds(caplog) == ["matcher built over 2 distinct watches"]
     assert [[(r.id, m.chat_id) for r, m in one] for one in found] == [
@@ -619,23 +624,23 @@ async def test_concurrent_polls_build_the_matcher_once(caplog: pytest.LogCapture
 async def test_the_matcher_follows_the_store_watch_version(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, "watchers.fanout")
+    caplog.set_level(logging.INFO, "watchers.matchlane")
     cache = MatcherCache(load_aliases())
-    assert await cache.match([_qarabag()], [LACHIN], 1) == []
+    assert await _chats(cache, [_qarabag()], [LACHIN], 1) == []
     # Same version: the watches are not compared, so the matcher is not rebuilt.
-    assert await cache.match([_qarabag()], [KARABAKH], 1) == []
-    assert [m.chat_id for _, m in await cache.match([_qarabag()], [KARABAKH], 2)] == [2]
+    assert await _chats(cache, [_qarabag()], [KARABAKH], 1) == []
+    assert [m.chat_id for _, m in await _chats(cache, [_qarabag()], [KARABAKH], 2)] == [2]
     assert len(_builds(caplog)) == 2
 
 
 async def test_the_matcher_is_rebuilt_only_when_a_watchlist_changes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, "watchers.fanout")
+    caplog.set_level(logging.INFO, "watchers.matchlane")
     cache = MatcherCache(load_aliases())
-    assert [m.chat_id for _, m in await cache.match([_qarabag()], [LACHIN, KARABAKH])] == [2]
-    await cache.match([_qarabag()], [KARABAKH, LACHIN])
-    assert await cache.match([_qarabag()], [LACHIN]) == []
+    assert [m.chat_id for _, m in await _chats(cache, [_qarabag()], [LACHIN, KARABAKH])] == [2]
+    await _chats(cache, [_qarabag()], [KARABAKH, LACHIN])
+    assert await _chats(cache, [_qarabag()], [LACHIN]) == []
     assert _builds(caplog) == [
         "matcher built over 2 distinct watches",
         "matcher built over 1 distinct watches",
@@ -647,29 +652,49 @@ async def test_a_build_that_stopped_the_worker_is_tried_again_by_the_next_match(
 ) -> None:
     cache = MatcherCache(load_aliases())
     lachin = replace(_qarabag(), title="Laçın")
-    assert [m.chat_id for _, m in await cache.match([lachin], [LACHIN], 1)] == [1]
-    monkeypatch.setattr("watchers.fanout.install_matcher", _crash)
+    assert [m.chat_id for _, m in await _chats(cache, [lachin], [LACHIN], 1)] == [1]
+    monkeypatch.setattr("watchers.matchlane.install_matcher", _crash)
     with pytest.raises(CpuLaneError, match="stopped during _crash"):
-        await cache.match([_qarabag()], [KARABAKH], 2)
+        await _chats(cache, [_qarabag()], [KARABAKH], 2)
     monkeypatch.undo()
     # Back to version 1: what the failed build half changed must not pass for version 1.
-    assert [m.chat_id for _, m in await cache.match([lachin], [LACHIN], 1)] == [1]
+    assert [m.chat_id for _, m in await _chats(cache, [lachin], [LACHIN], 1)] == [1]
 
 
 async def test_a_new_worker_process_gets_the_matcher_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The matcher lives in the CPU worker; if that process dies, the next match rebuilds it."""
-    caplog.set_level(logging.INFO, "watchers.fanout")
+    caplog.set_level(logging.INFO, "watchers.matchlane")
     cache = MatcherCache(load_aliases())
-    await cache.match([], [KARABAKH], 1)
+    await _chats(cache, [], [KARABAKH], 1)
     await kill_cpu_worker()
-    assert [m.chat_id for _, m in await cache.match([_qarabag()], [KARABAKH], 1)] == [2]
+    assert [m.chat_id for _, m in await _chats(cache, [_qarabag()], [KARABAKH], 1)] == [2]
     assert len(_builds(caplog)) == 2
 
 
-def _matcher(subscriptions: list[Subscription]) -> Matcher:
-    return Matcher.build([(s.chat_id, s.keyword) for s in subscriptions], load_aliases())
+async def _chats(
+    cache: MatcherCache,
+    reports: list[Report],
+    subscriptions: list[Subscription],
+    version: int | None = None,
+) -> list[tuple[Report, Match]]:
+    """What the cache's matcher finds in the reports, fanned out to the chats."""
+    matched, audience = await cache.match(reports, subscriptions, version)
+    return [(r, m) for r in reports for m in fan_out(r, matched.hits.get(r.id, ()), audience)]
+
+
+def _matched(
+    reports: list[Report], subscriptions: list[Subscription], audience: Audience | None = None
+) -> list[tuple[Report, Match]]:
+    """The poll's path run here: the worker's matcher over the audience's watches (vetoes
+    included), then the fan-out."""
+    audience = audience or small_audience(subscriptions, load_aliases())
+    install_matcher(-1, audience.watches, load_aliases())
+    found = match_installed(-1, reports)
+    assert found is not None
+    pairs = zip(reports, found, strict=True)
+    return [(r, m) for r, hits in pairs for m in fan_out(r, hits, audience)]
 
 
 async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
@@ -729,8 +754,26 @@ def test_a_shared_exclusion_is_not_read_as_a_name_with_the_place() -> None:
         Subscription(1, "Lachin -corridor", START),
         Subscription(1, "Lachin peace", START),
     ]
-    watches = [(s.chat_id, s.keyword) for s in subscriptions]
-    vetoes = place_vetoes(watches, load_aliases())
-    matcher = Matcher.build([*watches, *vetoes], load_aliases())
-    assert match_reports([report], since_of(subscriptions), matcher, vetoes) == []
-    assert match_reports([report], since_of(subscriptions), matcher)  # without the veto
+    audience = small_audience(subscriptions, load_aliases())
+    assert audience.vetoes  # the chat's two watches of Lachin share the exclusion
+    assert _matched([report], subscriptions, audience) == []
+    assert _matched([report], subscriptions, replace(audience, vetoes={}))  # without the veto
+
+
+async def test_a_watch_nobody_is_alerted_for_still_has_its_matches_stored(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock]
+) -> None:
+    """A paused chat's watches are searched, not alerted: their matches are stored all the
+    same, for its /latest (and the count /resume gives) to read from the index."""
+    poll, store, clock = poller
+    await poll.poll(_feed(feeds, [_old(1)]), [LACHIN], searched=["Lachin", "Shusha"])
+    clock.advance(61)
+    item = Item("Şuşa festival opens", "https://wire.test/shusha", "", clock.now)
+    result = await poll.poll(
+        _feed(feeds, [item, _old(1)]), [LACHIN], searched=["Lachin", "Shusha"]
+    )
+    assert result.alerts == []
+    found, _ = await store.matches.indexed(["Shusha"], 5)
+    assert [(item.report.title, hits) for item, hits in found] == [
+        ("Şuşa festival opens", [Hit(("Shusha",), "Şuşa")])
+    ]

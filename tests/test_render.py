@@ -1,4 +1,5 @@
-"""Alerts and /latest lines as Telegram HTML, checked by the fake server's copy of Telegram's parser."""
+"""Alerts and /latest lines as Telegram HTML, checked by the fake server's copy of Telegram's
+parser."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from bot.render import (
     render_alert_plain,
     render_report_line,
 )
-from tests.conftest import BotHarness, Item, make_rss
-from tests.fake_telegram import FakeTelegram, parse_html
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss, parse_html
+from tests.conftest import BotHarness
+from tests.test_jobs import _name, _polled
 from watchers.models import Alert, Report
 
 WHEN = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
@@ -270,7 +271,9 @@ async def test_an_ambiguous_name_alerts_with_its_context_and_not_without(
 ) -> None:
     """Through the real bot: cannabis news is not Ganja the city; a report that places Ganja in
     Azerbaijan alerts, and says so."""
-    async with bot_reading_one_feed(telegram, feeds, settings, "Ganja", "Caucasus Test Wire"):
+    async with bot_reading_one_feed(
+        telegram, feeds, settings, "Ganja", "Caucasus Test Wire"
+    ) as harness:
         mark = telegram.mark()
         now = datetime.now(UTC)
         weed = Item("Ganja and the Rastafari", "https://wire.test/g1", "A history.", now)
@@ -284,5 +287,8 @@ async def test_an_ambiguous_name_alerts_with_its_context_and_not_without(
         [alert] = await telegram.wait_for_sent(since=mark, chat_id=1001, timeout=10)
         assert alert.text.splitlines()[0] == "Missiles hit Ganja overnight"
         assert "🔎 Ganja (as “Ganja”, with “Azerbaijan's”)" in alert.text.splitlines()
-        await asyncio.sleep(1.5)  # another poll: still nothing about the Rastafari
+        # Another poll, begun after the alert, has been recorded, and the sender has nothing
+        # left to send: still nothing about the Rastafari.
+        await _polled(harness, _name("/wire.xml"), after=datetime.now(UTC))
+        await harness.sender_idle()
         assert [m for m in telegram.sent[mark:] if m.chat_id == 1001] == [alert]

@@ -12,16 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import (
-    FIXTURES,
-    OFFLINE,
-    ROOT,
-    Item,
-    make_rss,
-    run_newswatch,
-    shared_path,
-)
-from tests.feed_server import FeedServer
+from fakes import OFFLINE, ROOT, FeedServer, Item, make_rss
+from tests.conftest import FIXTURES, run_newswatch, shared_path
 
 
 def test_without_a_token_newswatch_shows_a_dry_run_on_the_sample_feed(tmp_path: Path) -> None:

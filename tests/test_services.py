@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import Settings
 from bot.services import http_client
-from tests.feed_server import FeedServer
+from fakes import FeedServer
 from watchers.fetch import fetch
 from watchers.models import SourceState
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.store import OutboxStatus, Outcome, Store
+from fakes import FakeTelegram
 from tests.conftest import BotHarness
-from tests.fake_telegram import FakeTelegram
 from tests.store_support import NOW, make_alert, make_report
 from tests.test_delivery import KEYWORD, _report, _watchers
 from watchers.models import Alert, Overflow, PollOutcome, Report, SourceState

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from fakes import SentRecord
 from handlers import buttons, latest
 from handlers.buttons import EXPIRED
 from tests.conftest import BotHarness
-from tests.fake_telegram import SentRecord
 from watchers.models import Report
 
 USER = 1001

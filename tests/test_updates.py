@@ -15,8 +15,8 @@ from telegram.ext import ApplicationHandlerStop, CommandHandler
 
 from bot.context import Context
 from bot.updates import BURST, PER_SECOND, SLOW_DOWN, SWEEP_AT, TAP_SLOW_DOWN, FairUpdates
+from fakes import FakeTelegram
 from tests.conftest import BotHarness, until
-from tests.fake_telegram import FakeTelegram
 
 USER = 1001
 OTHER = 1002

@@ -7,9 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
-from tests.conftest import BotHarness, Item, make_rss
-from tests.fake_telegram import FakeTelegram
-from tests.feed_server import FeedServer
+from fakes import FakeTelegram, FeedServer, Item, make_rss
+from tests.conftest import BotHarness
 from tests.test_jobs import EPOCH, _name, _polled
 from watchers.models import Match, Report
 from watchers.volume import ALERTS_PER_POLL, cap_matches, origin_of

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import BotHarness
-from watchers.keywords import MAX_WATCHES
+from watchers.matching import MAX_WATCHES
 from watchers.models import Report
 
 USER = 1001

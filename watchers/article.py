@@ -73,7 +73,7 @@ async def fetch_article(
     client: httpx.AsyncClient,
     url: str,
     *,
-    timeout: float = 10.0,
+    timeout: float = 10.0,  # noqa: ASYNC109 - httpx's per-request timeout, not a deadline
     max_bytes: int = 2_000_000,
 ) -> str:
     """Download `url` and return its story text, or "" if anything goes wrong.

@@ -3,10 +3,10 @@
 Why a process: under the GIL, a worker thread only takes turns with the event loop, and each
 time the loop gives the lock up for a system call it may wait a whole switch interval (5 ms) to
 get it back. When 50 polls end together that added up: with these steps in one thread the loop
-was held up to 150–230 ms in a busy cycle (`python -m bench.cycle`); in a process it never
+was held up to 150 to 230 ms in a busy cycle (`python -m bench.cycle`); in a process it never
 shares the lock with them. One process, not a pool: the steps take turns among themselves, never
 with the loop, and the matcher (most of a second to build for 10,000 chats) exists once, there
-(`watchers.fanout.MatcherCache`).
+(`watchers.matchlane.MatcherCache`).
 
 The worker is `python -m watchers.cpu`, spoken to over its stdin and stdout: each step is a
 module-level function and plain data, pickled, and its result or exception comes back, as do the

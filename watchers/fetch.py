@@ -4,17 +4,16 @@
 oversized bodies and redirects the client's `watchers.netpolicy` refuses all come back as
 `FetchResult.error`, a short string naming only the host and what went wrong (never the query
 string, which may hold keys). The bookkeeping between polls lives in `SourceState` (a record of
-`watchers.models`), updated by the pure functions `record_success` and `record_failure`;
-`next_delay` and `should_disable` turn it into scheduling decisions.
+`watchers.models`); what a poll makes of it (backoff, the next poll, switching a source off) is
+decided in `watchers.decide`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -24,23 +23,14 @@ from watchers.models import SourceState
 from watchers.netpolicy import Blocked, stream_get
 
 __all__ = [
-    "MAX_BACKOFF_SECONDS",
-    "MAX_TTL_SECONDS",
     "USER_AGENT",
     "FetchResult",
     "fetch",
-    "next_delay",
-    "record_failure",
-    "record_success",
-    "should_disable",
 ]
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "Newswatch/0.1 (+https://github.com/newswatch)"
-MAX_BACKOFF_SECONDS = 6 * 60 * 60
-MAX_TTL_SECONDS = 2 * 60 * 60
-"""A feed's `<ttl>` is honoured up to this: a day-long ttl must not hide a day of news."""
 
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
@@ -118,7 +108,7 @@ async def _get(
     client: httpx.AsyncClient,
     url: str,
     state: SourceState,
-    timeout: float,  # noqa: ASYNC109 - httpx's timeout for each network step
+    timeout: float,  # noqa: ASYNC109 -- httpx's timeout for each read, not a deadline
     max_bytes: int,
 ) -> FetchResult:
     host = _host(url)
@@ -143,7 +133,7 @@ async def fetch(
     url: str,
     state: SourceState,
     *,
-    timeout: float = 20.0,  # noqa: ASYNC109 - also each network step's, so not asyncio.timeout alone
+    timeout: float = 20.0,  # noqa: ASYNC109 -- httpx's timeout for each read, not a deadline
     max_bytes: int = 10 * 1024 * 1024,
 ) -> FetchResult:
     """GET `url` conditionally (ETag / Last-Modified from `state`); never raises for the network.
@@ -167,64 +157,3 @@ async def fetch(
     except httpx.HTTPError as exc:
         logger.debug("fetch from %s failed: %s", host, type(exc).__name__)
         return FetchResult(None, error=f"{host}: connection failed ({type(exc).__name__})")
-
-
-def record_success(
-    state: SourceState, result: FetchResult, now: datetime, *, ttl_minutes: int | None = None
-) -> SourceState:
-    """Clear the error streak and keep the validators for the next conditional GET.
-
-    A 304 may omit the validators, so the stored ones are kept unless new ones arrive;
-    `ttl_minutes=None` (unknown, as after a 304) keeps the stored ttl.
-    """
-    return dataclasses.replace(
-        state,
-        etag=result.etag or state.etag,
-        last_modified=result.last_modified or state.last_modified,
-        errors=0,
-        last_success=now,
-        last_error=None,
-        first_failure=None,
-        next_poll=None,
-        ttl_minutes=ttl_minutes if ttl_minutes is not None else state.ttl_minutes,
-    )
-
-
-def record_failure(
-    state: SourceState, error: str, now: datetime, *, retry_after: float | None = None
-) -> SourceState:
-    """Count one more consecutive failure; `retry_after` (seconds) defers the next poll."""
-    return dataclasses.replace(
-        state,
-        errors=state.errors + 1,
-        last_error=error,
-        first_failure=state.first_failure or now,
-        next_poll=now + timedelta(seconds=retry_after) if retry_after is not None else None,
-    )
-
-
-def next_delay(state: SourceState, base_seconds: float, now: datetime) -> float:
-    """Seconds until the next poll: backoff on errors, the feed's ttl, and any Retry-After.
-
-    Each consecutive error doubles the wait (capped at 6 hours); a healthy feed is polled at
-    the base rate or its `<ttl>` (capped at `MAX_TTL_SECONDS`), whichever is slower.
-    """
-    if state.errors:
-        delay = min(base_seconds * 2 ** min(state.errors, 32), MAX_BACKOFF_SECONDS)
-    else:
-        ttl = min((state.ttl_minutes or 0) * 60, MAX_TTL_SECONDS)
-        delay = max(base_seconds, ttl)
-    if state.next_poll is not None:
-        delay = max(delay, (state.next_poll - now).total_seconds())
-    return float(delay)
-
-
-def should_disable(
-    state: SourceState, now: datetime, after: timedelta = timedelta(hours=24)
-) -> bool:
-    """True once a source has been failing without a single success for `after`."""
-    if state.disabled:
-        return True
-    return (
-        state.errors > 0 and state.first_failure is not None and now - state.first_failure >= after
-    )

@@ -32,7 +32,6 @@ from watchers.models import Collected, Report, SourceState
 from watchers.text import fold
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "GDELT_MIN_INTERVAL_SECONDS",
     "GdeltResult",
     "GdeltSource",
@@ -44,7 +43,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 GDELT_MIN_INTERVAL_SECONDS = 5
 """GDELT throttles clients that ask more often than once every 5 seconds."""
 GDELT_TERMS_PER_QUERY = 20  # GDELT refuses over-long queries
@@ -104,7 +102,7 @@ def build_query(terms: Iterable[str]) -> str:
 
 def build_gdelt_url(
     terms: Iterable[str],
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str,
     *,
     timespan_minutes: int,
     max_records: int = _MAX_RECORDS,

@@ -26,7 +26,6 @@ from watchers.models import Collected, Report, SourceState
 from watchers.text import fold
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "GoogleNewsSource",
     "build_search_urls",
     "parse_google_news",
@@ -37,7 +36,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://news.google.com/rss/search"
 _SEPARATORS = (" - ", " – ", " — ", " | ")
 
 
@@ -71,7 +69,7 @@ def _search_url(base_url: str, query: str, params: dict[str, str]) -> str:
 
 def build_search_urls(
     terms: Iterable[str],
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str,
     *,
     max_url_length: int = 1800,
     hl: str = "en-US",
@@ -123,13 +121,15 @@ def parse_google_news(body: bytes, *, source: str, feed_url: str) -> FeedResult:
 
 
 def _with_publisher(report: Report, feed_title: str) -> Report:
-    """Split the publisher off the title; without `<source>`, trust the title's last part."""
+    """Split the publisher off the title; without `<source>`, trust the title's last part.
+    (`story=None`: the story key is made again, of the title without the publisher.)"""
     if report.outlet and report.outlet != feed_title:
-        return dataclasses.replace(report, title=split_publisher(report.title, report.outlet))
+        title = split_publisher(report.title, report.outlet)
+        return dataclasses.replace(report, title=title, story=None)
     head, found, tail = report.title.rpartition(" - ")
     if not found or not head.strip() or not tail.strip():
         return report
-    return dataclasses.replace(report, title=head.strip(), outlet=tail.strip())
+    return dataclasses.replace(report, title=head.strip(), outlet=tail.strip(), story=None)
 
 
 @dataclass(frozen=True, slots=True)

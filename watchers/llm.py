@@ -69,7 +69,7 @@ async def llm_summarise(
     api_key: str | None,
     title: str,
     text: str,
-    timeout: float = 20.0,
+    timeout: float = 20.0,  # noqa: ASYNC109 - httpx's per-request timeout, not a deadline
     limit: int = 400,
 ) -> str | None:
     """Ask the model for a summary of at most `limit` characters; None on any failure.

@@ -89,8 +89,9 @@ def looks_like_html(text: str) -> bool:
     """Whether `text` is HTML rather than plain text that happens to contain `<` or `&`.
 
     As feedparser decides: a closing tag or an entity reference must be present (or, here, a tag
-    with an attribute, a self-closing one or a `<br>`), every tag must name an HTML element (namespaced
-    ones such as Word's `<o:p>` count as markup) and every named entity must be one HTML defines. `Ceasefire <violations> & shelling` is plain text;
+    with an attribute, a self-closing one or a `<br>`), every tag must name an HTML element
+    (namespaced ones such as Word's `<o:p>` count as markup) and every named entity must be one
+    HTML defines. `Ceasefire <violations> & shelling` is plain text;
     `<p>Text <b>bold</b></p>` and `Tom &amp; Jerry` are HTML.
     """
     if not (_MARKUP_SIGNAL.search(text) or _ENTITY.search(text)):
@@ -145,8 +146,8 @@ def without_controls(text: str) -> str:
 
     This is the one rule for text from outside: feed titles, outlets and text are made plain by
     it when parsed, alerts when rendered; a keyword holding what it removes is refused or tidied
-    (`watchers.keywords`). ZWJ/ZWNJ, variation selectors and emoji tags are kept: they are part
-    of emoji sequences and of Persian and Indic spelling.
+    (`watchers.matching.keywords`). ZWJ/ZWNJ, variation selectors and emoji tags are kept: they
+    are part of emoji sequences and of Persian and Indic spelling.
     """
     return text if text.isprintable() else _CONTROLS.sub("", text)
 

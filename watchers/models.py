@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from watchers.identity import story_key
 
 if TYPE_CHECKING:
     from watchers.fetch import FetchResult
@@ -18,7 +20,9 @@ __all__ = [
     "FUTURE_TOLERANCE",
     "Alert",
     "Collected",
+    "Hit",
     "Match",
+    "Matched",
     "Overflow",
     "PollOutcome",
     "PollResult",
@@ -40,7 +44,10 @@ class Report:
     `id` is the report's canonical identity (see `watchers.identity`): two fetches of the same
     story, with different tracking parameters or fragments, share it. `regional`: it comes from
     an outlet of the region (`regional = true` in sources.toml), so names that are also common
-    words elsewhere ("Ganja") count in it without more context.
+    words elsewhere ("Ganja") count in it without more context. `story`: the outlet and the
+    headline (`watchers.identity.story_key`), computed once when the report is made, or ""
+    when the headline is too short to tell stories apart; `dataclasses.replace` keeps it, so
+    code that changes the title or the domain passes `story=None` to have it made again.
     """
 
     id: str
@@ -55,6 +62,11 @@ class Report:
     country: str | None = None
     source: str = ""
     regional: bool = False
+    story: str | None = None  # None only until __post_init__ has computed it
+
+    def __post_init__(self) -> None:
+        if self.story is None:
+            object.__setattr__(self, "story", story_key(self.title, self.domain) or "")
 
     @property
     def publisher(self) -> str:
@@ -109,6 +121,29 @@ class Match:
     keyword: str
     form: str
     context: str = ""
+
+
+class Hit(NamedTuple):
+    """One distinct watch the matcher found in a report: the watches, as chats wrote them, that
+    it stands for (several when spellings of one name compile to one watch), the form found,
+    and the word that placed an ambiguous form in the region, if one did (see `Match`)."""
+
+    watches: tuple[str, ...]
+    form: str
+    context: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """What one matcher found in some reports, to store with them: `hits` by report id (a
+    report without hits is absent), `generation` names the matcher (a number that grows with
+    each build) and `watches` lists every distinct watch it held, so the store knows which
+    watches its stored matches are complete for."""
+
+    generation: int
+    watches: Sequence[str]
+    reports: Sequence[Report]
+    hits: Mapping[str, Sequence[Hit]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +230,9 @@ class Overflow:
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     """Everything one poll changes in the store, written as one transaction: the reports the
-    source showed (`seen`, to refresh when they were last seen), those new to the store, the
-    source's state, and the alerts to queue for the new ones, with one line per chat for those
-    past its cap (`overflow`)."""
+    source showed (`seen`, to refresh when they were last seen), those new to the store and what
+    the matcher found in them (`matched`), the source's state, and the alerts to queue for the
+    new ones, with one line per chat for those past its cap (`overflow`)."""
 
     source: str
     state: SourceState
@@ -206,3 +241,4 @@ class PollOutcome:
     new: Sequence[Report] = ()
     alerts: Sequence[Alert] = ()
     overflow: Sequence[Overflow] = ()
+    matched: Matched | None = None

@@ -197,7 +197,7 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
@@ -224,7 +224,7 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
     async def connect_unix_socket(
         self,
         path: str,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not reachable from feed content")
@@ -282,7 +282,11 @@ class PolicyTransport(httpx.AsyncBaseTransport):
 
 @asynccontextmanager
 async def stream_get(
-    client: httpx.AsyncClient, url: str, *, headers: Mapping[str, str], timeout: float
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    timeout: float,  # noqa: ASYNC109 - httpx's per-request timeout, not a deadline
 ) -> AsyncIterator[httpx.Response]:
     """GET `url` as a stream, following at most `MAX_REDIRECTS` redirects one hop at a time.
 

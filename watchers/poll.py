@@ -1,35 +1,38 @@
-"""One poll of one source: fetch -> reports -> new? -> matched chats -> summary -> alerts.
+"""One poll of one source, one way: fetch -> unseen -> clean and match -> fan out -> summarise
+-> record.
 
-`collect` turns a source into reports, `watchers.fanout` finds which chats want which new
-report, and `Poller.poll` ties them to the stored state (validators, errors, backoff, seen
-reports).
-The bot layer delivers the alerts; nothing here knows about Telegram.
+`Poller.poll` carries out what `watchers.decide` decides (due?, the source's next state, which
+new reports are news rather than backlog). The source fetches and parses (in the CPU worker);
+the store says which reports are new; ONE step in the worker makes those plain and matches them
+all (`watchers.matchlane`), backlog too, since /latest shows it; `watchers.fanout` turns the
+news among them into one match per chat, `watchers.volume` caps them, the summariser writes the
+alerts; and the store records it all in one transaction: the new reports with what matched
+them, the source's state and the alerts. The bot layer delivers the alerts; nothing here knows
+about Telegram.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import httpx
 
+from watchers import decide
 from watchers.alerts import Summariser
-from watchers.cpu import CpuLaneError, on_cpu
-from watchers.fanout import MatcherCache
-from watchers.fetch import (
-    FetchResult,
-    next_delay,
-    record_failure,
-    record_success,
-    should_disable,
-)
+from watchers.cpu import CpuLaneError
+from watchers.fanout import TEXT_WINDOW, fan_out
 from watchers.matching import AliasBook, search_terms
+from watchers.matchlane import MatcherCache
 from watchers.models import (
     Alert,
     Collected,
+    Match,
+    Matched,
     Overflow,
     PollOutcome,
     PollResult,
@@ -38,18 +41,14 @@ from watchers.models import (
     Subscription,
 )
 from watchers.sources import Source
-from watchers.summary import clean_text
 from watchers.volume import cap_matches
 
-__all__ = ["PollStore", "Poller", "collect", "plain_reports"]
+__all__ = ["PollStore", "Poller", "collect"]
 
 logger = logging.getLogger(__name__)
 
-SEARCH_LATENESS = timedelta(hours=6)
-"""How long after publication a search engine may first list a report and still alert it."""
-
-DUE_TOLERANCE = 0.25
-"""A tick this fraction of the interval early still polls: job jitter must not skip a poll."""
+CATCH_UP = 100
+"""Stored reports matched again per step of a catch-up: the bot holds this many texts at once."""
 
 
 class PollStore(Protocol):
@@ -58,17 +57,11 @@ class PollStore(Protocol):
     async def source_state(self, name: str) -> SourceState | None: ...
     async def unseen(self, reports: Sequence[Report]) -> list[Report]: ...
     async def record_poll(self, outcome: PollOutcome) -> list[Alert]: ...
+    async def unmatched(self, window: int, count: int) -> list[Report]: ...
+    async def record_matches(self, matched: Matched) -> None: ...
 
 
-def plain_reports(reports: Sequence[Report], now: datetime | None = None) -> list[Report]:
-    """Reports with their text as plain paragraphs (matched, stored and summarised as such, so
-    words inside markup never count), and dated `now`, when first seen (default: the current
-    time), where their own date lies more than a day ahead (`Report.plausible_date`)."""
-    now = now or _now()
-    return [replace(r, text=clean_text(r.text), published=r.plausible_date(now)) for r in reports]
-
-
-async def _collect_raw(
+async def collect(
     client: httpx.AsyncClient,
     source: Source,
     state: SourceState,
@@ -76,42 +69,14 @@ async def _collect_raw(
     aliases: AliasBook,
     now: datetime,
 ) -> Collected:
-    """`collect` with the text as the source gave it."""
+    """Fetch and parse one source, its text as the source gave it; a search source asks for
+    every spelling of the keywords, and for nothing when there are none."""
     terms: list[str] = []
     if source.searches:
         terms = search_terms(dict.fromkeys(keywords), aliases)
         if not terms:
             return Collected()
     return await source.collect(client, state, terms, now)
-
-
-async def collect(
-    client: httpx.AsyncClient,
-    source: Source,
-    state: SourceState,
-    subscriptions: Sequence[Subscription],
-    aliases: AliasBook,
-    now: datetime,
-) -> Collected:
-    """Fetch and parse one source; search sources ask for every watched keyword's spellings."""
-    keywords = (s.keyword for s in subscriptions)
-    collected = await _collect_raw(client, source, state, keywords, aliases, now)
-    collected.reports = await on_cpu(plain_reports, collected.reports, now)
-    return collected
-
-
-def _is_news(report: Report, source: Source, previous: datetime | None, oldest: datetime) -> bool:
-    """Whether a newly stored report may be alerted at all, whoever watches it.
-
-    Never past the retention period (a pruned report would look new again). From a search
-    source, not when published well before the source's previous success: such a report was
-    only returned because some chat just added a keyword, and is backlog to everyone else.
-    """
-    if report.published is None:
-        return True
-    if source.searches and previous is not None:
-        oldest = max(oldest, previous - SEARCH_LATENESS)
-    return report.published >= oldest
 
 
 def _now() -> datetime:
@@ -133,16 +98,11 @@ class Poller:
     retention: timedelta = timedelta(days=30)
     now: Callable[[], datetime] = _now
     matchers: MatcherCache = field(init=False)
+    _caught_up: int = field(init=False, default=0)
+    _catching_up: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.matchers = MatcherCache(self.aliases)
-
-    def _due(self, source: Source, state: SourceState, now: datetime) -> bool:
-        if state.disabled:
-            return False
-        if state.next_poll is None:
-            return True
-        return (state.next_poll - now).total_seconds() <= source.interval * DUE_TOLERANCE
 
     async def poll(
         self,
@@ -154,56 +114,85 @@ class Poller:
         """Poll `source` if it is due; store what is new and return the alerts queued to send.
 
         `version` is the store's watch version of `subscriptions`, for the matcher cache;
-        `searched`, what a search source asks for (default: the subscriptions' keywords).
+        `searched`, what a search source asks for (default: the subscriptions' keywords), is
+        matched too, so that a paused chat's watches find their reports in the match index.
         """
         state = await self.store.source_state(source.name) or SourceState()
         now = self.now()
-        if not self._due(source, state, now):
+        if not decide.due(state, source.interval, now):
             return PollResult(source.name, skipped=True)
-        previous = state.last_success  # None: a backlog, however large, is stored, not alerted
-        # Text is made plain after the store says what is new: what it already has (most of a
-        # feed) is only looked up by id and headline, so cleaning it again would be wasted.
+        previous = None if decide.first_poll(state) else state.last_success
+        unheld = () if searched is None else tuple(searched)
         try:
-            keywords = (s.keyword for s in subscriptions) if searched is None else searched
-            collected = await _collect_raw(self.client, source, state, keywords, self.aliases, now)
+            keywords = (s.keyword for s in subscriptions) if searched is None else unheld
+            collected = await collect(self.client, source, state, keywords, self.aliases, now)
         except CpuLaneError as error:  # its body may be what stopped the worker: back off
             collected = Collected(error=str(error))
         result = PollResult(source.name, fetched=len(collected.reports), error=collected.error)
+        state, result.disabled_now = decide.after_fetch(state, collected, now)
         if collected.error:
-            state = record_failure(state, collected.error, now, retry_after=collected.retry_after)
-            if should_disable(state, now):
-                state = replace(state, disabled=True)
-                result.disabled_now = True
             logger.warning(
                 "source %s failed (%d in a row): %s", source.name, state.errors, collected.error
             )
-        else:
-            state = record_success(
-                state,
-                collected.response or FetchResult(200),
-                now,
-                ttl_minutes=collected.ttl_minutes,
-            )
-        fresh = await on_cpu(plain_reports, await self.store.unseen(collected.reports), now)
-        result.new = len(fresh)
+        # Text is made plain after the store says what is new: what it already has (most of a
+        # feed) is only looked up by id and story, so cleaning it again would be wasted.
+        fresh = await self.store.unseen(collected.reports)
+        matched: Matched | None = None
         alerts: list[Alert] = []
         overflow: list[Overflow] = []
-        alertable = [r for r in fresh if _is_news(r, source, previous, now - self.retention)]
-        if previous is None and fresh:
-            logger.info(
-                "first poll of %s: %d reports stored without alerts", source.name, len(fresh)
+        if fresh:
+            fresh, matched, audience = await self.matchers.clean_and_match(
+                fresh, subscriptions, version, now, unheld
             )
-        elif alertable:
-            matched = await self.matchers.match(alertable, subscriptions, version)
-            matched, overflow = cap_matches(matched, source.name)
-            if overflow:
+            news = decide.news(
+                fresh, previous=previous, searches=source.searches, oldest=now - self.retention
+            )
+            if previous is None:
                 logger.info(
-                    "%s: %d chats past the cap get a '+N more' line", source.name, len(overflow)
+                    "first poll of %s: %d reports stored without alerts", source.name, len(fresh)
                 )
-            alerts = await self.summariser_factory().alerts(matched)
-        state = replace(
-            state, next_poll=now + timedelta(seconds=next_delay(state, source.interval, now))
+            matches: list[tuple[Report, Match]] = []
+            for report in news:
+                found = fan_out(report, matched.hits.get(report.id, ()), audience)
+                matches += ((report, match) for match in found)
+                await asyncio.sleep(0)  # one report to 10,000 chats is ~10 ms: others go between
+            if matches:
+                matches, overflow = cap_matches(matches, source.name)
+                if overflow:
+                    logger.info(
+                        "%s: %d chats past the cap get a '+N more' line", source.name, len(overflow)
+                    )
+                alerts = await self.summariser_factory().alerts(matches)
+        result.new = len(fresh)
+        state = decide.scheduled(state, source.interval, now)
+        outcome = PollOutcome(
+            source.name, state, now, collected.reports, fresh, alerts, overflow, matched
         )
-        outcome = PollOutcome(source.name, state, now, collected.reports, fresh, alerts, overflow)
         result.alerts = await self.store.record_poll(outcome)
+        if matched is not None:
+            await self._catch_up(subscriptions, version, unheld)
         return result
+
+    async def _catch_up(
+        self, subscriptions: Sequence[Subscription], version: int | None, unheld: Sequence[str]
+    ) -> None:
+        """After a new matcher's first poll: match the newest stored reports that an older
+        matcher (or none) matched, so that a new watch's matches among them are stored too.
+        Among the `TEXT_WINDOW` newest, once per matcher, `CATCH_UP` at a time."""
+        async with self._catching_up:
+            generation = self.matchers.generation
+            if generation == self._caught_up:
+                return
+            done = 0
+            for _ in range(-(-TEXT_WINDOW // CATCH_UP)):  # each report of the window once
+                stale = await self.store.unmatched(TEXT_WINDOW, CATCH_UP)
+                if not stale:
+                    break
+                matched, _ = await self.matchers.match(stale, subscriptions, version, unheld)
+                await self.store.record_matches(matched)
+                done += len(stale)
+                if matched.generation != generation:
+                    break  # a newer matcher catches up in its turn
+            if done:
+                logger.info("matched %d stored reports a new watch had not seen", done)
+            self._caught_up = generation

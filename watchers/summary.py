@@ -266,8 +266,9 @@ def summarise(
     sentences, in their order.
 
     The text must be cleaned once, not here: cleaning twice would decode `&lt;b&gt;` and then
-    drop it as a tag. `form` is the exact text that matched the reader's keyword; the summary shows it when the
-    text contains it. Only a sentence that alone exceeds `limit` is cut, at a word, with "…".
+    drop it as a tag. `form` is the exact text that matched the reader's keyword; the summary
+    shows it when the text contains it. Only a sentence that alone exceeds `limit` is cut, at a
+    word, with "…".
     `language` picks pysbd's rules (e.g. "ru"); languages it lacks use the English ones.
     """
     paragraphs = [p for p in text.split("\n\n") if p.strip()]

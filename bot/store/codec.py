@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.store.records import Chat, StoredReport, WatchEntry
-from watchers.identity import story_key
 from watchers.models import Report
 
 __all__ = [
@@ -114,7 +113,7 @@ def report_row(report: Report, first_seen: datetime, last_seen: datetime) -> tup
     """The reports table's columns for one report, in `schema.REPORT_COLUMNS` order."""
     return (
         report.id,
-        story_key(report.title, report.domain),
+        report.story or None,
         report.url,
         report.canonical_url,
         report.title,
@@ -128,13 +127,14 @@ def report_row(report: Report, first_seen: datetime, last_seen: datetime) -> tup
         iso(first_seen),
         iso(last_seen),
         iso(report.published or first_seen),
+        int(report.regional),
     )
 
 
 def stored_report(row: Sequence[Any]) -> StoredReport:
     """The reverse of `report_row`: `schema.REPORT_COLUMNS` as read back."""
-    (id_, _story, url, canonical, title, body, published, outlet, domain) = row[:9]
-    language, country, source, first_seen = row[9:13]
+    (id_, story, url, canonical, title, body, published, outlet, domain) = row[:9]
+    language, country, source, first_seen, _, _, regional = row[9:16]
     report = Report(
         id=id_,
         url=url,
@@ -147,5 +147,7 @@ def stored_report(row: Sequence[Any]) -> StoredReport:
         language=language,
         country=country,
         source=source,
+        regional=bool(regional),
+        story=story or "",
     )
     return StoredReport(report, parse_iso(first_seen) or datetime.now(UTC))

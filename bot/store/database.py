@@ -3,7 +3,7 @@
 One writer connection lives in its own thread and runs every write, so one poll's outcome is one
 transaction and writes never interleave; readers use their own read-only connections in other
 threads, and in WAL mode they never wait for the writer. The table groups (`reports`, `sources`,
-`outbox`, `polls`) hand this a function of a connection; it runs it on the right thread.
+`outbox`, `matches`, `polls`) hand this a function of a connection; it runs it on the right thread.
 
 WAL with synchronous=FULL: a commit is fsynced before it returns. Writes are a few per minute (one
 per poll, one per delivery batch), so the fsync costs nothing that matters, and an alert recorded

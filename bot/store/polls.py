@@ -1,10 +1,12 @@
 """What one poll reads and writes (the `watchers.poll.PollStore` it is given): a source's state,
-which of its reports are new, and the poll's outcome, stored as one transaction.
+which of its reports are new, the poll's outcome, stored as one transaction, and the catch-up of
+a new matcher over reports stored before.
 
-The outcome spans three tables: the reports the source still shows are refreshed and the new ones
-inserted, the source's state saved, and the alerts of the reports inserted now queued in the
-outbox. A report another poll stored first (same id or story) is neither inserted nor alerted
-again, so two polls that meet the same story at once alert it once.
+The outcome spans four tables: the reports the source still shows are refreshed and the new ones
+inserted, what the matcher found in them goes into the match index, the source's state is saved,
+and the alerts of the reports inserted now are queued in the outbox. A report another poll stored
+first (same id or story) is neither inserted nor alerted again, so two polls that meet the same
+story at once alert it once.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from bot.store import matches
 from bot.store.codec import iso
 from bot.store.database import Database
 from bot.store.outbox import queue
 from bot.store.reports import insert, refresh, unseen
 from bot.store.sources import save_state, state_of
-from watchers.models import Alert, PollOutcome, Report, SourceState
+from watchers.models import Alert, Matched, PollOutcome, Report, SourceState
 
 __all__ = ["Polls"]
 
@@ -42,8 +45,19 @@ class Polls:
         def run(connection: sqlite3.Connection) -> list[Alert]:
             refresh(connection, outcome.seen, outcome.at)
             stored_now = {r.id for r in insert(connection, outcome.new, outcome.at)}
+            if outcome.matched is not None:
+                matches.record(connection, outcome.matched)
             save_state(connection, outcome.source, outcome.state)
             alerts, overflow = outcome.alerts, outcome.overflow
             return queue(connection, outcome.source, alerts, overflow, stored_now, iso(outcome.at))
 
         return await self._db.write(run)
+
+    async def unmatched(self, window: int, count: int) -> list[Report]:
+        """Among the `window` newest reports, `count` of those the match index does not cover
+        for every watch held now: what a new matcher matches again (`matches.unmatched`)."""
+        return await self._db.read(lambda connection: matches.unmatched(connection, window, count))
+
+    async def record_matches(self, matched: Matched) -> None:
+        """Store what a matcher found in reports stored before (`matches.record`)."""
+        await self._db.write(lambda connection: matches.record(connection, matched))

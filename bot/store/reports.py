@@ -1,6 +1,7 @@
-"""The `reports` table: which reports are new, storing them, the newest for /latest, and retention.
+"""The `reports` table: which reports are new, storing them, the newest, and retention (with the
+outbox entries and match rows of the reports it forgets).
 
-A report is known by its id or by its story (same outlet, same headline: `watchers.identity`), so
+A report is known by its id or by its story (same outlet, same headline: `Report.story`), so
 the same story under a new URL is not new. `last_seen` is refreshed at most once a day per report:
 it only decides retention, and a write per report per poll would cost more than it tells.
 """
@@ -13,10 +14,10 @@ from datetime import datetime, timedelta
 
 from bot.store.codec import iso, report_row, stored_report
 from bot.store.database import Database, chunks, column, placeholders
+from bot.store.matches import prune as forget_matches
 from bot.store.outbox import forget_reports
 from bot.store.records import StoredReport
 from bot.store.schema import REPORT_COLUMNS
-from watchers.identity import story_key
 from watchers.models import Report
 
 __all__ = ["LAST_SEEN_GRANULARITY", "ReportSQL", "Reports", "insert", "refresh", "unseen"]
@@ -32,7 +33,7 @@ class ReportSQL:
     refresh = "UPDATE reports SET last_seen = ? WHERE last_seen < ? AND id IN ({ids})"
     insert = (
         f"INSERT INTO reports ({REPORT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
     )
     newest = f"SELECT {REPORT_COLUMNS} FROM reports ORDER BY sort_time DESC LIMIT ?"
     prune = "DELETE FROM reports WHERE last_seen < ?"
@@ -43,12 +44,12 @@ def unseen(connection: sqlite3.Connection, reports: Sequence[Report]) -> list[Re
     if not reports:
         return []
     ids = list(dict.fromkeys(r.id for r in reports))
-    stories = list({s for r in reports if (s := story_key(r.title, r.domain))})
+    stories = list({r.story for r in reports if r.story})
     known = set(column(connection, ReportSQL.known_ids, ids))
     known_stories = set(column(connection, ReportSQL.known_stories, stories))
     fresh: list[Report] = []
     for report in reports:
-        story = story_key(report.title, report.domain)
+        story = report.story
         if report.id in known or (story and story in known_stories):
             continue
         fresh.append(report)
@@ -101,12 +102,13 @@ class Reports:
         return await self._db.read(newest)
 
     async def prune(self, seen_before: datetime) -> int:
-        """Forget reports no source has shown since the cut-off, with their outbox entries, so
-        the database stays bounded; how many reports."""
+        """Forget reports no source has shown since the cut-off, with their outbox entries and
+        their matches, so the database stays bounded; how many reports."""
 
         def run(connection: sqlite3.Connection) -> int:
             cutoff = iso(seen_before)
             forget_reports(connection, cutoff)
+            forget_matches(connection, cutoff)
             return connection.execute(ReportSQL.prune, (cutoff,)).rowcount
 
         return await self._db.write(run)

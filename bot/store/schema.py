@@ -2,9 +2,10 @@
 the schema version a file records, so a newer file is refused rather than misread.
 
 Tables: `meta` (what the store keeps about itself), `reports` (every report seen, bounded by
-retention), `source_state` (one JSON document per source) and `outbox` (alerts to send and what
-became of them). The statements are standard SQL with `?` placeholders, so a PostgreSQL
-implementation can follow.
+retention), `source_state` (one JSON document per source), `outbox` (alerts to send and what
+became of them), and the match index: `matches` (which report matched which watch) and
+`matched_watches` (from which matcher on each watch is covered; `bot.store.matches`). The
+statements are standard SQL with `?` placeholders, so a PostgreSQL implementation can follow.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 REPORT_COLUMNS = (
     "id, story, url, canonical_url, title, body, published, outlet, domain, language, country, "
-    "source, first_seen, last_seen, sort_time"
+    "source, first_seen, last_seen, sort_time, regional"
 )
 OUTBOX_COLUMNS = (
     "chat_id, report_id, keyword, form, summary, created, status, attempts, next_attempt, "
@@ -78,6 +79,19 @@ SCHEMA = (
         PRIMARY KEY (chat_id, report_id)
     )""",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
+    """CREATE TABLE IF NOT EXISTS matches (
+        watch TEXT NOT NULL,
+        sort_time TEXT NOT NULL,
+        report_id TEXT NOT NULL REFERENCES reports (id),
+        form TEXT NOT NULL,
+        context TEXT NOT NULL,
+        PRIMARY KEY (watch, sort_time, report_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS matches_report ON matches (report_id)",
+    """CREATE TABLE IF NOT EXISTS matched_watches (
+        watch TEXT PRIMARY KEY,
+        since INTEGER NOT NULL
+    ) WITHOUT ROWID""",
 )
 
 ADDED_COLUMNS = {
@@ -89,6 +103,16 @@ ADDED_COLUMNS = {
 }
 """Outbox columns a file from an older Newswatch lacks; what it had queued gets these defaults
 (no context, no source, all at turn 0, plain alerts) and goes out first."""
+
+REPORT_COLUMNS_ADDED = {"regional": "INTEGER NOT NULL DEFAULT 0", "matched": "INTEGER"}
+"""Report columns a file from an older Newswatch lacks, which the match index needs: whether
+the report's outlet is regional (to match its text again as the live matcher did) and the
+generation of the matcher that matched it (NULL: none did, so it is not covered for any watch
+and is matched again as `bot.store.matches` describes)."""
+
+WINDOW_INDEX = "CREATE INDEX IF NOT EXISTS reports_matched ON reports (sort_time, matched, id)"
+"""The newest reports with the matcher that matched each, read from the index alone; made once
+`matched` exists."""
 
 TURN_INDEX = "CREATE INDEX IF NOT EXISTS outbox_turns ON outbox (chat_id, status, turn, source)"
 """A chat's pending entries in turn order, and its sources' turns, read from the index rather
@@ -105,13 +129,19 @@ class MetaSQL:
     )
 
 
-def _upgrade(connection: sqlite3.Connection) -> None:
-    """Add what an outbox from an older Newswatch lacks."""
-    present = {row[1] for row in connection.execute("PRAGMA table_info(outbox)")}
-    for name, kind in ADDED_COLUMNS.items():
+def _add_columns(connection: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+    for name, kind in columns.items():
         if name not in present:
-            connection.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Add what the outbox and the reports of an older Newswatch lack."""
+    _add_columns(connection, "outbox", ADDED_COLUMNS)
     connection.execute(TURN_INDEX)
+    _add_columns(connection, "reports", REPORT_COLUMNS_ADDED)
+    connection.execute(WINDOW_INDEX)
 
 
 def create(connection: sqlite3.Connection) -> None:

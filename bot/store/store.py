@@ -3,8 +3,9 @@
 `Store.open` checks the data directory before it writes anything (`bot.store.checks`), takes its
 lock, opens the database and has the previous single-file store imported once, by a child
 process (`bot.store.legacy`).
-Callers then use the part they need: `chats`, `reports`, `sources`, `outbox`, or `polls` (what the
-poller is given). The store's own methods are the changes that span chats and the outbox.
+Callers then use the part they need: `chats`, `reports`, `sources`, `outbox`, `matches` (the
+match index /latest reads), or `polls` (what the poller is given). The store's own methods are
+the changes that span chats and the outbox.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.store.chats import Chats
 from bot.store.checks import check_sqlite, lock_data_dir, probe, refuse_by_mode, sqlite_sidecars
 from bot.store.database import Database
 from bot.store.legacy import LEGACY_NAME, import_in_child, needs_import
+from bot.store.matches import Matches
 from bot.store.outbox import Outbox, hold_chat, move_chat, release_chat
 from bot.store.polls import Polls
 from bot.store.records import Chat
@@ -49,6 +51,7 @@ class Store:
         self.reports = Reports(db)
         self.sources = Sources(db)
         self.outbox = Outbox(db)
+        self.matches = Matches(db)
         self.polls = Polls(db)
         self._db = db
         self._lock = lock  # the open lock file that keeps a second bot out of the data dir

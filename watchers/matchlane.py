@@ -1,0 +1,199 @@
+"""The matcher's one way to run: in the CPU worker (`watchers.cpu`), kept there between polls.
+
+Building the matcher for 10,000 chats takes most of a second, so it is built in the worker only
+when a watchlist changes (`install_matcher`) and lives there. After the store has said which of
+a poll's reports are new, ONE step there makes them plain (`plain_reports`) and matches them
+(`clean_and_match`); it answers with the distinct watches each report satisfies (`Hit`), never
+with chats: `watchers.fanout` takes it from there. `MatcherCache` is the bot's side: it keeps
+the worker's matcher current and says which matcher found what (`Matched`), for the store.
+Polls, `newswatch scan` and the text matching of /latest (`match_texts`) all run here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from watchers.cpu import CpuLaneError, on_cpu
+from watchers.fanout import Audience, audience_of
+from watchers.matching import AliasBook, Matcher
+from watchers.models import Hit, Matched, Report, Subscription
+from watchers.summary import clean_text
+
+__all__ = [
+    "MatcherCache",
+    "clean_and_match",
+    "install_matcher",
+    "match_installed",
+    "match_texts",
+    "plain_reports",
+]
+
+logger = logging.getLogger(__name__)
+
+_installed: tuple[int, Matcher] | None = None
+"""In the CPU worker: the matcher in use and its token."""
+
+_texts: tuple[tuple[str, ...], Matcher] | None = None
+"""In the CPU worker: the last matcher `match_texts` built, for the same watches asked again."""
+
+_tokens = itertools.count(1)
+
+
+def plain_reports(reports: Sequence[Report], now: datetime | None = None) -> list[Report]:
+    """Reports with their text as plain paragraphs (matched, stored and summarised as such, so
+    words inside markup never count), and dated `now`, when first seen (default: the current
+    time), where their own date lies more than a day ahead (`Report.plausible_date`)."""
+    now = now or datetime.now(UTC)
+    return [replace(r, text=clean_text(r.text), published=r.plausible_date(now)) for r in reports]
+
+
+def _hits(matcher: Matcher, reports: Sequence[Report]) -> list[list[Hit]]:
+    """The distinct watches each report satisfies, by the raw watches they stand for."""
+    return [
+        [
+            Hit(tuple(raw for _, raw in found.holders), found.form, found.context)
+            for found in matcher.match(report.title, report.text, regional=report.regional)
+        ]
+        for report in reports
+    ]
+
+
+def install_matcher(token: int, watches: Sequence[str], aliases: AliasBook) -> None:
+    """In the CPU worker: build the matcher over these distinct watches and keep it under
+    `token`."""
+    global _installed
+    _installed = None  # the old matcher goes first, so two never live at once
+    _installed = token, Matcher.build(enumerate(watches), aliases)
+    # The matcher lives until the next watchlist change: keeping its hundreds of thousands of
+    # objects out of the cyclic collector's scans keeps each later pause short. What was frozen
+    # before is first collected once, so cyclic garbage frozen by an earlier build is freed now
+    # rather than kept forever.
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+def match_installed(token: int, reports: Sequence[Report]) -> list[list[Hit]] | None:
+    """In the CPU worker: what the matcher kept under `token` finds in each report; None when
+    that matcher is not there."""
+    if _installed is None or _installed[0] != token:
+        return None
+    return _hits(_installed[1], reports)
+
+
+def clean_and_match(
+    token: int, reports: Sequence[Report], now: datetime
+) -> tuple[list[Report], list[list[Hit]] | None]:
+    """In the CPU worker, the one step of a poll after the unseen check: the new reports made
+    plain (`plain_reports`), and what the matcher under `token` finds in them (None when that
+    matcher is not there)."""
+    plain = plain_reports(reports, now)
+    return plain, match_installed(token, plain)
+
+
+def match_texts(
+    watches: Sequence[str], aliases: AliasBook, reports: Sequence[Report]
+) -> list[list[Hit]]:
+    """In the CPU worker: what a matcher of just these watches finds in stored reports (kept
+    for the next call with the same watches, whose words it has already looked up)."""
+    global _texts
+    key = tuple(watches)
+    if _texts is None or _texts[0] != key:
+        _texts = None
+        _texts = key, Matcher.build(enumerate(key), aliases)
+    return _hits(_texts[1], reports)
+
+
+class MatcherCache:
+    """Keeps the CPU worker's matcher current: built when a watchlist changes, once however
+    many polls ask at the same time, and again if the worker process was replaced. It keys on
+    the store's watch version when given one (comparing 50,000 watches per poll costs more than
+    the poll), else on the watches themselves.
+
+    Each build gets a `generation`, a number larger than any before it (nanoseconds of the
+    clock, moved on when the clock is not ahead), stored with what it matched.
+    """
+
+    def __init__(self, aliases: AliasBook) -> None:
+        self._aliases = aliases
+        self._key: object = None
+        self._token = 0
+        self.audience = Audience({}, {}, {})
+        self.watches: list[str] = []  # the audience's distinct watches, as the worker holds them
+        self.generation = 0
+        self._lock = asyncio.Lock()
+
+    async def _install(self) -> None:
+        token = next(_tokens)
+        began = time.perf_counter()
+        await on_cpu(install_matcher, token, self.watches, self._aliases)
+        logger.info(
+            "matcher built over %d distinct watches in %.2f s",
+            len(self.watches),
+            time.perf_counter() - began,
+        )
+        self._token = token
+
+    async def _current(
+        self, subscriptions: Sequence[Subscription], version: int | None, unheld: Sequence[str]
+    ) -> None:
+        key: object = version
+        if version is None:
+            key = frozenset((s.chat_id, s.keyword) for s in subscriptions), frozenset(unheld)
+        if key != self._key:
+            self._key = None  # until installed: a failure here must not look current
+            self.audience = await audience_of(subscriptions, self._aliases, unheld)
+            self.watches = self.audience.watches
+            await self._install()
+            self.generation = max(time.time_ns(), self.generation + 1)
+            self._key = key
+
+    def _matched(self, reports: Sequence[Report], hits: Sequence[Sequence[Hit]]) -> Matched:
+        by_report = {r.id: h for r, h in zip(reports, hits, strict=True) if h}
+        return Matched(self.generation, self.watches, reports, by_report)
+
+    async def clean_and_match(
+        self,
+        reports: Sequence[Report],
+        subscriptions: Sequence[Subscription],
+        version: int | None,
+        now: datetime,
+        unheld: Sequence[str] = (),
+    ) -> tuple[list[Report], Matched, Audience]:
+        """New reports made plain and matched against `subscriptions` (whose store watch version
+        is `version`; `unheld`, more watches that alert nobody, see `audience_of`) in one worker
+        step; with the audience to fan the hits out to."""
+        async with self._lock:
+            await self._current(subscriptions, version, unheld)
+            plain, hits = await on_cpu(clean_and_match, self._token, reports, now)
+            if hits is None:  # a new worker process, which has no matcher yet
+                await self._install()
+                hits = await on_cpu(match_installed, self._token, plain)
+            if hits is None:
+                raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
+            return plain, self._matched(plain, hits), self.audience
+
+    async def match(
+        self,
+        reports: Sequence[Report],
+        subscriptions: Sequence[Subscription],
+        version: int | None = None,
+        unheld: Sequence[str] = (),
+    ) -> tuple[Matched, Audience]:
+        """Plain (stored) reports matched against `subscriptions`, as `clean_and_match` does."""
+        async with self._lock:
+            await self._current(subscriptions, version, unheld)
+            hits = await on_cpu(match_installed, self._token, reports)
+            if hits is None:
+                await self._install()
+                hits = await on_cpu(match_installed, self._token, reports)
+            if hits is None:
+                raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
+            return self._matched(reports, hits), self.audience
