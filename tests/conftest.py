@@ -94,7 +94,8 @@ def kill_9_while_writing(module: str, *args: str, cwd: Path, seconds: float) -> 
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
         cwd=cwd,
     )
-    assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+    assert writer.stdout is not None
+    assert writer.stdout.readline() == b"ready\n"
     time.sleep(seconds)  # the moment of the kill, chosen by the caller: not a wait for an event
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=10)

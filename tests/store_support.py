@@ -45,6 +45,8 @@ def refused(tmp_path: Path, bad: Path, *, sentence: str) -> None:
     result = run_newswatch("run", cwd=tmp_path, env=RUN_OFFLINE)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("newswatch: NEWSWATCH_DATA_DIR"), lines
-    assert sentence in lines[0] and "Traceback" not in result.stderr
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("newswatch: NEWSWATCH_DATA_DIR"), lines
+    assert sentence in lines[0]
+    assert "Traceback" not in result.stderr
     assert (bad.read_bytes(), stat.S_IMODE(bad.stat().st_mode)) == before

@@ -13,7 +13,9 @@ OC_MEDIA = FeedSource("OC Media", "https://oc-media.org/feed/", 300, "en", verif
 
 def test_a_listed_url_nobody_verified_is_marked() -> None:
     line = _describe(OC_MEDIA, None)
-    assert "URL not yet verified" in line and "not polled yet" in line and "never" in line
+    assert "URL not yet verified" in line
+    assert "not polled yet" in line
+    assert "never" in line
 
 
 def test_a_healthy_verified_source() -> None:

@@ -115,7 +115,8 @@ async def test_one_llm_call_per_report_however_many_chats(feeds: FeedServer) -> 
     matched = [(report, Match(chat, "Lachin", "Laçın")) for chat in range(1, 8)]
     async with httpx.AsyncClient() as client:
         alerts = await Summariser(client, llm=LLMConfig(feeds.url("/v1"), "m")).alerts(matched)
-    assert {a.summary for a in alerts} == {"Twelve trucks reached Laçın."} and len(alerts) == 7
+    assert {a.summary for a in alerts} == {"Twelve trucks reached Laçın."}
+    assert len(alerts) == 7
     assert len(feeds.requests) == 1
 
 

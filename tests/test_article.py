@@ -157,7 +157,8 @@ async def test_fetch_article_returns_story_text(
     server: _Server, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     text = await fetch_article(client, server.url("/article"))
-    assert STORY[0] in text and STORY[-1] in text
+    assert STORY[0] in text
+    assert STORY[-1] in text
     assert "Privacy policy" not in text
     assert not _warnings(caplog)
 

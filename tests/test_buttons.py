@@ -40,7 +40,8 @@ async def test_a_tap_on_a_message_the_bot_cannot_see_is_answered_quietly(
             assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.keywords == ["Lachin"]
+    assert chat is not None
+    assert chat.keywords == ["Lachin"]
 
 
 async def test_known_buttons_still_reach_their_handlers(bot_harness: BotHarness) -> None:
@@ -72,7 +73,8 @@ def test_tokens_expire_and_a_chat_keeps_only_its_newest(monkeypatch: pytest.Monk
     tokens = [issue_token(chat_data, "forget") for _ in range(buttons.MAX_TOKENS_PER_CHAT + 1)]
     assert not redeem_token(chat_data, "forget", tokens[0])
     assert all(redeem_token(chat_data, "forget", t) for t in tokens[1:])
-    assert len({*tokens}) == len(tokens) and all(len(t.encode()) <= 16 for t in tokens)
+    assert len({*tokens}) == len(tokens)
+    assert all(len(t.encode()) <= 16 for t in tokens)
 
 
 OTHER = 1002
@@ -96,7 +98,8 @@ async def test_a_button_works_only_in_the_chat_it_was_sent_to(bot_harness: BotHa
         await bot_harness.tap(USER, menu, forged)
         assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.keywords == ["Lachin", "Karabakh"]
+    assert chat is not None
+    assert chat.keywords == ["Lachin", "Karabakh"]
     await bot_harness.tap(USER, menu, mine["✖ Lachin"])
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == "Stopped watching Lachin"
 

@@ -29,12 +29,16 @@ async def test_an_admin_points_commands_at_the_channel_and_alerts_go_there(
     [added] = await bot_harness.send(ADMIN, "/watch Lachin")
     assert "Lachin" in added.text
     [listing] = await bot_harness.send(ADMIN, "/list")
-    assert "Lachin" in listing.text and listing.text.startswith("Channel Caucasus News")
+    assert "Lachin" in listing.text
+    assert listing.text.startswith("Channel Caucasus News")
     assert bot_harness.store is not None
     channel = bot_harness.store.chats.get(CHANNEL)
-    assert channel is not None and channel.keywords == ["Lachin"]
+    assert channel is not None
+    assert channel.keywords == ["Lachin"]
     own = bot_harness.store.chats.get(ADMIN)
-    assert own is not None and own.keywords == [] and own.manages == CHANNEL
+    assert own is not None
+    assert own.keywords == []
+    assert own.manages == CHANNEL
 
     url = "https://wire.test/convoy"
     report = Report(id=url, url=url, canonical_url=url, title="Convoy reaches Lachin")
@@ -42,7 +46,8 @@ async def test_an_admin_points_commands_at_the_channel_and_alerts_go_there(
     await bot_harness.store.polls.record_poll(
         PollOutcome("test", SourceState(), datetime.now(UTC), [report], [report], [alert])
     )
-    assert bot_harness.application is not None and bot_harness.application.bot_data.sender
+    assert bot_harness.application is not None
+    assert bot_harness.application.bot_data.sender
     bot_harness.application.bot_data.sender.wake()
     [sent] = await telegram.wait_for_sent(lambda r: "Convoy" in r.text, chat_id=CHANNEL)
     assert "Lachin" in sent.text
@@ -50,11 +55,13 @@ async def test_an_admin_points_commands_at_the_channel_and_alerts_go_there(
     [paused] = await bot_harness.send(ADMIN, "/pause")
     assert "paused" in paused.text
     channel = bot_harness.store.chats.get(CHANNEL)
-    assert channel is not None and channel.paused
+    assert channel is not None
+    assert channel.paused
     [back] = await bot_harness.send(ADMIN, "/channel off")
     assert "this chat again" in back.text
     [own_list] = await bot_harness.send(ADMIN, "/list")
-    assert "Lachin" not in own_list.text and "Channel" not in own_list.text
+    assert "Lachin" not in own_list.text
+    assert "Channel" not in own_list.text
 
 
 async def test_someone_who_is_not_an_admin_is_refused_with_the_reason(
@@ -62,7 +69,8 @@ async def test_someone_who_is_not_an_admin_is_refused_with_the_reason(
 ) -> None:
     telegram.add_channel(CHANNEL, NAME, admins=(ADMIN,), title="Caucasus News")
     answer = await _manage(bot_harness, STRANGER)
-    assert "Only administrators of Caucasus News" in answer and "you are not one" in answer
+    assert "Only administrators of Caucasus News" in answer
+    assert "you are not one" in answer
     await bot_harness.send(STRANGER, "/watch Lachin")  # goes to the stranger's own chat
     assert bot_harness.store is not None
     assert bot_harness.store.chats.get(CHANNEL) is None  # nothing reached the channel
@@ -99,7 +107,8 @@ async def test_an_admin_who_lost_the_rights_can_no_longer_change_the_channel(
     assert "no longer an administrator" in refused.text
     assert bot_harness.store is not None
     channel = bot_harness.store.chats.get(CHANNEL)
-    assert channel is not None and channel.keywords == []
+    assert channel is not None
+    assert channel.keywords == []
 
 
 async def test_a_name_of_digits_that_are_not_ascii_is_looked_up_not_crashed_on(

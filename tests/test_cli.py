@@ -49,25 +49,29 @@ def test_newswatch_run_answers_users_and_stops_cleanly(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr
     shard = tmp_path / "data" / "chats" / f"{1001 % 256:02x}.json"
     assert "Lachin" in shard.read_text(encoding="utf-8")
-    assert DEFAULT_TOKEN not in stderr and "Traceback" not in stderr
+    assert DEFAULT_TOKEN not in stderr
+    assert "Traceback" not in stderr
 
 
 def test_cli_stops_with_one_sentence_and_exit_code_2(tmp_path: Path) -> None:
     missing = run_newswatch("run", cwd=tmp_path)
     assert missing.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN" in missing.stderr and "Traceback" not in missing.stderr
+    assert "TELEGRAM_BOT_TOKEN" in missing.stderr
+    assert "Traceback" not in missing.stderr
     bad = run_newswatch(
         "run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSWATCH_POLL_SECONDS": "often"}
     )
     assert bad.returncode == 2
-    assert bad.stderr.strip().count("\n") == 0 and "NEWSWATCH_POLL_SECONDS" in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0
+    assert "NEWSWATCH_POLL_SECONDS" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
 def test_cli_help_lists_the_subcommands(tmp_path: Path) -> None:
     result = run_newswatch("--help", cwd=tmp_path)
     assert result.returncode == 0
-    assert "run" in result.stdout and "scan" in result.stdout
+    assert "run" in result.stdout
+    assert "scan" in result.stdout
 
 
 def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Path) -> None:
@@ -85,7 +89,8 @@ def test_a_token_telegram_rejects_stops_the_bot_without_showing_it(tmp_path: Pat
         )
     assert result.returncode == 2
     assert "rejected TELEGRAM_BOT_TOKEN" in result.stderr
-    assert TOKEN not in result.stderr + result.stdout and "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_an_unreachable_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) -> None:
@@ -99,7 +104,8 @@ def test_an_unreachable_bot_api_stops_the_bot_in_one_sentence(tmp_path: Path) ->
         },
     )
     assert result.returncode == 2
-    assert "cannot reach the Telegram Bot API" in result.stderr and "Traceback" not in result.stderr
+    assert "cannot reach the Telegram Bot API" in result.stderr
+    assert "Traceback" not in result.stderr
     assert TOKEN not in result.stderr
 
 
@@ -118,7 +124,8 @@ def test_a_url_that_is_not_a_bot_api_stops_the_bot_in_one_sentence(tmp_path: Pat
             },
         )
     assert result.returncode == 2
-    assert "TELEGRAM_API_BASE_URL" in result.stderr and "Traceback" not in result.stderr
+    assert "TELEGRAM_API_BASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
     assert TOKEN not in result.stderr
 
 
@@ -139,14 +146,16 @@ def test_a_misspelled_setting_is_named_once_at_start_with_the_nearest_one(tmp_pa
     scan = run_newswatch(
         "scan", "--keywords", "Lachin", "--feed", str(SAMPLE_FEED), cwd=tmp_path, env=typos
     )
-    assert run.returncode == 2 and scan.returncode == 0, scan.stderr
+    assert run.returncode == 2, scan.stderr
+    assert scan.returncode == 0, scan.stderr
     for result in (run, scan):
         output = result.stdout + result.stderr
         poll_typo = "NEWSWATCH_POLL_SECOND is not a Newswatch setting; did you mean "
         assert output.count(poll_typo + "NEWSWATCH_POLL_SECONDS?") == 1
         key_typo = "NEWSWATCH_LLM_APIKEY is not a Newswatch setting; did you mean "
         assert output.count(key_typo + "NEWSWATCH_LLM_API_KEY?") == 1
-        assert "sk-secret-typo" not in output and "Traceback" not in output
+        assert "sk-secret-typo" not in output
+        assert "Traceback" not in output
 
 
 def test_a_missing_token_names_the_env_file_read_or_the_folder_without_one(tmp_path: Path) -> None:
@@ -156,7 +165,8 @@ def test_a_missing_token_names_the_env_file_read_or_the_folder_without_one(tmp_p
     assert f"TELEGRAM_BOT_TOKEN is not set, and there is no .env in {folder};" in absent.stderr
     (tmp_path / ".env").write_text("TELEGRAM_TOKEN=123:secret\n", encoding="utf-8")
     read = run_newswatch("run", cwd=tmp_path)
-    assert read.returncode == 2 and read.stderr.count("\n") == 1
+    assert read.returncode == 2
+    assert read.stderr.count("\n") == 1
     assert f"not set in the environment or in {folder / '.env'} " in read.stderr
     assert "(TELEGRAM_TOKEN is set instead: a typo?)" in read.stderr
     assert "secret" not in read.stderr

@@ -18,8 +18,10 @@ def test_defaults_match_the_documented_ones() -> None:
     settings = load_settings({})
     assert settings == Settings()
     assert settings.api_base_url == "https://api.telegram.org/bot"
-    assert settings.data_dir == Path("data") and settings.legacy_db_path is None
-    assert settings.poll_seconds == 300 and settings.retention_days == 30
+    assert settings.data_dir == Path("data")
+    assert settings.legacy_db_path is None
+    assert settings.poll_seconds == 300
+    assert settings.retention_days == 30
     assert settings.default_sources is True
 
 
@@ -34,7 +36,8 @@ def test_the_old_database_path_names_the_data_directory_and_the_file_to_import()
     assert settings.data_dir == Path("/srv/bot")
     assert settings.legacy_db_path == Path("/srv/bot/newswatch.json")
     both = load_settings({"NEWSWATCH_DB_PATH": "/srv/bot/db.json", "NEWSWATCH_DATA_DIR": "/d"})
-    assert both.data_dir == Path("/d") and both.legacy_db_path == Path("/srv/bot/db.json")
+    assert both.data_dir == Path("/d")
+    assert both.legacy_db_path == Path("/srv/bot/db.json")
 
 
 def test_every_variable_is_read() -> None:
@@ -65,8 +68,10 @@ def test_every_variable_is_read() -> None:
     assert settings.google_news_url is None
     assert settings.gdelt_url == "http://127.0.0.1:9/gdelt"
     assert settings.default_sources is False
-    assert settings.poll_seconds == 1 and settings.retention_days == 7
-    assert settings.llm_model == "tiny" and settings.llm_api_key == "sk-secret"
+    assert settings.poll_seconds == 1
+    assert settings.retention_days == 7
+    assert settings.llm_model == "tiny"
+    assert settings.llm_api_key == "sk-secret"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +116,8 @@ def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) 
         load_settings(environ)
     message = str(caught.value)
     assert variable in message
-    assert message.endswith(".") and "\n" not in message
+    assert message.endswith(".")
+    assert "\n" not in message
     assert len(message) < 300  # a huge value is quoted back cut short
 
 
@@ -119,13 +125,12 @@ def test_a_blank_setting_means_its_default_and_only_off_switches_a_source_off() 
     blank = load_settings(
         {"NEWSWATCH_GOOGLE_NEWS_URL": "", "NEWSWATCH_GDELT_URL": " ", "NEWSWATCH_POLL_SECONDS": ""}
     )
-    assert (
-        blank.google_news_url == Settings().google_news_url
-        and blank.gdelt_url == Settings().gdelt_url
-    )
+    assert blank.google_news_url == Settings().google_news_url
+    assert blank.gdelt_url == Settings().gdelt_url
     assert blank.poll_seconds == 300
     off = load_settings({"NEWSWATCH_GOOGLE_NEWS_URL": "off", "NEWSWATCH_GDELT_URL": "OFF"})
-    assert off.google_news_url is None and off.gdelt_url is None
+    assert off.google_news_url is None
+    assert off.gdelt_url is None
 
 
 def test_token_is_required_only_when_asked() -> None:
@@ -159,7 +164,8 @@ def test_bounds_are_inclusive_and_duplicate_feeds_count_once() -> None:
             "NEWSWATCH_FEEDS": "http://a.test/rss,\n http://a.test/rss, http://b.test/rss",
         }
     )
-    assert settings.poll_seconds == 86400 and settings.retention_days == 3650
+    assert settings.poll_seconds == 86400
+    assert settings.retention_days == 3650
     assert settings.admin_ids == frozenset({2**52 - 1})
     assert settings.feeds == ("http://a.test/rss", "http://b.test/rss")
 
@@ -167,7 +173,8 @@ def test_bounds_are_inclusive_and_duplicate_feeds_count_once() -> None:
 def test_control_characters_in_a_secret_are_refused_without_echoing_it() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings({"NEWSWATCH_LLM_API_KEY": "sk-very-secret\x00"})
-    assert "NEWSWATCH_LLM_API_KEY" in str(caught.value) and "sk-very" not in str(caught.value)
+    assert "NEWSWATCH_LLM_API_KEY" in str(caught.value)
+    assert "sk-very" not in str(caught.value)
 
 
 def test_dotenv_with_a_bom_still_sets_its_first_variable(tmp_path: Path) -> None:
@@ -206,7 +213,8 @@ def test_the_cli_refuses_a_bad_setting_in_one_line_with_exit_code_2(
     offline = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
     result = run_newswatch("run", cwd=tmp_path, env={**offline, **environ})
     assert result.returncode == 2, result.stderr
-    assert result.stderr.count("\n") == 1 and variable in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert variable in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -227,7 +235,8 @@ def test_a_misspelled_setting_is_a_warning_naming_the_nearest_one_never_its_valu
         "TELEGRAM_TOKEN is not a Newswatch setting; did you mean TELEGRAM_BOT_TOKEN?",
         "newswatch_feeds is not a Newswatch setting; did you mean NEWSWATCH_FEEDS?",
     )
-    assert settings.poll_seconds == 300 and settings.retention_days == 7
+    assert settings.poll_seconds == 300
+    assert settings.retention_days == 7
     assert load_settings({"NEWSWATCH_POLL_SECONDS": "60"}).warnings == ()
 
 
@@ -268,4 +277,5 @@ def test_the_missing_token_error_names_the_env_file_it_read(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as read:
         load_settings(typo, require_token=True, env_file=env_file)
     assert f"not set in the environment or in {env_file}" in str(read.value)
-    assert "TELEGRAM_TOKEN is set instead" in str(read.value) and TOKEN not in str(read.value)
+    assert "TELEGRAM_TOKEN is set instead" in str(read.value)
+    assert TOKEN not in str(read.value)

@@ -87,7 +87,8 @@ async def test_what_the_worker_logs_is_scrubbed_of_secrets_like_the_bots_own(
         await until(lambda: "link x/" in caplog.text, "the worker's log line")
     finally:
         undo()
-    assert "link x/[REDACTED]/y" in caplog.text and "s3cret" not in caplog.text
+    assert "link x/[REDACTED]/y" in caplog.text
+    assert "s3cret" not in caplog.text
 
 
 async def test_a_killed_worker_fails_the_step_in_flight_and_the_next_one_gets_a_new_worker(
@@ -112,7 +113,8 @@ async def test_steps_queued_behind_one_that_stops_the_worker_go_to_a_new_one() -
     with pytest.raises(CpuLaneError, match="stopped during sleep"):
         await asyncio.wait_for(running, 10)
     pids = await asyncio.wait_for(asyncio.gather(*queued), 10)
-    assert len(set(pids)) == 1 and pids[0] not in (worker, os.getpid())
+    assert len(set(pids)) == 1
+    assert pids[0] not in (worker, os.getpid())
 
 
 async def test_a_step_that_runs_too_long_is_stopped_and_the_lane_goes_on(

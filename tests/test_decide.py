@@ -37,9 +37,11 @@ def test_record_success_resets_errors_and_keeps_validators() -> None:
     state = record_success(failing, not_modified, NOW)
     assert (state.errors, state.last_error, state.first_failure) == (0, None, None)
     assert (state.etag, state.last_modified) == ('"old"', "Tue, 17 Feb 2026 00:00:00 GMT")
-    assert state.last_success == NOW and state.ttl_minutes == 30
+    assert state.last_success == NOW
+    assert state.ttl_minutes == 30
     fresh = record_success(state, FetchResult(200, body=b"", etag='"new"'), NOW, ttl_minutes=15)
-    assert fresh.etag == '"new"' and fresh.ttl_minutes == 15
+    assert fresh.etag == '"new"'
+    assert fresh.ttl_minutes == 15
 
 
 def test_record_failure_counts_consecutive_errors() -> None:

@@ -78,7 +78,8 @@ def _alerts(telegram: FakeTelegram, since: int = 0) -> list[SentRecord]:
 
 async def _swap_sender(harness: BotHarness, **options: Any) -> Sender:
     """Replace the running sender by one with other limits (e.g. no per-chat gap)."""
-    assert harness.application is not None and harness.store is not None
+    assert harness.application is not None
+    assert harness.store is not None
     data = harness.application.bot_data
     assert data.sender is not None
     await data.sender.stop()
@@ -157,7 +158,8 @@ async def test_an_outage_loses_nothing_answers_commands_after_and_drains_oldest_
     assert "older" in alerts[0].text  # the backlog drains oldest first
     for chat in chats:
         texts = [r.text for r in alerts if r.chat_id == chat]
-        assert "older" in texts[0] and "newer" in texts[1]
+        assert "older" in texts[0]
+        assert "newer" in texts[1]
 
 
 async def test_rate_limits_are_waited_out_and_nothing_is_dropped(
@@ -219,16 +221,17 @@ async def test_a_blocked_chat_is_set_aside_with_its_reason_until_it_sends_start(
         ),
         "the chat marked unreachable",
     )
-    assert bot_harness.store.chats.subscriptions() and all(
-        s.chat_id != blocked for s in bot_harness.store.chats.subscriptions()
-    )  # no new alerts are matched for it
+    # no new alerts are matched for it
+    assert bot_harness.store.chats.subscriptions()
+    assert all(s.chat_id != blocked for s in bot_harness.store.chats.subscriptions())
     await _settled(bot_harness, settings)  # the alert set aside is not tried again
     attempts = [r for r in telegram.requests if r.method == "sendMessage" and r.status == 403]
     assert len(attempts) == 1  # not retried on every alert
 
     telegram.unblock_chat(blocked)
     [listing] = await bot_harness.send(blocked, "/list")
-    assert "Lachin" in listing.text and "bot was blocked by the user" in listing.text
+    assert "Lachin" in listing.text
+    assert "bot was blocked by the user" in listing.text
     [hint] = await bot_harness.send(blocked, "/watch Karabakh")
     assert "send /start to turn them on" in hint.text
     mark = telegram.mark()
@@ -272,8 +275,10 @@ async def test_a_group_that_became_a_supergroup_gets_the_alert_at_its_new_id(
     [alert] = await telegram.wait_for_sent(lambda r: "Convoy" in r.text, chat_id=new)
     assert "Lachin" in alert.text
     [listing] = await bot_harness.send(new, "/list", chat_type="supergroup", anonymous_admin=True)
-    assert "Lachin" in listing.text and "not subscribed" not in listing.text
-    assert bot_harness.store is not None and bot_harness.store.chats.get(old) is None
+    assert "Lachin" in listing.text
+    assert "not subscribed" not in listing.text
+    assert bot_harness.store is not None
+    assert bot_harness.store.chats.get(old) is None
 
 
 async def test_the_migration_notice_moves_the_watchlist_before_any_alert(
@@ -296,8 +301,10 @@ async def test_html_telegram_refuses_is_sent_again_as_plain_text(
     await _watchers(bot_harness.store, [2001])
     await _queue(bot_harness, [_report("a")], [2001])
     [alert] = await telegram.wait_for_sent(lambda r: "Convoy" in r.text, chat_id=2001)
-    assert alert.parse_mode is None and not alert.entities
-    assert "https://wire.test/a" in alert.text and "Lachin" in alert.text
+    assert alert.parse_mode is None
+    assert not alert.entities
+    assert "https://wire.test/a" in alert.text
+    assert "Lachin" in alert.text
     refused = [r for r in telegram.requests if r.method == "sendMessage" and r.status == 400]
     assert len(refused) == 1
 
@@ -313,7 +320,9 @@ async def test_another_refusal_is_kept_with_its_reason_and_not_retried(
     await until(lambda: any(s == "failed" for *_, s, _ in _outbox(settings)), "failed")
     await _settled(bot_harness, settings)  # the refused alert is not tried again
     [(_, _, status, reason)] = _outbox(settings)
-    assert status == "failed" and reason is not None and "administrator rights" in reason
+    assert status == "failed"
+    assert reason is not None
+    assert "administrator rights" in reason
     tries = [r for r in telegram.requests if r.params.get("chat_id") == channel]
     assert len(tries) == 1
 
@@ -335,7 +344,8 @@ async def test_a_watch_set_in_a_forum_topic_is_alerted_into_that_topic(
     telegram.close_topic(forum, 5)  # the topic is deleted: alerts still reach the group
     await _queue(bot_harness, [_report("b")], [forum])
     [_, alert] = await telegram.wait_for_sent(lambda r: "Convoy" in r.text, chat_id=forum, count=2)
-    assert alert.thread_id is None and "(b)" in alert.text
+    assert alert.thread_id is None
+    assert "(b)" in alert.text
 
 
 async def test_hostile_fields_reach_the_chat_through_the_sender_in_one_message(
@@ -350,7 +360,8 @@ async def test_hostile_fields_reach_the_chat_through_the_sender_in_one_message(
     )
     await _queue(bot_harness, [hostile], [2001], summary="Lachin & <b>" + "word " * 2000)
     [alert] = await telegram.wait_for_sent(lambda r: "Convoy" in r.text, chat_id=2001)
-    assert alert.parse_mode == "HTML" and len(alert.text) <= 4096
+    assert alert.parse_mode == "HTML"
+    assert len(alert.text) <= 4096
     assert "</b><a href" in alert.text  # shown as written, not taken as markup
     links = [e["url"] for e in alert.entities if e["type"] == "text_link"]
     assert links == ["https://wire.test/x?a=1&b=<2>"]  # the link is never trimmed
@@ -378,7 +389,8 @@ async def test_stop_finishes_what_is_in_flight_and_a_restart_sends_the_rest(
     await until(lambda: len({r.chat_id for r in _alerts(telegram)}) == len(chats), "every chat")
     await _settled(bot_harness, settings)  # and nothing sent twice
     counts = Counter(r.chat_id for r in _alerts(telegram))
-    assert set(counts) == set(chats) and max(counts.values()) == 1  # a clean stop repeats none
+    assert set(counts) == set(chats)
+    assert max(counts.values()) == 1  # a clean stop repeats none
 
 
 async def test_a_poll_stuck_in_a_slow_fetch_does_not_hold_the_stop(
@@ -518,7 +530,8 @@ def test_sigterm_stops_within_5_seconds_and_the_next_start_sends_the_rest(
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             process.communicate(timeout=10)
-    assert process.returncode == 0 and took < 5.0, (took, stderr[-2000:])
+    assert process.returncode == 0, (took, stderr[-2000:])
+    assert took < 5.0, (took, stderr[-2000:])
     sent_before = len(_alerts(telegram))
     assert sent_before < FAN_OUT
     process = _start(env, tmp_path)
@@ -529,7 +542,8 @@ def test_sigterm_stops_within_5_seconds_and_the_next_start_sends_the_rest(
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     counts = Counter(r.chat_id for r in _alerts(telegram))
-    assert set(counts) == set(range(5001, 5001 + FAN_OUT)) and max(counts.values()) == 1
+    assert set(counts) == set(range(5001, 5001 + FAN_OUT))
+    assert max(counts.values()) == 1
 
 
 # The outbox's bookkeeping and the plain-text form ---------------------------------------------
@@ -560,11 +574,14 @@ async def test_alerts_set_aside_too_long_ago_are_dropped_when_the_chat_comes_bac
         outcome = PollOutcome("t", SourceState(), datetime.now(UTC), reports, reports, alerts)
         await store.polls.record_poll(outcome)
         assert await store.set_unreachable(1, "Forbidden: user is deactivated") == 2
-        assert not store.chats.subscriptions() and await store.outbox.pending(10) == []
+        assert not store.chats.subscriptions()
+        assert await store.outbox.pending(10) == []
         assert await store.reopen_chat(1, datetime.now(UTC) + timedelta(seconds=1)) == 0
         assert await store.outbox.counts() == {"dropped": 2}
         chat = store.chats.get(1)
-        assert chat is not None and chat.unreachable == "" and chat.alerts_on
+        assert chat is not None
+        assert chat.unreachable == ""
+        assert chat.alerts_on
     finally:
         await store.close()
 

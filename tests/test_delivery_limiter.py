@@ -106,7 +106,7 @@ async def test_a_request_refused_again_keeps_its_turn_in_its_chat() -> None:
     """A retry left the chat's gate and rejoined behind the requests that came after it."""
     limiter, log = ChatLimiter(max_retries=3), []
     first = asyncio.create_task(_send(limiter, "first", [_refused(), _refused()], log))
-    while "first tries" not in log:
+    while "first tries" not in log:  # noqa: ASYNC110 - steps the loop until the task has run
         await asyncio.sleep(0)  # until the chat is held
     second = asyncio.create_task(_send(limiter, "second", [], log))
     await asyncio.gather(first, second)
@@ -121,7 +121,7 @@ async def test_a_chat_stays_held_while_a_slow_request_is_at_its_gate(
     skip_ahead = _skip_ahead(monkeypatch)
     limiter, log, answered = ChatLimiter(max_retries=3), [], asyncio.Event()
     first = asyncio.create_task(_send(limiter, "first", [_refused(), answered], log))
-    while log.count("first tries") < 2:
+    while log.count("first tries") < 2:  # noqa: ASYNC110 - until the task's retry is in flight
         await asyncio.sleep(0.01)  # until its retry is in flight
     skip_ahead(10 * CHAT_GAP)  # the request is slower than a gap
     second = asyncio.create_task(_send(limiter, "second", [], log))

@@ -59,7 +59,8 @@ async def test_feed_text_is_shown_in_the_order_written_without_hidden_marks(
         assert lines[1].startswith("Caucasus eriW · ")
         assert "Laçın checkpoint on Monday" in alert.text
         [latest] = await harness.send(USER, "/latest")
-        assert _hidden(latest.raw_text) == set() and "Road to Laçın snepoer today!" in latest.text
+        assert _hidden(latest.raw_text) == set()
+        assert "Road to Laçın snepoer today!" in latest.text
         assert harness.store is not None
         [stored] = [
             s.report for s in await harness.store.reports.recent(5) if "road" in s.report.url
@@ -80,7 +81,8 @@ async def test_a_headline_that_shows_nothing_gives_way_to_the_first_words(
         [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
         assert alert.text.splitlines()[0] == text
         [link] = [e for e in alert.entities if e["type"] == "text_link"]
-        assert link["url"] == "https://wire.test/blank" and link["offset"] == 0
+        assert link["url"] == "https://wire.test/blank"
+        assert link["offset"] == 0
         [latest] = await harness.send(USER, "/latest")
         assert latest.text.splitlines()[2] == text
 
@@ -170,4 +172,5 @@ async def test_search_sources_get_the_same_treatment(feeds: FeedServer, kind: st
         collected = await collect(client, source, SourceState(), ["Lachin"], load_aliases(), now)
     [report] = await on_cpu(plain_reports, collected.reports, now)  # as a poll cleans new ones
     assert report.title == "Lachin sdaor reopen"
-    assert _hidden(report.outlet) == set() and report.published == now
+    assert _hidden(report.outlet) == set()
+    assert report.published == now

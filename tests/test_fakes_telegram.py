@@ -69,7 +69,8 @@ async def test_send_message_stores_plain_text_and_echoes_markup(
         MessageEntity("italic", 20, 1),
     )
     assert sent.reply_markup == keyboard("more")
-    assert sent.from_user is not None and sent.from_user.username == "newswatch_test_bot"
+    assert sent.from_user is not None
+    assert sent.from_user.username == "newswatch_test_bot"
     second = await bot.send_message(CHAT, "second")
     other = await bot.send_message(CHAT + 1, "elsewhere")
     assert (second.message_id, other.message_id) == (sent.message_id + 1, 1)
@@ -208,7 +209,8 @@ async def test_long_poll_wakes_on_push_and_honours_offset(fake: FakeTelegram, bo
     assert time.monotonic() - started < 1.5
     assert len(updates) == 1
     message = updates[0].message
-    assert message is not None and message.text == "/watch Lachin"
+    assert message is not None
+    assert message.text == "/watch Lachin"
     assert message.entities == (MessageEntity("bot_command", 0, 6),)
     assert (await bot.get_updates(timeout=0))[0].update_id == updates[0].update_id
     assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == ()
@@ -238,7 +240,8 @@ async def test_callback_round_trip_and_edits(fake: FakeTelegram, bot: Bot) -> No
     fake.push_callback(CHAT, sent.message_id, "page:2")
     [update] = await bot.get_updates(timeout=1)
     query = update.callback_query
-    assert query is not None and query.data == "page:2"
+    assert query is not None
+    assert query.data == "page:2"
     assert isinstance(query.message, Message)
     assert query.message.text == "page 1"
     assert query.message.reply_markup == keyboard("page:2")

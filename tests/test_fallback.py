@@ -22,7 +22,8 @@ async def test_unknown_command_points_to_help(bot_harness: BotHarness) -> None:
 
 async def test_unknown_command_is_escaped(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/x<b>")
-    assert "/x<b>" in answer.text and "&lt;b&gt;" in answer.raw_text
+    assert "/x<b>" in answer.text
+    assert "&lt;b&gt;" in answer.raw_text
 
 
 async def test_unknown_command_for_another_bot_is_ignored_in_groups(
@@ -76,7 +77,8 @@ async def test_a_blocked_chat_does_not_stop_the_bot(
 
 async def test_a_huge_unknown_command_is_quoted_back_short(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/" + "z" * 4000)
-    assert answer.text.startswith("I don't know the command /zzz") and len(answer.text) < 200
+    assert answer.text.startswith("I don't know the command /zzz")
+    assert len(answer.text) < 200
 
 
 async def test_a_failing_button_is_answered_and_logged(
@@ -121,7 +123,8 @@ async def test_the_general_hint_comes_once_while_chatting_on(bot_harness: BotHar
     assert first.text == HINT
     bot_harness.telegram.push_message(USER + 1, "anyone there?")
     [after] = await bot_harness.send(USER + 1, "/help")
-    assert "/watch" in after.text and after.text != HINT
+    assert "/watch" in after.text
+    assert after.text != HINT
 
 
 async def test_a_command_word_without_its_slash_is_echoed_escaped(bot_harness: BotHarness) -> None:
@@ -139,7 +142,8 @@ async def test_plain_text_in_groups_and_channels_gets_no_answer(bot_harness: Bot
     telegram.push_channel_post(CHANNEL, "/help")
     [group_answer] = await bot_harness.send(GROUP, "/help", user_id=5, chat_type="group")
     [channel_answer] = await telegram.wait_for_sent(since=mark, chat_id=CHANNEL)
-    assert "Commands" in group_answer.text and "Commands" in channel_answer.text
+    assert "Commands" in group_answer.text
+    assert "Commands" in channel_answer.text
     assert [r.chat_id for r in telegram.sent[mark:]].count(GROUP) == 1
     assert [r.chat_id for r in telegram.sent[mark:]].count(CHANNEL) == 1
 

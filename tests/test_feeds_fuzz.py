@@ -64,7 +64,8 @@ def mutated_feeds(draw: st.DrawFn) -> bytes:
 
 
 def _one_plain_line(value: str, limit: int) -> None:
-    assert isinstance(value, str) and len(value) <= limit
+    assert isinstance(value, str)
+    assert len(value) <= limit
     assert value == " ".join(value.split())
     assert not any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
 
@@ -76,12 +77,14 @@ def _assert_bounded_and_plain(result: FeedResult) -> None:
     for report in result.reports:
         _one_plain_line(report.title, MAX_TITLE_LENGTH)
         _one_plain_line(report.outlet, MAX_OUTLET_LENGTH)
-        assert isinstance(report.text, str) and len(report.text) <= MAX_TEXT_LENGTH
+        assert isinstance(report.text, str)
+        assert len(report.text) <= MAX_TEXT_LENGTH
         assert not any(
             unicodedata.category(c) in ("Cc", "Cs") and not c.isspace() for c in report.text
         )
         for value in (report.url, report.canonical_url, report.domain):
-            assert isinstance(value, str) and len(value) <= MAX_URL_LENGTH
+            assert isinstance(value, str)
+            assert len(value) <= MAX_URL_LENGTH
         assert len(report.id) <= MAX_URL_LENGTH + 2
         for code in (report.language, report.country):
             assert code is None or (code.isalpha() and len(code) <= 3)

@@ -28,7 +28,8 @@ def parse(name: str, feed_url: str = "https://feeds.example/feed.xml") -> FeedRe
 
 def test_rss2_cdata_ttl_and_tracking_parameters() -> None:
     result = parse("rss2_cdata_ttl.xml")
-    assert result.ok and result.error is None
+    assert result.ok
+    assert result.error is None
     assert result.title == "Caucasus Wire - World"
     assert result.ttl_minutes == 15
     ids = [report.id for report in result.reports]
@@ -58,7 +59,8 @@ def test_rss2_item_details() -> None:
     assert returnees.published == datetime(2026, 2, 18, 3, 5, tzinfo=UTC)
     assert relative.url == "https://www.caucasuswire.example/news/articles/relative-story"
     assert relative.published == datetime(2026, 2, 18, 8, 0, tzinfo=UTC)
-    assert bulletin.url == "" and bulletin.canonical_url == ""
+    assert bulletin.url == ""
+    assert bulletin.canonical_url == ""
     assert bulletin.published is None
 
 
@@ -77,7 +79,8 @@ def test_atom_feed() -> None:
 
 def test_rss1_rdf_feed() -> None:
     result = parse("rss1_rdf.xml")
-    assert result.ok and result.title == "Radio Example English"
+    assert result.ok
+    assert result.title == "Radio Example English"
     assert [report.id for report in result.reports] == [
         "https://radio.example/en/baku-summit/a-100",
         "https://radio.example/en/yerevan-protest/a-101",
@@ -279,7 +282,8 @@ def test_links_urlsplit_cannot_read_are_dropped_not_the_feed(parser: str) -> Non
         b"</channel></rss>"
     )
     result = parse_feed(body, source="x", feed_url="https://x.test/feed")
-    assert result.ok and result.reports[-1].title == "Convoy reaches Lachin"
+    assert result.ok
+    assert result.reports[-1].title == "Convoy reaches Lachin"
     assert [r.url for r in result.reports] == [""] * (len(result.reports) - 1) + [
         "https://x.test/d"
     ]
@@ -306,7 +310,8 @@ def test_never_raises_even_when_both_parsers_fail(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("fastfeedparser.parse", broken)
     monkeypatch.setattr("feedparser.parse", broken)
     result = parse("rss2_cdata_ttl.xml")
-    assert not result.ok and result.error == "parse error: RuntimeError"
+    assert not result.ok
+    assert result.error == "parse error: RuntimeError"
 
 
 PLAIN_TITLE = "Ceasefire <violations> & shelling"
@@ -320,7 +325,8 @@ def test_a_plain_text_title_keeps_its_tag_shaped_words(parser: str) -> None:
     """Everything tag-shaped was stripped: `<violations>` vanished from title and text."""
     result = parse_feed(_one_item(PLAIN_TITLE, PLAIN_TITLE, PLAIN_TITLE), source="t", feed_url="x")
     [report] = result.reports
-    assert report.title == PLAIN_TITLE and report.outlet == PLAIN_TITLE
+    assert report.title == PLAIN_TITLE
+    assert report.outlet == PLAIN_TITLE
     assert result.title == PLAIN_TITLE
     assert report.text == PLAIN_TITLE
 
@@ -339,13 +345,15 @@ def test_huge_fields_are_bounded() -> None:
         title="Caucasus Wire " * 360,
     )
     result = parse_feed(body, source="t", feed_url="x")
-    assert len(result.title) <= MAX_OUTLET_LENGTH and result.title.endswith("Wire…")
+    assert len(result.title) <= MAX_OUTLET_LENGTH
+    assert result.title.endswith("Wire…")
     assert result.reports == []  # a link over the limit, and no guid: nothing identifies it
     body = make_rss(
         [Item("Lachin " * 2000, "https://wire.test/a", "text " * 50_000)],
         title="Caucasus Wire " * 360,
     )
     [report] = parse_feed(body, source="t", feed_url="x").reports
-    assert len(report.title) <= MAX_TITLE_LENGTH and report.title.startswith("Lachin Lachin")
+    assert len(report.title) <= MAX_TITLE_LENGTH
+    assert report.title.startswith("Lachin Lachin")
     assert len(report.outlet) <= MAX_OUTLET_LENGTH
     assert len(report.text) <= MAX_TEXT_LENGTH

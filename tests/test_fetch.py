@@ -38,22 +38,29 @@ async def test_200_then_304_with_stored_etag(server: FeedServer, client: httpx.A
     server.set("/feed.xml", FEED)
     url = server.url("/feed.xml")
     first = await fetch(client, url, SourceState())
-    assert first.error is None and first.status == 200 and first.body == FEED
-    assert first.etag and not first.not_modified
+    assert first.error is None
+    assert first.status == 200
+    assert first.body == FEED
+    assert first.etag
+    assert not first.not_modified
     assert parse_feed(first.body or b"", source="s", feed_url=url).ttl_minutes == 15
     assert "if-none-match" not in server.requests[0].headers
     assert server.requests[0].headers["user-agent"] == USER_AGENT
 
     state = record_success(SourceState(), first, NOW, ttl_minutes=15)
     second = await fetch(client, url, state)
-    assert second.not_modified and second.status == 304 and second.body is None
+    assert second.not_modified
+    assert second.status == 304
+    assert second.body is None
     assert second.error is None
     assert server.requests[1].headers["if-none-match"] == first.etag
 
     server.set("/feed.xml", FEED + b"\n<!-- changed -->")
     third = await fetch(client, url, record_success(state, second, NOW))
-    assert third.status == 200 and third.etag != first.etag
-    assert third.body and third.body.endswith(b"<!-- changed -->")
+    assert third.status == 200
+    assert third.etag != first.etag
+    assert third.body
+    assert third.body.endswith(b"<!-- changed -->")
 
 
 async def test_last_modified_conditional_get(server: FeedServer, client: httpx.AsyncClient) -> None:
@@ -70,7 +77,8 @@ async def test_last_modified_conditional_get(server: FeedServer, client: httpx.A
 
     server.set("/lm.xml", FEED, etag=None, last_modified=modified + timedelta(hours=1))
     third = await fetch(client, url, record_success(SourceState(), first, NOW))
-    assert third.status == 200 and third.body == FEED
+    assert third.status == 200
+    assert third.body == FEED
 
 
 async def test_server_error_names_host_and_status_only(
@@ -78,20 +86,23 @@ async def test_server_error_names_host_and_status_only(
 ) -> None:
     server.set("/broken", b"oops", status=500)
     result = await fetch(client, server.url("/broken?apikey=SECRET123"), SourceState())
-    assert result.status == 500 and result.body is None
+    assert result.status == 500
+    assert result.body is None
     assert result.error == "127.0.0.1: HTTP 500"
     assert server.requests[0].path == "/broken?apikey=SECRET123"
 
 
 async def test_404_for_unknown_path(server: FeedServer, client: httpx.AsyncClient) -> None:
     result = await fetch(client, server.url("/missing"), SourceState())
-    assert result.status == 404 and result.error == "127.0.0.1: HTTP 404"
+    assert result.status == 404
+    assert result.error == "127.0.0.1: HTTP 404"
 
 
 async def test_retry_after_is_reported(server: FeedServer, client: httpx.AsyncClient) -> None:
     server.set("/busy", b"slow down", status=429, headers={"Retry-After": "120"})
     result = await fetch(client, server.url("/busy"), SourceState())
-    assert result.status == 429 and result.retry_after == 120.0
+    assert result.status == 429
+    assert result.retry_after == 120.0
 
 
 async def test_a_retry_after_of_digits_float_cannot_read_is_ignored(
@@ -101,14 +112,17 @@ async def test_a_retry_after_of_digits_float_cannot_read_is_ignored(
     failed without recording the failure, every time."""
     server.set("/busy", b"slow down", status=503, headers={"Retry-After": "²"})
     result = await fetch(client, server.url("/busy"), SourceState())
-    assert result.status == 503 and result.error is not None and result.retry_after is None
+    assert result.status == 503
+    assert result.error is not None
+    assert result.retry_after is None
 
 
 async def test_redirects_are_followed(server: FeedServer, client: httpx.AsyncClient) -> None:
     server.set("/new.xml", FEED)
     server.set("/old.xml", b"", status=301, headers={"Location": server.url("/new.xml")})
     result = await fetch(client, server.url("/old.xml"), SourceState())
-    assert result.status == 200 and result.body == FEED
+    assert result.status == 200
+    assert result.body == FEED
 
 
 async def test_redirect_hops_are_bounded(server: FeedServer, client: httpx.AsyncClient) -> None:
@@ -141,7 +155,8 @@ async def test_timeout(server: FeedServer, client: httpx.AsyncClient) -> None:
     result = await fetch(client, server.url("/hang?token=abc"), SourceState(), timeout=0.3)
     assert time.monotonic() - started < 3
     assert result.error == "127.0.0.1: timed out"
-    assert result.status is None and result.body is None
+    assert result.status is None
+    assert result.body is None
 
 
 async def test_connection_refused(client: httpx.AsyncClient) -> None:
@@ -158,7 +173,8 @@ async def test_connection_refused(client: httpx.AsyncClient) -> None:
 )
 async def test_invalid_url_does_not_raise(client: httpx.AsyncClient, url: str) -> None:
     result = await fetch(client, url, SourceState())
-    assert result.status is None and result.body is None
+    assert result.status is None
+    assert result.body is None
     assert result.error == "files.example: invalid URL"
 
 
@@ -178,7 +194,8 @@ async def test_default_cap_is_10_mb(server: FeedServer, client: httpx.AsyncClien
     assert result.error == "127.0.0.1: response over 10 MB"
     server.set("/exact", b"x" * 1000)
     exact = await fetch(client, server.url("/exact"), SourceState(), max_bytes=1000)
-    assert exact.error is None and exact.body == b"x" * 1000
+    assert exact.error is None
+    assert exact.body == b"x" * 1000
 
 
 def test_state_round_trips_through_json() -> None:
@@ -196,5 +213,6 @@ def test_state_from_partial_dict() -> None:
     state = SourceState.from_dict(
         {"etag": '"x"', "unknown": 1, "last_success": "2026-02-18T12:00:00"}
     )
-    assert state.etag == '"x"' and state.errors == 0
+    assert state.etag == '"x"'
+    assert state.errors == 0
     assert state.last_success == NOW

@@ -186,4 +186,5 @@ def test_random_button_data_is_always_answered(
         background_bot.settle(chat_id)
     assert not _errors(caplog)
     chat = background_bot.harness.store.chats.get(chat_id)  # type: ignore[union-attr]
-    assert chat is not None and chat.keywords == ["Lachin", "Karabakh"]  # nothing forged worked
+    assert chat is not None
+    assert chat.keywords == ["Lachin", "Karabakh"]  # nothing forged worked

@@ -80,7 +80,8 @@ def test_no_terms_is_an_error() -> None:
 
 def test_parse_articles() -> None:
     result = parse_gdelt(fixture("gdelt_artlist.json"), source="gdelt")
-    assert not result.throttled and result.error is None
+    assert not result.throttled
+    assert result.error is None
     assert len(result.reports) == 3
     convoy, koc, lachin = result.reports
     assert convoy.id == "https://caucasuswire.example/news/lachin-aid-convoy"
@@ -105,7 +106,8 @@ def test_empty_object_means_no_articles() -> None:
 
 def test_throttle_body_is_detected_even_with_http_200() -> None:
     result = parse_gdelt(fixture("gdelt_throttle.txt"), source="gdelt")
-    assert result.throttled and result.reports == []
+    assert result.throttled
+    assert result.reports == []
     assert result.error == "throttled by GDELT"
 
 
@@ -154,7 +156,8 @@ def test_real_artlist_sample() -> None:
     result = parse_gdelt(real("gdelt_artlist_sample.json"), source="gdelt")
     assert (result.throttled, result.error, len(result.reports)) == (False, None, 4)
     assert all(" , " not in report.title and " ; " not in report.title for report in result.reports)
-    assert result.reports[0].language == "en" and result.reports[1].language == "ml"
+    assert result.reports[0].language == "en"
+    assert result.reports[1].language == "ml"
     assert result.reports[0].country == "India"
     assert result.reports[0].published == datetime(2024, 6, 15, 17, 0, tzinfo=UTC)
 
@@ -166,7 +169,8 @@ def test_real_rate_limited_body() -> None:
 def test_real_keyword_error_body() -> None:
     result = parse_gdelt(real("gdelt_error_keyword.txt"), source="gdelt")
     assert not result.throttled
-    assert result.error and result.error.startswith("One or more of your keywords")
+    assert result.error
+    assert result.error.startswith("One or more of your keywords")
 
 
 def test_an_article_with_an_unreadable_url_is_skipped_and_the_rest_kept() -> None:
@@ -176,9 +180,11 @@ def test_an_article_with_an_unreadable_url_is_skipped_and_the_rest_kept() -> Non
         b' {"url": "https://news.test/a", "title": "Convoy reaches Lachin"}]}'
     )
     result = parse_gdelt(body, source="gdelt")
-    assert [r.title for r in result.reports] == ["Convoy reaches Lachin"] and result.error is None
+    assert [r.title for r in result.reports] == ["Convoy reaches Lachin"]
+    assert result.error is None
 
 
 def test_json_nested_too_deep_is_an_error_not_a_crash() -> None:
     result = parse_gdelt(b"[" * 100_000 + b"]" * 100_000, source="gdelt")
-    assert result.reports == [] and result.error is not None
+    assert result.reports == []
+    assert result.error is not None

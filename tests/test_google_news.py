@@ -72,7 +72,8 @@ def test_custom_base_url() -> None:
 
 def test_parse_google_news_fixture() -> None:
     result = parse_google_news(FIXTURE.read_bytes(), source="google-news", feed_url=FEED_URL)
-    assert result.ok and result.error is None
+    assert result.ok
+    assert result.error is None
     assert result.title == '"Lachin" OR Karabakh - Google News'
     titles = [report.title for report in result.reports]
     assert titles == [
@@ -108,7 +109,8 @@ def test_refetch_gives_the_same_ids() -> None:
 
 def test_parse_google_news_degrades_on_garbage() -> None:
     result = parse_google_news(b"<html>Sorry...</html>", source="g", feed_url=FEED_URL)
-    assert not result.ok and result.reports == []
+    assert not result.ok
+    assert result.reports == []
     assert result.error == "malformed feed: not an RSS, RDF or Atom document"
 
 

@@ -96,7 +96,9 @@ async def test_a_new_report_reaches_the_chat_once_even_across_a_restart(
     assert "Convoy reaches Laçın after talks" in alert.text
     assert 'href="https://wire.test/convoy?utm_source=rss&amp;utm_medium=feed"' in alert.raw_text
     assert "Caucasus Test Wire" in alert.text
-    assert "Laçın" in alert.text and "Lachin" in alert.text  # the keyword and the form found
+    # the keyword and the form found
+    assert "Laçın" in alert.text
+    assert "Lachin" in alert.text
     assert "humanitarian convoy reached Laçın" in alert.text
     assert "BAKU (Wire)" not in alert.text  # dateline removed
     assert len(alert.text) < 1000
@@ -117,14 +119,17 @@ async def test_a_malformed_feed_beside_a_good_one_changes_nothing_for_the_good_o
     await wire_bot.send(USER, "/watch Karabakh")
     await _polled(wire_bot, _name("/wire.xml"), EPOCH)
     broken = await _polled(wire_bot, _name("/broken.xml"), EPOCH)
-    assert broken.errors >= 1 and broken.last_error
+    assert broken.errors >= 1
+    assert broken.last_error
     mark = telegram.mark()
     _publish(feeds, "Карабахские беженцы получили жильё", "https://wire.test/ru")
     [alert] = await telegram.wait_for_sent(since=mark, chat_id=USER, timeout=10)
     assert "Карабахские беженцы" in alert.text
     [status] = await wire_bot.send(ADMIN, "/sources")
-    assert "broken.xml" in status.text and "errors in a row" in status.text
-    assert "wire.xml" in status.text and "ok" in status.text
+    assert "broken.xml" in status.text
+    assert "errors in a row" in status.text
+    assert "wire.xml" in status.text
+    assert "ok" in status.text
 
 
 async def test_several_new_reports_in_one_poll_each_reach_the_chat(
@@ -269,9 +274,11 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
     await harness.start()
     try:
         [notice] = await telegram.wait_for_sent(since=mark, chat_id=ADMIN, timeout=10)
-        assert "has failed for 24 hours and is switched off" in notice.text and "502" in notice.text
+        assert "has failed for 24 hours and is switched off" in notice.text
+        assert "502" in notice.text
         [status] = await harness.send(ADMIN, "/sources")
-        assert "⛔" in status.text and "switched off" in status.text
+        assert "⛔" in status.text
+        assert "switched off" in status.text
         down = len([r for r in feeds.requests if r.path == "/down.xml"])
         ok = len([r for r in feeds.requests if r.path == "/ok.xml"])
         # The other source, on the same 1 s schedule, has been polled three times more: two
@@ -288,12 +295,16 @@ async def test_a_source_failing_for_a_day_is_switched_off_and_the_operators_told
 async def test_one_repeating_job_per_source_that_never_overlaps_itself(
     wire_bot: BotHarness,
 ) -> None:
-    assert wire_bot.application is not None and wire_bot.application.job_queue is not None
+    assert wire_bot.application is not None
+    assert wire_bot.application.job_queue is not None
     jobs = {job.name: job.job for job in wire_bot.application.job_queue.jobs()}
     assert set(jobs) == {"poll:127.0.0.1/wire.xml", "poll:127.0.0.1/broken.xml", "prune"}
     wire = jobs["poll:127.0.0.1/wire.xml"]
-    assert wire.max_instances == 1 and wire.coalesce is True and wire.misfire_grace_time == 1
-    assert wire.trigger.interval == timedelta(seconds=1) and wire.trigger.jitter == 0.1
+    assert wire.max_instances == 1
+    assert wire.coalesce is True
+    assert wire.misfire_grace_time == 1
+    assert wire.trigger.interval == timedelta(seconds=1)
+    assert wire.trigger.jitter == 0.1
 
 
 async def test_a_switched_off_source_gets_another_chance_at_start(
@@ -312,4 +323,5 @@ async def test_a_switched_off_source_gets_another_chance_at_start(
         state = await _polled(harness, _name("/wire.xml"), started)
     finally:
         await harness.stop()
-    assert not state.disabled and state.errors == 0
+    assert not state.disabled
+    assert state.errors == 0

@@ -55,7 +55,8 @@ async def test_latest_shows_five_newest_matches_newest_first(bot_harness: BotHar
     days = [line for line in answer.text.splitlines() if line.startswith("Convoy")]
     assert days == [f"Convoy reaches Laçın, day {n}" for n in range(1, 6)]
     assert "film festival" not in answer.text
-    assert "OC Media" in answer.text and "25 Nov 2026 11:00 UTC" in answer.text
+    assert "OC Media" in answer.text
+    assert "25 Nov 2026 11:00 UTC" in answer.text
     assert "Laçın" in answer.text  # the form that matched
     # Each title is a link to the report, with & in the URL escaped for HTML.
     assert 'href="https://oc-media.org/1?a=1&amp;b=2"' in answer.raw_text
@@ -95,7 +96,8 @@ async def test_latest_with_a_comma_separated_list_looks_for_each(bot_harness: Bo
     )
     [answer] = await bot_harness.send(USER, "/latest Lachin, Karabakh")
     assert answer.text.splitlines()[0] == "Latest for Lachin, Karabakh"
-    assert "Talks on Karabakh resume" in answer.text and "Колонна вошла в Лачин" in answer.text
+    assert "Talks on Karabakh resume" in answer.text
+    assert "Колонна вошла в Лачин" in answer.text
     assert "film festival" not in answer.text
 
 
@@ -125,7 +127,8 @@ async def test_latest_with_many_long_keywords_answers_briefly(bot_harness: BotHa
     keywords = [f"{n:02d} " + "long keyword " * 7 + "x" * 6 for n in range(60)]
     [answer] = await bot_harness.send(USER, "/latest " + ", ".join(keywords))
     heading, refusals = answer.text.split("\n\n")
-    assert heading.startswith("Nothing reported yet for 00 long keyword") and len(heading) < 200
+    assert heading.startswith("Nothing reported yet for 00 long keyword")
+    assert len(heading) < 200
     assert refusals == "Not looked for:\n• 10 keywords: at most 50 at a time."
 
 
@@ -165,13 +168,14 @@ async def test_latest_with_keywords_has_no_older_button(bot_harness: BotHarness)
     assert store is not None
     await store.reports.add([_report(n, f"Laçın, day {n}", hours_ago=n) for n in range(9)], NOW)
     [answer] = await bot_harness.send(USER, "/latest Lachin")
-    assert answer.reply_markup is None and answer.text.count("Laçın, day") == 5
+    assert answer.reply_markup is None
+    assert answer.text.count("Laçın, day") == 5
 
 
 async def test_latest_agrees_with_the_alert_on_a_name_a_regional_outlet_vouches_for(
     bot_harness: BotHarness, feeds: FeedServer
 ) -> None:
-    """"Kapan" counts without more context only in a regional outlet's report: /latest once
+    """ "Kapan" counts without more context only in a regional outlet's report: /latest once
     matched the stored text again without that context, so it showed neither the alerted
     report nor the backlog of the source's first poll."""
     store = bot_harness.store

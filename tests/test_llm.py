@@ -102,7 +102,7 @@ async def _ask(
     url: str,
     *,
     api_key: str | None = API_KEY,
-    timeout: float = 5.0,
+    timeout: float = 5.0,  # noqa: ASYNC109 - the signature of the function it replaces
     limit: int = 400,
 ) -> str | None:
     return await llm_summarise(

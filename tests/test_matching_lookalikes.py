@@ -30,7 +30,9 @@ def test_look_alikes_and_styled_letters_are_folded_with_a_note(
     raw: str, folded: str, note: str
 ) -> None:
     keyword, notes = tidy_keyword(raw)
-    assert keyword == folded and len(notes) == 1 and note in notes[0]
+    assert keyword == folded
+    assert len(notes) == 1
+    assert note in notes[0]
 
 
 @pytest.mark.parametrize(
@@ -76,7 +78,8 @@ def test_no_word_of_real_text_is_refused() -> None:
         if keyword != word:
             changed[word] = keyword
             assert "Cyrillic letters among Latin ones" in notes[0]
-    assert len(words) > 4000 and changed == {
+    assert len(words) > 4000
+    assert changed == {
         "obyеkti": "obyekti",
         "kеçmiş": "keçmiş",
         "sənayе": "sənaye",

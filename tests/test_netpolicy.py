@@ -102,7 +102,7 @@ class _Routed(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
@@ -171,7 +171,8 @@ def _policy_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_non_public_addresses_are_refused_with_their_reason(address: str, kind: str) -> None:
     parsed = ip_address(address)
     reason = non_public_reason(parsed)
-    assert reason is not None and reason.startswith(str(parsed))
+    assert reason is not None
+    assert reason.startswith(str(parsed))
     assert kind in reason
 
 
@@ -221,14 +222,15 @@ def _destination(address: IPv4Address | IPv6Address) -> IPv4Address | IPv6Addres
 def test_whatever_passes_is_globally_routable_unicast(address: IPv4Address | IPv6Address) -> None:
     if non_public_reason(address) is None:
         destination = _destination(address)
-        assert destination.is_global and not destination.is_multicast
+        assert destination.is_global
+        assert not destination.is_multicast
 
 
 _NETWORKS = [
     IPv4Network(n)
     for n in ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
               "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
-] + [IPv6Network(n) for n in ("::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8")]  # fmt: skip
+] + [IPv6Network(n) for n in ("::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8")]  # fmt: skip  # noqa: E501
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
@@ -298,7 +300,8 @@ async def test_a_link_to_another_port_on_the_feed_host_is_not_fetched(
             assert await fetch_article(client, internal.url("/internal/secret?token=abc")) == ""
     assert internal.requests == []
     [warning] = _policy_warnings(caplog)
-    assert "127.0.0.1 is loopback" in warning and "token" not in warning
+    assert "127.0.0.1 is loopback" in warning
+    assert "token" not in warning
     assert not [r for r in caplog.records if r.name == "watchers.article"]
 
 
@@ -317,7 +320,8 @@ async def test_a_redirect_within_the_trusted_origin_is_followed(feeds: FeedServe
     feeds.set("/old.xml", b"", status=301, headers={"Location": "/new.xml"})
     async with _client(NetPolicy([feeds.url("/old.xml")])) as client:
         result = await fetch(client, feeds.url("/old.xml"), SourceState())
-    assert result.error is None and result.body == b"<rss/>"
+    assert result.error is None
+    assert result.body == b"<rss/>"
 
 
 async def test_a_name_resolving_to_a_private_address_is_refused(internal: FeedServer) -> None:
@@ -342,7 +346,8 @@ async def test_spellings_of_the_loopback_address_are_refused(
     """Each of these reaches the internal server through a plain httpx client."""
     async with _client(NetPolicy()) as client:
         text = await fetch_article(client, f"http://{host}:{internal.port}/internal/secret")
-    assert text == "" and internal.requests == []
+    assert text == ""
+    assert internal.requests == []
     [warning] = _policy_warnings(caplog)
     assert "loopback" in warning or "unspecified" in warning
 
@@ -360,7 +365,8 @@ async def test_the_checked_address_is_the_one_connected_to(internal: FeedServer)
     async with _client(NetPolicy(resolver=rebinding), network=network) as client:
         text = await fetch_article(client, f"http://rebind.example:{internal.port}/internal/secret")
     assert SECRET in text  # the "public" server answered
-    assert calls == ["rebind.example"] and network.dialled == [PUBLIC]
+    assert calls == ["rebind.example"]
+    assert network.dialled == [PUBLIC]
     assert internal.requests[0].headers["host"] == f"rebind.example:{internal.port}"
 
 
@@ -429,7 +435,8 @@ async def test_tls_verifies_the_url_host_name(
     async with _client(NetPolicy(resolver=resolver), network=network, verify=trust) as client:
         good = await fetch(client, f"https://news.example:{tls_server}/", SourceState())
         wrong = await fetch(client, f"https://other.example:{tls_server}/", SourceState())
-    assert good.error is None and good.body == SECRET_PAGE
+    assert good.error is None
+    assert good.body == SECRET_PAGE
     assert wrong.error == "other.example: connection failed (ConnectError)"
     assert network.dialled == [PUBLIC, PUBLIC]
 
@@ -489,7 +496,8 @@ async def test_the_bot_never_sends_text_from_an_internal_service(
     [hostile] = [a for a in alerts if "Convoy in Laçın" in a.text]
     [story] = [a for a in alerts if "Road to Laçın reopens" in a.text]
     assert "twelve tonnes" in story.text  # pages on the feed's own origin are read
-    assert "hunter2" not in hostile.text and "operations" not in hostile.text
+    assert "hunter2" not in hostile.text
+    assert "operations" not in hostile.text
     assert internal.requests == []
 
 
@@ -502,7 +510,8 @@ async def test_the_bot_does_not_follow_a_feed_redirect_to_an_internal_service(
 
     await _until(refused, "the redirecting feed was not polled")
     state = await _state(wire_bot, "/moved.xml")
-    assert state is not None and state.last_error is not None
+    assert state is not None
+    assert state.last_error is not None
     assert "refused to connect to 127.0.0.1 (127.0.0.1 is loopback)" in state.last_error
     assert internal.requests == []
 
@@ -523,6 +532,7 @@ async def test_newswatch_scan_does_not_print_text_from_an_internal_service(
         settings, keywords=["Lachin"], feeds=[feeds.url("/wire.xml")], as_json=False, out=out,
         err=err,
     )  # fmt: skip
-    assert "twelve tonnes" in out.getvalue() and "Convoy in Laçın" in out.getvalue()
+    assert "twelve tonnes" in out.getvalue()
+    assert "Convoy in Laçın" in out.getvalue()
     assert "hunter2" not in out.getvalue()
     assert internal.requests == []

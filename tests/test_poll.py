@@ -113,8 +113,11 @@ async def test_first_poll_stores_without_alerting_then_new_items_alert(
     second = await poll.poll(source, [LACHIN, KARABAKH])
     assert second.new == 1
     [alert] = second.alerts
-    assert alert.chat_id == 2 and alert.keyword == "Karabakh" and alert.form == "Qarabağda"
-    assert "Qarabağda" in alert.summary and len(alert.summary) <= 400
+    assert alert.chat_id == 2
+    assert alert.keyword == "Karabakh"
+    assert alert.form == "Qarabağda"
+    assert "Qarabağda" in alert.summary
+    assert len(alert.summary) <= 400
     assert alert.report.url == "https://wire.test/b?utm_source=rss"
     assert (await store.reports.recent(5))[0].report.title == "Talks resume"
     assert await store.outbox.pending(10, clock.now) == [alert]  # queued in the same transaction
@@ -245,7 +248,8 @@ async def test_conditional_get_and_304(
     assert feeds.requests[-1].headers.get("if-none-match")
     assert (result.error, result.new, result.fetched) == (None, 0, 0)
     state = (await store.sources.all())["Test Wire"]
-    assert state.errors == 0 and state.last_success == clock.now
+    assert state.errors == 0
+    assert state.last_success == clock.now
 
 
 async def test_old_backlog_is_stored_but_not_alerted(
@@ -278,7 +282,9 @@ async def test_a_feed_that_stops_the_cpu_worker_is_a_failed_poll_and_backs_off(
     result = await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
     assert result.error == "the CPU worker process stopped during _crash"
     state = (await store.sources.all())["Test Wire"]
-    assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
+    assert state.errors == 1
+    assert state.next_poll is not None
+    assert state.next_poll > clock.now
     assert await on_cpu(int, "3") == 3  # a new worker took over
 
 
@@ -289,9 +295,12 @@ async def test_failures_back_off_and_switch_the_source_off_after_a_day(
     feeds.set("/down.xml", b"oops", status=500)
     source = FeedSource("Down", feeds.url("/down.xml"), 60)
     first = await poll.poll(source, [LACHIN])
-    assert first.error and "500" in first.error and not first.disabled_now
+    assert first.error
+    assert "500" in first.error
+    assert not first.disabled_now
     state = (await store.sources.all())["Down"]
-    assert state.errors == 1 and state.next_poll is not None
+    assert state.errors == 1
+    assert state.next_poll is not None
     assert (state.next_poll - clock.now).total_seconds() >= 120  # doubled
     disabled = None
     for _ in range(40):
@@ -316,7 +325,8 @@ async def test_a_malformed_feed_is_an_error_not_a_crash(
         content_type="text/html",
     )
     result = await poll.poll(FeedSource("Broken", feeds.url("/broken.xml"), 60), [LACHIN])
-    assert result.error and result.alerts == []
+    assert result.error
+    assert result.alerts == []
 
 
 async def test_a_source_error_is_logged_with_the_source_named_once(
@@ -327,7 +337,8 @@ async def test_a_source_error_is_logged_with_the_source_named_once(
     feeds.set("/broken.xml", b"<html><body>Moved</body></html>", content_type="text/html")
     with caplog.at_level(logging.WARNING, logger="watchers.poll"):
         result = await poll.poll(FeedSource("Broken", feeds.url("/broken.xml"), 60), [LACHIN])
-    assert result.error and "Broken" not in result.error
+    assert result.error
+    assert "Broken" not in result.error
     [line] = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert line.count("Broken") == 1, line
     assert (await store.sources.all())["Broken"].last_error == result.error
@@ -353,7 +364,8 @@ async def test_thin_feed_text_is_completed_from_the_article_page(
     item = Item("Convoy arrives", feeds.url("/story"), "Convoy in Lachin.", clock.now)
     [alert] = (await poll.poll(_feed(feeds, [item, _old(1)]), [LACHIN])).alerts
     assert alert.summary.startswith("A humanitarian convoy reached the town of Laçın on Tuesday")
-    assert "Home | World" not in alert.summary and "Copyright" not in alert.summary
+    assert "Home | World" not in alert.summary
+    assert "Copyright" not in alert.summary
 
 
 async def test_google_news_is_asked_for_every_spelling_and_its_items_matched(
@@ -363,9 +375,11 @@ async def test_google_news_is_asked_for_every_spelling_and_its_items_matched(
     feeds.set("/rss/search", (FIXTURES / "feeds" / "google_news.xml").read_bytes())
     source = GoogleNewsSource("Google News", feeds.url("/rss/search"), 60)
     result = await poll.poll(source, [LACHIN])
-    assert result.error is None and result.fetched > 0
+    assert result.error is None
+    assert result.fetched > 0
     query = feeds.requests[-1].path
-    assert "Lachin" in query and "La%C3%A7%C4%B1n" in query  # Laçın, URL-encoded
+    assert "Lachin" in query
+    assert "La%C3%A7%C4%B1n" in query  # Laçın, URL-encoded
     assert "Berdzor" in query
 
 
@@ -374,7 +388,8 @@ async def test_google_news_without_watches_fetches_nothing(
 ) -> None:
     poll, _, _ = poller
     result = await poll.poll(GoogleNewsSource("Google News", feeds.url("/rss/search"), 60), [])
-    assert result.fetched == 0 and result.error is None
+    assert result.fetched == 0
+    assert result.error is None
     assert feeds.requests == []
 
 
@@ -396,9 +411,12 @@ async def test_gdelt_plain_text_answers_are_errors(
         status=status,
     )
     result = await poll.poll(_gdelt(feeds.url("/api/v2/doc/doc")), [LACHIN])
-    assert result.error is not None and error in result.error
+    assert result.error is not None
+    assert error in result.error
     state = (await store.sources.all())["GDELT"]
-    assert state.errors == 1 and state.next_poll is not None and state.next_poll > clock.now
+    assert state.errors == 1
+    assert state.next_poll is not None
+    assert state.next_poll > clock.now
 
 
 async def test_gdelt_requests_are_spaced_even_across_polls(
@@ -459,7 +477,8 @@ async def test_gdelt_is_not_asked_for_terms_it_finds_too_short(
     source = _gdelt(feeds.url("/api/v2/doc/doc"))
     await poll.poll(source, [Subscription(5, "EU OR Baku", START)])
     [request] = feeds.requests
-    assert "Baku" in request.path and "EU" not in request.path.replace("EUR", "")
+    assert "Baku" in request.path
+    assert "EU" not in request.path.replace("EUR", "")
 
 
 async def test_one_failing_google_news_search_does_not_hide_the_others(
@@ -479,7 +498,8 @@ async def test_one_failing_google_news_search_does_not_hide_the_others(
         "/gn/fine", make_rss([Item("Laçın talks", "https://wire.test/gn", "", clock.now), _old(1)])
     )
     result = await poll.poll(source, [LACHIN])
-    assert result.error is None and [a.report.title for a in result.alerts] == ["Laçın talks"]
+    assert result.error is None
+    assert [a.report.title for a in result.alerts] == ["Laçın talks"]
     assert (await store.sources.all())["Google News"].errors == 0
 
 
@@ -533,7 +553,8 @@ async def test_gdelt_articles_become_reports_asked_in_batches(
         content_type="application/json",
     )
     result = await poll.poll(_gdelt(feeds.url("/api/v2/doc/doc")), [LACHIN, KARABAKH])
-    assert result.error is None and result.fetched > 0
+    assert result.error is None
+    assert result.fetched > 0
     terms = search_terms(["Lachin", "Karabakh"], load_aliases())
     assert len(terms) > GDELT_TERMS_PER_QUERY  # two spelling groups exceed one query's terms
     assert len(feeds.requests) == -(-len(terms) // GDELT_TERMS_PER_QUERY)
@@ -769,9 +790,7 @@ async def test_a_watch_nobody_is_alerted_for_still_has_its_matches_stored(
     await poll.poll(_feed(feeds, [_old(1)]), [LACHIN], searched=["Lachin", "Shusha"])
     clock.advance(61)
     item = Item("Şuşa festival opens", "https://wire.test/shusha", "", clock.now)
-    result = await poll.poll(
-        _feed(feeds, [item, _old(1)]), [LACHIN], searched=["Lachin", "Shusha"]
-    )
+    result = await poll.poll(_feed(feeds, [item, _old(1)]), [LACHIN], searched=["Lachin", "Shusha"])
     assert result.alerts == []
     found, _ = await store.matches.indexed(["Shusha"], 5)
     assert [(item.report.title, hits) for item, hits in found] == [

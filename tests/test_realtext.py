@@ -42,16 +42,20 @@ def test_every_case_has_a_source_language_keyword_and_valid_label(
         assert set(case) <= {"lang", "keyword", "match", "class", "note", "quote", "url"}, where
         assert isinstance(case["url"], str), where
         assert case["url"].startswith(("http://", "https://")), where
-        assert isinstance(case["lang"], str) and case["lang"].islower(), where
-        assert isinstance(case["keyword"], str) and case["keyword"].strip(), where
-        assert isinstance(case["quote"], str) and case["quote"].strip(), where
+        assert isinstance(case["lang"], str), where
+        assert case["lang"].islower(), where
+        assert isinstance(case["keyword"], str), where
+        assert case["keyword"].strip(), where
+        assert isinstance(case["quote"], str), where
+        assert case["quote"].strip(), where
         assert len(case["quote"]) <= MAX_QUOTE, where
         assert isinstance(case["match"], bool), where
         if case["match"]:
             assert "class" not in case, where
         else:
             assert case["class"] in CLASSES, where
-            assert isinstance(case.get("note"), str) and case["note"], where
+            assert isinstance(case.get("note"), str), where
+            assert case["note"], where
 
 
 def test_no_quote_is_labelled_twice_for_one_keyword(raw_cases: list[dict[str, object]]) -> None:
@@ -65,7 +69,8 @@ def test_the_set_covers_each_language_and_both_kinds_of_false_hit(
     wanted = Counter(case["lang"] for case in raw_cases if case["match"])
     assert {lang: wanted[lang] for lang in MAIN_LANGUAGES if wanted[lang] < 20} == {}
     kinds = Counter(case["class"] for case in raw_cases if not case["match"])
-    assert kinds["string"] >= 40 and kinds["context"] >= 40
+    assert kinds["string"] >= 40
+    assert kinds["context"] >= 40
 
 
 def test_the_loader_reads_the_whole_fixture(raw_cases: list[dict[str, object]]) -> None:

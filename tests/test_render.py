@@ -62,8 +62,10 @@ def test_alert_is_valid_html_with_everything_escaped() -> None:
 def test_the_line_for_reports_past_the_cap_names_their_origin_escaped_and_bounded() -> None:
     line = Alert(1, _report(), "Lachin", "", "", more=4962, origin="A&B <News>\u202e" + "x" * 500)
     text, _ = parse_html(render_alert(line))
-    assert text.startswith("+4,962 more from A&B <News>x") and text.endswith("…: /latest")
-    assert "\u202e" not in text and len(text) < MAX_OUTLET_LENGTH + 40
+    assert text.startswith("+4,962 more from A&B <News>x")
+    assert text.endswith("…: /latest")
+    assert "\u202e" not in text
+    assert len(text) < MAX_OUTLET_LENGTH + 40
     assert render_alert_plain(line) == text
     assert render_alert(replace(line, origin=" \u202e ")) == "+4,962 more: /latest"
 
@@ -79,7 +81,8 @@ def test_a_huge_title_is_cut_at_a_word() -> None:
     title = "word " * 400
     text, _ = parse_html(render_alert(Alert(1, _report(title), "word", "word", "s")))
     first = text.splitlines()[0]
-    assert len(first) <= MAX_TITLE_LENGTH and first.endswith("word…")
+    assert len(first) <= MAX_TITLE_LENGTH
+    assert first.endswith("word…")
 
 
 def test_report_line_for_latest() -> None:
@@ -163,7 +166,9 @@ def _title_link(text: str, entities: list[dict[str, Any]], url: str) -> None:
     [link] = [e for e in entities if e["type"] == "text_link"]
     title = text.split("\n", 1)[0]
     assert title.strip()
-    assert link["url"] == url and link["offset"] == 0 and link["length"] == _visible_units(title)
+    assert link["url"] == url
+    assert link["offset"] == 0
+    assert link["length"] == _visible_units(title)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
@@ -249,8 +254,10 @@ async def test_a_feed_with_a_huge_outlet_name_and_tag_shaped_words_alerts_normal
         lines = alert.text.splitlines()
         assert lines[0] == title
         assert "&lt;violations&gt; &amp; shelling" in alert.raw_text
-        assert lines[1].startswith("Caucasus Wire Caucasus Wire") and "…" in lines[1]
-        assert len(lines[1]) < 120 and len(alert.text) < 1000
+        assert lines[1].startswith("Caucasus Wire Caucasus Wire")
+        assert "…" in lines[1]
+        assert len(lines[1]) < 120
+        assert len(alert.text) < 1000
         [latest] = await harness.send(1001, "/latest")
         assert latest.text.startswith("Latest for your watchlist\n\n" + title)
         assert len(latest.text) < 1000

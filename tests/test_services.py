@@ -40,5 +40,6 @@ async def test_configured_origins_are_reached_and_others_refused(servers: list[F
             assert result.body == b"answer", server.url("/x")
     async with http_client(settings) as client:
         refused = await fetch(client, stranger.url("/x"), SourceState())
-    assert refused.error is not None and "refused" in refused.error
+    assert refused.error is not None
+    assert "refused" in refused.error
     assert len(stranger.requests) == 1

@@ -42,7 +42,8 @@ async def test_chats_survive_reopening_in_their_shard_only(tmp_path: Path) -> No
     await first.chats.save(Chat(chat_id=517, paused=True))
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shards.glob("*.json")}
     assert sorted(before) == sorted(after) == ["05.json", "06.json"]
-    assert b"517" in after["05.json"][0] and after["06.json"] == before["06.json"]
+    assert b"517" in after["05.json"][0]
+    assert after["06.json"] == before["06.json"]
     await first.close()
     second = Store.open(tmp_path / "data")
     assert sorted(c.chat_id for c in second.chats.all()) == [-251, 5, 6, 261, 517]
@@ -58,12 +59,15 @@ async def test_subscriptions_are_cached_until_a_watch_changes(store: Store) -> N
     assert [(s.chat_id, s.keyword) for s in subscriptions] == [(1, "Lachin")]
     assert store.chats.subscriptions() is subscriptions  # not rebuilt per poll
     await store.chats.save(Chat(chat_id=1, title="renamed", watches=[WatchEntry("Lachin", NOW)]))
-    assert store.chats.version == version and store.chats.subscriptions() is subscriptions
+    assert store.chats.version == version
+    assert store.chats.subscriptions() is subscriptions
     await store.chats.save(Chat(chat_id=1, paused=True, watches=[WatchEntry("Lachin", NOW)]))
-    assert store.chats.version > version and store.chats.subscriptions() == ()
+    assert store.chats.version > version
+    assert store.chats.subscriptions() == ()
     assert store.chats.active_watch(1, "Lachin") is None
     await store.chats.save(Chat(chat_id=2, watches=[WatchEntry("Shusha", NOW)]))
-    assert store.chats.active_watch(2, "Shusha") and store.chats.active_watch(2, "Lachin") is None
+    assert store.chats.active_watch(2, "Shusha")
+    assert store.chats.active_watch(2, "Lachin") is None
     assert [s.keyword for s in store.chats.subscriptions()] == ["Shusha"]
 
 
@@ -83,7 +87,9 @@ async def test_a_failed_write_leaves_neither_file_nor_memory_changed(
         await store.chats.save(Chat(chat_id=7, paused=True))
     monkeypatch.undo()
     chat = store.chats.get(7)
-    assert chat is not None and chat.paused is False and chat.keywords == ["Lachin"]
+    assert chat is not None
+    assert chat.paused is False
+    assert chat.keywords == ["Lachin"]
     assert store.chats.version == version
     await store.close()
     assert [c.paused for c in load_chats(tmp_path / "data")] == [False]

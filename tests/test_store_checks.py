@@ -72,7 +72,8 @@ def test_a_data_dir_that_cannot_be_written_stops_the_start(
     result = run_newswatch("run", cwd=tmp_path, env={**RUN_OFFLINE, "NEWSWATCH_DATA_DIR": folder})
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and sentence in lines[0], lines
+    assert len(lines) == 1, lines
+    assert sentence in lines[0], lines
     assert "Traceback" not in result.stderr
 
 
@@ -113,7 +114,8 @@ async def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path: Path) 
         )
         assert second.returncode == 2
         assert "another Newswatch process is using it" in second.stderr
-        assert second.stderr.strip().count("\n") == 0 and "Traceback" not in second.stderr
+        assert second.stderr.strip().count("\n") == 0
+        assert "Traceback" not in second.stderr
     finally:
         await first.close()
     again = Store.open(tmp_path / "data")

@@ -27,7 +27,8 @@ def test_kill_9_at_random_moments_leaves_a_store_that_loads_whole(tmp_path: Path
         )  # fmt: skip
 
         chats = load_chats(folder)  # every shard parses: none torn
-        assert chats and all(c.title.startswith("t") for c in chats)
+        assert chats
+        assert all(c.title.startswith("t") for c in chats)
         with sqlite3.connect(folder / "newswatch.sqlite3") as db:
             orphans = db.execute(
                 "SELECT count(*) FROM outbox WHERE report_id NOT IN (SELECT id FROM reports)"

@@ -101,7 +101,8 @@ async def test_the_old_path_setting_is_imported_from_its_file(tmp_path: Path) ->
     old = tmp_path / "srv" / "bot.json"
     write_old_store(old, chats=2, reports=1)
     store = Store.open(tmp_path / "srv", legacy=old)
-    assert len(store.chats.all()) == 2 and len(await store.reports.recent(5)) == 1
+    assert len(store.chats.all()) == 2
+    assert len(await store.reports.recent(5)) == 1
     await store.close()
     assert load_chats(tmp_path / "srv", old)  # scan reads the shards now
 
@@ -124,8 +125,10 @@ def test_a_real_start_imports_the_old_store_named_by_the_old_setting(tmp_path: P
     result = run_newswatch("run", cwd=tmp_path, env=env)
     assert result.returncode == 2  # the Bot API is unreachable, after the store opened
     assert "NEWSWATCH_DB_PATH is set" in result.stderr
-    assert "imported the previous store" in result.stderr and "3 chats" in result.stderr
-    assert len(load_chats(old.parent)) == 3 and (old.parent / "newswatch.sqlite3").is_file()
+    assert "imported the previous store" in result.stderr
+    assert "3 chats" in result.stderr
+    assert len(load_chats(old.parent)) == 3
+    assert (old.parent / "newswatch.sqlite3").is_file()
     assert {k: v for k, v in _snapshot(old.parent).items() if k in originals} == originals
 
 
@@ -234,7 +237,8 @@ def test_a_report_of_the_wrong_shape_leaves_nothing_imported(tmp_path: Path) -> 
         Store.open(data)
     assert load_chats(data) == load_chats(data, data / "newswatch.json")  # still the old file's
     assert not (data / "chats").exists() or not list((data / "chats").glob("*.json"))
-    assert _doc_count(data, "reports") == 0 and _doc_count(data, "source_state") == 0
+    assert _doc_count(data, "reports") == 0
+    assert _doc_count(data, "source_state") == 0
     write_old_store(data / "newswatch.json", chats=2, reports=2_500)
     store = Store.open(data)
     assert len(store.chats.all()) == 2

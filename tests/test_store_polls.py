@@ -53,9 +53,8 @@ async def test_a_story_another_poll_stored_first_is_not_queued_twice(store: Stor
         title=outlet.title,
         domain="oc-media.org",
     )
-    assert await store.polls.unseen([outlet]) == [outlet] and await store.polls.unseen(
-        [google]
-    ) == [google]
+    assert await store.polls.unseen([outlet]) == [outlet]
+    assert await store.polls.unseen([google]) == [google]
     state = SourceState()
     first = await store.polls.record_poll(
         PollOutcome("feed", state, NOW, [outlet], [outlet], [make_alert(5, outlet)])
@@ -63,6 +62,7 @@ async def test_a_story_another_poll_stored_first_is_not_queued_twice(store: Stor
     second = await store.polls.record_poll(
         PollOutcome("google", state, NOW, [google], [google], [make_alert(5, google)])
     )
-    assert first == [make_alert(5, outlet)] and second == []
+    assert first == [make_alert(5, outlet)]
+    assert second == []
     assert await store.outbox.pending(10) == [make_alert(5, outlet)]
     assert await store.polls.source_state("google") == state  # the rest of the poll still counts

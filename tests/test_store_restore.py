@@ -40,9 +40,11 @@ async def test_restore_shard_puts_back_the_previous_copy_and_keeps_the_refused_f
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"newswatch restore-shard: put back {SHARD} from 2a.json.bak")
     assert "with 1 chat (a change made after that is not in it)" in result.stdout
-    assert result.stdout.count("\n") == 1 and not result.stderr
+    assert result.stdout.count("\n") == 1
+    assert not result.stderr
     [aside] = shard.parent.glob("2a.json.bad-*")
-    assert aside.read_bytes() == b"" and f"kept as {SHARD}.bad-" in result.stdout
+    assert aside.read_bytes() == b""
+    assert f"kept as {SHARD}.bad-" in result.stdout
     assert _watchlists(shard) == _watchlists(shard.with_name("2a.json.bak")) == {42: ["Lachin"]}
     assert [c.chat_id for c in load_chats(tmp_path / "data")] == [42]
     store = Store.open(tmp_path / "data")  # and the bot starts again
@@ -53,7 +55,8 @@ async def test_restore_shard_puts_back_a_deleted_shard(tmp_path: Path) -> None:
     shard = await _two_saves(tmp_path)
     shard.unlink()
     result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
-    assert result.returncode == 0 and "kept as" not in result.stdout
+    assert result.returncode == 0
+    assert "kept as" not in result.stdout
     assert _watchlists(shard) == {42: ["Lachin"]}
 
 
@@ -64,8 +67,10 @@ async def test_restore_shard_checks_before_it_changes_anything(tmp_path: Path) -
     def refused(sentence: str, *, args: tuple[str, ...] = (str(SHARD),)) -> None:
         before = {p.name: p.read_bytes() for p in shard.parent.iterdir()}
         result = run_newswatch("restore-shard", *args, cwd=tmp_path)
-        assert result.returncode == 2 and not result.stdout
-        assert result.stderr.count("\n") == 1 and sentence in result.stderr, result.stderr
+        assert result.returncode == 2
+        assert not result.stdout
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert sentence in result.stderr, result.stderr
         assert {p.name: p.read_bytes() for p in shard.parent.iterdir()} == before
 
     refused("2a.json reads fine (2 chats), so it was left as it is")

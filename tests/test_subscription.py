@@ -44,7 +44,9 @@ async def test_start_subscribes_and_shows_three_examples(bot_harness: BotHarness
     assert "Newswatch" in answer.text
     assert answer.text.count("\n/") >= 3  # three example commands on their own lines
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.subscribed and not chat.paused
+    assert chat is not None
+    assert chat.subscribed
+    assert not chat.paused
 
 
 async def test_help_lists_every_command_with_an_example(bot_harness: BotHarness) -> None:
@@ -72,11 +74,14 @@ async def test_pause_resume_keep_the_watchlist(bot_harness: BotHarness) -> None:
     [paused] = await bot_harness.send(USER, "/pause")
     assert "paused" in paused.text
     [listing] = await bot_harness.send(USER, "/list")
-    assert "Lachin" in listing.text and "paused" in listing.text
+    assert "Lachin" in listing.text
+    assert "paused" in listing.text
     [resumed] = await bot_harness.send(USER, "/resume")
     assert "on again" in resumed.text
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.alerts_on and chat.keywords == ["Lachin"]
+    assert chat is not None
+    assert chat.alerts_on
+    assert chat.keywords == ["Lachin"]
 
 
 async def test_stop_unsubscribes_and_start_restores_the_watchlist(bot_harness: BotHarness) -> None:
@@ -84,13 +89,17 @@ async def test_stop_unsubscribes_and_start_restores_the_watchlist(bot_harness: B
     [stopped] = await bot_harness.send(USER, "/stop")
     assert "Unsubscribed" in stopped.text
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and not chat.subscribed and chat.keywords == ["Lachin", "Karabakh"]
+    assert chat is not None
+    assert not chat.subscribed
+    assert chat.keywords == ["Lachin", "Karabakh"]
     [welcome] = await bot_harness.send(USER, "/start")
     assert welcome.text.startswith(
         "Welcome back: alerts are on again for your 2 watches:\n• Lachin\n• Karabakh\n"
     )
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.subscribed and chat.keywords == ["Lachin", "Karabakh"]
+    assert chat is not None
+    assert chat.subscribed
+    assert chat.keywords == ["Lachin", "Karabakh"]
 
 
 async def test_start_names_a_long_kept_watchlist_briefly(bot_harness: BotHarness) -> None:
@@ -148,7 +157,8 @@ async def test_forget_asks_first_and_deletes_on_yes(bot_harness: BotHarness) -> 
     await bot_harness.tap(USER, question.message_id, buttons["Yes, delete everything"])
     assert bot_harness.store.chats.get(USER) is None  # type: ignore[union-attr]
     [edited] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=USER)
-    assert edited.method == "editMessageText" and "deleted" in edited.text
+    assert edited.method == "editMessageText"
+    assert "deleted" in edited.text
     assert not edited.reply_markup
 
 
@@ -158,7 +168,8 @@ async def test_forget_cancel_keeps_everything(bot_harness: BotHarness) -> None:
     mark = bot_harness.telegram.mark()
     await bot_harness.tap(USER, question.message_id, dict(_buttons(question))["Cancel"])
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.keywords == ["Lachin"]
+    assert chat is not None
+    assert chat.keywords == ["Lachin"]
     [edited] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=USER)
     assert "Nothing was deleted" in edited.text
 
@@ -176,7 +187,9 @@ async def test_group_admin_may_subscribe_member_may_not(bot_harness: BotHarness)
     )
     assert "Newswatch" in welcome.text
     chat = bot_harness.store.chats.get(GROUP)  # type: ignore[union-attr]
-    assert chat is not None and chat.kind == "supergroup" and chat.title == "Desk"
+    assert chat is not None
+    assert chat.kind == "supergroup"
+    assert chat.title == "Desk"
 
 
 async def test_group_creator_counts_as_admin(bot_harness: BotHarness) -> None:
@@ -203,7 +216,8 @@ async def test_channel_post_commands_work(bot_harness: BotHarness) -> None:
     [welcome] = await bot_harness.telegram.wait_for_sent(since=mark, chat_id=-100777)
     assert "Newswatch" in welcome.text
     chat = bot_harness.store.chats.get(-100777)  # type: ignore[union-attr]
-    assert chat is not None and chat.kind == "channel"
+    assert chat is not None
+    assert chat.kind == "channel"
 
 
 async def test_bot_admins_get_a_menu_with_their_commands(bot_harness: BotHarness) -> None:
@@ -225,7 +239,8 @@ async def test_forget_yes_without_a_prompt_deletes_nothing(bot_harness: BotHarne
         await bot_harness.tap(USER, help_message.message_id, data)
         assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.keywords == ["Lachin"]
+    assert chat is not None
+    assert chat.keywords == ["Lachin"]
     [unchanged] = [
         m for m in bot_harness.telegram.messages(USER) if m["message_id"] == help_message.message_id
     ]
@@ -242,7 +257,8 @@ async def test_a_forget_token_works_once(bot_harness: BotHarness) -> None:
     await bot_harness.tap(USER, question.message_id, yes)  # the same button, replayed
     assert bot_harness.telegram.answered_callbacks[-1]["text"] == EXPIRED
     chat = bot_harness.store.chats.get(USER)  # type: ignore[union-attr]
-    assert chat is not None and chat.keywords == ["Karabakh"]
+    assert chat is not None
+    assert chat.keywords == ["Karabakh"]
 
 
 async def test_cancel_uses_up_the_prompt(bot_harness: BotHarness) -> None:

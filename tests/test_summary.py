@@ -165,7 +165,8 @@ def test_long_first_sentence_is_cut_at_a_word_boundary() -> None:
     first = split_sentences(body)[0]
     assert len(first) > LIMIT
     summary = summarise(body)
-    assert summary.endswith("…") and len(summary) <= LIMIT
+    assert summary.endswith("…")
+    assert len(summary) <= LIMIT
     assert first.startswith(summary[:-1])
     assert first[len(summary) - 1] == " "
 

@@ -43,7 +43,8 @@ def test_past_the_cap_the_newest_are_kept_in_order_and_the_rest_are_one_overflow
     matched = _matches(reports[:3], USER) + _matches(reports[3:], USER, "Shusha")
     kept, [overflow] = cap_matches(matched, "feed", limit=4)
     assert [r.title for r, _ in kept] == ["r0", "r1", "r2", "r3"]
-    assert overflow.chat_id == USER and overflow.origin == "Wire"
+    assert overflow.chat_id == USER
+    assert overflow.origin == "Wire"
     assert [r.title for r in overflow.reports] == ["r4", "r5", "r6", "r7"]  # newest first
     assert overflow.keyword == "Shusha"  # the newest collapsed report's watch
 

@@ -61,14 +61,16 @@ async def test_bad_keywords_are_refused_and_nothing_is_stored(
     bot_harness: BotHarness, line: str, reason: str
 ) -> None:
     [answer] = await bot_harness.send(USER, line)
-    assert "Not added" in answer.text and reason in answer.text
+    assert "Not added" in answer.text
+    assert reason in answer.text
     assert await _keywords(bot_harness) == []
 
 
 async def test_user_text_is_echoed_back_as_written(bot_harness: BotHarness) -> None:
     [answer] = await bot_harness.send(USER, "/watch <b>, A&B")
     assert answer.text == "Watching:\n• <b>\n• A&B"  # plain text as the user sees it
-    assert "&lt;b&gt;" in answer.raw_text and "A&amp;B" in answer.raw_text
+    assert "&lt;b&gt;" in answer.raw_text
+    assert "A&amp;B" in answer.raw_text
     [listing] = await bot_harness.send(USER, "/list")
     assert "• <b>\n• A&B" in listing.text
 
@@ -78,7 +80,8 @@ async def test_at_most_fifty_keywords_per_chat(bot_harness: BotHarness) -> None:
     await bot_harness.send(USER, f"/watch {many}")
     [answer] = await bot_harness.send(USER, "/watch one more, and another")
     assert "Watching:\n• one more" in answer.text
-    assert "at most 50" in answer.text and "and another" in answer.text
+    assert "at most 50" in answer.text
+    assert "and another" in answer.text
     assert len(await _keywords(bot_harness)) == MAX_WATCHES
 
 
@@ -91,7 +94,8 @@ async def test_a_full_watchlist_of_long_keywords_is_listed_in_several_messages(
         await bot_harness.send(USER, "/watch " + ", ".join(keywords[start : start + 25]))
     assert len(await _keywords(bot_harness)) == MAX_WATCHES
     parts = await bot_harness.send(USER, "/list", count=2)
-    assert len(parts) == 2 and all(len(p.text) <= 4096 for p in parts)
+    assert len(parts) == 2
+    assert all(len(p.text) <= 4096 for p in parts)
     listed = "\n".join(p.text for p in parts)
     assert all(f"• {k}" in listed for k in keywords)
 
@@ -118,7 +122,8 @@ async def test_unwatch_alone_offers_buttons_and_a_tap_removes(bot_harness: BotHa
     await bot_harness.tap(USER, menu.message_id, buttons["✖ Lachin"])
     assert await _keywords(bot_harness) == ["Karabakh"]
     [edit] = await telegram.wait_for_sent(since=mark, chat_id=USER)  # it follows the answer
-    assert edit.method == "editMessageText" and "Stopped watching Lachin" in edit.text
+    assert edit.method == "editMessageText"
+    assert "Stopped watching Lachin" in edit.text
     assert edit.reply_markup is not None
     assert [b["text"] for row in edit.reply_markup["inline_keyboard"] for b in row] == [
         "✖ Karabakh"
@@ -149,7 +154,8 @@ async def test_list_shows_keywords_and_alert_state(bot_harness: BotHarness) -> N
     assert "/start" in before.text
     await bot_harness.send(USER, "/watch Lachin")
     [listing] = await bot_harness.send(USER, "/list")
-    assert "Lachin" in listing.text and "Alerts: on" in listing.text
+    assert "Lachin" in listing.text
+    assert "Alerts: on" in listing.text
     await bot_harness.send(USER, "/stop")
     [after] = await bot_harness.send(USER, "/list")
     assert "Alerts: off" in after.text
@@ -200,7 +206,8 @@ async def test_the_watchlist_survives_a_restart(bot_harness: BotHarness) -> None
 async def test_a_huge_unwatch_argument_is_quoted_back_short(bot_harness: BotHarness) -> None:
     await bot_harness.send(USER, "/watch Lachin")
     [answer] = await bot_harness.send(USER, "/unwatch " + "y" * 4000)
-    assert "is not on the watchlist" in answer.text and len(answer.text) < 200
+    assert "is not on the watchlist" in answer.text
+    assert len(answer.text) < 200
     [removed] = await bot_harness.send(USER, "/unwatch LACHIN")
     assert removed.text == "Stopped watching Lachin."
 
@@ -214,7 +221,8 @@ async def test_a_thousand_keywords_get_one_short_answer(
     [answer] = await bot_harness.send(USER, "/watch " + ",".join(keywords))
     assert len(answer.text) < 1000
     lines = answer.text.splitlines()
-    assert lines[:2] == ["Watching:", "• 000"] and "• … and 40 more" in lines
+    assert lines[:2] == ["Watching:", "• 000"]
+    assert "• … and 40 more" in lines
     assert "• 946 keywords, such as “050”, “051”, “052”: A chat can watch at most 50" in answer.text
     assert "• 2 keywords: A keyword cannot be empty." in lines
     assert (
@@ -240,7 +248,8 @@ async def test_many_duplicates_are_counted_not_listed(bot_harness: BotHarness) -
 async def test_a_keyword_with_a_direction_mark_matches_the_word_without_it(
     bot_harness: BotHarness,
 ) -> None:
-    """Text pasted from a right-to-left page carries U+200F; it was refused as a control character."""
+    """Text pasted from a right-to-left page carries U+200F; it was refused as a control
+    character."""
     store = bot_harness.store
     assert store is not None
     url = "https://wire.test/convoy"
@@ -322,7 +331,8 @@ async def test_look_alike_letters_are_folded_or_refused_with_the_reason(
         "• Lachin",
         "• Stepanakert",
         "Read as:",
-        "• “Lаchin” has Cyrillic letters among Latin ones that look the same (а): read as “Lachin”.",
+        "• “Lаchin” has Cyrillic letters among Latin ones that look the same (а): "
+        "read as “Lachin”.",
         "• “𝐒𝐭𝐞𝐩𝐚𝐧𝐚𝐤𝐞𝐫𝐭” is written in styled letters: read as “Stepanakert”.",
         "Not added:",
         (
