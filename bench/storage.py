@@ -8,6 +8,7 @@ them), then times the calls commands and polls make, and reports the process's p
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
@@ -174,10 +175,16 @@ def _instant(func: Callable[[], object]) -> float:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["--one"]:
-        asyncio.run(one(int(argv[1])))
+    parser = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__)
+    parser.add_argument(
+        "totals", nargs="*", type=int, default=[10_000, 100_000], help="stored reports per run"
+    )
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run, in a child
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        asyncio.run(one(args.one))
         return
-    for total in [int(a) for a in argv] or [10_000, 100_000]:
+    for total in args.totals:
         print(f"{CHATS:,} chats x {WATCHES} watches, {total:,} stored reports:", flush=True)
         subprocess.run([sys.executable, "-m", "bench.storage", "--one", str(total)], check=True)
 
