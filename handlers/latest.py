@@ -32,6 +32,7 @@ from watchers.matching import (
 )
 from watchers.matchlane import match_texts
 from watchers.models import Hit, Subscription
+from watchers.packed import pick, unpack
 
 __all__ = ["HANDLERS", "OLDER_PREFIX", "SCANNED", "count_since"]
 
@@ -57,12 +58,11 @@ async def _text_matches(
     asked = [w for w in watches if any(w in m for _, m in missing)]
     found = await on_cpu(match_texts, asked, aliases, [item.report for item, _ in missing])
     texts: _Found = {}
-    for (item, uncovered), hits in zip(missing, found, strict=True):
-        kept = [
-            Hit(watches, hit.form, hit.context)
-            for hit in hits
-            if (watches := tuple(w for w in hit.watches if w in uncovered))
-        ]
+    for (item, uncovered), packed in zip(missing, found, strict=True):
+        if packed is None:
+            continue
+        names = {n: w for n, w in enumerate(asked) if w in uncovered}
+        kept = unpack(packed.groups, pick(packed.ids), names)
         if kept:
             texts[item.report.id] = item, kept
     return texts

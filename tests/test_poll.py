@@ -35,6 +35,7 @@ from watchers.matchlane import (
     plain_reports,
 )
 from watchers.models import Hit, Match, Report, Subscription
+from watchers.packed import pick, unpack
 from watchers.poll import Poller
 from watchers.sources import Source
 
@@ -681,7 +682,9 @@ async def _chats(
 ) -> list[tuple[Report, Match]]:
     """What the cache's matcher finds in the reports, fanned out to the chats."""
     matched, audience = await cache.match(reports, subscriptions, version)
-    return [(r, m) for r in reports for m in fan_out(r, matched.hits.get(r.id, ()), audience)]
+    return [
+        (r, m) for r in reports for m in fan_out(r, cache.hits(matched.hits.get(r.id)), audience)
+    ]
 
 
 def _matched(
@@ -690,11 +693,13 @@ def _matched(
     """The poll's path run here: the worker's matcher over the audience's watches (vetoes
     included), then the fan-out."""
     audience = audience or small_audience(subscriptions, load_aliases())
-    install_matcher(-1, audience.watches, load_aliases())
+    names = dict(enumerate(audience.watches))
+    install_matcher(-1, list(names.items()), load_aliases())
     found = match_installed(-1, reports)
     assert found is not None
-    pairs = zip(reports, found, strict=True)
-    return [(r, m) for r, hits in pairs for m in fan_out(r, hits, audience)]
+    hits = [[] if p is None else unpack(p.groups, pick(p.ids), names) for p in found]
+    pairs = zip(reports, hits, strict=True)
+    return [(r, m) for r, one in pairs for m in fan_out(r, one, audience)]
 
 
 async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
@@ -708,11 +713,11 @@ async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
 
     cycle = Node()
     gone = weakref.ref(cycle)
-    install_matcher(1, ["Lachin"], load_aliases())  # freezes `cycle`, still alive
+    install_matcher(1, [(0, "Lachin")], load_aliases())  # freezes `cycle`, still alive
     del cycle
     gc.collect()
     assert gone() is not None  # frozen: the collector does not see it
-    install_matcher(2, ["Karabakh"], load_aliases())
+    install_matcher(2, [(0, "Karabakh")], load_aliases())
     assert gone() is None
 
 
