@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import os
+import sqlite3
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -782,3 +783,28 @@ async def test_a_watch_nobody_is_alerted_for_still_has_its_matches_stored(
     assert [(item.report.title, hits) for item, hits in found] == [
         ("Şuşa festival opens", [Hit(("Shusha",), "Şuşa")])
     ]
+
+
+async def test_a_report_matching_many_watches_is_stored_as_one_record(
+    feeds: FeedServer, tmp_path: Path
+) -> None:
+    """A real report matches hundreds of watches: what the matcher found in it is stored as one
+    record however many they are, and /latest finds it by any one watch's id."""
+    since = START - timedelta(days=1)
+    subscriptions = [Subscription(n, f"Lachin -word{n}", since) for n in range(300)]
+    item = Item("Convoy reaches Lachin", "https://wire.test/lachin", "", START)
+    store = Store.open(tmp_path)
+    try:
+        async with httpx.AsyncClient() as client:
+            summaries = lambda: Summariser(client)  # noqa: E731
+            poll = Poller(client, store.polls, load_aliases(), summaries, now=Clock())
+            await poll.poll(_feed(feeds, [item]), subscriptions)
+        found, _ = await store.matches.indexed(["Lachin -word7", "Shusha"], 5)
+    finally:
+        await store.close()
+    assert [(one.report.title, hits) for one, hits in found] == [
+        ("Convoy reaches Lachin", [Hit(("Lachin -word7",), "Lachin")])
+    ]
+    with sqlite3.connect(tmp_path / "newswatch.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM report_hits").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM watches").fetchone() == (300,)
