@@ -1,4 +1,4 @@
-"""What one poll cycle costs at scale: `python -m bench.cycle [N ...]`.
+"""What one poll cycle costs at scale: `python -m bench.cycle [--real-text] [N ...]`.
 
 Prints figures, asserts nothing. For each N (default 10,000 and 100,000 stored reports) one
 process builds a data directory (10,000 chats x 5 watches, N reports; see `bench.loadgen`) and
@@ -10,6 +10,8 @@ has 100 new items (2 per feed, one in four naming a term hundreds of chats watch
 finds every feed unchanged (304 by ETag). Before them the matcher is built once, as the bot does
 after a watchlist change, and a first cycle stores (and matches) the feeds' backlog without
 alerting.
+With --real-text, the stored reports and the feeds' items are real text (see
+`bench.loadgen` and `bench.newstext`) instead of short synthetic items.
 
 Stages are timed inside each poll and summed over the 50 polls, which overlap, so the sum may exceed
 the cycle; steps in the CPU worker (parse, clean+match) are timed from the poll's side, so they
@@ -30,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import wraps
@@ -52,6 +54,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 NEW_PER_FEED = 2
+REAL_TEXT = "--real-text"
 ROUNDS = 5
 STAGES = ("fetch", "parse", "unseen", "clean+match", "summarise", "record_poll")
 
@@ -65,7 +68,9 @@ class Stages:
     def reset(self) -> None:
         self.spent.clear()
 
-    def coro(self, stage: str, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    def coro(
+        self, stage: str, func: Callable[P, Coroutine[Any, Any, T]]
+    ) -> Callable[P, Coroutine[Any, Any, T]]:
         @wraps(func)
         async def timed(*args: P.args, **kwargs: P.kwargs) -> T:
             began = time.perf_counter()
@@ -105,7 +110,7 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
             stages.spent[lane_stages[func.__name__]] += time.perf_counter() - began
 
     feed_source = watchers.feeds.source
-    feed_source.fetch = stages.coro("fetch", feed_source.fetch)  # type: ignore[assignment]
+    feed_source.fetch = stages.coro("fetch", feed_source.fetch)
     feed_source.on_cpu = lane
     watchers.matchlane.on_cpu = lane
     polls = store.polls
@@ -137,9 +142,10 @@ async def _cycle(
     return took, sum(r.new for r in results), sum(len(r.alerts) for r in results)
 
 
-async def run(data: Path, out: Path) -> None:
-    """Cycles on the data directory `data`; figures printed, and written to `out` as JSON."""
-    feeds = FeedProcess()
+async def run(data: Path, news: bool) -> dict[str, Any]:
+    """Cycles on the data directory `data` (feeds of real text with `news`); figures printed,
+    and returned."""
+    feeds = FeedProcess(news=news)
     try:
         settings = replace(
             load_settings({}),
@@ -202,7 +208,7 @@ async def run(data: Path, out: Path) -> None:
     finally:
         feeds.close()
     now_mb, peak_mb = rss_mb(os.getpid(), worker)
-    figures = {
+    figures: dict[str, Any] = {
         "busy": statistics.median(busy),
         "quiet": statistics.median(quiet),
         "stages": {stage: statistics.median(values) for stage, values in spent.items()},
@@ -220,7 +226,7 @@ async def run(data: Path, out: Path) -> None:
     print(f"  max loop lag: busy {busy_lag * 1000:.1f} ms (p99 {lag_p99 * 1000:.1f} ms; longest "
           f"GC pause {busy_gc * 1000:.1f} ms), quiet {quiet_lag * 1000:.1f} ms")  # fmt: skip
     print(f"  RSS now {now_mb:.0f} MB, peak {peak_mb:.0f} MB (this process and the CPU worker)")
-    await asyncio.to_thread(out.write_text, json.dumps(figures), encoding="utf-8")
+    return figures
 
 
 def _child(*args: str) -> None:
@@ -228,28 +234,34 @@ def _child(*args: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    news = REAL_TEXT in argv
+    argv = [a for a in argv if a != REAL_TEXT]
     if argv[:1] == ["--build"]:
-        took = build_data_dir(Path(argv[1]), int(argv[2]))
+        took = build_data_dir(Path(argv[1]), int(argv[2]), news=news)
         print(f"  data directory built in {took:.0f} s", flush=True)
         return
     if argv[:1] == ["--run"]:
-        asyncio.run(run(Path(argv[1]), Path(argv[2])))
+        figures = asyncio.run(run(Path(argv[1]), news))
+        Path(argv[2]).write_text(json.dumps(figures), encoding="utf-8")
         return
     totals = [int(a) for a in argv] or [10_000, 100_000]
     print(f"{FEEDS} feeds x {ITEMS} items on 127.0.0.1, {CHATS:,} chats x {WATCHES} watches, "
           f"{FEEDS * NEW_PER_FEED} new items per busy cycle, delivery excluded")  # fmt: skip
-    figures: dict[int, dict[str, Any]] = {}
+    if news:
+        print("real text: distinct reports of about 1,000 characters (bench.newstext)")
+    flag = [REAL_TEXT] if news else []
+    every: dict[int, dict[str, Any]] = {}
     for total in totals:
         print(f"{total:,} stored reports:", flush=True)
         with tempfile.TemporaryDirectory() as folder:
             data, out = Path(folder) / "data", Path(folder) / "figures.json"
-            _child("--build", str(data), str(total))
-            _child("--run", str(data), str(out))
-            figures[total] = json.loads(out.read_text(encoding="utf-8"))
-    if len(figures) >= 2:
-        low, high = min(figures), max(figures)
-        ratio = figures[high]["busy"] / figures[low]["busy"]
-        quiet = figures[high]["quiet"] / figures[low]["quiet"]
+            _child("--build", str(data), str(total), *flag)
+            _child("--run", str(data), str(out), *flag)
+            every[total] = json.loads(out.read_text(encoding="utf-8"))
+    if len(every) >= 2:
+        low, high = min(every), max(every)
+        ratio = every[high]["busy"] / every[low]["busy"]
+        quiet = every[high]["quiet"] / every[low]["quiet"]
         print(f"{high:,} vs {low:,} stored reports: busy cycle x{ratio:.2f}, "
               f"quiet cycle x{quiet:.2f} (goal <= 1.2)")  # fmt: skip
 

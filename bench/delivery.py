@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from bot.app import build_application
@@ -53,6 +54,16 @@ def _alerts(telegram: FakeTelegram, marker: str) -> list[SentRecord]:
     return [r for r in telegram.sent if r.method == "sendMessage" and marker in r.text]
 
 
+def _alerted(telegram: FakeTelegram, marker: str, count: int) -> bool:
+    """Whether `count` alerts naming `marker` were sent."""
+    return len(_alerts(telegram, marker)) >= count
+
+
+def _alerted_chats(telegram: FakeTelegram, marker: str, count: int) -> bool:
+    """Whether `count` chats were sent an alert naming `marker`."""
+    return len({r.chat_id for r in _alerts(telegram, marker)}) >= count
+
+
 # 1. Fan-out rate --------------------------------------------------------------------------------
 
 
@@ -71,7 +82,8 @@ async def _fan_out(count: int) -> None:
         store = Store.open(folder)
         app = build_application(settings, store)
         await app.initialize()
-        assert app.post_init is not None and app.updater is not None
+        assert app.post_init is not None
+        assert app.updater is not None
         await app.post_init(app)
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         await app.start()
@@ -164,14 +176,14 @@ def _trials(chats: int, kills: int, terms: int) -> None:
                 make_rss([Item(f"{marker} Lachin", f"https://wire.test/c{trial}", "A convoy.")]),
             )
             at = chance.randint(1, chats - 1)
-            _wait(lambda m=marker, n=at: len(_alerts(telegram, m)) >= n)
+            _wait(partial(_alerted, telegram, marker, at))
             began = time.monotonic()
             process.send_signal(how)
             process.wait(timeout=60)
             took = time.monotonic() - began
             sent_then = len(_alerts(telegram, marker))
             process = _start(env, folder)
-            _wait(lambda m=marker: len({r.chat_id for r in _alerts(telegram, m)}) >= chats)
+            _wait(partial(_alerted_chats, telegram, marker, chats))
             time.sleep(0.5)  # anything sent twice would have arrived by now
             counts = Counter(r.chat_id for r in _alerts(telegram, marker))
             lost = chats - len(counts)

@@ -144,8 +144,10 @@ async def measure(folder: Path, seconds: float) -> None:
     print(f"  /help from the 100 chats: {sum(helps.values())} of {sum(run.helps.values())} "
           f"answered; {run.texts - sum(run.helps.values())} random texts sent")  # fmt: skip
     print(f"  flood: {run.flood_sent} /latest sent, {answered} answered, "
-          f"{run.flood_sent - answered} dropped or coalesced, {notices} slow-down notice(s)")  # fmt: skip
-    print(f"  429s from the fake: {len(limited)} ({len([r for r in limited if r.params.get('chat_id') == FLOODER])} "
+          f"{run.flood_sent - answered} dropped or coalesced, "
+          f"{notices} slow-down notice(s)")  # fmt: skip
+    limited_flooder = len([r for r in limited if r.params.get("chat_id") == FLOODER])
+    print(f"  429s from the fake: {len(limited)} ({limited_flooder} "
           f"for the flooding chat); bot log: {len(floods)} flood line(s), {len(errors)} error(s); "
           f"exit code {code}")  # fmt: skip
     for line in (floods + errors)[:3]:

@@ -4,7 +4,16 @@
 imported from the previous single-file format because that is the quick way in, then N stored
 reports written the way polls write them). `FeedSet` serves 50 RSS feeds of 100 items each from
 a loopback `fakes.FeedServer`, and `advance` puts new items on top. Every item
-carries three sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
+carries at least two sentences, so no summary needs an article page and nothing leaves 127.0.0.1.
+
+Both make short synthetic items by default: three filler sentences (about 150 characters, 1 kB
+stored), all published before the feeds' items. With `news=True` they are real text instead
+(`bench.newstext`: distinct reports of about 1,000 characters in a dozen languages), and the
+stored reports and the feeds' backlog are published over the same last NEWS_SPAN, newest now,
+so the newest reports (those /latest reads) are stored ones and feed items mixed. The items
+`advance` publishes are real text too, but drawn from what names no popular term (a real
+report names "president" or "border" more often than not, and each such report would alert
+about 1,000 of the 10,000 chats), so their alerts are those of the synthetic items.
 `FeedProcess` runs that server in a process of its own, so serving feeds does not compete for
 the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the
 event loop wakes a 1 ms sleeper; `rss_mb`, `family` and `memory_split` read /proc.
@@ -30,10 +39,12 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from bench.matching import NEWS_WORDS, make_watches
+from bench.newstext import NewsText
 from bot.store import Store
 from fakes import FeedServer, Request
 from watchers.matching import KeywordError, load_aliases, validate_keyword
 from watchers.models import Report
+from watchers.summary import needs_article
 
 __all__ = [
     "CHATS",
@@ -61,6 +72,11 @@ FILL_BATCH = 2_000
 HIT_EVERY = 4
 """One new item in HIT_EVERY names a popular term (a place, a news word), which a few hundred
 chats watch; the others name nothing watched. That fan-out is what makes a cycle expensive."""
+NEWS_SPAN = timedelta(days=2)
+"""With `news`, the stored reports and the feeds' first items are published over this span."""
+NEWS_OUTLETS = 400
+"""With `news`, the stored reports come from this many outlets: the bot keeps one report per
+outlet and headline, and real headlines are fewer than 100,000 (see `NewsText.story`)."""
 
 _FILLER = (
     "Officials gave no further details on Tuesday.",
@@ -125,12 +141,32 @@ def _sentences(rng: random.Random, term: str | None) -> str:
     return " ".join(picked)
 
 
-def _stored_reports(start: int, count: int, now: datetime, terms: list[str]) -> list[Report]:
+def _stored_reports(
+    start: int, count: int, now: datetime, terms: list[str], news: NewsText | None, gap: timedelta
+) -> list[Report]:
     rng = random.Random(start)
     reports = []
     for n in range(start, start + count):
-        term = terms[n % len(terms)] if n % HIT_EVERY == 0 else None
+        if news is not None:  # real text, which names watched places now and then by itself
+            domain = f"archive{n % NEWS_OUTLETS}.test"
+            story = news.story(outlet=domain)
+            url = f"https://{domain}/story/{n}"
+            reports.append(
+                Report(
+                    id=url,
+                    url=url,
+                    canonical_url=url,
+                    title=story.title,
+                    text=story.text,
+                    published=now - gap * n,
+                    outlet="Archive Wire",
+                    domain=domain,
+                    language=story.language,
+                )
+            )
+            continue
         url = f"https://archive{n % 40}.test/story/{n}"
+        term = terms[n % len(terms)] if n % HIT_EVERY == 0 else None
         reports.append(
             Report(
                 id=url,
@@ -147,25 +183,28 @@ def _stored_reports(start: int, count: int, now: datetime, terms: list[str]) -> 
     return reports
 
 
-async def _fill(data: Path, reports: int, now: datetime) -> None:
+async def _fill(data: Path, reports: int, now: datetime, news: bool) -> None:
     store = Store.open(data)
     terms = popular_terms()
+    text = NewsText(seed=1) if news else None
+    gap = NEWS_SPAN / max(reports, 1) if news else timedelta(seconds=30)
     try:
         for start in range(0, reports, FILL_BATCH):
             count = min(FILL_BATCH, reports - start)
-            await store.reports.add(_stored_reports(start, count, now, terms), now)
+            await store.reports.add(_stored_reports(start, count, now, terms, text, gap), now)
     finally:
         await store.close()
 
 
-def build_data_dir(data: Path, reports: int) -> float:
-    """Fill `data` with CHATS chats and `reports` stored reports; returns the seconds taken."""
+def build_data_dir(data: Path, reports: int, *, news: bool = False) -> float:
+    """Fill `data` with CHATS chats and `reports` stored reports (real text published over the
+    last NEWS_SPAN with `news`); returns the seconds taken."""
     began = time.perf_counter()
     now = datetime.now(UTC)
     data.mkdir(parents=True, exist_ok=True)
     legacy = data / "newswatch.json"
     legacy.write_text(json.dumps({"chats": _watchlists(now), "sources": {}}), encoding="utf-8")
-    asyncio.run(_fill(data, reports, now))
+    asyncio.run(_fill(data, reports, now, news))
     legacy.unlink()  # imported once; the bot must not find it again
     return time.perf_counter() - began
 
@@ -179,16 +218,24 @@ class _Item:
 
 
 class FeedSet:
-    """FEEDS feeds of ITEMS items on a loopback server; `advance` publishes new items."""
+    """FEEDS feeds of ITEMS items on a loopback server; `advance` publishes new items. With
+    `news`, items are real text and the first ones spread over NEWS_SPAN (see the module)."""
 
-    def __init__(self, server: FeedServer, seed: int = 3) -> None:
+    def __init__(self, server: FeedServer, seed: int = 3, *, news: bool = False) -> None:
         self.server = server
         self._rng = random.Random(seed)
         self._terms = popular_terms()
+        self._news = NewsText(seed=seed + 1000) if news else None
+        self._quiet = NewsText(seed=seed + 2000, quiet=self._terms) if news else None
         self._serial = 0
         self._items: list[list[_Item]] = []
+        now = datetime.now(UTC)
+        gap = NEWS_SPAN / (FEEDS * ITEMS) if news else timedelta(0)
         for feed in range(FEEDS):
-            self._items.append([self._item(feed, None) for _ in range(ITEMS)])
+            items = [self._item(feed, None, new=False) for _ in range(ITEMS)]
+            for age, item in enumerate(items):  # the first item is the newest
+                item.published = now - gap * (age * FEEDS + feed)
+            self._items.append(items)
             self._publish(feed)
 
     @property
@@ -199,17 +246,24 @@ class FeedSet:
     def path(feed: int) -> str:
         return f"/feed{feed}.xml"
 
-    def _item(self, feed: int, term: str | None) -> _Item:
+    def _item(self, feed: int, term: str | None, *, new: bool) -> _Item:
+        """An item naming `term` in its headline. With `news`, the feeds' first items are real
+        text as it comes, and the `new` ones real text that names no popular term but `term`
+        (otherwise each would alert about 1,000 of the 10,000 chats), and that the summariser
+        takes as two sentences or more (Armenian and Georgian text it does not: their alerts
+        would fetch the article page, off 127.0.0.1)."""
         self._serial += 1
         n = self._serial
+        link = f"https://outlet{feed}.test/news/{n}"
+        if self._news is not None and self._quiet is not None:
+            outlet = f"outlet{feed}.test"
+            story = (self._quiet if new else self._news).story(term, outlet=outlet)
+            while new and needs_article(story.text):  # its alert's summary would fetch the page
+                story = self._quiet.story(term, outlet=outlet)
+            return _Item(story.title, link, story.text, datetime.now(UTC))
         subject = self._rng.choice(_SUBJECTS)
         title = f"{subject} update {n}" + (f" about {term}" if term else "")
-        return _Item(
-            title,
-            f"https://outlet{feed}.test/news/{n}",
-            _sentences(self._rng, term),
-            datetime.now(UTC),
-        )
+        return _Item(title, link, _sentences(self._rng, term), datetime.now(UTC))
 
     def _publish(self, feed: int) -> None:
         entries = "".join(
@@ -233,9 +287,14 @@ class FeedSet:
             chosen = term
             if chosen is None and hits and self._serial % HIT_EVERY == 0:
                 chosen = self._rng.choice(self._terms)
-            self._items[feed].insert(0, self._item(feed, chosen))
+            self._items[feed].insert(0, self._item(feed, chosen, new=True))
         del self._items[feed][ITEMS:]
         self._publish(feed)
+
+    def advance_all(self, count: int) -> None:
+        """`advance` every feed by `count` items."""
+        for feed in range(FEEDS):
+            self.advance(feed, count)
 
 
 class _TimedRequests(list[Request]):
@@ -262,15 +321,15 @@ class _TimedRequests(list[Request]):
             return {r.path for r in self}
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, news: bool) -> None:
     """The feed process: a FeedSet on a loopback server, driven by (name, args) messages."""
     with FeedServer() as server:
         server.requests = _TimedRequests()
-        feeds = FeedSet(server)
+        feeds = FeedSet(server, news=news)
         calls: dict[str, Callable[..., object]] = {
             "urls": lambda: feeds.urls,
             "advance": feeds.advance,
-            "advance_all": lambda count: [feeds.advance(f, count) for f in range(FEEDS)],
+            "advance_all": feeds.advance_all,
             "first_after": server.requests.first_after,
             "paths": server.requests.paths,
             "url": server.url,
@@ -287,10 +346,10 @@ def _serve(conn: Connection) -> None:
 class FeedProcess:
     """`FeedSet` in a child process: each method call is a round trip over a pipe."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, news: bool = False) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child,), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, news), daemon=True)
         self._process.start()
         self._lock = threading.Lock()
         self.urls: list[str] = self._call("urls")
@@ -329,11 +388,12 @@ class LoopLag:
     """A task that sleeps 1 ms at a time and keeps the worst oversleep: how long the event
     loop was held by something that did not yield (disk, CPU work, other threads holding the
     GIL) while it ran. The garbage collector's pauses are kept too, since they stop the loop
-    whatever the code does."""
+    whatever the code does. `woke` holds when (time.monotonic) each sample's sleep ended."""
 
     def __init__(self) -> None:
         self.worst = 0.0
         self.samples: list[float] = []
+        self.woke: list[float] = []
         self.gc_worst = 0.0
         self._gc_began = 0.0
         self._task: asyncio.Task[None] | None = None
@@ -349,14 +409,18 @@ class LoopLag:
             began = time.perf_counter()
             await asyncio.sleep(0.001)
             late = time.perf_counter() - began - 0.001
+            self.woke.append(time.monotonic())
             self.samples.append(late)
             self.worst = max(self.worst, late)
 
-    def start(self) -> None:
+    def start(self) -> asyncio.Task[None]:
+        """Start sampling on the running loop; returns the sampling task."""
         self.worst = self.gc_worst = 0.0
         self.samples.clear()
+        self.woke.clear()
         gc.callbacks.append(self._gc)
         self._task = asyncio.get_running_loop().create_task(self._beat())
+        return self._task
 
     async def stop(self) -> None:
         gc.callbacks.remove(self._gc)

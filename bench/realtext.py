@@ -119,7 +119,8 @@ def _read_case(entry: object, where: str) -> Case:
 
 @dataclass
 class Score:
-    """Counts and the cases behind them. `recall[lang]` and `false_hits[class]` are (hits, total)."""
+    """Counts and the cases behind them: `recall[lang]` and `false_hits[class]` are
+    (hits, total)."""
 
     recall: dict[str, tuple[int, int]] = field(default_factory=dict)
     false_hits: dict[str, tuple[int, int]] = field(default_factory=dict)

@@ -93,7 +93,7 @@ def _burst(items: int, poll: int, wait: float) -> None:
             ]
             feeds.set("/burst.xml", make_rss(burst, title="Burst Wire"))
             burst_poll = _next_request(feeds, "/burst.xml", poll * 3)
-            _wait(lambda: _to_chat(telegram), timeout=300)
+            _wait(lambda: bool(_to_chat(telegram)), timeout=300)
             first = _to_chat(telegram)[0].time - burst_poll
             other = Item(OTHER_TITLE, "https://other.test/1", "The road is open. Cars pass.")
             feeds.set("/other.xml", make_rss([other], title="Other Wire"))
