@@ -32,7 +32,7 @@ from watchers.matching import (
 )
 from watchers.matchlane import match_texts
 from watchers.models import Hit, Subscription
-from watchers.packed import pick, unpack
+from watchers.packed import unpack
 
 __all__ = ["HANDLERS", "OLDER_PREFIX", "SCANNED", "count_since"]
 
@@ -62,7 +62,7 @@ async def _text_matches(
         if packed is None:
             continue
         names = {n: w for n, w in enumerate(asked) if w in uncovered}
-        kept = unpack(packed.groups, pick(packed.ids), names)
+        kept = unpack(packed, names)
         if kept:
             texts[item.report.id] = item, kept
     return texts

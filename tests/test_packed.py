@@ -4,7 +4,7 @@ order, and a chat's few watches are picked out by number without reading the oth
 from __future__ import annotations
 
 from watchers.models import Hit
-from watchers.packed import pack, pick, unpack
+from watchers.packed import pack, present, unpack
 
 NAMES = {3: "Lachin", 9: "Laçın", 70_000: "Shusha", 5: "Ganja"}
 
@@ -12,7 +12,7 @@ NAMES = {3: "Lachin", 9: "Laçın", 70_000: "Shusha", 5: "Ganja"}
 def test_every_group_comes_back_in_the_matchers_order() -> None:
     packed = pack([("Şuşa", "", [70_000]), ("Laçın", "", [9, 3]), ("Gəncə", "Azerbaijan", [5])])
     assert packed is not None
-    assert unpack(packed.groups, pick(packed.ids), NAMES) == [
+    assert unpack(packed, NAMES) == [
         Hit(("Shusha",), "Şuşa"),
         Hit(("Lachin", "Laçın"), "Laçın"),
         Hit(("Ganja",), "Gəncə", "Azerbaijan"),
@@ -22,9 +22,9 @@ def test_every_group_comes_back_in_the_matchers_order() -> None:
 def test_only_the_wanted_watches_are_picked() -> None:
     packed = pack([("Şuşa", "", [70_000]), ("Laçın", "", [9, 3]), ("Gəncə", "Azerbaijan", [5])])
     assert packed is not None
-    assert pick(packed.ids, [3, 4]) == {1: [3]}
-    assert pick(packed.ids, [1, 2, 70_001]) == {}
-    assert unpack(packed.groups, pick(packed.ids, [70_000, 5]), NAMES) == [
+    assert present(packed.ids, [3, 4]) == [3]
+    assert present(packed.ids, [1, 2, 70_001]) == []
+    assert unpack(packed, NAMES, only={70_000, 5}) == [
         Hit(("Shusha",), "Şuşa"),
         Hit(("Ganja",), "Gəncə", "Azerbaijan"),
     ]

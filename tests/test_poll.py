@@ -36,7 +36,7 @@ from watchers.matchlane import (
     plain_reports,
 )
 from watchers.models import Hit, Match, Report, Subscription
-from watchers.packed import pick, unpack
+from watchers.packed import unpack
 from watchers.poll import Poller
 from watchers.sources import Source
 
@@ -698,7 +698,7 @@ def _matched(
     install_matcher(-1, list(names.items()), load_aliases())
     found = match_installed(-1, reports)
     assert found is not None
-    hits = [[] if p is None else unpack(p.groups, pick(p.ids), names) for p in found]
+    hits = [[] if p is None else unpack(p, names) for p in found]
     pairs = zip(reports, hits, strict=True)
     return [(r, m) for r, one in pairs for m in fan_out(r, one, audience)]
 

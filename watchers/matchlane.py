@@ -26,7 +26,7 @@ from watchers.cpu import CpuLaneError, on_cpu
 from watchers.fanout import Audience, audience_of
 from watchers.matching import AliasBook, Matcher
 from watchers.models import Hit, Matched, Packed, Report, Subscription
-from watchers.packed import pack, pick, unpack
+from watchers.packed import pack, unpack
 from watchers.summary import clean_text
 
 __all__ = [
@@ -182,7 +182,7 @@ class MatcherCache:
         `watchers.fanout.fan_out`."""
         if packed is None:
             return []
-        return unpack(packed.groups, pick(packed.ids), self._names)
+        return unpack(packed, self._names)
 
     async def clean_and_match(
         self,

@@ -136,11 +136,12 @@ class Hit(NamedTuple):
 
 class Packed(NamedTuple):
     """One report's hits as one compact record (`watchers.packed` makes and reads it). `ids`:
-    the count n, then n watch numbers ascending, then the group of each, all unsigned 32-bit
-    little-endian. `groups`: form and context of each group (a distinct watch found), in the
+    the watch numbers found, ascending; `members`: the group of each (both unsigned 32-bit
+    little-endian); `groups`: form and context of each group (a distinct watch found), in the
     matcher's order, joined by the unit separator."""
 
     ids: bytes
+    members: bytes
     groups: str
 
 

@@ -28,8 +28,8 @@ from bot.store.codec import stored_report
 from bot.store.database import Database, chunks, placeholders
 from bot.store.records import StoredReport
 from bot.store.schema import REPORT_COLUMNS, MetaSQL
-from watchers.models import Hit, Matched, Report
-from watchers.packed import pick, unpack
+from watchers.models import Hit, Matched, Packed, Report
+from watchers.packed import present, unpack
 
 __all__ = [
     "INDEX_WINDOW",
@@ -58,15 +58,18 @@ class MatchSQL:
     add_watch = "INSERT INTO watches (raw) VALUES (?) ON CONFLICT DO NOTHING"
     ids_of = "SELECT raw, id FROM watches WHERE raw IN ({ids})"
     put_hits = (
-        "INSERT INTO report_hits (report_id, sort_time, ids, groups) "
-        "SELECT id, sort_time, ?, ? FROM reports "
-        "WHERE id = ? AND (matched IS NULL OR matched <= ?) "
-        "ON CONFLICT (report_id) DO UPDATE SET ids = excluded.ids, groups = excluded.groups"
+        "INSERT INTO report_hits (report_id, sort_time, ids) "
+        "SELECT id, sort_time, ? FROM reports WHERE id = ? AND (matched IS NULL OR matched <= ?) "
+        "ON CONFLICT (report_id) DO UPDATE SET ids = excluded.ids"
     )
-    drop_hits = (
-        "DELETE FROM report_hits WHERE report_id IN "
-        "(SELECT id FROM reports WHERE id = ? AND (matched IS NULL OR matched <= ?))"
+    put_forms = (
+        "INSERT INTO report_forms (report_id, members, groups) "
+        "SELECT id, ?, ? FROM reports WHERE id = ? AND (matched IS NULL OR matched <= ?) "
+        "ON CONFLICT (report_id) DO UPDATE SET members = excluded.members, groups = excluded.groups"
     )
+    stale = "SELECT id FROM reports WHERE id = ? AND (matched IS NULL OR matched <= ?)"
+    drop_hits = f"DELETE FROM report_hits WHERE report_id IN ({stale})"
+    drop_forms = f"DELETE FROM report_forms WHERE report_id IN ({stale})"
     set_matched = (
         "UPDATE reports SET matched = ? WHERE (matched IS NULL OR matched < ?) AND id IN ({ids})"
     )
@@ -82,14 +85,13 @@ class MatchSQL:
     newest_cover = "SELECT max(since) FROM watches"
     window = "SELECT id, matched FROM reports ORDER BY sort_time DESC LIMIT ?"
     newest_hits = (
-        "SELECT rowid, report_id, ids FROM report_hits "
-        "ORDER BY sort_time DESC, report_id DESC LIMIT ?"
+        "SELECT report_id, ids FROM report_hits ORDER BY sort_time DESC, report_id DESC LIMIT ?"
     )
-    groups_of = "SELECT rowid, groups FROM report_hits WHERE rowid IN ({ids})"
+    forms_of = "SELECT report_id, members, groups FROM report_forms WHERE report_id IN ({ids})"
     reports = f"SELECT {REPORT_COLUMNS} FROM reports WHERE id IN ({{ids}})"
-    prune = (
-        "DELETE FROM report_hits WHERE report_id IN (SELECT id FROM reports WHERE last_seen < ?)"
-    )
+    old = "SELECT id FROM reports WHERE last_seen < ?"
+    prune_hits = f"DELETE FROM report_hits WHERE report_id IN ({old})"
+    prune_forms = f"DELETE FROM report_forms WHERE report_id IN ({old})"
 
 
 def watch_ids(connection: sqlite3.Connection, watches: Sequence[str]) -> list[int]:
@@ -109,16 +111,20 @@ def record(connection: sqlite3.Connection, matched: Matched) -> None:
     covers. A report an even newer matcher has matched keeps what that one found. Runs inside
     the caller's transaction."""
     generation = matched.generation
-    put: list[tuple[bytes, str, str, int]] = []
+    put: list[tuple[str, Packed]] = []
     drop: list[tuple[str, int]] = []
     for report in matched.reports:
         packed = matched.hits.get(report.id)
         if packed:
-            put.append((packed.ids, packed.groups, report.id, generation))
+            put.append((report.id, packed))
         else:
             drop.append((report.id, generation))
-    connection.executemany(MatchSQL.put_hits, put)
+    connection.executemany(MatchSQL.put_hits, ((p.ids, id_, generation) for id_, p in put))
+    connection.executemany(
+        MatchSQL.put_forms, ((p.members, p.groups, id_, generation) for id_, p in put)
+    )
     connection.executemany(MatchSQL.drop_hits, drop)
+    connection.executemany(MatchSQL.drop_forms, drop)
     ids = [report.id for report in matched.reports]
     for chunk in chunks(ids):
         sql = MatchSQL.set_matched.format(ids=placeholders(len(chunk)))
@@ -144,7 +150,8 @@ def _cover(connection: sqlite3.Connection, generation: int, watches: Sequence[in
 
 def prune(connection: sqlite3.Connection, cutoff: str) -> None:
     """Delete the records of reports last seen before `cutoff`, which are about to go."""
-    connection.execute(MatchSQL.prune, (cutoff,))
+    connection.execute(MatchSQL.prune_hits, (cutoff,))
+    connection.execute(MatchSQL.prune_forms, (cutoff,))
 
 
 def _stored(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[str, StoredReport]:
@@ -209,26 +216,28 @@ def indexed(
     if not names:
         return [], False
     wanted = sorted(names)
-    found: dict[str, tuple[int, dict[int, list[int]]]] = {}
+    found: dict[str, tuple[bytes, list[int]]] = {}
     more = False
-    for rowid, report_id, ids in connection.execute(MatchSQL.newest_hits, (window,)):
-        picked = pick(ids, wanted)
-        if not picked:
+    for report_id, ids in connection.execute(MatchSQL.newest_hits, (window,)):
+        held = present(ids, wanted)
+        if not held:
             continue
         if len(found) == limit:
             more = True
             break
-        found[report_id] = rowid, picked
-    groups: dict[int, str] = {}
-    rowids = [rowid for rowid, _ in found.values()]
-    for chunk in chunks(rowids):
-        sql = MatchSQL.groups_of.format(ids=placeholders(len(chunk)))
-        groups.update(connection.execute(sql, tuple(chunk)))
+        found[report_id] = ids, held
+    forms: dict[str, tuple[bytes, str]] = {}
+    for chunk in chunks(list(found)):
+        sql = MatchSQL.forms_of.format(ids=placeholders(len(chunk)))
+        forms.update(
+            (id_, (members, groups))
+            for id_, members, groups in connection.execute(sql, tuple(chunk))
+        )
     stored = _stored(connection, list(found))
     return [
-        (stored[id_], unpack(groups[rowid], picked, names))
-        for id_, (rowid, picked) in found.items()
-        if id_ in stored
+        (stored[id_], unpack(Packed(ids, *forms[id_]), names, set(held)))
+        for id_, (ids, held) in found.items()
+        if id_ in stored and id_ in forms
     ], more
 
 

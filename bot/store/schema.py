@@ -4,8 +4,9 @@ the schema version a file records, so a newer file is refused rather than misrea
 Tables: `meta` (what the store keeps about itself), `reports` (every report seen, bounded by
 retention), `source_state` (one JSON document per source), `outbox` (alerts to send and what
 became of them), and the match index (`bot.store.matches`): `watches` (an id for each raw
-watch, and from which matcher on it is covered) and `report_hits` (one compact record of each
-report's hits, by watch id). The
+watch, and from which matcher on it is covered) and one compact record of each report's hits:
+its watch ids in `report_hits` (small rows, walked newest first by `report_hits_newest`) and the
+forms found in `report_forms`. The
 statements are standard SQL with `?` placeholders, so a PostgreSQL implementation can follow.
 """
 
@@ -88,10 +89,14 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS report_hits (
         report_id TEXT PRIMARY KEY REFERENCES reports (id),
         sort_time TEXT NOT NULL,
-        ids BLOB NOT NULL,
+        ids BLOB NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS report_forms (
+        report_id TEXT PRIMARY KEY REFERENCES reports (id),
+        members BLOB NOT NULL,
         groups TEXT NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS report_hits_newest ON report_hits (sort_time DESC, report_id)",
+    "CREATE INDEX IF NOT EXISTS report_hits_newest ON report_hits (sort_time, report_id)",
 )
 
 ADDED_COLUMNS = {
