@@ -1,11 +1,11 @@
 """/latest: the newest stored reports that match the chat's watchlist or a keyword given.
 
-They are read from the match index (`bot.store.matches`): what the matcher found in each report when
-it was stored, with the context it had then (a regional outlet vouches for "Ganja"), fanned out
-to the chat by the rules of the live alert (`watchers.fanout`: shared exclusions included). Only
-what the index does not cover (a keyword no chat watches, a watch newer than the report) is
-matched as text, in the CPU worker, and only among the SCANNED newest reports: no request reads
-more text as the store grows.
+They are read from the match index (`bot.store.matches`): what the matcher found in each report
+when it was stored, by watch id, with the context it had then (a regional outlet vouches for
+"Ganja"), among the newest `INDEX_WINDOW` reports with hits, fanned out to the chat by the rules
+of the live alert (`watchers.fanout`: shared exclusions included). Only what the index does not
+cover (a keyword no chat watches, a watch newer than the report) is matched as text, in the CPU
+worker, and only among the SCANNED newest reports: no request reads more as the store grows.
 """
 
 from __future__ import annotations
