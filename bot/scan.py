@@ -202,13 +202,14 @@ async def scan(
                 f"no source could be read ({len(errors)} failed): {_one_line(errors)}."
             )
         summariser = Summariser(client, llm=llm_config(settings), fetch_articles=online)
-        reports, matched, audience = await MatcherCache(aliases).clean_and_match(
+        matchers = MatcherCache(aliases)
+        reports, matched, audience = await matchers.clean_and_match(
             gathered.reports, subscriptions, None, datetime.now(UTC)
         )
         matches = [
             (report, match)
             for report in reports
-            for match in fan_out(report, matched.hits.get(report.id, ()), audience)
+            for match in fan_out(report, matchers.hits(matched.hits.get(report.id)), audience)
         ]
         alerts = await summariser.alerts(matches)
     for error in errors:

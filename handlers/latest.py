@@ -1,11 +1,11 @@
 """/latest: the newest stored reports that match the chat's watchlist or a keyword given.
 
-They are read from the match index (`bot.store.matches`): what the matcher found in each report when
-it was stored, with the context it had then (a regional outlet vouches for "Ganja"), fanned out
-to the chat by the rules of the live alert (`watchers.fanout`: shared exclusions included). Only
-what the index does not cover (a keyword no chat watches, a watch newer than the report) is
-matched as text, in the CPU worker, and only among the SCANNED newest reports: no request reads
-more text as the store grows.
+They are read from the match index (`bot.store.matches`): what the matcher found in each report
+when it was stored, by watch id, with the context it had then (a regional outlet vouches for
+"Ganja"), among the newest `INDEX_WINDOW` reports with hits, fanned out to the chat by the rules
+of the live alert (`watchers.fanout`: shared exclusions included). Only what the index does not
+cover (a keyword no chat watches, a watch newer than the report) is matched as text, in the CPU
+worker, and only among the SCANNED newest reports: no request reads more as the store grows.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from watchers.matching import (
 )
 from watchers.matchlane import match_texts
 from watchers.models import Hit, Subscription
+from watchers.packed import unpack
 
 __all__ = ["HANDLERS", "OLDER_PREFIX", "SCANNED", "count_since"]
 
@@ -57,12 +58,11 @@ async def _text_matches(
     asked = [w for w in watches if any(w in m for _, m in missing)]
     found = await on_cpu(match_texts, asked, aliases, [item.report for item, _ in missing])
     texts: _Found = {}
-    for (item, uncovered), hits in zip(missing, found, strict=True):
-        kept = [
-            Hit(watches, hit.form, hit.context)
-            for hit in hits
-            if (watches := tuple(w for w in hit.watches if w in uncovered))
-        ]
+    for (item, uncovered), packed in zip(missing, found, strict=True):
+        if packed is None:
+            continue
+        names = {n: w for n, w in enumerate(asked) if w in uncovered}
+        kept = unpack(packed, names)
         if kept:
             texts[item.report.id] = item, kept
     return texts

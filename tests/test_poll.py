@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import os
+import sqlite3
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +36,7 @@ from watchers.matchlane import (
     plain_reports,
 )
 from watchers.models import Hit, Match, Report, Subscription
+from watchers.packed import unpack
 from watchers.poll import Poller
 from watchers.sources import Source
 
@@ -702,7 +704,9 @@ async def _chats(
 ) -> list[tuple[Report, Match]]:
     """What the cache's matcher finds in the reports, fanned out to the chats."""
     matched, audience = await cache.match(reports, subscriptions, version)
-    return [(r, m) for r in reports for m in fan_out(r, matched.hits.get(r.id, ()), audience)]
+    return [
+        (r, m) for r in reports for m in fan_out(r, cache.hits(matched.hits.get(r.id)), audience)
+    ]
 
 
 def _matched(
@@ -711,11 +715,13 @@ def _matched(
     """The poll's path run here: the worker's matcher over the audience's watches (vetoes
     included), then the fan-out."""
     audience = audience or small_audience(subscriptions, load_aliases())
-    install_matcher(-1, audience.watches, load_aliases())
+    names = dict(enumerate(audience.watches))
+    install_matcher(-1, list(names.items()), load_aliases())
     found = match_installed(-1, reports)
     assert found is not None
-    pairs = zip(reports, found, strict=True)
-    return [(r, m) for r, hits in pairs for m in fan_out(r, hits, audience)]
+    hits = [[] if p is None else unpack(p, names) for p in found]
+    pairs = zip(reports, hits, strict=True)
+    return [(r, m) for r, one in pairs for m in fan_out(r, one, audience)]
 
 
 async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
@@ -729,11 +735,11 @@ async def test_a_rebuild_frees_cyclic_garbage_an_earlier_freeze_kept() -> None:
 
     cycle = Node()
     gone = weakref.ref(cycle)
-    install_matcher(1, ["Lachin"], load_aliases())  # freezes `cycle`, still alive
+    install_matcher(1, [(0, "Lachin")], load_aliases())  # freezes `cycle`, still alive
     del cycle
     gc.collect()
     assert gone() is not None  # frozen: the collector does not see it
-    install_matcher(2, ["Karabakh"], load_aliases())
+    install_matcher(2, [(0, "Karabakh")], load_aliases())
     assert gone() is None
 
 
@@ -796,3 +802,28 @@ async def test_a_watch_nobody_is_alerted_for_still_has_its_matches_stored(
     assert [(item.report.title, hits) for item, hits in found] == [
         ("Şuşa festival opens", [Hit(("Shusha",), "Şuşa")])
     ]
+
+
+async def test_a_report_matching_many_watches_is_stored_as_one_record(
+    feeds: FeedServer, tmp_path: Path
+) -> None:
+    """A real report matches hundreds of watches: what the matcher found in it is stored as one
+    record however many they are, and /latest finds it by any one watch's id."""
+    since = START - timedelta(days=1)
+    subscriptions = [Subscription(n, f"Lachin -word{n}", since) for n in range(300)]
+    item = Item("Convoy reaches Lachin", "https://wire.test/lachin", "", START)
+    store = Store.open(tmp_path)
+    try:
+        async with httpx.AsyncClient() as client:
+            summaries = lambda: Summariser(client)  # noqa: E731
+            poll = Poller(client, store.polls, load_aliases(), summaries, now=Clock())
+            await poll.poll(_feed(feeds, [item]), subscriptions)
+        found, _ = await store.matches.indexed(["Lachin -word7", "Shusha"], 5)
+    finally:
+        await store.close()
+    assert [(one.report.title, hits) for one, hits in found] == [
+        ("Convoy reaches Lachin", [Hit(("Lachin -word7",), "Lachin")])
+    ]
+    with sqlite3.connect(tmp_path / "newswatch.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM report_hits").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM watches").fetchone() == (300,)

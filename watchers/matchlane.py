@@ -3,9 +3,11 @@
 Building the matcher for 10,000 chats takes most of a second, so it is built in the worker only
 when a watchlist changes (`install_matcher`) and lives there. After the store has said which of
 a poll's reports are new, ONE step there makes them plain (`plain_reports`) and matches them
-(`clean_and_match`); it answers with the distinct watches each report satisfies (`Hit`), never
-with chats: `watchers.fanout` takes it from there. `MatcherCache` is the bot's side: it keeps
-the worker's matcher current and says which matcher found what (`Matched`), for the store.
+(`clean_and_match`); it answers with the distinct watches each report satisfies, never with
+chats, as one compact record per report of watch numbers (`watchers.packed`): no watch text
+crosses the pipe. `MatcherCache` is the bot's side: it numbers the watches with the store's
+watch ids, keeps the worker's matcher current, says which matcher found what (`Matched`), for
+the store, and turns a report's record back into `Hit`s of raw watches for `watchers.fanout`.
 Polls, `newswatch scan` and the text matching of /latest (`match_texts`) all run here.
 """
 
@@ -16,14 +18,15 @@ import gc
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from watchers.cpu import CpuLaneError, on_cpu
 from watchers.fanout import Audience, audience_of
 from watchers.matching import AliasBook, Matcher
-from watchers.models import Hit, Matched, Report, Subscription
+from watchers.models import Hit, Matched, Packed, Report, Subscription
+from watchers.packed import pack, unpack
 from watchers.summary import clean_text
 
 __all__ = [
@@ -54,23 +57,24 @@ def plain_reports(reports: Sequence[Report], now: datetime | None = None) -> lis
     return [replace(r, text=clean_text(r.text), published=r.plausible_date(now)) for r in reports]
 
 
-def _hits(matcher: Matcher, reports: Sequence[Report]) -> list[list[Hit]]:
-    """The distinct watches each report satisfies, by the raw watches they stand for."""
+def _hits(matcher: Matcher, reports: Sequence[Report]) -> list[Packed | None]:
+    """The distinct watches each report satisfies, by the numbers of the raw watches they
+    stand for, one record per report (None: none)."""
     return [
-        [
-            Hit(tuple(raw for _, raw in found.holders), found.form, found.context)
+        pack(
+            (found.form, found.context, (number for number, _ in found.holders))
             for found in matcher.match(report.title, report.text, regional=report.regional)
-        ]
+        )
         for report in reports
     ]
 
 
-def install_matcher(token: int, watches: Sequence[str], aliases: AliasBook) -> None:
-    """In the CPU worker: build the matcher over these distinct watches and keep it under
-    `token`."""
+def install_matcher(token: int, watches: Sequence[tuple[int, str]], aliases: AliasBook) -> None:
+    """In the CPU worker: build the matcher over these distinct (number, raw) watches and keep
+    it under `token`."""
     global _installed
     _installed = None  # the old matcher goes first, so two never live at once
-    _installed = token, Matcher.build(enumerate(watches), aliases)
+    _installed = token, Matcher.build(watches, aliases)
     # The matcher lives until the next watchlist change: keeping its hundreds of thousands of
     # objects out of the cyclic collector's scans keeps each later pause short. What was frozen
     # before is first collected once, so cyclic garbage frozen by an earlier build is freed now
@@ -80,7 +84,7 @@ def install_matcher(token: int, watches: Sequence[str], aliases: AliasBook) -> N
     gc.freeze()
 
 
-def match_installed(token: int, reports: Sequence[Report]) -> list[list[Hit]] | None:
+def match_installed(token: int, reports: Sequence[Report]) -> list[Packed | None] | None:
     """In the CPU worker: what the matcher kept under `token` finds in each report; None when
     that matcher is not there."""
     if _installed is None or _installed[0] != token:
@@ -90,7 +94,7 @@ def match_installed(token: int, reports: Sequence[Report]) -> list[list[Hit]] | 
 
 def clean_and_match(
     token: int, reports: Sequence[Report], now: datetime
-) -> tuple[list[Report], list[list[Hit]] | None]:
+) -> tuple[list[Report], list[Packed | None] | None]:
     """In the CPU worker, the one step of a poll after the unseen check: the new reports made
     plain (`plain_reports`), and what the matcher under `token` finds in them (None when that
     matcher is not there)."""
@@ -100,9 +104,10 @@ def clean_and_match(
 
 def match_texts(
     watches: Sequence[str], aliases: AliasBook, reports: Sequence[Report]
-) -> list[list[Hit]]:
-    """In the CPU worker: what a matcher of just these watches finds in stored reports (kept
-    for the next call with the same watches, whose words it has already looked up)."""
+) -> list[Packed | None]:
+    """In the CPU worker: what a matcher of just these watches finds in stored reports, the
+    watches numbered by their place in `watches` (the matcher is kept for the next call with
+    the same watches, whose words it has already looked up)."""
     global _texts
     key = tuple(watches)
     if _texts is None or _texts[0] != key:
@@ -118,22 +123,32 @@ class MatcherCache:
     the poll), else on the watches themselves.
 
     Each build gets a `generation`, a number larger than any before it (nanoseconds of the
-    clock, moved on when the clock is not ahead), stored with what it matched.
+    clock, moved on when the clock is not ahead), stored with what it matched. The worker's
+    matcher numbers each watch with the id `ids` (the store's) gives it, so what it finds is
+    stored as it comes; without `ids` (a dry run) the watches are numbered in order.
     """
 
-    def __init__(self, aliases: AliasBook) -> None:
+    def __init__(
+        self,
+        aliases: AliasBook,
+        ids: Callable[[Sequence[str]], Awaitable[Sequence[int]]] | None = None,
+    ) -> None:
         self._aliases = aliases
+        self._ids = ids
         self._key: object = None
         self._token = 0
         self.audience = Audience({}, {}, {})
         self.watches: list[str] = []  # the audience's distinct watches, as the worker holds them
+        self.numbers: list[int] = []  # the number of each, as the worker's matcher gives it
+        self._names: dict[int, str] = {}
         self.generation = 0
         self._lock = asyncio.Lock()
 
     async def _install(self) -> None:
         token = next(_tokens)
         began = time.perf_counter()
-        await on_cpu(install_matcher, token, self.watches, self._aliases)
+        numbered = list(zip(self.numbers, self.watches, strict=True))
+        await on_cpu(install_matcher, token, numbered, self._aliases)
         logger.info(
             "matcher built over %d distinct watches in %.2f s",
             len(self.watches),
@@ -151,13 +166,23 @@ class MatcherCache:
             self._key = None  # until installed: a failure here must not look current
             self.audience = await audience_of(subscriptions, self._aliases, unheld)
             self.watches = self.audience.watches
+            ids = self._ids
+            self.numbers = list(await ids(self.watches) if ids else range(len(self.watches)))
+            self._names = dict(zip(self.numbers, self.watches, strict=True))
             await self._install()
             self.generation = max(time.time_ns(), self.generation + 1)
             self._key = key
 
-    def _matched(self, reports: Sequence[Report], hits: Sequence[Sequence[Hit]]) -> Matched:
-        by_report = {r.id: h for r, h in zip(reports, hits, strict=True) if h}
-        return Matched(self.generation, self.watches, reports, by_report)
+    def _matched(self, reports: Sequence[Report], found: Sequence[Packed | None]) -> Matched:
+        by_report = {r.id: h for r, h in zip(reports, found, strict=True) if h}
+        return Matched(self.generation, self.numbers, reports, by_report)
+
+    def hits(self, packed: Packed | None) -> list[Hit]:
+        """A report's record from the current matcher as `Hit`s of raw watches, for
+        `watchers.fanout.fan_out`."""
+        if packed is None:
+            return []
+        return unpack(packed, self._names)
 
     async def clean_and_match(
         self,
@@ -172,13 +197,13 @@ class MatcherCache:
         step; with the audience to fan the hits out to."""
         async with self._lock:
             await self._current(subscriptions, version, unheld)
-            plain, hits = await on_cpu(clean_and_match, self._token, reports, now)
-            if hits is None:  # a new worker process, which has no matcher yet
+            plain, found = await on_cpu(clean_and_match, self._token, reports, now)
+            if found is None:  # a new worker process, which has no matcher yet
                 await self._install()
-                hits = await on_cpu(match_installed, self._token, plain)
-            if hits is None:
+                found = await on_cpu(match_installed, self._token, plain)
+            if found is None:
                 raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
-            return plain, self._matched(plain, hits), self.audience
+            return plain, self._matched(plain, found), self.audience
 
     async def match(
         self,
@@ -190,10 +215,10 @@ class MatcherCache:
         """Plain (stored) reports matched against `subscriptions`, as `clean_and_match` does."""
         async with self._lock:
             await self._current(subscriptions, version, unheld)
-            hits = await on_cpu(match_installed, self._token, reports)
-            if hits is None:
+            found = await on_cpu(match_installed, self._token, reports)
+            if found is None:
                 await self._install()
-                hits = await on_cpu(match_installed, self._token, reports)
-            if hits is None:
+                found = await on_cpu(match_installed, self._token, reports)
+            if found is None:
                 raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
-            return self._matched(reports, hits), self.audience
+            return self._matched(reports, found), self.audience

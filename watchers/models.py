@@ -24,6 +24,7 @@ __all__ = [
     "Match",
     "Matched",
     "Overflow",
+    "Packed",
     "PollOutcome",
     "PollResult",
     "Report",
@@ -133,17 +134,29 @@ class Hit(NamedTuple):
     context: str = ""
 
 
+class Packed(NamedTuple):
+    """One report's hits as one compact record (`watchers.packed` makes and reads it). `ids`:
+    the watch numbers found, ascending; `members`: the group of each (both unsigned 32-bit
+    little-endian); `groups`: form and context of each group (a distinct watch found), in the
+    matcher's order, joined by the unit separator."""
+
+    ids: bytes
+    members: bytes
+    groups: str
+
+
 @dataclass(frozen=True, slots=True)
 class Matched:
-    """What one matcher found in some reports, to store with them: `hits` by report id (a
-    report without hits is absent), `generation` names the matcher (a number that grows with
-    each build) and `watches` lists every distinct watch it held, so the store knows which
-    watches its stored matches are complete for."""
+    """What one matcher found in some reports, to store with them: `hits` by report id, one
+    `Packed` record each (a report without hits is absent), the watches as the store's watch
+    ids; `generation` names the matcher (a number that grows with each build) and `watches`
+    lists the id of every distinct watch it held, so the store knows which watches its stored
+    matches are complete for."""
 
     generation: int
-    watches: Sequence[str]
+    watches: Sequence[int]
     reports: Sequence[Report]
-    hits: Mapping[str, Sequence[Hit]]
+    hits: Mapping[str, Packed]
 
 
 @dataclass(frozen=True, slots=True)

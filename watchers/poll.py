@@ -59,6 +59,7 @@ class PollStore(Protocol):
     async def record_poll(self, outcome: PollOutcome) -> list[Alert]: ...
     async def unmatched(self, window: int, count: int) -> list[Report]: ...
     async def record_matches(self, matched: Matched) -> None: ...
+    async def watch_ids(self, watches: Sequence[str]) -> list[int]: ...
 
 
 async def collect(
@@ -102,7 +103,7 @@ class Poller:
     _catching_up: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
-        self.matchers = MatcherCache(self.aliases)
+        self.matchers = MatcherCache(self.aliases, self.store.watch_ids)
 
     async def poll(
         self,
@@ -153,7 +154,8 @@ class Poller:
                 )
             matches: list[tuple[Report, Match]] = []
             for report in news:
-                found = fan_out(report, matched.hits.get(report.id, ()), audience)
+                hits = self.matchers.hits(matched.hits.get(report.id))
+                found = fan_out(report, hits, audience)
                 matches += ((report, match) for match in found)
                 await asyncio.sleep(0)  # one report to 10,000 chats is ~10 ms: others go between
             if matches:

@@ -1,89 +1,141 @@
 """The match index: which stored report matched which watch, for /latest.
 
-When a poll stores its new reports it stores what the matcher found in them: one row per
-(watch, report), with the form found and the `regional` context, ordered by the report's time,
-so "the newest reports matching any of these watches" is one index walk per watch
-(`indexed`), however large the store. Text is never matched again for a watch the rows cover.
+Each watch has an id (`watches`, given out by `watch_ids` before a matcher is built, which
+numbers its watches with them), so what the matcher finds in a report is one compact record of
+watch ids, forms and contexts (`watchers.packed`), stored once per report with the report's
+time (`report_hits`): one write per report, however many watches it matches (hundreds, for a
+real report). /latest walks those records newest first, keeps what holds any of the chat's watch
+ids, and stops when its page is full or after `INDEX_WINDOW` records (`indexed`). Text is never
+matched again for a watch the records cover.
 
 They cover a watch from the matcher that first held it: each report keeps the generation of
-the matcher that last matched it (`reports.matched`), and `matched_watches` the generation from
-which each watch has been held without a break. A report matched before a watch's generation
-(or never: an imported or upgraded store) is not covered for it: the poller matches the newest
-of those again once per new matcher (`unmatched`, through `store.polls`), and /latest matches
-the rest of its bounded window as text (`unindexed`). Rows go with their reports when those are
-pruned (`bot.store.reports`). The tables are in `bot.store.schema`.
+the matcher that last matched it (`reports.matched`), and `watches.since` the generation from
+which each watch has been held without a break (NULL: not held now). A report matched before a
+watch's generation (or never: an imported or upgraded store) is not covered for it: the poller
+matches the newest of those again once per new matcher (`unmatched`, through `store.polls`),
+and /latest matches the rest of its bounded window as text (`unindexed`). A report's record
+goes with it when it is pruned (`bot.store.reports`). The tables are in `bot.store.schema`.
 
 Every statement is standard SQL; nothing here imports the poll pipeline.
 """
 
 from __future__ import annotations
 
-import heapq
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from bot.store.codec import stored_report
 from bot.store.database import Database, chunks, placeholders
 from bot.store.records import StoredReport
 from bot.store.schema import REPORT_COLUMNS, MetaSQL
-from watchers.models import Hit, Matched, Report
+from watchers.models import Hit, Matched, Packed, Report
+from watchers.packed import present, unpack
 
-__all__ = ["MatchSQL", "Matches", "indexed", "prune", "record", "unindexed", "unmatched"]
+__all__ = [
+    "INDEX_WINDOW",
+    "MatchSQL",
+    "Matches",
+    "indexed",
+    "prune",
+    "record",
+    "unindexed",
+    "unmatched",
+    "watch_ids",
+]
 
-GENERATION = "match_generation"  # the meta key: the newest generation `matched_watches` holds
+GENERATION = "match_generation"  # the meta key: the newest generation `watches.since` holds
+
+INDEX_WINDOW = 5000
+"""How many of the newest reports with hits /latest reads the records of, at most. It bounds a
+request for a watch that rarely matches (or never) to a few milliseconds of reading small
+records however large the store grows, and still holds the pages /latest shows (they end at the
+thousandth match) for a watch that one report in five matches."""
 
 
 class MatchSQL:
     """Every statement on the index; `{ids}` stands for a list of `?` placeholders."""
 
-    add_row = (
-        "INSERT INTO matches (watch, sort_time, report_id, form, context) "
-        "SELECT ?, sort_time, id, ?, ? FROM reports WHERE id = ? ON CONFLICT DO NOTHING"
+    add_watch = "INSERT INTO watches (raw) VALUES (?) ON CONFLICT DO NOTHING"
+    ids_of = "SELECT raw, id FROM watches WHERE raw IN ({ids})"
+    put_hits = (
+        "INSERT INTO report_hits (report_id, sort_time, ids) "
+        "SELECT id, sort_time, ? FROM reports WHERE id = ? AND (matched IS NULL OR matched <= ?) "
+        "ON CONFLICT (report_id) DO UPDATE SET ids = excluded.ids"
     )
+    put_forms = (
+        "INSERT INTO report_forms (report_id, members, groups) "
+        "SELECT id, ?, ? FROM reports WHERE id = ? AND (matched IS NULL OR matched <= ?) "
+        "ON CONFLICT (report_id) DO UPDATE SET members = excluded.members, groups = excluded.groups"
+    )
+    stale = "SELECT id FROM reports WHERE id = ? AND (matched IS NULL OR matched <= ?)"
+    drop_hits = f"DELETE FROM report_hits WHERE report_id IN ({stale})"
+    drop_forms = f"DELETE FROM report_forms WHERE report_id IN ({stale})"
     set_matched = (
         "UPDATE reports SET matched = ? WHERE (matched IS NULL OR matched < ?) AND id IN ({ids})"
     )
-    held_table = "CREATE TEMP TABLE IF NOT EXISTS held (watch TEXT PRIMARY KEY) WITHOUT ROWID"
-    hold = "INSERT INTO held (watch) VALUES (?) ON CONFLICT DO NOTHING"
-    uncover = "DELETE FROM matched_watches WHERE watch NOT IN (SELECT watch FROM held)"
-    cover = (
-        "INSERT INTO matched_watches (watch, since) SELECT watch, ? FROM held WHERE true "
-        "ON CONFLICT DO NOTHING"
+    held_table = "CREATE TEMP TABLE IF NOT EXISTS held_ids (id INTEGER PRIMARY KEY)"
+    hold = "INSERT INTO held_ids (id) VALUES (?) ON CONFLICT DO NOTHING"
+    uncover = (
+        "UPDATE watches SET since = NULL "
+        "WHERE since IS NOT NULL AND id NOT IN (SELECT id FROM held_ids)"
     )
-    unhold = "DELETE FROM held"
-    covered_of = "SELECT watch, since FROM matched_watches WHERE watch IN ({ids})"
-    newest_cover = "SELECT max(since) FROM matched_watches"
+    cover = "UPDATE watches SET since = ? WHERE since IS NULL AND id IN (SELECT id FROM held_ids)"
+    unhold = "DELETE FROM held_ids"
+    covered_of = "SELECT raw, since FROM watches WHERE since IS NOT NULL AND raw IN ({ids})"
+    newest_cover = "SELECT max(since) FROM watches"
     window = "SELECT id, matched FROM reports ORDER BY sort_time DESC LIMIT ?"
-    of_watch = (
-        "SELECT sort_time, report_id, watch, form, context FROM matches WHERE watch = ? "
-        "ORDER BY sort_time DESC, report_id DESC"
+    newest_hits = (
+        "SELECT report_id, ids FROM report_hits ORDER BY sort_time DESC, report_id DESC LIMIT ?"
     )
+    forms_of = "SELECT report_id, members, groups FROM report_forms WHERE report_id IN ({ids})"
     reports = f"SELECT {REPORT_COLUMNS} FROM reports WHERE id IN ({{ids}})"
-    prune = "DELETE FROM matches WHERE report_id IN (SELECT id FROM reports WHERE last_seen < ?)"
+    old = "SELECT id FROM reports WHERE last_seen < ?"
+    prune_hits = f"DELETE FROM report_hits WHERE report_id IN ({old})"
+    prune_forms = f"DELETE FROM report_forms WHERE report_id IN ({old})"
+
+
+def watch_ids(connection: sqlite3.Connection, watches: Sequence[str]) -> list[int]:
+    """The id of each of these distinct raw watches, given out now to those that have none."""
+    connection.executemany(MatchSQL.add_watch, ((w,) for w in watches))
+    ids: dict[str, int] = {}
+    for chunk in chunks(watches):
+        sql = MatchSQL.ids_of.format(ids=placeholders(len(chunk)))
+        ids.update(connection.execute(sql, tuple(chunk)))
+    return [ids[w] for w in watches]
 
 
 def record(connection: sqlite3.Connection, matched: Matched) -> None:
     """Store what a matcher found in reports (only those stored: another poll may have stored
-    the same story first), mark them matched by it, and, for a matcher newer than any before,
-    which watches the index now covers. Runs inside the caller's transaction."""
-    rows = [
-        (watch, hit.form, hit.context, report_id)
-        for report_id, hits in matched.hits.items()
-        for hit in hits
-        for watch in hit.watches
-    ]
-    connection.executemany(MatchSQL.add_row, rows)
+    the same story first), one record each, in place of what an older matcher found; mark them
+    matched by it, and, for a matcher newer than any before, which watches the index now
+    covers. A report an even newer matcher has matched keeps what that one found. Runs inside
+    the caller's transaction."""
+    generation = matched.generation
+    put: list[tuple[str, Packed]] = []
+    drop: list[tuple[str, int]] = []
+    for report in matched.reports:
+        packed = matched.hits.get(report.id)
+        if packed:
+            put.append((report.id, packed))
+        else:
+            drop.append((report.id, generation))
+    connection.executemany(MatchSQL.put_hits, ((p.ids, id_, generation) for id_, p in put))
+    connection.executemany(
+        MatchSQL.put_forms, ((p.members, p.groups, id_, generation) for id_, p in put)
+    )
+    connection.executemany(MatchSQL.drop_hits, drop)
+    connection.executemany(MatchSQL.drop_forms, drop)
     ids = [report.id for report in matched.reports]
     for chunk in chunks(ids):
         sql = MatchSQL.set_matched.format(ids=placeholders(len(chunk)))
-        connection.execute(sql, (matched.generation, matched.generation, *chunk))
-    _cover(connection, matched.generation, matched.watches)
+        connection.execute(sql, (generation, generation, *chunk))
+    _cover(connection, generation, matched.watches)
 
 
-def _cover(connection: sqlite3.Connection, generation: int, watches: Sequence[str]) -> None:
-    """`matched_watches` after a matcher of this generation: a watch it holds keeps the
-    generation it was first held from, a new one starts here, one it lacks is covered no more."""
+def _cover(connection: sqlite3.Connection, generation: int, watches: Sequence[int]) -> None:
+    """`watches.since` after a matcher of this generation (holding the watches of these ids):
+    a watch it holds keeps the generation it was first held from, a new one starts here, one
+    it lacks is covered no more."""
     row = connection.execute(MetaSQL.get, (GENERATION,)).fetchone()
     if row is not None and int(row[0]) >= generation:
         return
@@ -97,8 +149,9 @@ def _cover(connection: sqlite3.Connection, generation: int, watches: Sequence[st
 
 
 def prune(connection: sqlite3.Connection, cutoff: str) -> None:
-    """Delete the rows of reports last seen before `cutoff`, which are about to go."""
-    connection.execute(MatchSQL.prune, (cutoff,))
+    """Delete the records of reports last seen before `cutoff`, which are about to go."""
+    connection.execute(MatchSQL.prune_hits, (cutoff,))
+    connection.execute(MatchSQL.prune_forms, (cutoff,))
 
 
 def _stored(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[str, StoredReport]:
@@ -143,32 +196,54 @@ def unindexed(
     return [(found[id_], missing) for id_, missing in uncovered.items() if id_ in found]
 
 
+def _names(connection: sqlite3.Connection, watches: Sequence[str]) -> dict[int, str]:
+    """The ids the index has for these raw watches, each with its raw watch."""
+    names: dict[int, str] = {}
+    for chunk in chunks(list(dict.fromkeys(watches))):
+        sql = MatchSQL.ids_of.format(ids=placeholders(len(chunk)))
+        names.update((id_, raw) for raw, id_ in connection.execute(sql, tuple(chunk)))
+    return names
+
+
 def indexed(
-    connection: sqlite3.Connection, watches: Sequence[str], limit: int
+    connection: sqlite3.Connection, watches: Sequence[str], limit: int, window: int = INDEX_WINDOW
 ) -> tuple[list[tuple[StoredReport, list[Hit]]], bool]:
-    """The `limit` newest reports with rows for any of `watches`, newest first, each with its
-    hits among them (one per watch), and whether there are more. Each watch's rows are read
-    newest first from the index, and merged; reading stops at the report after the last."""
-    cursors: list[Any] = [
-        connection.execute(MatchSQL.of_watch, (watch,)) for watch in dict.fromkeys(watches)
-    ]
-    hits: dict[str, list[Hit]] = {}
+    """The `limit` newest reports with hits for any of `watches`, newest first, among the
+    `window` newest reports with hits, each with its hits among them, and whether there are
+    more. Only the records' watch ids are read while walking (a binary search per watch); the
+    forms only of the reports kept."""
+    names = _names(connection, watches)
+    if not names:
+        return [], False
+    wanted = sorted(names)
+    found: dict[str, tuple[bytes, list[int]]] = {}
     more = False
-    for _, report_id, watch, form, context in heapq.merge(*cursors, reverse=True):
-        if report_id not in hits:
-            if len(hits) == limit:
-                more = True
-                break
-            hits[report_id] = []
-        hits[report_id].append(Hit((watch,), form, context))
-    for cursor in cursors:
-        cursor.close()
-    found = _stored(connection, list(hits))
-    return [(found[id_], h) for id_, h in hits.items() if id_ in found], more
+    for report_id, ids in connection.execute(MatchSQL.newest_hits, (window,)):
+        held = present(ids, wanted)
+        if not held:
+            continue
+        if len(found) == limit:
+            more = True
+            break
+        found[report_id] = ids, held
+    forms: dict[str, tuple[bytes, str]] = {}
+    for chunk in chunks(list(found)):
+        sql = MatchSQL.forms_of.format(ids=placeholders(len(chunk)))
+        forms.update(
+            (id_, (members, groups))
+            for id_, members, groups in connection.execute(sql, tuple(chunk))
+        )
+    stored = _stored(connection, list(found))
+    return [
+        (stored[id_], unpack(Packed(ids, *forms[id_]), names, set(held)))
+        for id_, (ids, held) in found.items()
+        if id_ in stored and id_ in forms
+    ], more
 
 
 class Matches:
-    """The match index as /latest reads it (`Polls` writes it with each poll's outcome)."""
+    """The match index as /latest reads it (`Polls` gives out watch ids and writes it with each
+    poll's outcome)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -58,6 +58,11 @@ class Polls:
         for every watch held now: what a new matcher matches again (`matches.unmatched`)."""
         return await self._db.read(lambda connection: matches.unmatched(connection, window, count))
 
+    async def watch_ids(self, watches: Sequence[str]) -> list[int]:
+        """The store's id of each of these distinct raw watches, for the matcher to number
+        them with (`matches.watch_ids`)."""
+        return await self._db.write(lambda connection: matches.watch_ids(connection, watches))
+
     async def record_matches(self, matched: Matched) -> None:
         """Store what a matcher found in reports stored before (`matches.record`)."""
         await self._db.write(lambda connection: matches.record(connection, matched))

@@ -3,8 +3,10 @@ the schema version a file records, so a newer file is refused rather than misrea
 
 Tables: `meta` (what the store keeps about itself), `reports` (every report seen, bounded by
 retention), `source_state` (one JSON document per source), `outbox` (alerts to send and what
-became of them), and the match index: `matches` (which report matched which watch) and
-`matched_watches` (from which matcher on each watch is covered; `bot.store.matches`). The
+became of them), and the match index (`bot.store.matches`): `watches` (an id for each raw
+watch, and from which matcher on it is covered) and one compact record of each report's hits:
+its watch ids in `report_hits` (small rows, walked newest first by `report_hits_newest`) and the
+forms found in `report_forms`. The
 statements are standard SQL with `?` placeholders, so a PostgreSQL implementation can follow.
 """
 
@@ -79,19 +81,22 @@ SCHEMA = (
         PRIMARY KEY (chat_id, report_id)
     )""",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
-    """CREATE TABLE IF NOT EXISTS matches (
-        watch TEXT NOT NULL,
+    """CREATE TABLE IF NOT EXISTS watches (
+        id INTEGER PRIMARY KEY,
+        raw TEXT NOT NULL UNIQUE,
+        since INTEGER
+    )""",
+    """CREATE TABLE IF NOT EXISTS report_hits (
+        report_id TEXT PRIMARY KEY REFERENCES reports (id),
         sort_time TEXT NOT NULL,
-        report_id TEXT NOT NULL REFERENCES reports (id),
-        form TEXT NOT NULL,
-        context TEXT NOT NULL,
-        PRIMARY KEY (watch, sort_time, report_id)
-    ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS matches_report ON matches (report_id)",
-    """CREATE TABLE IF NOT EXISTS matched_watches (
-        watch TEXT PRIMARY KEY,
-        since INTEGER NOT NULL
-    ) WITHOUT ROWID""",
+        ids BLOB NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS report_forms (
+        report_id TEXT PRIMARY KEY REFERENCES reports (id),
+        members BLOB NOT NULL,
+        groups TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS report_hits_newest ON report_hits (sort_time, report_id)",
 )
 
 ADDED_COLUMNS = {
