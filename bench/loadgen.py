@@ -58,6 +58,7 @@ __all__ = [
     "chat_id",
     "family",
     "memory_split",
+    "old_chats",
     "popular_terms",
     "rss_mb",
     "unique_keyword",
@@ -104,7 +105,7 @@ def unique_keyword(number: int) -> str:
     return f"chat{number}topic0"
 
 
-def _watchlists(now: datetime) -> dict[str, dict[str, object]]:
+def old_chats(now: datetime) -> dict[str, dict[str, object]]:
     """The previous store's chats table: CHATS chats, WATCHES valid, distinct watches each."""
     per_chat: dict[int, list[str]] = {}
     for chat, keyword in make_watches(CHATS, WATCHES, load_aliases()):
@@ -203,7 +204,7 @@ def build_data_dir(data: Path, reports: int, *, news: bool = False) -> float:
     now = datetime.now(UTC)
     data.mkdir(parents=True, exist_ok=True)
     legacy = data / "newswatch.json"
-    legacy.write_text(json.dumps({"chats": _watchlists(now), "sources": {}}), encoding="utf-8")
+    legacy.write_text(json.dumps({"chats": old_chats(now), "sources": {}}), encoding="utf-8")
     asyncio.run(_fill(data, reports, now, news))
     legacy.unlink()  # imported once; the bot must not find it again
     return time.perf_counter() - began

@@ -38,12 +38,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.loadgen import CHATS, FEEDS, WATCHES, FeedProcess, chat_id, memory_split
-from bench.matching import make_watches
+from bench.loadgen import CHATS, FEEDS, WATCHES, FeedProcess, chat_id, memory_split, old_chats
 from bench.realtext import FIXTURE, load_cases
 from bench.responsiveness import start_bot, stop_bot
 from fakes import FakeTelegram
-from watchers.matching import KeywordError, load_aliases, validate_keyword
 
 __all__ = ["main", "write_old_store"]
 
@@ -119,37 +117,13 @@ def _report_docs(count: int, sentences: int, now: datetime) -> dict[str, dict[st
     return docs
 
 
-def _chat_docs(now: datetime) -> dict[str, dict[str, object]]:
-    """The previous store's chats table: CHATS chats with up to WATCHES valid watches each."""
-    per_chat: dict[int, list[str]] = {}
-    for chat, keyword in make_watches(CHATS, WATCHES, load_aliases()):
-        try:
-            tidy = validate_keyword(keyword)
-        except KeywordError:
-            continue
-        if tidy not in per_chat.setdefault(chat, []):
-            per_chat[chat].append(tidy)
-    since = (now - timedelta(days=1)).isoformat()
-    return {
-        str(n + 1): {
-            "chat_id": chat_id(n),
-            "kind": "private",
-            "title": f"Chat {n}",
-            "subscribed": True,
-            "paused": False,
-            "watches": [{"keyword": k, "since": since} for k in per_chat.get(n, [])],
-        }
-        for n in range(CHATS)
-    }
-
-
 def write_old_store(data: Path, reports: int, sentences: int = SENTENCES) -> tuple[Path, Path]:
     """The previous version's main file and reports file in `data`, written as it wrote them
     (UTF-8, `ensure_ascii=False`); returns both paths."""
     now = datetime.now(UTC)
     data.mkdir(parents=True, exist_ok=True)
     main = data / "newswatch.json"
-    chats = {"chats": _chat_docs(now), "sources": {}}
+    chats = {"chats": old_chats(now), "sources": {}}
     main.write_text(json.dumps(chats, ensure_ascii=False), encoding="utf-8")
     old = data / "newswatch.reports.json"
     docs = {"reports": _report_docs(reports, sentences, now)}

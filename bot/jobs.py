@@ -11,6 +11,7 @@ import ctypes.util
 import logging
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from telegram.ext import Application
@@ -32,10 +33,20 @@ KEEP_DONE = timedelta(days=1)
 TRIM_AFTER = 50
 """New reports in one poll after which the freed heap is given back to the system (`_trim`)."""
 TRIM_EVERY = 30.0
-"""Seconds after which a poll with any new report gives it back too (what /latest freed)."""
+"""Seconds after which a poll with any new report gives the freed heap back too."""
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-_malloc_trim = getattr(_libc, "malloc_trim", None)  # glibc only
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None where there is none (musl, macOS, Windows)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+    except OSError:
+        return None
+    trim: Callable[[int], int] | None = getattr(libc, "malloc_trim", None)
+    return trim
+
+
+_malloc_trim = _find_malloc_trim()
 
 
 def _trim() -> None:

@@ -97,7 +97,7 @@ async def _newest_matches(
         for item, hits in indexed:
             known = candidates.get(item.report.id)
             candidates[item.report.id] = item, hits + (known[1] if known else [])
-        if more:  # what lies past the index's last report is not known to be in order
+        if more and indexed:  # what lies past the index's last report is not known to be in order
             last = indexed[-1][0]
             candidates = {
                 key: (item, hits)

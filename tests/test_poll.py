@@ -827,3 +827,23 @@ async def test_a_report_matching_many_watches_is_stored_as_one_record(
     with sqlite3.connect(tmp_path / "newswatch.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM report_hits").fetchone() == (1,)
         assert db.execute("SELECT count(*) FROM watches").fetchone() == (300,)
+
+
+async def test_a_catch_up_that_stops_the_worker_leaves_the_stored_poll_alone(
+    feeds: FeedServer, poller: tuple[Poller, Store, Clock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catch-up runs after the poll's outcome is stored: a worker that stops under it
+    must not turn the stored poll into an error (its alerts would wait, and a switched-off
+    source would go untold)."""
+    poll, store, _ = poller
+
+    async def stopped(*args: object, **kwargs: object) -> None:
+        raise CpuLaneError("the CPU worker process stopped during match")
+
+    monkeypatch.setattr(poll.matchers, "match", stopped)
+    stored = "https://wire.test/stored"
+    await store.reports.add([Report(stored, stored, stored, "Convoy reaches Lachin")], START)
+    result = await poll.poll(_feed(feeds, [_old(1)]), [LACHIN])
+    assert result.error is None
+    assert result.new == 1
+    assert (await store.sources.all())["Test Wire"].errors == 0

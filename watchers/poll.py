@@ -172,7 +172,10 @@ class Poller:
         )
         result.alerts = await self.store.record_poll(outcome)
         if matched is not None:
-            await self._catch_up(subscriptions, version, unheld)
+            try:
+                await self._catch_up(subscriptions, version, unheld)
+            except CpuLaneError as error:  # the poll is stored: only the catch-up waits
+                logger.warning("matching stored reports again stopped: %s", error)
         return result
 
     async def _catch_up(

@@ -86,13 +86,17 @@ def import_in_child(data_dir: Path, main: Path) -> None:
     StorageError with the child's sentence when it refused."""
     command = [sys.executable, "-m", "bot.store.importer", str(data_dir), str(main)]
     child = subprocess.run(command, stdout=subprocess.PIPE, check=False)
+    failed = f"{main} could not be imported (the import exited {child.returncode})"
     try:
         said = json.loads(child.stdout.decode("utf-8").strip().splitlines()[-1])
     except (ValueError, IndexError):
-        said = {"error": f"{main} could not be imported (the import exited {child.returncode})"}
+        said = {"error": failed}
     if "error" in said:
         raise StorageError(said["error"])
-    done = Imported(**said)
+    try:
+        done = Imported(**said)
+    except TypeError:  # a child of another version: its answer is not this one's
+        raise StorageError(failed) from None
     logger.info(
         "imported the previous store %s: %d chats, %d source states, %d of %d reports; "
         "the old files are kept as they were",
