@@ -118,7 +118,9 @@ async def test_pruning_reports_deletes_their_matches(tmp_path: Path) -> None:
         await store.close()
     assert _titles(found) == ["Report number 2"]
     with sqlite3.connect(tmp_path / "newswatch.sqlite3") as db:
-        assert db.execute("SELECT report_id FROM report_hits").fetchall() == [("https://wire.test/2",)]
+        assert db.execute("SELECT report_id FROM report_hits").fetchall() == [
+            ("https://wire.test/2",)
+        ]
 
 
 OLD_REPORTS = """CREATE TABLE reports (

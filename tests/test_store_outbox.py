@@ -4,29 +4,13 @@ the poll."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
-
 from bot.config import Settings
 from bot.store import OutboxStatus, Outcome, Store
 from fakes import FakeTelegram
 from tests.conftest import BotHarness
-from tests.store_support import NOW, make_alert, make_report
+from tests.store_support import NOW, make_alert, make_report, queue_order, queued_poll
 from tests.test_delivery import KEYWORD, _report, _watchers
-from watchers.models import Alert, Overflow, PollOutcome, Report, SourceState
-
-
-def _poll(
-    source: str, chat_id: int, reports: Sequence[Report], overflow: Sequence[Overflow] = ()
-) -> PollOutcome:
-    """A poll of `source` that stores the reports and alerts the chat to each."""
-    alerts = [Alert(chat_id, r, KEYWORD, KEYWORD, "A convoy.") for r in reports]
-    stored = [*reports, *(r for line in overflow for r in line.reports)]
-    return PollOutcome(source, SourceState(), datetime.now(UTC), stored, stored, alerts, overflow)
-
-
-def _order(alerts: Sequence[Alert]) -> list[tuple[int, str]]:
-    return [(a.chat_id, a.report.id.rsplit("/", 1)[1]) for a in alerts]
+from watchers.models import Overflow, PollOutcome, SourceState
 
 
 async def test_outbox_entries_leave_the_queue_when_sent_or_dropped(store: Store) -> None:
@@ -49,10 +33,10 @@ async def test_a_second_sources_alert_goes_right_after_the_head_of_a_chats_backl
     store = Store.in_memory()
     try:
         backlog = [_report(f"a{n}") for n in range(6)]
-        await store.polls.record_poll(_poll("A", 1, backlog))
-        await store.polls.record_poll(_poll("A", 2, [_report("c0")]))
-        await store.polls.record_poll(_poll("B", 1, [_report("b0")]))
-        pending = _order(await store.outbox.pending(20))
+        await store.polls.record_poll(queued_poll("A", 1, backlog))
+        await store.polls.record_poll(queued_poll("A", 2, [_report("c0")]))
+        await store.polls.record_poll(queued_poll("B", 1, [_report("b0")]))
+        pending = queue_order(await store.outbox.pending(20))
         assert [report for chat, report in pending if chat == 1] == [
             "a0",
             "b0",  # the chat's second entry is B's, not A's
@@ -65,9 +49,13 @@ async def test_a_second_sources_alert_goes_right_after_the_head_of_a_chats_backl
                 Outcome(1, "https://wire.test/b0", OutboxStatus.SENT),
             ]
         )
-        await store.polls.record_poll(_poll("A", 1, [_report("a6")]))  # after A's own pending ones
-        await store.polls.record_poll(_poll("B", 1, [_report("b1")]))  # at the chat's current turn
-        pending = _order(await store.outbox.pending(20, skip_chats=[2]))
+        await store.polls.record_poll(
+            queued_poll("A", 1, [_report("a6")])
+        )  # after A's own pending ones
+        await store.polls.record_poll(
+            queued_poll("B", 1, [_report("b1")])
+        )  # at the chat's current turn
+        pending = queue_order(await store.outbox.pending(20, skip_chats=[2]))
         assert pending == [(1, "a1"), (1, "b1"), *((1, f"a{n}") for n in range(2, 7))]
     finally:
         await store.close()
@@ -77,9 +65,11 @@ async def test_the_line_for_reports_past_the_cap_counts_only_those_stored_by_thi
     store = Store.in_memory()
     try:
         collapsed = tuple(_report(f"x{n}") for n in range(4))
-        await store.polls.record_poll(_poll("Google News", 1, [collapsed[0]]))  # stored first there
+        await store.polls.record_poll(
+            queued_poll("Google News", 1, [collapsed[0]])
+        )  # stored first there
         line = Overflow(1, KEYWORD, "Caucasus Wire", collapsed)
-        queued = await store.polls.record_poll(_poll("feed", 1, [_report("k")], [line]))
+        queued = await store.polls.record_poll(queued_poll("feed", 1, [_report("k")], [line]))
         assert [(a.report.id, a.more, a.origin) for a in queued] == [
             ("https://wire.test/k", 0, ""),
             ("https://wire.test/x1", 3, "Caucasus Wire"),  # the newest of those stored now
@@ -96,8 +86,8 @@ async def test_a_sources_alert_is_sent_before_the_rest_of_another_sources_backlo
     harness = BotHarness(telegram, settings)
     assert harness.store is not None
     await _watchers(harness.store, [1])
-    await harness.store.polls.record_poll(_poll("A", 1, [_report(f"a{n}") for n in range(6)]))
-    await harness.store.polls.record_poll(_poll("B", 1, [_report("b0")]))
+    await harness.store.polls.record_poll(queued_poll("A", 1, [_report(f"a{n}") for n in range(6)]))
+    await harness.store.polls.record_poll(queued_poll("B", 1, [_report("b0")]))
     await harness.start()
     try:
         sent = await telegram.wait_for_sent(chat_id=1, count=7, timeout=30)

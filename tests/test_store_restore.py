@@ -6,35 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store import (
-    Chat,
     Store,
-    WatchEntry,
     load_chats,
 )
-from bot.store.shards import load_shard
 from tests.conftest import run_newswatch
-from tests.store_support import NOW
-
-SHARD = Path("data") / "chats" / "2a.json"  # chats 42 and 298 (298 % 256 == 42)
-
-
-async def _two_saves(folder: Path) -> Path:
-    """A shard written twice: chat 42 now, and the copy before the second save, also chat 42."""
-    store = Store.open(folder / "data")
-    await store.chats.save(Chat(chat_id=42, watches=[WatchEntry("Lachin", NOW)]))
-    await store.chats.save(Chat(chat_id=298, watches=[WatchEntry("Karabakh", NOW)]))
-    await store.close()
-    return folder / SHARD
-
-
-def _watchlists(path: Path) -> dict[int, list[str]]:
-    return {chat.chat_id: chat.keywords for chat in load_shard(path)}
+from tests.store_support import SHARD, shard_watchlists, two_saves
 
 
 async def test_restore_shard_puts_back_the_previous_copy_and_keeps_the_refused_file(
     tmp_path: Path,
 ) -> None:
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     shard.write_bytes(b"")
     result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -45,23 +27,27 @@ async def test_restore_shard_puts_back_the_previous_copy_and_keeps_the_refused_f
     [aside] = shard.parent.glob("2a.json.bad-*")
     assert aside.read_bytes() == b""
     assert f"kept as {SHARD}.bad-" in result.stdout
-    assert _watchlists(shard) == _watchlists(shard.with_name("2a.json.bak")) == {42: ["Lachin"]}
+    assert (
+        shard_watchlists(shard)
+        == shard_watchlists(shard.with_name("2a.json.bak"))
+        == {42: ["Lachin"]}
+    )
     assert [c.chat_id for c in load_chats(tmp_path / "data")] == [42]
     store = Store.open(tmp_path / "data")  # and the bot starts again
     await store.close()
 
 
 async def test_restore_shard_puts_back_a_deleted_shard(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     shard.unlink()
     result = run_newswatch("restore-shard", str(SHARD), cwd=tmp_path)
     assert result.returncode == 0
     assert "kept as" not in result.stdout
-    assert _watchlists(shard) == {42: ["Lachin"]}
+    assert shard_watchlists(shard) == {42: ["Lachin"]}
 
 
 async def test_restore_shard_checks_before_it_changes_anything(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     backup = shard.with_name("2a.json.bak")
 
     def refused(sentence: str, *, args: tuple[str, ...] = (str(SHARD),)) -> None:
@@ -84,7 +70,7 @@ async def test_restore_shard_checks_before_it_changes_anything(tmp_path: Path) -
 
 
 async def test_restore_shard_refuses_while_the_bot_runs(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     store = Store.open(tmp_path / "data")
     try:
         shard.write_bytes(b"")

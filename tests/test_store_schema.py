@@ -4,7 +4,6 @@ lacks."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,8 +14,8 @@ from bot.store import (
 )
 from bot.store.database import Database
 from bot.store.schema import ADDED_COLUMNS, SCHEMA
+from tests.store_support import queue_order, queued_poll
 from tests.test_delivery import KEYWORD, _report
-from watchers.models import Alert, Overflow, PollOutcome, Report, SourceState
 
 
 async def test_an_outbox_from_before_alert_contexts_gains_the_column(tmp_path: Path) -> None:
@@ -34,19 +33,6 @@ async def test_an_outbox_from_before_alert_contexts_gains_the_column(tmp_path: P
     again = sqlite3.connect(path)
     assert "context" in {row[1] for row in again.execute("PRAGMA table_info(outbox)")}
     again.close()
-
-
-def _poll(
-    source: str, chat_id: int, reports: Sequence[Report], overflow: Sequence[Overflow] = ()
-) -> PollOutcome:
-    """A poll of `source` that stores the reports and alerts the chat to each."""
-    alerts = [Alert(chat_id, r, KEYWORD, KEYWORD, "A convoy.") for r in reports]
-    stored = [*reports, *(r for line in overflow for r in line.reports)]
-    return PollOutcome(source, SourceState(), datetime.now(UTC), stored, stored, alerts, overflow)
-
-
-def _order(alerts: Sequence[Alert]) -> list[tuple[int, str]]:
-    return [(a.chat_id, a.report.id.rsplit("/", 1)[1]) for a in alerts]
 
 
 OLD_OUTBOX = """CREATE TABLE outbox (
@@ -88,9 +74,9 @@ async def test_an_outbox_from_before_volume_control_gains_its_columns_and_still_
             columns = {row[1] for row in look.execute("PRAGMA table_info(outbox)")}
         look.close()
         assert set(ADDED_COLUMNS) <= columns
-        await Polls(db).record_poll(_poll("B", 1, [_report("new")]))
+        await Polls(db).record_poll(queued_poll("B", 1, [_report("new")]))
         pending = await Outbox(db).pending(10, datetime.now(UTC))
-        assert _order(pending) == [(1, "old"), (1, "new")]
+        assert queue_order(pending) == [(1, "old"), (1, "new")]
         assert (pending[0].more, pending[0].origin, pending[0].summary) == (0, "", "s")
     finally:
         db.shutdown()

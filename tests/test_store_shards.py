@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Chat, StorageError, Store, WatchEntry
+from bot.store import Chat, StorageError, Store
 from bot.store.shards import AtomicJSONStorage, load_shard
 from tests.conftest import kill_9_while_writing
-from tests.store_support import NOW, refused
-
-SHARD = Path("data") / "chats" / "2a.json"  # chats 42 and 298 (298 % 256 == 42)
+from tests.store_support import SHARD, refused, shard_watchlists, two_saves
 
 
 def _restore(folder: Path) -> str:
@@ -25,19 +23,6 @@ def _restore(folder: Path) -> str:
     return (
         f"run newswatch restore-shard {folder / SHARD} to put back its previous copy (1 chat, saved"
     )
-
-
-async def _two_saves(folder: Path) -> Path:
-    """A shard written twice: chat 42 now, and the copy before the second save, also chat 42."""
-    store = Store.open(folder / "data")
-    await store.chats.save(Chat(chat_id=42, watches=[WatchEntry("Lachin", NOW)]))
-    await store.chats.save(Chat(chat_id=298, watches=[WatchEntry("Karabakh", NOW)]))
-    await store.close()
-    return folder / SHARD
-
-
-def _watchlists(path: Path) -> dict[int, list[str]]:
-    return {chat.chat_id: chat.keywords for chat in load_shard(path)}
 
 
 @pytest.mark.parametrize(
@@ -53,7 +38,7 @@ def _watchlists(path: Path) -> dict[int, list[str]]:
 async def test_a_damaged_shard_stops_the_start_and_names_the_command_that_restores_it(
     tmp_path: Path, damage: object, sentence: str
 ) -> None:
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     shard.write_bytes(damage(shard.read_bytes()))  # type: ignore[operator]
     refused(tmp_path, shard, sentence=f"{sentence}")
     refused(tmp_path, shard, sentence=_restore(tmp_path))
@@ -61,7 +46,7 @@ async def test_a_damaged_shard_stops_the_start_and_names_the_command_that_restor
 
 async def test_a_shard_without_read_permission_stops_the_start(tmp_path: Path) -> None:
     """Judged by its mode: root could read it anyway."""
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     shard.chmod(0o200)
     refused(tmp_path, shard, sentence="2a.json is not readable; make it readable or move it away.")
 
@@ -69,7 +54,7 @@ async def test_a_shard_without_read_permission_stops_the_start(tmp_path: Path) -
 async def test_a_shard_that_fails_with_an_io_error_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _two_saves(tmp_path)
+    await two_saves(tmp_path)
     real = Path.read_bytes
 
     def failing_disk(path: Path) -> bytes:
@@ -83,7 +68,7 @@ async def test_a_shard_that_fails_with_an_io_error_is_refused(
 
 
 async def test_a_shard_deleted_beside_its_previous_copy_stops_the_start(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     shard.unlink()
     backup = shard.with_name("2a.json.bak")
     refused(tmp_path, backup, sentence=f"{SHARD} is missing; {_restore(tmp_path)}")
@@ -132,15 +117,15 @@ def test_atomic_write_replaces_by_rename(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 async def test_every_write_keeps_the_copy_it_replaces(tmp_path: Path) -> None:
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     backup = shard.with_name("2a.json.bak")
-    assert _watchlists(shard) == {42: ["Lachin"], 298: ["Karabakh"]}
-    assert _watchlists(backup) == {42: ["Lachin"]}
+    assert shard_watchlists(shard) == {42: ["Lachin"], 298: ["Karabakh"]}
+    assert shard_watchlists(backup) == {42: ["Lachin"]}
     store = Store.open(tmp_path / "data")
     await store.chats.delete(42)
     await store.close()
-    assert _watchlists(shard) == {298: ["Karabakh"]}
-    assert _watchlists(backup) == {42: ["Lachin"], 298: ["Karabakh"]}
+    assert shard_watchlists(shard) == {298: ["Karabakh"]}
+    assert shard_watchlists(backup) == {42: ["Lachin"], 298: ["Karabakh"]}
     assert shard.stat().st_ino != backup.stat().st_ino  # never written in place
     assert sorted(p.name for p in shard.parent.iterdir()) == ["2a.json", "2a.json.bak"]
 
@@ -186,7 +171,7 @@ def test_without_hard_links_the_previous_copy_is_copied(
 async def test_a_shard_emptied_while_the_bot_runs_is_not_overwritten(tmp_path: Path) -> None:
     """The next save reads the shard to rewrite it: an empty file is refused, not taken for an
     empty shard, so the other chats in it are not lost."""
-    shard = await _two_saves(tmp_path)
+    shard = await two_saves(tmp_path)
     store = Store.open(tmp_path / "data")
     shard.write_bytes(b"")
     with pytest.raises(StorageError, match=r"2a.json is empty"):
