@@ -3,7 +3,8 @@
 Modules, from the bottom: `pacing` (Telegram's limits as pure decisions over an injected clock:
 the global rate, a group's minute, a chat's gap, the pause after an outage and when to look
 again), `answers` (Telegram's refusals mapped to typed answers and the store's `Outcome`),
-`limiter` (PTB's rate limiter for every request of the bot: a 429 holds only its chat),
+`budget` (Telegram's overall 30 a second, replies before alerts), `limiter` (PTB's rate
+limiter for every request of the bot: a 429 holds only its chat),
 `recorder` (outcomes written in group commits) and `sender` (the asyncio `Sender` that claims
 due entries, paces, sends and acts on the answers; `reopen` and `tell_admins`).
 """
@@ -18,7 +19,7 @@ from bot.delivery.answers import (
     read_answer,
     retry_seconds,
 )
-from bot.delivery.limiter import ChatLimiter, PatientLimiter, Retries
+from bot.delivery.limiter import ChatLimiter, PatientLimiter, Terms
 from bot.delivery.pacing import (
     CHAT_GAP,
     GROUP_PER_MINUTE,
@@ -47,8 +48,8 @@ __all__ = [
     "PatientLimiter",
     "Recorder",
     "Resend",
-    "Retries",
     "Sender",
+    "Terms",
     "Unreachable",
     "read_answer",
     "reopen",

@@ -10,8 +10,9 @@ chat's own limit (about one message a second in a private chat). A 429 for a req
 names no chat can only be the bot's, and still holds everything.
 
 A request allowed no retries (the alert sender's, which reschedules a held chat itself) never
-waits for a held chat: it gets the 429 at once, as Telegram would answer it. `PatientLimiter`,
-the one the bot uses, also waits out an outage for the bot's replies.
+waits for a held chat: it gets the 429 at once, as Telegram would answer it. Alerts take the
+overall budget only after replies (`budget`). `PatientLimiter`, the one the bot uses, also waits
+out an outage for the bot's replies.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery.answers import retry_seconds
+from bot.delivery.budget import Budget
 from bot.delivery.pacing import CHAT_GAP, GROUP_PER_MINUTE, MAX_BACKOFF, MIN_BACKOFF
 
-__all__ = ["ChatLimiter", "PatientLimiter", "Retries"]
+__all__ = ["ChatLimiter", "PatientLimiter", "Terms"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +45,23 @@ MAX_GROUP_LIMITERS = 512
 """Group limiters kept before idle ones (a full minute's allowance left) are forgotten."""
 RETRY_MARGIN = 0.1
 """Seconds added to Telegram's `retry_after`, as PTB does, so the retry is not a hair early."""
+REPLY_RESERVE = 5
+"""Messages of the overall budget that alerts leave free, so that replies to a few people at
+once go without waiting even while alerts use all the rest."""
 
 _Chat = int | str | None
 """A request's chat: its id, a channel's @username, or None for requests that name none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """How a request is sent (PTB's `rate_limit_args` for these limiters): up to `rate_limits`
+    waits on a 429; with `outages`, network errors and 5xx waited out (`PatientLimiter`); as an
+    `alert`, behind every reply in Telegram's overall budget."""
+
+    rate_limits: int = 3
+    outages: bool = True
+    alert: bool = False
 
 
 @dataclass(slots=True)
@@ -60,10 +76,10 @@ class _Hold:
     gate: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class ChatLimiter(BaseRateLimiter[int]):
-    """Paces requests at Telegram's overall and per-group rates and retries a 429 up to
-    `max_retries` times (or the request's `rate_limit_args`), holding back only its chat; a
-    request allowed no retries is refused at once while its chat is held."""
+class ChatLimiter(BaseRateLimiter[Terms | int]):
+    """Paces requests at Telegram's overall and per-group rates, replies before alerts, and
+    retries a 429 up to `max_retries` times (or as the request's `rate_limit_args` say), holding
+    back only its chat; a request allowed no retries is refused at once while its chat is held."""
 
     def __init__(
         self,
@@ -73,7 +89,7 @@ class ChatLimiter(BaseRateLimiter[int]):
         group_per_minute: float = GROUP_PER_MINUTE,
     ) -> None:
         self._max_retries = max_retries
-        self._overall = AsyncLimiter(overall_per_second, 1)
+        self._overall = Budget(overall_per_second, reserve=REPLY_RESERVE)
         self._group_rate = group_per_minute
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._held: dict[int | str, _Hold] = {}
@@ -93,9 +109,10 @@ class ChatLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Terms | int | None,
     ) -> Any:
-        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        terms = self._terms(rate_limit_args)
+        retries = terms.rate_limits
         chat = _chat(data.get("chat_id"))
         attempt = 0
         while True:
@@ -106,7 +123,9 @@ class ChatLimiter(BaseRateLimiter[int]):
                 while True:
                     await self._wait_out(hold)
                     try:
-                        async with self._group(chat), self._pace(chat):
+                        async with self._group(chat):
+                            if chat is not None:  # Telegram's overall limit counts messages
+                                await self._overall.take(alert=terms.alert)
                             result = await callback(*args, **kwargs)
                     except RetryAfter as error:
                         seconds = retry_seconds(error) + RETRY_MARGIN
@@ -123,6 +142,11 @@ class ChatLimiter(BaseRateLimiter[int]):
                     if hold is not None:
                         hold.until = time.monotonic() + CHAT_GAP  # the next one waits its turn
                     return result
+
+    def _terms(self, rate_limit_args: Terms | int | None) -> Terms:
+        if isinstance(rate_limit_args, Terms):
+            return rate_limit_args
+        return Terms(self._max_retries if rate_limit_args is None else rate_limit_args)
 
     def _current_hold(self, chat: _Chat) -> _Hold | None:
         """The chat's hold, unless nobody is at its gate and it has been over for a gap (then
@@ -153,10 +177,6 @@ class ChatLimiter(BaseRateLimiter[int]):
         hold = self._held.setdefault(chat, _Hold(now))
         hold.until = max(hold.until, now + seconds)
 
-    def _pace(self, chat: _Chat) -> AbstractAsyncContextManager[Any]:
-        """Telegram's overall limit counts messages, that is requests sent to a chat."""
-        return self._overall if chat is not None else contextlib.nullcontext()
-
     def _group(self, chat: _Chat) -> AbstractAsyncContextManager[Any]:
         """A group's or channel's own limit (negative ids and @usernames; users are positive)."""
         if chat is None or (isinstance(chat, int) and chat > 0) or not self._group_rate:
@@ -171,15 +191,6 @@ class ChatLimiter(BaseRateLimiter[int]):
         if limiter is None:
             limiter = self._groups[chat] = AsyncLimiter(self._group_rate, 60)
         return limiter
-
-
-@dataclass(frozen=True, slots=True)
-class Retries:
-    """How a request rides out trouble (PTB's `rate_limit_args` for `PatientLimiter`): up to
-    `rate_limits` waits on a 429, and, with `outages`, network errors and 5xx waited out."""
-
-    rate_limits: int = 3
-    outages: bool = True
 
 
 class PatientLimiter(ChatLimiter):
@@ -208,23 +219,17 @@ class PatientLimiter(ChatLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Retries | int | None,
+        rate_limit_args: Terms | int | None,
     ) -> Any:
-        retries = (
-            rate_limit_args
-            if isinstance(rate_limit_args, Retries)
-            else Retries(rate_limit_args or self._max_retries)
-        )
+        terms = self._terms(rate_limit_args)
         deadline = time.monotonic() + self._patience
         delay = MIN_BACKOFF
         while True:
             try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, retries.rate_limits
-                )
+                return await super().process_request(callback, args, kwargs, endpoint, data, terms)
             except NetworkError as error:
                 if (
-                    not retries.outages
+                    not terms.outages
                     or endpoint not in self.RETRIED
                     or self._closing.is_set()
                     or time.monotonic() + delay > deadline

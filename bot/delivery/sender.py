@@ -42,7 +42,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.delivery.answers import Hold, Moved, Outage, Resend, Unreachable, read_answer
-from bot.delivery.limiter import Retries
+from bot.delivery.limiter import Terms
 from bot.delivery.pacing import CHAT_GAP, GROUP_PER_MINUTE, MIN_BACKOFF, RATE, Pacing
 from bot.delivery.recorder import Recorder
 from bot.render import render_alert, render_alert_plain
@@ -71,9 +71,9 @@ STOP_GRACE = 3.0
 """Seconds a stop waits for the sends in flight before leaving them to the next start."""
 
 
-SENDER_RETRIES = Retries(rate_limits=0, outages=False)
-"""The sender reschedules a held chat and keeps its own backoff: a send slot is never held
-through a 429 or an outage."""
+SENDER_TERMS = Terms(rate_limits=0, outages=False, alert=True)
+"""The sender reschedules a held chat and keeps its own backoff, so a send slot is never held
+through a 429 or an outage; and its alerts give way to replies."""
 
 
 class Sender:
@@ -244,7 +244,7 @@ class Sender:
                     chat_id,
                     text,
                     message_thread_id=thread,
-                    rate_limit_args=SENDER_RETRIES,
+                    rate_limit_args=SENDER_TERMS,
                     **({"parse_mode": None} if plain else {}),
                 )
             except TelegramError as error:
