@@ -5,7 +5,7 @@ Runs `newswatch` (`bot.cli.main`) as it is, with two gauges added from outside i
 
 - each poll job is timed (its start and end), by wrapping `bot.jobs.poll_job` before the jobs
   are scheduled;
-- from the first poll on, a `bench.loadgen.LoopLag` task runs on the bot's event loop (how late
+- from the first poll on, a `bench.looplag.LoopLag` task runs on the bot's event loop (how late
   a 1 ms sleeper wakes: how long something held the loop), with the garbage collector's longest
   pause. The task is registered with the running polls, so stopping the bot cancels it.
 
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import bot.jobs
-from bench.loadgen import LoopLag
+from bench.looplag import LoopLag
 from bot.cli import main as newswatch
 from bot.context import Context
 

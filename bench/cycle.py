@@ -42,7 +42,8 @@ from typing import Any, ParamSpec, TypeVar
 import watchers.feeds.source
 import watchers.matchlane
 import watchers.poll
-from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, LoopLag, build_data_dir, rss_mb
+from bench.loadgen import CHATS, FEEDS, ITEMS, WATCHES, FeedProcess, build_data_dir, rss_mb
+from bench.looplag import LoopLag
 from bot.config import load_settings
 from bot.services import build_services
 from bot.store import Store

@@ -15,14 +15,13 @@ so the newest reports (those /latest reads) are stored ones and feed items mixed
 report names "president" or "border" more often than not, and each such report would alert
 about 1,000 of the 10,000 chats), so their alerts are those of the synthetic items.
 `FeedProcess` runs that server in a process of its own, so serving feeds does not compete for
-the measured process's GIL (real feeds are served elsewhere). `LoopLag` measures how late the
-event loop wakes a 1 ms sleeper; `rss_mb`, `family` and `memory_split` read /proc.
+the measured process's GIL (real feeds are served elsewhere). `rss_mb`, `family` and
+`memory_split` read /proc (`bench.looplag` measures the event loop).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import multiprocessing
 import os
@@ -53,7 +52,6 @@ __all__ = [
     "WATCHES",
     "FeedProcess",
     "FeedSet",
-    "LoopLag",
     "build_data_dir",
     "chat_id",
     "family",
@@ -383,55 +381,6 @@ class FeedProcess:
     def close(self) -> None:
         self._conn.send(None)
         self._process.join(timeout=10)
-
-
-class LoopLag:
-    """A task that sleeps 1 ms at a time and keeps the worst oversleep: how long the event
-    loop was held by something that did not yield (disk, CPU work, other threads holding the
-    GIL) while it ran. The garbage collector's pauses are kept too, since they stop the loop
-    whatever the code does. `woke` holds when (time.monotonic) each sample's sleep ended."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self.samples: list[float] = []
-        self.woke: list[float] = []
-        self.gc_worst = 0.0
-        self._gc_began = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    def _gc(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._gc_began = time.perf_counter()
-        else:
-            self.gc_worst = max(self.gc_worst, time.perf_counter() - self._gc_began)
-
-    async def _beat(self) -> None:
-        while True:
-            began = time.perf_counter()
-            await asyncio.sleep(0.001)
-            late = time.perf_counter() - began - 0.001
-            self.woke.append(time.monotonic())
-            self.samples.append(late)
-            self.worst = max(self.worst, late)
-
-    def start(self) -> asyncio.Task[None]:
-        """Start sampling on the running loop; returns the sampling task."""
-        self.worst = self.gc_worst = 0.0
-        self.samples.clear()
-        self.woke.clear()
-        gc.callbacks.append(self._gc)
-        self._task = asyncio.get_running_loop().create_task(self._beat())
-        return self._task
-
-    async def stop(self) -> None:
-        gc.callbacks.remove(self._gc)
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
 
 
 def rss_mb(*pids: int) -> tuple[float, float]:

@@ -155,9 +155,11 @@ async def _wait_up(telegram: FakeTelegram, bot: subprocess.Popen[bytes], limit: 
         await asyncio.sleep(0.05)
 
 
-async def _under_load(telegram: FakeTelegram, feeds: FeedProcess, seconds: float) -> int:
+async def _under_load(
+    telegram: FakeTelegram, feeds: FeedProcess, seconds: float, seed: int
+) -> int:
     """New items on a few feeds every second, a command every half second; replies counted."""
-    rng = random.Random(5)
+    rng = random.Random(seed)
     until = time.monotonic() + seconds
     replies = 0
     while time.monotonic() < until:
@@ -173,10 +175,11 @@ async def _under_load(telegram: FakeTelegram, feeds: FeedProcess, seconds: float
     return replies
 
 
-async def _run_bot(folder: Path, seconds: float, what: str) -> list[tuple[str, float, float]]:
+async def _run_bot(
+    folder: Path, feeds: FeedProcess, seconds: float, what: str, seed: int
+) -> list[tuple[str, float, float]]:
     """Start the bot on `folder/data`, load it for `seconds`, print its figures, stop it; the
     memory split (label, RSS MB, PSS MB) of the bot and its worker at the end."""
-    feeds = FeedProcess()
     with FakeTelegram(per_chat_burst=None) as telegram:
         began = time.monotonic()
         bot = start_bot(
@@ -191,12 +194,11 @@ async def _run_bot(folder: Path, seconds: float, what: str) -> list[tuple[str, f
             high = _high_water_mb(bot.pid)
             print(f"  {what}: bot up in {up:.1f} s, its high-water mark (VmHWM) {high:.0f} MB; "
                   f"{_load()}")  # fmt: skip
-            replies = await _under_load(telegram, feeds, seconds)
+            replies = await _under_load(telegram, feeds, seconds, seed)
             split = memory_split(bot.pid)
             high = _high_water_mb(bot.pid)
         finally:
             code = stop_bot(bot)
-            feeds.close()
     parts = ", ".join(f"{label} RSS {rss:.0f} MB, PSS {pss:.0f} MB" for label, rss, pss in split)
     together = sum(pss for _, _, pss in split)
     print(f"    after {seconds:.0f} s under load ({replies} commands answered): {parts}; "
@@ -206,13 +208,18 @@ async def _run_bot(folder: Path, seconds: float, what: str) -> list[tuple[str, f
 
 
 async def measure(folder: Path, seconds: float) -> None:
-    """The upgrade (the bot's first start, on the old files), then a restart on what it made."""
-    upgraded = await _run_bot(folder, seconds, "upgrade (imports the old store)")
-    with sqlite3.connect(folder / "data" / "newswatch.sqlite3") as db:
-        (stored,) = db.execute("SELECT count(*) FROM reports").fetchone()
-    db.close()
-    print(f"    {stored:,} reports in the new store")
-    restarted = await _run_bot(folder, seconds, "restart (nothing to import)")
+    """The upgrade (the bot's first start, on the old files), then a restart on what it made.
+    The feeds go on from where they were, so the restart polls new items too."""
+    feeds = FeedProcess()
+    try:
+        upgraded = await _run_bot(folder, feeds, seconds, "upgrade (imports the old store)", 5)
+        with sqlite3.connect(folder / "data" / "newswatch.sqlite3") as db:
+            (stored,) = db.execute("SELECT count(*) FROM reports").fetchone()
+        db.close()
+        print(f"    {stored:,} reports in the new store")
+        restarted = await _run_bot(folder, feeds, seconds, "restart (nothing to import)", 6)
+    finally:
+        feeds.close()
     after, again = (sum(pss for _, _, pss in split) for split in (upgraded, restarted))
     print(f"  PSS of bot and worker after the upgrade, without a restart: {after:.0f} MB "
           f"(goal < 150 MB); after a restart: {again:.0f} MB")  # fmt: skip

@@ -6,12 +6,9 @@ Polls only queue alerts (in the outbox, with the reports); `bot.delivery.Sender`
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import logging
 import random
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from telegram.ext import Application
@@ -19,6 +16,7 @@ from telegram.ext import Application
 from bot.context import Context
 from bot.delivery import tell_admins
 from bot.render import escape
+from watchers.heap import give_back
 from watchers.models import SourceState
 from watchers.sources import Source
 
@@ -31,45 +29,25 @@ KEEP_DONE = timedelta(days=1)
 """How long sent and dropped outbox entries stay, for an operator to look at."""
 
 TRIM_AFTER = 50
-"""New reports in one poll after which the freed heap is given back to the system (`_trim`)."""
-TRIM_EVERY = 30.0
-"""Seconds after which a poll with any new report gives the freed heap back too."""
+"""New reports in one poll after which the freed heap is given back to the system. The first
+polls bring a feed's whole backlog (100 reports of ~1,000 characters each, with hundreds of
+hits) through the bot at once: 192 MB RSS after the first 50 polls, 103 MB once given back."""
+TRIM_EVERY = 5.0
+"""Seconds after which a poll with any new report gives the freed heap back too (a trim takes
+well under a millisecond)."""
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None where there is none (musl, macOS, Windows)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-    except OSError:
-        return None
-    trim: Callable[[int], int] | None = getattr(libc, "malloc_trim", None)
-    return trim
-
-
-_malloc_trim = _find_malloc_trim()
-
-
-def _trim() -> None:
-    """Give the system back the heap pages freed after a large poll. The first polls bring a
-    feed's whole backlog (100 reports of ~1,000 characters each, with hundreds of hits) through
-    the bot at once; glibc keeps what they freed in its per-thread arenas, about 90 MB that the
-    bot would otherwise hold for good (measured: 192 MB RSS after the first 50 polls, 103 MB
-    after this)."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
-
-_trimmed = 0.0  # time.monotonic() of the last `_trim`
+_trimmed = 0.0  # time.monotonic() of the last `give_back`
 
 
 async def _trim_after(new: int) -> None:
-    """`_trim`, in a thread, after a large poll, or after any new report once TRIM_EVERY has
-    passed."""
+    """`give_back`, in a thread, after a large poll, or after any new report once TRIM_EVERY
+    has passed."""
     global _trimmed
     now = time.monotonic()
     if new >= TRIM_AFTER or (new and now - _trimmed >= TRIM_EVERY):
         _trimmed = now
-        await asyncio.to_thread(_trim)
+        await asyncio.to_thread(give_back)
 
 
 async def poll_job(context: Context) -> None:

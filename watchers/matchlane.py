@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from watchers.cpu import CpuLaneError, on_cpu
-from watchers.fanout import Audience, audience_of
+from watchers.fanout import EMPTY, Audience, audience_of
 from watchers.matching import AliasBook, Matcher
 from watchers.models import Hit, Matched, Packed, Report, Subscription
 from watchers.packed import pack, unpack
@@ -137,7 +137,7 @@ class MatcherCache:
         self._ids = ids
         self._key: object = None
         self._token = 0
-        self.audience = Audience({}, {}, {})
+        self.audience = EMPTY
         self.watches: list[str] = []  # the audience's distinct watches, as the worker holds them
         self.numbers: list[int] = []  # the number of each, as the worker's matcher gives it
         self._names: dict[int, str] = {}
