@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings, read_environment, settings_help
 from bot.logs import setup_logging
 from bot.scan import ScanError, SourcesFailed, parse_keywords, scan
-from watchers.feeds import SAMPLE_FEED
+from watchers.feeds.catalog import SAMPLE_FEED
 
 __all__ = ["main"]
 

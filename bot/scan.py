@@ -24,7 +24,8 @@ from bot.services import http_client, llm_config, sources_of
 from bot.store import StorageError, load_chats
 from watchers.alerts import Summariser
 from watchers.fanout import EVER, fan_out
-from watchers.feeds import FeedSource, parse_feed
+from watchers.feeds import parse_feed
+from watchers.feeds.source import FeedSource
 from watchers.markup import cut
 from watchers.matching import (
     AliasBook,

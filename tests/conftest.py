@@ -103,10 +103,11 @@ def kill_9_while_writing(module: str, *args: str, cwd: Path, seconds: float) -> 
     assert writer.returncode == -signal.SIGKILL
 
 
-def modules_imported_by(module: str) -> set[str]:
-    """Every module that importing `module` loads, in a fresh interpreter: what a layer depends
+def modules_imported_by(*modules: str) -> set[str]:
+    """Every module that importing `modules` loads, in a fresh interpreter: what a layer depends
     on, whatever the test session has imported already."""
-    code = f"import importlib, sys; importlib.import_module({module!r}); print(*sys.modules)"
+    imports = "; ".join(f"importlib.import_module({module!r})" for module in modules)
+    code = f"import importlib, sys; {imports}; print(*sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.admin import _describe
-from watchers.feeds import FeedSource
+from watchers.feeds.source import FeedSource
 from watchers.models import SourceState
 
 OC_MEDIA = FeedSource("OC Media", "https://oc-media.org/feed/", 300, "en", verified=False)

@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from watchers.article import extract_article, fetch_article
+from watchers.article import fetch_article
+from watchers.extract import extract_article
 from watchers.netpolicy import NetPolicy, PolicyTransport
 
 STORY = [

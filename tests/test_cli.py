@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.config import SETTINGS
 from fakes import DEFAULT_TOKEN, OFFLINE, ROOT, FakeTelegram
 from tests.conftest import run_newswatch
-from watchers.feeds import SAMPLE_FEED
+from watchers.feeds.catalog import SAMPLE_FEED
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.logs import redact_secrets
-from tests.conftest import kill_cpu_worker, until
+from tests.conftest import kill_cpu_worker, modules_imported_by, until
 from watchers.cpu import CpuLaneError, on_cpu
 
 
@@ -186,3 +186,20 @@ def test_a_worker_whose_bot_ends_mid_step_ends_quietly() -> None:
     # all the worker wrote; the kernel may mark it ended a little later.
     assert bot.stderr == ""
     assert _ends(int(bot.stdout))
+
+
+WORKER_STEPS = (
+    "watchers.feeds",  # parse_feed, parse_google_news, parse_gdelt
+    "watchers.extract",  # extract_article
+    "watchers.matchlane",  # install_matcher, clean_and_match, match_installed, match_texts
+    "watchers.summary",  # summarise, needs_article, clean_text
+    "watchers.matching.places",  # place_vetoes
+)
+
+
+def test_the_workers_steps_load_no_http_client() -> None:
+    """The feed parsers' package also held the feed source, so the worker loaded httpx (and
+    with it about 10 MB) only to parse."""
+    loaded = modules_imported_by(*WORKER_STEPS)
+    assert "watchers.feeds.parse" in loaded  # the steps were really imported
+    assert not {"httpx", "httpcore"} & loaded

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from watchers.feeds import load_sources
+from watchers.feeds.catalog import load_sources
 
 
 def test_default_sources_load_and_are_http() -> None:

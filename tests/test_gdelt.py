@@ -9,13 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.config import DEFAULT_GDELT_URL
-from watchers.gdelt import (
-    GDELT_MIN_INTERVAL_SECONDS,
-    build_gdelt_url,
-    build_query,
-    parse_gdelt,
-    tidy_title,
-)
+from watchers.feeds import parse_gdelt, tidy_title
+from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, build_gdelt_url, build_query
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"

@@ -7,12 +7,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bot.config import DEFAULT_GOOGLE_NEWS_URL as GN
-from watchers.google_news import (
-    build_search_urls,
-    parse_google_news,
-    quote_term,
-    split_publisher,
-)
+from watchers.feeds import parse_google_news, split_publisher
+from watchers.google_news import build_search_urls, quote_term
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "feeds" / "google_news.xml"
 FEED_URL = "https://news.google.com/rss/search?q=Lachin&hl=en-US&gl=US&ceid=US:en"

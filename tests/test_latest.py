@@ -10,7 +10,7 @@ from bot.store import Chat, WatchEntry
 from fakes import FeedServer, Item, make_rss
 from tests.conftest import BotHarness
 from watchers.alerts import Summariser
-from watchers.feeds import FeedSource
+from watchers.feeds.source import FeedSource
 from watchers.matching import load_aliases
 from watchers.models import Report
 from watchers.poll import Poller

@@ -24,7 +24,7 @@ from tests.conftest import FIXTURES, kill_cpu_worker
 from watchers.alerts import Summariser
 from watchers.cpu import CpuLaneError, on_cpu
 from watchers.fanout import Audience, fan_out, small_audience
-from watchers.feeds import FeedSource
+from watchers.feeds.source import FeedSource
 from watchers.gdelt import GDELT_TERMS_PER_QUERY, GdeltSource, Pacer
 from watchers.google_news import GoogleNewsSource
 from watchers.matching import load_aliases, search_terms

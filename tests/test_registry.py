@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watchers.feeds import load_sources
+from watchers.feeds.catalog import load_sources
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS
 from watchers.registry import configured_sources
 

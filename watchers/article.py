@@ -14,42 +14,15 @@ import logging
 import httpx
 
 from watchers.cpu import CpuLaneError, on_cpu
+from watchers.extract import extract_article
 from watchers.netpolicy import Blocked, stream_get
 
-__all__ = ["extract_article", "fetch_article"]
+__all__ = ["fetch_article"]
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
-
-
-def extract_article(html: str | bytes, url: str | None = None) -> str:
-    """Return the main text of an HTML page, paragraphs separated by blank lines, or "".
-
-    Precision is favoured over recall: a summary built from navigation, comments or a table of
-    share prices is worse than none, so doubtful blocks are left out. Trafilatura is imported
-    here: only the CPU worker (`watchers.cpu`) extracts, and the bot's process need not hold it.
-    """
-    import trafilatura
-
-    try:
-        text = trafilatura.extract(
-            html,
-            url=url,
-            favor_precision=True,
-            include_comments=False,
-            include_tables=False,
-            include_images=False,
-            include_links=False,
-            output_format="txt",
-        )
-    except Exception as exc:  # noqa: BLE001 -- any parser failure on a hostile page means "no text"
-        logger.warning("article extraction failed for %s: %r", url, exc)
-        return ""
-    if not text:
-        return ""
-    return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _content_type(response: httpx.Response) -> str:

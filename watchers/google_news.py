@@ -10,7 +10,6 @@ takes its publisher from that suffix).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,24 +19,19 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from watchers.cpu import on_cpu
-from watchers.feeds import FeedResult, parse_feed
+from watchers.feeds import parse_google_news
 from watchers.fetch import fetch
-from watchers.models import Collected, Report, SourceState
+from watchers.models import Collected, SourceState
 from watchers.text import fold
 
 __all__ = [
     "GoogleNewsSource",
     "build_search_urls",
-    "parse_google_news",
     "quote_term",
-    "split_publisher",
     "unique_terms",
 ]
 
 logger = logging.getLogger(__name__)
-
-_SEPARATORS = (" - ", " – ", " — ", " | ")
-
 
 def quote_term(term: str) -> str:
     """Quote terms with a space or hyphen so the search matches them as one phrase.
@@ -99,37 +93,6 @@ def build_search_urls(
     if batch:
         urls.append(_search_url(base_url, " OR ".join(batch), params))
     return urls
-
-
-def split_publisher(title: str, publisher: str) -> str:
-    """Strip a trailing " - Publisher" from `title` when it names `publisher`."""
-    if not publisher:
-        return title
-    folded_publisher = fold(publisher).strip()
-    for separator in _SEPARATORS:
-        head, found, tail = title.rpartition(separator)
-        if found and head.strip() and fold(tail).strip() == folded_publisher:
-            return head.strip()
-    return title
-
-
-def parse_google_news(body: bytes, *, source: str, feed_url: str) -> FeedResult:
-    """Parse a Google News search feed; outlet and domain name the publisher, not Google."""
-    result = parse_feed(body, source=source, feed_url=feed_url, domain_from_source=True)
-    result.reports = [_with_publisher(report, result.title) for report in result.reports]
-    return result
-
-
-def _with_publisher(report: Report, feed_title: str) -> Report:
-    """Split the publisher off the title; without `<source>`, trust the title's last part.
-    (`story=None`: the story key is made again, of the title without the publisher.)"""
-    if report.outlet and report.outlet != feed_title:
-        title = split_publisher(report.title, report.outlet)
-        return dataclasses.replace(report, title=title, story=None)
-    head, found, tail = report.title.rpartition(" - ")
-    if not found or not head.strip() or not tail.strip():
-        return report
-    return dataclasses.replace(report, title=head.strip(), outlet=tail.strip(), story=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from watchers.feeds import FeedSource, load_sources
+from watchers.feeds.catalog import load_sources
+from watchers.feeds.source import FeedSource
 from watchers.gdelt import GDELT_MIN_INTERVAL_SECONDS, GdeltSource
 from watchers.google_news import GoogleNewsSource
 from watchers.sources import Source

@@ -1,17 +1,21 @@
-"""RSS, RDF and Atom feeds turned into plain `Report` records, and the feed source that polls them.
+"""What sources fetch, turned into plain `Report` records: RSS, RDF and Atom feeds, Google
+News search feeds (`google_news`) and GDELT's answers (`gdelt`).
 
-A fetched document goes through `parse_feed` (`parse`): a light scan of the raw text for what
+A fetched feed goes through `parse_feed` (`parse`): a light scan of the raw text for what
 the parsers miss (`scan`), fastfeedparser (`fast`) with feedparser as the fallback (`full`),
 both filling one record shape (`entries`) that `reports` maps to `Report`s whose fields keep
-the bounds of `fields`. `FeedSource` (`source`) fetches a feed and parses it in the CPU worker;
-`catalog` loads the curated list of outlets shipped in `watchers/data/sources.toml`.
+the bounds of `fields`.
+
+This package is what the CPU worker loads to parse, so it loads no HTTP client (about 10 MB of
+the worker's memory): the feed source, `FeedSource` (`watchers.feeds.source`, which fetches a
+feed and parses it in the worker), and `watchers.feeds.catalog` (the curated outlets shipped in
+`watchers/data/sources.toml`, as feed sources) are imported from their modules.
 
 What comes out is bounded and plain: titles and outlet names are one line of text (markup
 removed only where the text really is HTML, see `watchers.markup`), no field holds control
 characters, and every field has a maximum length, whatever the document holds.
 """
 
-from watchers.feeds.catalog import SAMPLE_FEED, load_sources
 from watchers.feeds.fields import (
     MAX_OUTLET_LENGTH,
     MAX_TEXT_LENGTH,
@@ -20,19 +24,22 @@ from watchers.feeds.fields import (
     one_line,
     parse_date,
 )
+from watchers.feeds.gdelt import GdeltResult, parse_gdelt, tidy_title
+from watchers.feeds.google_news import parse_google_news, split_publisher
 from watchers.feeds.parse import FeedResult, parse_feed
-from watchers.feeds.source import FeedSource
 
 __all__ = [
     "MAX_OUTLET_LENGTH",
     "MAX_TEXT_LENGTH",
     "MAX_TITLE_LENGTH",
     "MAX_URL_LENGTH",
-    "SAMPLE_FEED",
     "FeedResult",
-    "FeedSource",
-    "load_sources",
+    "GdeltResult",
     "one_line",
     "parse_date",
     "parse_feed",
+    "parse_gdelt",
+    "parse_google_news",
+    "split_publisher",
+    "tidy_title",
 ]
