@@ -10,6 +10,7 @@ from bot.delivery.budget import Budget
 
 RATE = 50
 RESERVE = 5
+TURNS = 2
 REPLY_CHAT = 10_000
 ALERT = Terms(rate_limits=0, outages=False, alert=True)
 
@@ -20,7 +21,7 @@ async def _taken(budget: Budget, count: int, *, alert: bool) -> None:
 
 
 async def test_alerts_leave_the_reserve_free_and_a_reply_takes_it_at_once() -> None:
-    budget = Budget(RATE, reserve=RESERVE)
+    budget = Budget(RATE, reserve=RESERVE, turns=TURNS)
     await asyncio.wait_for(_taken(budget, RATE - RESERVE, alert=True), 0.5)  # a burst, no wait
     blocked = asyncio.create_task(budget.take(alert=True))
     await asyncio.sleep(0)  # let it run up to its wait
@@ -30,7 +31,7 @@ async def test_alerts_leave_the_reserve_free_and_a_reply_takes_it_at_once() -> N
 
 
 async def test_a_waiting_reply_goes_before_alerts_that_waited_longer() -> None:
-    budget = Budget(RATE, reserve=0)  # the order alone, not the reserve, puts the reply first
+    budget = Budget(RATE, reserve=0, turns=TURNS)  # the order alone puts the reply first
     await _taken(budget, RATE, alert=False)  # the whole bucket: everyone waits now
     order: list[str] = []
 
@@ -45,9 +46,26 @@ async def test_a_waiting_reply_goes_before_alerts_that_waited_longer() -> None:
     assert order == ["reply", "alert 0", "alert 1", "alert 2"]
 
 
+async def test_replies_from_many_chats_slow_alerts_but_never_stop_them() -> None:
+    """Replies first without a bound: a crowd sending commands would stop every alert."""
+    budget = Budget(RATE, reserve=RESERVE, turns=TURNS)
+    await _taken(budget, RATE, alert=False)
+    order: list[str] = []
+
+    async def take(name: str, *, alert: bool) -> None:
+        await budget.take(alert=alert)
+        order.append(name)
+
+    alerts = [asyncio.create_task(take("alert", alert=True)) for _ in range(3)]
+    await asyncio.sleep(0)
+    replies = [asyncio.create_task(take("reply", alert=False)) for _ in range(6)]
+    await asyncio.wait_for(asyncio.gather(*alerts, *replies), 5)
+    assert order == ["reply", "reply", "alert"] * 3
+
+
 async def test_the_rate_holds_for_replies_and_alerts_together() -> None:
     """A second's burst, then `rate` a second: 2 x RATE messages take about a second."""
-    budget = Budget(RATE, reserve=RESERVE)
+    budget = Budget(RATE, reserve=RESERVE, turns=TURNS)
     loop = asyncio.get_running_loop()
     began = loop.time()
     await asyncio.gather(_taken(budget, RATE, alert=True), _taken(budget, RATE, alert=False))

@@ -113,3 +113,20 @@ async def test_concurrent_saves_all_land(tmp_path: Path) -> None:
     await asyncio.gather(*(store.chats.save(Chat(chat_id=n)) for n in range(0, 3000, 50)))
     await store.close()
     assert len(load_chats(tmp_path)) == 60
+
+
+async def test_a_keyword_many_chats_watch_is_held_once_when_loaded(tmp_path: Path) -> None:
+    """Each chat's copy of a keyword decoded from its shard was a string of its own: 50,000
+    watches of about 30,000 distinct keywords."""
+    first = Store.open(tmp_path / "data")
+    for chat_id in (5, 6):  # two shards
+        await first.chats.save(Chat(chat_id=chat_id, watches=[WatchEntry("Karabakh", NOW)]))
+    await first.close()
+    again = Store.open(tmp_path / "data")
+    try:
+        five, six = again.chats.get(5), again.chats.get(6)
+        assert five is not None
+        assert six is not None
+        assert five.watches[0].keyword is six.watches[0].keyword
+    finally:
+        await again.close()

@@ -48,6 +48,9 @@ RETRY_MARGIN = 0.1
 REPLY_RESERVE = 5
 """Messages of the overall budget that alerts leave free, so that replies to a few people at
 once go without waiting even while alerts use all the rest."""
+REPLY_TURNS = 2
+"""Replies that go in a row before a waiting alert's turn: however many chats send commands,
+alerts keep a third of the budget (10 a second)."""
 
 _Chat = int | str | None
 """A request's chat: its id, a channel's @username, or None for requests that name none."""
@@ -89,7 +92,7 @@ class ChatLimiter(BaseRateLimiter[Terms | int]):
         group_per_minute: float = GROUP_PER_MINUTE,
     ) -> None:
         self._max_retries = max_retries
-        self._overall = Budget(overall_per_second, reserve=REPLY_RESERVE)
+        self._overall = Budget(overall_per_second, reserve=REPLY_RESERVE, turns=REPLY_TURNS)
         self._group_rate = group_per_minute
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._held: dict[int | str, _Hold] = {}
