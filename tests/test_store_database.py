@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.store import Store, load_chats
+from bot.store.database import IN_SIZES, chunks, column
 from tests.conftest import kill_9_while_writing
 
 
@@ -45,3 +46,15 @@ def test_kill_9_at_random_moments_leaves_a_store_that_loads_whole(tmp_path: Path
         assert stored == expected  # the last recorded poll is whole, the next one absent
         store = Store.open(folder)  # and the store itself opens
         asyncio.run(store.close())
+
+
+def test_in_lists_come_in_a_few_lengths_and_still_find_each_row_once() -> None:
+    """An IN list of each length was a statement of its own for sqlite3 to prepare and keep."""
+    lengths = {len(chunk) for count in range(1, 1201) for chunk in chunks(list(range(count)))}
+    assert lengths <= set(IN_SIZES)
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (x INTEGER)")
+    connection.executemany("INSERT INTO t VALUES (?)", [(x,) for x in range(1200)])
+    for count in (1, 3, 17, 499, 501, 1200):
+        found = column(connection, "SELECT x FROM t WHERE x IN ({ids})", list(range(count)))
+        assert sorted(found) == list(range(count))
