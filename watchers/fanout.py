@@ -45,7 +45,9 @@ stored with them do not cover (a watch newer than they are, /latest with a keywo
 watches). Bounded, so that no request costs more as the store grows."""
 
 _SLICE = 5000
-"""Watches indexed between two turns of the event loop: about a millisecond."""
+"""Watches indexed between two turns of the event loop: a few milliseconds."""
+_FLAT_SLICE = 1000
+"""Watches laid out in the audience's arrays between two turns of the event loop: about 2 ms."""
 
 _Pair = tuple[int, str]  # (chat id, keyword)
 
@@ -86,25 +88,37 @@ class Audience:
         return zip(self.chats[start:stop], self.since[start:stop], strict=True)
 
 
-def _audience(held: dict[str, list[tuple[int, float]]], vetoes: Vetoes) -> Audience:
+def _flatten(held: dict[str, list[tuple[int, float]]], vetoes: Vetoes) -> Iterator[Audience | None]:
+    """The audience of `held` and `vetoes`, as the last item; None after each `_FLAT_SLICE`
+    watches, so that a caller on the event loop can let others go between."""
     for chat, veto in vetoes:  # held by no watch's start: found, never alerted
         held.setdefault(veto, []).append((chat, _ONLY_VETO))
+    number: dict[str, int] = {}
     ends, chats, since = array("q"), array("q"), array("d")
-    for holders in held.values():
+    for n, (watch, holders) in enumerate(held.items()):
         chats.extend(chat for chat, _ in holders)
         since.extend(started for _, started in holders)
         ends.append(len(chats))
-    number = {watch: n for n, watch in enumerate(held)}
-    return Audience(number, ends, chats, since, vetoes)
+        number[watch] = n
+        if n % _FLAT_SLICE == _FLAT_SLICE - 1:
+            yield None
+    yield Audience(number, ends, chats, since, vetoes)
 
 
-def _add(subscriptions: Iterable[Subscription], held: dict[str, list[tuple[int, float]]]) -> None:
+def _audience(held: dict[str, list[tuple[int, float]]], vetoes: Vetoes) -> Audience:
+    *_, audience = _flatten(held, vetoes)
+    assert audience is not None
+    return audience
+
+
+def _add(
+    subscriptions: Iterable[Subscription],
+    held: dict[str, list[tuple[int, float]]],
+    pairs: list[_Pair],
+) -> None:
     for s in subscriptions:
         held.setdefault(s.keyword, []).append((s.chat_id, s.since.timestamp()))
-
-
-def _starts(subscriptions: Iterable[Subscription]) -> dict[_Pair, datetime]:
-    return {(s.chat_id, s.keyword): s.since for s in subscriptions}
+        pairs.append((s.chat_id, s.keyword))
 
 
 async def audience_of(
@@ -114,20 +128,25 @@ async def audience_of(
     never hold the event loop; their shared exclusions are read in the CPU worker. `unheld`:
     more watches to match (and store matches of) that alert nobody, such as a paused chat's."""
     held: dict[str, list[tuple[int, float]]] = {}
+    pairs: list[_Pair] = []
     for start in range(0, len(subscriptions), _SLICE):
-        _add(subscriptions[start : start + _SLICE], held)
+        _add(subscriptions[start : start + _SLICE], held, pairs)
         await asyncio.sleep(0)
     for watch in unheld:
         held.setdefault(watch, [])
-    vetoes = await place_vetoes_on_cpu(_starts(subscriptions), aliases)
-    return _audience(held, vetoes)
+    for built in _flatten(held, await place_vetoes_on_cpu(pairs, aliases)):
+        if built is not None:
+            return built
+        await asyncio.sleep(0)
+    raise AssertionError("_flatten ends with the audience")
 
 
 def small_audience(subscriptions: Sequence[Subscription], aliases: AliasBook) -> Audience:
     """`audience_of` for a few chats' watches (one chat's /latest, a dry run), built here."""
     held: dict[str, list[tuple[int, float]]] = {}
-    _add(subscriptions, held)
-    return _audience(held, MappingProxyType(place_vetoes(_starts(subscriptions), aliases)))
+    pairs: list[_Pair] = []
+    _add(subscriptions, held, pairs)
+    return _audience(held, MappingProxyType(place_vetoes(pairs, aliases)))
 
 
 EMPTY = _audience({}, {})

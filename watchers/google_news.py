@@ -3,9 +3,9 @@
 Google News answers `.../rss/search?q=a OR "b c"` with an RSS 2.0 feed whose item titles read
 "Headline - Publisher", whose links are `news.google.com/rss/articles/CBMi...` redirects (the
 publisher's URL is not recoverable from them), and whose `<source url="...">Publisher</source>`
-names the outlet. Parsing reuses `watchers.feeds.parse_feed`, takes the domain from the
-`<source url>` and strips the " - Publisher" suffix from titles (an item without `<source>`
-takes its publisher from that suffix).
+names the outlet. `watchers.feeds.parse_google_news` parses it in the CPU worker: the feed
+parser, the domain from the `<source url>`, and the " - Publisher" suffix stripped from titles
+(an item without `<source>` takes its publisher from that suffix).
 """
 
 from __future__ import annotations

@@ -25,6 +25,8 @@ class Budget:
     take the bucket's last `reserve` messages unless it is their turn after `turns` replies."""
 
     def __init__(self, rate: float, *, reserve: int, turns: int) -> None:
+        if rate < reserve + 1:
+            raise ValueError(f"a budget of {rate} a second leaves no room beside {reserve} kept")
         self._rate = rate
         self._reserve = reserve
         self._turns = turns

@@ -89,8 +89,8 @@ def chat_from_doc(doc: Any) -> Chat:
         since = _expect(watch.get("since"), (str, type(None)), "since")
         entries.append(
             WatchEntry(
-                # One string for a keyword many chats watch (and below for a kind): 50,000
-                # watches hold about 30,000 distinct keywords.
+                # Loaded keywords (and, below, kinds) share one string each: 50,000 watches
+                # hold about 30,000 distinct keywords.
                 sys.intern(_expect(watch.get("keyword"), str, "keyword")),
                 parse_iso(since) or datetime.now(UTC),
                 _expect(watch.get("thread_id"), (int, type(None)), "thread_id"),
