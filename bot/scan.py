@@ -4,7 +4,9 @@ It takes the bot's path, without the store: the given feeds (URLs or files) or t
 sources are fetched and parsed, their reports (each once) made plain and matched in one step of
 the CPU worker (`watchers.matchlane`), for the given keywords or the stored watchlists as one
 chat watching them forever; the hits go through the alerts' fan-out (`watchers.fanout`) and the
-matches are summarised. Nothing is kept, so it is safe to run beside a live bot.
+matches are summarised. The same step groups every report read into stories, in order of
+publication, with no stories from before (`story` in the JSON: the id of the story's first
+report). Nothing is kept, so it is safe to run beside a live bot.
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ def _as_json(alert: Alert) -> str:
             "source": report.publisher,
             "published": report.published.isoformat() if report.published else None,
             "matched": {"keyword": alert.keyword, "form": alert.form},
+            "story": report.story,
             "summary": alert.summary,
         },
         ensure_ascii=False,

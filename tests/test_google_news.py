@@ -126,9 +126,9 @@ def test_split_publisher() -> None:
     assert split_publisher("Headline", "") == "Headline"
 
 
-def test_the_story_key_is_of_the_title_without_the_publisher() -> None:
+def test_the_headline_key_is_of_the_title_without_the_publisher() -> None:
     """The same story from the outlet's own feed must meet it: its key is made again once the
     publisher is split off the title."""
     result = parse_google_news(FIXTURE.read_bytes(), source="google-news", feed_url=FEED_URL)
     first = result.reports[0]
-    assert first.story == "oc-media.org|lachin checkpoint reopens for aid convoys"
+    assert first.headline_key == "oc-media.org|lachin checkpoint reopens for aid convoys"

@@ -607,7 +607,7 @@ async def test_new_reports_are_made_plain_before_matching_and_storing_known_ones
 
     async def counting(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         if func is clean_and_match:
-            cleaned.extend(r.title for r in args[1])
+            cleaned.extend(r.title for r in args[2])
         return await on_cpu(func, *args, **kwargs)
 
     monkeypatch.setattr("watchers.matchlane.on_cpu", counting)

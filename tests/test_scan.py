@@ -35,7 +35,7 @@ def test_scan_json_on_a_file(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows, result.stderr
     for row in rows:
-        assert set(row) == {"title", "url", "source", "published", "matched", "summary"}
+        assert set(row) == {"title", "url", "source", "published", "matched", "summary", "story"}
         assert row["matched"]["keyword"] in ("Karabakh", "Lachin")
         assert row["matched"]["form"] in row["title"] + row["summary"]
         assert len(row["summary"]) <= 400

@@ -123,6 +123,14 @@ async def test_pruning_reports_deletes_their_matches(tmp_path: Path) -> None:
         ]
 
 
+SAME_HEADLINE = Report(
+    id="https://wire.test/new",
+    url="https://wire.test/new",
+    canonical_url="https://wire.test/new",
+    title="Aid convoy reaches Laçın after a month",
+    domain="wire.test",
+)
+
 OLD_REPORTS = """CREATE TABLE reports (
     id TEXT PRIMARY KEY, story TEXT, url TEXT NOT NULL, canonical_url TEXT NOT NULL,
     title TEXT NOT NULL, body TEXT NOT NULL, published TEXT, outlet TEXT NOT NULL,
@@ -140,20 +148,24 @@ async def test_an_older_database_gains_the_index_and_its_reports_are_matched_aga
         db.execute(OLD_REPORTS)
         stamp = NOW.isoformat(timespec="microseconds")
         db.execute(
-            "INSERT INTO reports VALUES (?, NULL, ?, ?, 'Convoy reaches Laçın', '', ?, '', "
-            "'wire.test', NULL, NULL, 'Wire', ?, ?, ?)",
-            ("https://wire.test/old", "https://wire.test/old", "https://wire.test/old", stamp,
-             stamp, stamp, stamp),
+            "INSERT INTO reports VALUES (?, ?, ?, ?, 'Aid convoy reaches Laçın after a month', "
+            "'', ?, '', 'wire.test', NULL, NULL, 'Wire', ?, ?, ?)",
+            ("https://wire.test/old", SAME_HEADLINE.headline_key, "https://wire.test/old",
+             "https://wire.test/old", stamp, stamp, stamp, stamp),
         )  # fmt: skip
     store = Store.open(tmp_path)
     try:
         [(item, missing)] = await store.matches.unindexed(["Lachin"], 10)
         assert (item.report.title, item.report.regional, missing) == (
-            "Convoy reaches Laçın",
+            "Aid convoy reaches Laçın after a month",
             False,
             frozenset({"Lachin"}),
         )
         await store.polls.record_matches(await _matched(store, 1, ["Lachin"], []))
-        assert [r.title for r in await store.polls.unmatched(10, 10)] == ["Convoy reaches Laçın"]
+        assert [r.title for r in await store.polls.unmatched(10, 10)] == [
+            "Aid convoy reaches Laçın after a month"
+        ]
+        # its old `story` column is the headline key: the same headline at a new URL is not new
+        assert await store.polls.unseen([SAME_HEADLINE]) == []
     finally:
         await store.close()

@@ -40,6 +40,8 @@ GDELT_MAX_SPAN = timedelta(days=1)
 
 _MIN_TIMESPAN_MINUTES = 15  # GDELT publishes in 15-minute updates; shorter windows miss nothing
 _MAX_RECORDS = 250
+
+
 def build_query(terms: Iterable[str]) -> str:
     """OR the terms together; GDELT rejects parentheses around a single term.
 

@@ -33,6 +33,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
 def quote_term(term: str) -> str:
     """Quote terms with a space or hyphen so the search matches them as one phrase.
 

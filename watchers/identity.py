@@ -43,12 +43,12 @@ __all__ = [
     "TRACKING_PREFIXES",
     "canonical_url",
     "domain_of",
+    "headline_key",
     "is_stable_guid",
     "report_id",
-    "story_key",
 ]
 
-MIN_STORY_HEADLINE = 25  # characters; shorter headlines ("Live updates") repeat across stories
+MIN_KEYED_HEADLINE = 25  # characters; shorter headlines ("Live updates") repeat across stories
 
 TRACKING_PARAMS: frozenset[str] = frozenset(
     {
@@ -219,11 +219,11 @@ def report_id(canonical: str, guid: str | None, guid_is_stable: bool) -> str:
     return f"g:{guid}"
 
 
-def story_key(title: str, domain: str) -> str | None:
-    """The same story reached through two sources (an outlet's feed, and Google News pointing
+def headline_key(title: str, domain: str) -> str | None:
+    """The same report reached through two sources (an outlet's feed, and Google News pointing
     at its own link) has two URLs but one outlet and one headline; None where a headline is too
-    short to tell stories apart ("Live updates")."""
+    short to tell reports apart ("Live updates")."""
     headline = " ".join(fold(title).split())
-    if not domain or len(headline) < MIN_STORY_HEADLINE:
+    if not domain or len(headline) < MIN_KEYED_HEADLINE:
         return None
     return f"{domain}|{headline}"

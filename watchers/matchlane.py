@@ -1,4 +1,5 @@
-"""The matcher's one way to run: in the CPU worker (`watchers.cpu`), kept there between polls.
+"""The matcher's one way to run: in the CPU worker (`watchers.cpu`), kept there between polls,
+with the open stories (`watchers.stories`) beside it.
 
 Building the matcher for 10,000 chats takes most of a second, so it is built in the worker only
 when a watchlist changes (`install_matcher`) and lives there. After the store has said which of
@@ -9,6 +10,10 @@ crosses the pipe. `MatcherCache` is the bot's side: it numbers the watches with 
 watch ids, keeps the worker's matcher current, says which matcher found what (`Matched`), for
 the store, and turns a report's record back into `Hit`s of raw watches for `watchers.fanout`.
 Polls, `newswatch scan` and the text matching of /latest (`match_texts`) all run here.
+
+The same step groups the new reports into stories: each plain report comes back with its
+`story`. The open stories live in the worker too (`StoryBook`); a new worker process has none,
+so the bot hands it the stored reports of the stories still open (`reopen`) before it groups.
 """
 
 from __future__ import annotations
@@ -27,14 +32,17 @@ from watchers.fanout import EMPTY, Audience, audience_of
 from watchers.matching import AliasBook, Matcher
 from watchers.models import Hit, Matched, Packed, Report, Subscription
 from watchers.packed import pack, unpack
+from watchers.stories import OPEN_FOR, PlaceFinder, StoryBook
 from watchers.summary import clean_text
 
 __all__ = [
     "MatcherCache",
     "clean_and_match",
+    "group_stories",
     "install_matcher",
     "match_installed",
     "match_texts",
+    "open_stories",
     "plain_reports",
 ]
 
@@ -46,7 +54,20 @@ _installed: tuple[int, Matcher] | None = None
 _texts: tuple[tuple[str, ...], Matcher] | None = None
 """In the CPU worker: the last matcher `match_texts` built, for the same watches asked again."""
 
+_book: tuple[int, StoryBook, PlaceFinder] | None = None
+"""In the CPU worker: the open stories, under the token they were opened with."""
+
 _tokens = itertools.count(1)
+
+Reopen = Callable[
+    [datetime, tuple[str, str] | None, int],
+    Awaitable[tuple[Sequence[tuple[Report, datetime]], tuple[str, str] | None]],
+]
+"""(since, cursor, count) -> a page of stored (report, first seen) of the stories grown since
+`since`, oldest first, and the cursor of the next page (None after the last)."""
+
+REOPEN_PAGE = 1000
+"""Stored reports handed to a new worker's story book per step."""
 
 
 def plain_reports(reports: Sequence[Report], now: datetime | None = None) -> list[Report]:
@@ -92,14 +113,37 @@ def match_installed(token: int, reports: Sequence[Report]) -> list[Packed | None
     return _hits(_installed[1], reports)
 
 
+def open_stories(token: int, aliases: AliasBook, stored: Sequence[tuple[Report, datetime]]) -> None:
+    """In the CPU worker: open a story book under `token` (one already under it is kept), and
+    reopen in it the stories of these stored reports, (report, first seen), oldest first."""
+    global _book
+    if _book is None or _book[0] != token:
+        _book = None
+        _book = token, StoryBook(), PlaceFinder(aliases)
+    _, book, finder = _book
+    book.restore((report.story, finder.fingerprint(report, seen)) for report, seen in stored)
+
+
+def group_stories(token: int, reports: Sequence[Report], now: datetime) -> list[Report] | None:
+    """In the CPU worker: the reports, first seen `now`, each with the story it joins or opens
+    in the book under `token`; None when that book is not there."""
+    if _book is None or _book[0] != token:
+        return None
+    _, book, finder = _book
+    stories = book.assign(finder.fingerprints(reports, now))
+    return [replace(r, story=story) for r, story in zip(reports, stories, strict=True)]
+
+
 def clean_and_match(
-    token: int, reports: Sequence[Report], now: datetime
-) -> tuple[list[Report], list[Packed | None] | None]:
+    token: int, book: int, reports: Sequence[Report], now: datetime
+) -> tuple[list[Report], bool, list[Packed | None] | None]:
     """In the CPU worker, the one step of a poll after the unseen check: the new reports made
-    plain (`plain_reports`), and what the matcher under `token` finds in them (None when that
-    matcher is not there)."""
+    plain (`plain_reports`) and grouped into stories by the book under `book`, whether they
+    were (not when that book is not there), and what the matcher under `token` finds in them
+    (None when that matcher is not there)."""
     plain = plain_reports(reports, now)
-    return plain, match_installed(token, plain)
+    grouped = group_stories(book, plain, now)
+    return grouped or plain, grouped is not None, match_installed(token, plain)
 
 
 def match_texts(
@@ -126,15 +170,22 @@ class MatcherCache:
     clock, moved on when the clock is not ahead), stored with what it matched. The worker's
     matcher numbers each watch with the id `ids` (the store's) gives it, so what it finds is
     stored as it comes; without `ids` (a dry run) the watches are numbered in order.
+
+    It also keeps the worker's story book open: a new worker's book is given the stored reports
+    of the stories still open, page by page, by `reopen` (from a (sort time, id) cursor, None
+    first; without it, as in a dry run, the book starts empty).
     """
 
     def __init__(
         self,
         aliases: AliasBook,
         ids: Callable[[Sequence[str]], Awaitable[Sequence[int]]] | None = None,
+        reopen: Reopen | None = None,
     ) -> None:
         self._aliases = aliases
         self._ids = ids
+        self._reopen = reopen
+        self._book = 0
         self._key: object = None
         self._token = 0
         self.audience = EMPTY
@@ -173,6 +224,22 @@ class MatcherCache:
             self.generation = max(time.time_ns(), self.generation + 1)
             self._key = key
 
+    async def _open_book(self, now: datetime) -> None:
+        """Open a story book in the worker and reopen the stored stories still open `now`."""
+        token = next(_tokens)
+        await on_cpu(open_stories, token, self._aliases, ())
+        cursor: tuple[str, str] | None = None
+        reopened = 0
+        while self._reopen is not None:
+            page, cursor = await self._reopen(now - OPEN_FOR, cursor, REOPEN_PAGE)
+            await on_cpu(open_stories, token, self._aliases, page)
+            reopened += len(page)
+            if cursor is None:
+                break
+        if reopened:
+            logger.info("stories reopened from %d stored reports", reopened)
+        self._book = token
+
     def _matched(self, reports: Sequence[Report], found: Sequence[Packed | None]) -> Matched:
         by_report = {r.id: h for r, h in zip(reports, found, strict=True) if h}
         return Matched(self.generation, self.numbers, reports, by_report)
@@ -197,10 +264,16 @@ class MatcherCache:
         step; with the audience to fan the hits out to."""
         async with self._lock:
             await self._current(subscriptions, version, unheld)
-            plain, found = await on_cpu(clean_and_match, self._token, reports, now)
+            plain, grouped, found = await on_cpu(
+                clean_and_match, self._token, self._book, reports, now
+            )
             if found is None:  # a new worker process, which has no matcher yet
                 await self._install()
                 found = await on_cpu(match_installed, self._token, plain)
+            if not grouped:  # nor stories
+                await self._open_book(now)
+                regrouped = await on_cpu(group_stories, self._book, plain, now)
+                plain = regrouped or plain
             if found is None:
                 raise CpuLaneError("the CPU worker process lost the matcher twice in a row")
             return plain, self._matched(plain, found), self.audience

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from watchers.identity import story_key
+from watchers.identity import headline_key
 
 if TYPE_CHECKING:
     from watchers.fetch import FetchResult
@@ -43,12 +43,14 @@ class Report:
     """One news report as a source gave it, reduced to what matching and alerts need.
 
     `id` is the report's canonical identity (see `watchers.identity`): two fetches of the same
-    story, with different tracking parameters or fragments, share it. `regional`: it comes from
+    report, with different tracking parameters or fragments, share it. `regional`: it comes from
     an outlet of the region (`regional = true` in sources.toml), so names that are also common
-    words elsewhere ("Ganja") count in it without more context. `story`: the outlet and the
-    headline (`watchers.identity.story_key`), computed once when the report is made, or ""
+    words elsewhere ("Ganja") count in it without more context. `headline_key`: the outlet and the
+    headline (`watchers.identity.headline_key`), computed once when the report is made, or ""
     when the headline is too short to tell stories apart; `dataclasses.replace` keeps it, so
-    code that changes the title or the domain passes `story=None` to have it made again.
+    code that changes the title or the domain passes `headline_key=None` to have it made again.
+    `story`: the id of the story it is in (`watchers.stories`), once grouped: the id of the
+    story's first report.
     """
 
     id: str
@@ -63,11 +65,12 @@ class Report:
     country: str | None = None
     source: str = ""
     regional: bool = False
-    story: str | None = None  # None only until __post_init__ has computed it
+    headline_key: str | None = None  # None only until __post_init__ has computed it
+    story: str = ""
 
     def __post_init__(self) -> None:
-        if self.story is None:
-            object.__setattr__(self, "story", story_key(self.title, self.domain) or "")
+        if self.headline_key is None:
+            object.__setattr__(self, "headline_key", headline_key(self.title, self.domain) or "")
 
     @property
     def publisher(self) -> str:

@@ -60,6 +60,9 @@ class PollStore(Protocol):
     async def unmatched(self, window: int, count: int) -> list[Report]: ...
     async def record_matches(self, matched: Matched) -> None: ...
     async def watch_ids(self, watches: Sequence[str]) -> list[int]: ...
+    async def grouped(
+        self, since: datetime, cursor: tuple[str, str] | None, count: int
+    ) -> tuple[Sequence[tuple[Report, datetime]], tuple[str, str] | None]: ...
 
 
 async def collect(
@@ -103,7 +106,7 @@ class Poller:
     _catching_up: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
-        self.matchers = MatcherCache(self.aliases, self.store.watch_ids)
+        self.matchers = MatcherCache(self.aliases, self.store.watch_ids, self.store.grouped)
 
     async def poll(
         self,
@@ -136,7 +139,7 @@ class Poller:
                 "source %s failed (%d in a row): %s", source.name, state.errors, collected.error
             )
         # Text is made plain after the store says what is new: what it already has (most of a
-        # feed) is only looked up by id and story, so cleaning it again would be wasted.
+        # feed) is only looked up by id and headline, so cleaning it again would be wasted.
         fresh = await self.store.unseen(collected.reports)
         matched: Matched | None = None
         alerts: list[Alert] = []

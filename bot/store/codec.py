@@ -116,7 +116,7 @@ def report_row(report: Report, first_seen: datetime, last_seen: datetime) -> tup
     """The reports table's columns for one report, in `schema.REPORT_COLUMNS` order."""
     return (
         report.id,
-        report.story or None,
+        report.headline_key or None,
         report.url,
         report.canonical_url,
         report.title,
@@ -131,13 +131,14 @@ def report_row(report: Report, first_seen: datetime, last_seen: datetime) -> tup
         iso(last_seen),
         iso(report.published or first_seen),
         int(report.regional),
+        report.story or None,
     )
 
 
 def stored_report(row: Sequence[Any]) -> StoredReport:
     """The reverse of `report_row`: `schema.REPORT_COLUMNS` as read back."""
-    (id_, story, url, canonical, title, body, published, outlet, domain) = row[:9]
-    language, country, source, first_seen, _, _, regional = row[9:16]
+    (id_, headline, url, canonical, title, body, published, outlet, domain) = row[:9]
+    language, country, source, first_seen, _, _, regional, story = row[9:17]
     report = Report(
         id=id_,
         url=url,
@@ -151,6 +152,7 @@ def stored_report(row: Sequence[Any]) -> StoredReport:
         country=country,
         source=source,
         regional=bool(regional),
+        headline_key=headline or "",
         story=story or "",
     )
     return StoredReport(report, parse_iso(first_seen) or datetime.now(UTC))

@@ -60,7 +60,7 @@ _EVENT_TYPES = {"start_map": "dict", "start_array": "list", "string": "str", "bo
 @dataclass(frozen=True, slots=True)
 class Imported:
     """What an import brought in: chats, source states, and reports (`read` of them were in the
-    file; the others were already stored, by id or by story)."""
+    file; the others were already stored, by id or by headline)."""
 
     chats: int
     sources: int

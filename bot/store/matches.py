@@ -106,7 +106,7 @@ def watch_ids(connection: sqlite3.Connection, watches: Sequence[str]) -> list[in
 
 def record(connection: sqlite3.Connection, matched: Matched) -> None:
     """Store what a matcher found in reports (only those stored: another poll may have stored
-    the same story first), one record each, in place of what an older matcher found; mark them
+    the same report first), one record each, in place of what an older matcher found; mark them
     matched by it, and, for a matcher newer than any before, which watches the index now
     covers. A report an even newer matcher has matched keeps what that one found. Runs inside
     the caller's transaction."""

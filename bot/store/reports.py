@@ -1,9 +1,10 @@
 """The `reports` table: which reports are new, storing them, the newest, and retention (with the
 outbox entries and match rows of the reports it forgets).
 
-A report is known by its id or by its story (same outlet, same headline: `Report.story`), so
-the same story under a new URL is not new. `last_seen` is refreshed at most once a day per report:
-it only decides retention, and a write per report per poll would cost more than it tells.
+A report is known by its id or by its headline key (same outlet, same headline:
+`Report.headline_key`), so the same report under a new URL is not new. `last_seen` is refreshed
+at most once a day per report: it only decides retention, and a write per report per poll would
+cost more than it tells.
 """
 
 from __future__ import annotations
@@ -29,34 +30,71 @@ class ReportSQL:
     """Every statement on `reports`; `{ids}` stands for a list of `?` placeholders."""
 
     known_ids = "SELECT id FROM reports WHERE id IN ({ids})"
-    known_stories = "SELECT story FROM reports WHERE story IN ({ids})"
+    known_headlines = "SELECT headline_key FROM reports WHERE headline_key IN ({ids})"
     refresh = "UPDATE reports SET last_seen = ? WHERE last_seen < ? AND id IN ({ids})"
     insert = (
         f"INSERT INTO reports ({REPORT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
     )
     newest = f"SELECT {REPORT_COLUMNS} FROM reports ORDER BY sort_time DESC LIMIT ?"
     prune = "DELETE FROM reports WHERE last_seen < ?"
+    # the reports of open stories, oldest first, from a cursor
+    grouped_from = (
+        f"SELECT {REPORT_COLUMNS} FROM reports WHERE story IS NOT NULL AND sort_time >= ? "
+        "ORDER BY sort_time, id LIMIT ?"
+    )
+    grouped_after = (
+        f"SELECT {REPORT_COLUMNS} FROM reports WHERE story IS NOT NULL "
+        "AND (sort_time, id) > (?, ?) ORDER BY sort_time, id LIMIT ?"
+    )
+    # where the `most` newest grouped reports begin
+    grouped_start = (
+        "SELECT sort_time FROM reports WHERE story IS NOT NULL "
+        "ORDER BY sort_time DESC LIMIT 1 OFFSET ?"
+    )
 
 
 def unseen(connection: sqlite3.Connection, reports: Sequence[Report]) -> list[Report]:
-    """The reports whose id and story are both unknown, each once, in the given order."""
+    """The reports whose id and headline key are both unknown, each once, in the given order."""
     if not reports:
         return []
     ids = list(dict.fromkeys(r.id for r in reports))
-    stories = list({r.story for r in reports if r.story})
+    headlines = list({r.headline_key for r in reports if r.headline_key})
     known = set(column(connection, ReportSQL.known_ids, ids))
-    known_stories = set(column(connection, ReportSQL.known_stories, stories))
+    known_headlines = set(column(connection, ReportSQL.known_headlines, headlines))
     fresh: list[Report] = []
     for report in reports:
-        story = report.story
-        if report.id in known or (story and story in known_stories):
+        headline = report.headline_key
+        if report.id in known or (headline and headline in known_headlines):
             continue
         fresh.append(report)
         known.add(report.id)
-        if story:
-            known_stories.add(story)
+        if headline:
+            known_headlines.add(headline)
     return fresh
+
+
+Cursor = tuple[str, str]
+"""(sort time, id) of the last report of a page."""
+
+
+def grouped(
+    connection: sqlite3.Connection, since: datetime, most: int, cursor: Cursor | None, count: int
+) -> tuple[list[StoredReport], Cursor | None]:
+    """A page of the reports grouped into stories since `since` (of the `most` newest), oldest
+    first, from `cursor`; and the cursor of the next page, None after the last."""
+    if cursor is None:
+        start = iso(since)
+        row = connection.execute(ReportSQL.grouped_start, (most - 1,)).fetchone()
+        if row is not None:
+            start = max(start, row[0])
+        rows = connection.execute(ReportSQL.grouped_from, (start, count)).fetchall()
+    else:
+        rows = connection.execute(ReportSQL.grouped_after, (*cursor, count)).fetchall()
+    page = [stored_report(row) for row in rows]
+    if len(rows) < count:
+        return page, None
+    return page, (rows[-1][14], rows[-1][0])  # sort_time, id: see REPORT_COLUMNS
 
 
 def refresh(connection: sqlite3.Connection, seen: Sequence[Report], at: datetime) -> None:
@@ -69,7 +107,7 @@ def refresh(connection: sqlite3.Connection, seen: Sequence[Report], at: datetime
 
 def insert(connection: sqlite3.Connection, new: Sequence[Report], at: datetime) -> list[Report]:
     """Store the reports, first seen `at`; returns those inserted now (another poll may have
-    stored the same id or story first)."""
+    stored the same id or headline first)."""
     inserted: list[Report] = []
     for report in new:
         if connection.execute(ReportSQL.insert, report_row(report, at, at)).rowcount == 1:

@@ -31,19 +31,21 @@ SCHEMA_VERSION = 1
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 REPORT_COLUMNS = (
-    "id, story, url, canonical_url, title, body, published, outlet, domain, language, country, "
-    "source, first_seen, last_seen, sort_time, regional"
+    "id, headline_key, url, canonical_url, title, body, published, outlet, domain, language, "
+    "country, source, first_seen, last_seen, sort_time, regional, story"
 )
 OUTBOX_COLUMNS = (
     "chat_id, report_id, keyword, form, summary, created, status, attempts, next_attempt, "
     "last_error, context, source, turn, more, origin"
 )
 
+HEADLINE_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS reports_headline ON reports (headline_key)"
+
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS reports (
         id TEXT PRIMARY KEY,
-        story TEXT,
+        headline_key TEXT,
         url TEXT NOT NULL,
         canonical_url TEXT NOT NULL,
         title TEXT NOT NULL,
@@ -58,7 +60,7 @@ SCHEMA = (
         last_seen TEXT NOT NULL,
         sort_time TEXT NOT NULL
     )""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS reports_story ON reports (story)",
+    HEADLINE_INDEX,
     "CREATE INDEX IF NOT EXISTS reports_sort_time ON reports (sort_time DESC)",
     "CREATE INDEX IF NOT EXISTS reports_last_seen ON reports (last_seen)",
     "CREATE TABLE IF NOT EXISTS source_state (name TEXT PRIMARY KEY, state TEXT NOT NULL)",
@@ -109,11 +111,16 @@ ADDED_COLUMNS = {
 """Outbox columns a file from an older Newswatch lacks; what it had queued gets these defaults
 (no context, no source, all at turn 0, plain alerts) and goes out first."""
 
-REPORT_COLUMNS_ADDED = {"regional": "INTEGER NOT NULL DEFAULT 0", "matched": "INTEGER"}
+REPORT_COLUMNS_ADDED = {
+    "regional": "INTEGER NOT NULL DEFAULT 0",
+    "matched": "INTEGER",
+    "story": "TEXT",
+}
 """Report columns a file from an older Newswatch lacks, which the match index needs: whether
 the report's outlet is regional (to match its text again as the live matcher did) and the
 generation of the matcher that matched it (NULL: none did, so it is not covered for any watch
-and is matched again as `bot.store.matches` describes)."""
+and is matched again as `bot.store.matches` describes), and the story it is in (NULL: grouped
+by none, as before stories were)."""
 
 WINDOW_INDEX = "CREATE INDEX IF NOT EXISTS reports_matched ON reports (sort_time, matched, id)"
 """The newest reports with the matcher that matched each, read from the index alone; made once
@@ -122,6 +129,10 @@ WINDOW_INDEX = "CREATE INDEX IF NOT EXISTS reports_matched ON reports (sort_time
 TURN_INDEX = "CREATE INDEX IF NOT EXISTS outbox_turns ON outbox (chat_id, status, turn, source)"
 """A chat's pending entries in turn order, and its sources' turns, read from the index rather
 than from every row of the outbox; made once `turn` exists."""
+
+
+STORY_INDEX = "CREATE INDEX IF NOT EXISTS reports_stories ON reports (story, sort_time)"
+"""The reports of a story, oldest first; made once `story` exists."""
 
 
 class MetaSQL:
@@ -141,18 +152,28 @@ def _add_columns(connection: sqlite3.Connection, table: str, columns: dict[str, 
             connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
+def _rename_headline(connection: sqlite3.Connection) -> None:
+    """An older Newswatch called the headline key `story`, a name stories now use."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(reports)")}
+    if "story" in present and "headline_key" not in present:
+        connection.execute("DROP INDEX IF EXISTS reports_story")
+        connection.execute("ALTER TABLE reports RENAME COLUMN story TO headline_key")
+
+
 def _upgrade(connection: sqlite3.Connection) -> None:
     """Add what the outbox and the reports of an older Newswatch lack."""
     _add_columns(connection, "outbox", ADDED_COLUMNS)
     connection.execute(TURN_INDEX)
     _add_columns(connection, "reports", REPORT_COLUMNS_ADDED)
     connection.execute(WINDOW_INDEX)
+    connection.execute(STORY_INDEX)
 
 
 def create(connection: sqlite3.Connection) -> None:
     """Create what is missing, upgrade what is old, and check the file's schema version; runs
     inside the opening transaction, whose real write (`opened`) proves the file is writable.
     sqlite3.DatabaseError for a file a newer Newswatch wrote."""
+    _rename_headline(connection)  # before the index on the new name is made
     for statement in SCHEMA:
         connection.execute(statement)
     _upgrade(connection)

@@ -47,7 +47,6 @@ _LANGUAGE_CODES = {
 """GDELT names languages in English; reports carry ISO 639-1 codes like the feeds do."""
 
 
-
 @dataclass(slots=True)
 class GdeltResult:
     """One GDELT answer: reports, or why there are none.

@@ -35,11 +35,11 @@ def parse_google_news(body: bytes, *, source: str, feed_url: str) -> FeedResult:
 
 def _with_publisher(report: Report, feed_title: str) -> Report:
     """Split the publisher off the title; without `<source>`, trust the title's last part.
-    (`story=None`: the story key is made again, of the title without the publisher.)"""
+    (`headline_key=None`: the headline key is made again, of the title without the publisher.)"""
     if report.outlet and report.outlet != feed_title:
         title = split_publisher(report.title, report.outlet)
-        return dataclasses.replace(report, title=title, story=None)
+        return dataclasses.replace(report, title=title, headline_key=None)
     head, found, tail = report.title.rpartition(" - ")
     if not found or not head.strip() or not tail.strip():
         return report
-    return dataclasses.replace(report, title=head.strip(), outlet=tail.strip(), story=None)
+    return dataclasses.replace(report, title=head.strip(), outlet=tail.strip(), headline_key=None)

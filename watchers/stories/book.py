@@ -1,0 +1,199 @@
+"""The open stories, and which one each new report joins: the grouping itself.
+
+A story is open while reports of it keep coming: a report joins an open story when it is about
+as close in time (`Tuning.window`) and close enough in content to one of the story's reports
+(`similarity`), or else opens a story of its own. Content is compared as weighted keys (places,
+words, numbers; `watchers.stories.keys`), each weighted by how rare it is lately
+(`watchers.stories.frequencies`), by cosine. Reports in two languages share fewer keys than two
+in one, so their bar is lower (`Tuning.across`); an outlet rarely reports one event twice, so a
+story that already has the report's outlet asks for more (`Tuning.same_outlet`).
+
+Only stories that share a rare key with the report are compared (an index of each story's
+rarest keys), so the cost of a report does not grow with the number of open stories. Memory is
+bounded: at most `Tuning.open` stories, each with at most `Tuning.kept` of its reports.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from watchers.stories.fingerprint import PLACE, Fingerprint
+from watchers.stories.frequencies import Frequencies
+
+__all__ = ["OPEN_FOR", "REOPENED", "StoryBook", "Tuning"]
+
+_HOUR = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The grouping's settings, chosen on the labelled reports of `bench/data/stories.toml`."""
+
+    join: float = 0.30
+    across: float = 0.15
+    same_outlet: float = 0.15
+    window: float = 36 * _HOUR
+    place: float = 2.0
+    indexed: int = 16
+    compared: int = 24
+    kept: int = 6
+    open: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Vector:
+    """A fingerprint's keys with their weights, and its length for the cosine."""
+
+    print: Fingerprint
+    weights: dict[str, float]
+    norm: float
+
+
+OPEN_FOR = timedelta(seconds=2 * Tuning().window)
+"""A story that has not grown for this long is closed: no report that late could join it."""
+REOPENED = 2 * Tuning().open
+"""The most stored reports a new book reopens its stories from (the newest)."""
+
+
+@dataclass(slots=True)
+class _Story:
+    id: str
+    first: float
+    last: float
+    outlets: set[str]
+    kept: list[_Vector] = field(default_factory=list)
+    indexed: set[str] = field(default_factory=set)
+
+
+def similarity(a: _Vector, b: _Vector) -> float:
+    """The cosine of two reports' weighted keys."""
+    small, large = (a, b) if len(a.weights) <= len(b.weights) else (b, a)
+    shared = sum(w * large.weights[k] for k, w in small.weights.items() if k in large.weights)
+    return shared / (a.norm * b.norm) if shared else 0.0
+
+
+class StoryBook:
+    """Open stories, grouped as reports arrive; `assign` says which story each report is in."""
+
+    def __init__(self, tuning: Tuning | None = None) -> None:
+        self.tuning = tuning or Tuning()
+        self.frequencies = Frequencies()
+        self._stories: dict[str, _Story] = {}  # in the order they last grew
+        self._index: defaultdict[str, set[str]] = defaultdict(set)
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def assign(self, prints: Sequence[Fingerprint]) -> list[str]:
+        """The story of each report, in order: an open story's id, or the report's own id for
+        a report that opens one. Reports of one batch are counted in the frequencies first, so
+        the first batch after a start already knows its common words."""
+        for fp in prints:
+            self.frequencies.add(fp.keys)
+        order = sorted(range(len(prints)), key=lambda i: prints[i].at)
+        stories = [""] * len(prints)
+        for i in order:
+            stories[i] = self._place(self._vector(prints[i]))
+        self._evict()
+        return stories
+
+    def _vector(self, fp: Fingerprint) -> _Vector:
+        weight = self.frequencies.weight
+        place = self.tuning.place
+        weights = {k: weight(k) * (place if k.startswith(PLACE) else 1.0) for k in fp.keys}
+        weights = {k: w for k, w in weights.items() if w > 0}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return _Vector(fp, weights, norm)
+
+    def _candidates(self, vector: _Vector) -> list[_Story]:
+        """The open stories that share the most weight of the report's rarest keys."""
+        tuning = self.tuning
+        rare = heapq.nlargest(tuning.indexed, vector.weights.items(), key=lambda kv: kv[1])
+        shared: defaultdict[str, float] = defaultdict(float)
+        for key, weight in rare:
+            for story in self._index.get(key, ()):
+                shared[story] += weight
+        best = heapq.nlargest(tuning.compared, shared.items(), key=lambda kv: kv[1])
+        return [self._stories[story] for story, _ in best]
+
+    def _score(self, vector: _Vector, story: _Story) -> float:
+        """How far `vector` clears the bar to join `story` (negative: it does not)."""
+        tuning = self.tuning
+        fp = vector.print
+        if fp.at < story.first - tuning.window or fp.at > story.last + tuning.window:
+            return -1.0
+        best = -1.0
+        for kept in story.kept:
+            bar = tuning.join if kept.print.language == fp.language else tuning.across
+            if fp.outlet in story.outlets:
+                bar += tuning.same_outlet
+            best = max(best, similarity(vector, kept) - bar)
+        return best
+
+    def _place(self, vector: _Vector) -> str:
+        scored = [(self._score(vector, story), story) for story in self._candidates(vector)]
+        score, story = max(scored, key=lambda pair: pair[0], default=(-1.0, None))
+        fp = vector.print
+        if story is None or score < 0:
+            story = _Story(fp.report_id, fp.at, fp.at, set())
+        else:
+            del self._stories[story.id]  # to the end: the order is that of last growth
+        self._stories[story.id] = story
+        story.first, story.last = min(story.first, fp.at), max(story.last, fp.at)
+        story.outlets.add(fp.outlet)
+        self._keep(story, vector)
+        return story.id
+
+    def _keep(self, story: _Story, vector: _Vector) -> None:
+        """Keep the report's vector with its story (the first ones and the latest, at most
+        `kept`), and index the story under its rarest keys."""
+        if len(story.kept) >= self.tuning.kept:
+            story.kept.pop(1)  # the story's first report stays: it defines the story
+        story.kept.append(vector)
+        rare = heapq.nlargest(self.tuning.indexed, vector.weights.items(), key=lambda kv: kv[1])
+        for key, _ in rare:
+            if key not in story.indexed:
+                story.indexed.add(key)
+                self._index[key].add(story.id)
+
+    def _evict(self) -> None:
+        """Close the stories past the window of the newest report, and the least recently
+        grown beyond `Tuning.open`."""
+        if not self._stories:
+            return
+        newest = max(story.last for story in self._stories.values())
+        closing: list[_Story] = []
+        excess = len(self._stories) - self.tuning.open
+        for story in self._stories.values():
+            if excess > 0 or story.last < newest - 2 * self.tuning.window:
+                closing.append(story)
+                excess -= 1
+            else:
+                break
+        for story in closing:
+            self._close(story)
+
+    def _close(self, story: _Story) -> None:
+        del self._stories[story.id]
+        for key in story.indexed:
+            holders = self._index[key]
+            holders.discard(story.id)
+            if not holders:
+                del self._index[key]
+
+    def restore(self, groups: Iterable[tuple[str, Fingerprint]]) -> None:
+        """Reopen stories from stored reports: (story id, fingerprint), oldest first."""
+        for story_id, fp in groups:
+            self.frequencies.add(fp.keys)
+            vector = self._vector(fp)
+            story = self._stories.pop(story_id, None) or _Story(story_id, fp.at, fp.at, set())
+            self._stories[story_id] = story
+            story.first, story.last = min(story.first, fp.at), max(story.last, fp.at)
+            story.outlets.add(fp.outlet)
+            self._keep(story, vector)
+        self._evict()
