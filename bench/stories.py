@@ -83,7 +83,7 @@ def load_labelled(path: Path) -> list[Labelled]:
             outlet=row["outlet"],
             domain=domain_of(row["url"]),
             language=row["lang"],
-            country=row.get("country"),
+            country=row.get("country") or None,
         )
         labelled.append(Labelled(report, row["event"], near[row["event"]]))
     return sorted(labelled, key=lambda item: item.report.published or datetime.min)
@@ -182,8 +182,7 @@ def _cost(
               for n, p in enumerate(prints)]  # fmt: skip
     tracemalloc.start()
     book = StoryBook(Tuning(open=open_))
-    for n in range(0, len(prints), 500):
-        book.assign(prints[n : n + 500])
+    book.restore((p.report_id, p) for p in prints)  # each its own story: `open_` stories
     held = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     reports = [item.report for item in labelled]

@@ -25,8 +25,9 @@ __all__ = ["cancel_polls", "start_watchers"]
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=6)
-KEEP_DONE = timedelta(days=1)
-"""How long sent and dropped outbox entries stay, for an operator to look at."""
+KEEP_DONE = timedelta(days=3)
+"""How long sent and dropped outbox entries stay: past `watchers.telling.EDIT_FOR`, since a
+story's sent alert is what its edits change, and for an operator to look at."""
 
 TRIM_AFTER = 50
 """New reports in one poll after which the freed heap is given back to the system. The first

@@ -4,7 +4,7 @@ Every field a feed or a user controls is bounded here, whatever the earlier step
 (a 5,000-character outlet name once made every alert of its feed fail): each is made one line,
 stripped of characters no reader can see, cut at a grapheme boundary with "…", then escaped. An
 alert is thus at most about 1,250 characters, and a /latest entry about 550, against Telegram's
-4,096.
+4,096; a story's lines (who else carried it, and where) add at most about 2,000.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from watchers.markup import cut, visible, without_controls
 from watchers.matching import MAX_KEYWORD_LENGTH
-from watchers.models import Alert, Report
+from watchers.models import Alert, Outlet, Report
 
 __all__ = [
     "MAX_FORM_LENGTH",
@@ -39,6 +39,9 @@ MAX_SUMMARY_LENGTH = 600  # summaries are made to 400; an LLM's may run over
 MAX_FORM_LENGTH = 100
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units
 MAX_STAND_IN_LENGTH = 100  # a headline made of the report's first words
+NAMED_OUTLETS = 4  # outlets an alert names as also carrying its story; the rest are counted
+NAMED_COUNTRIES = 8
+MAX_LINKED_URL = 300  # a longer link is left out rather than let it fill the message
 
 
 def escape(text: str) -> str:
@@ -116,8 +119,43 @@ def render_alert(alert: Alert) -> str:
         f"<i>{head}</i>" if head else "",
         matched,
         echo(alert.summary, MAX_SUMMARY_LENGTH),
+        *_story(alert, _named_html, echo),
     ]
     return "\n".join(p for p in parts if p)
+
+
+def _named_html(outlet: Outlet) -> str:
+    name = echo(outlet.name, MAX_OUTLET_LENGTH)
+    if outlet.url and len(outlet.url) <= MAX_LINKED_URL:
+        name = f'<a href="{html.escape(outlet.url, quote=True)}">{name}</a>'
+    return name
+
+
+def _named_plain(outlet: Outlet) -> str:
+    return _plain_line(outlet.name, MAX_OUTLET_LENGTH)
+
+
+def _story(
+    alert: Alert, named: Callable[[Outlet], str], write: Callable[[str, int], str]
+) -> list[str]:
+    """Who carried the alert's story: the other outlets ("Also reported by: Report.az (az),
+    TVN24 (pl), +3") or that its outlet is alone so far; and, when outlets of more than one
+    country carry it, which ("Reported in AZ, AM, RU"), so a reader sees whose claim it is."""
+    report = alert.report
+    if not report.story:  # stored before stories were: nothing known
+        return []
+    if not alert.others:
+        return [f"Single source so far: only {write(report.publisher, MAX_OUTLET_LENGTH)}"]
+    shown = alert.others[:NAMED_OUTLETS]
+    names = [named(o) + (f" ({write(o.language, 8)})" if o.language else "") for o in shown]
+    hidden = len(alert.others) - len(shown)
+    lines = ["Also reported by: " + ", ".join(names) + (f", +{hidden}" if hidden else "")]
+    countries = [report.country, *(o.country for o in alert.others)]
+    known = list(dict.fromkeys(write(c.upper(), 8) for c in countries if c))
+    if len(known) > 1:
+        more = ", …" if len(known) > NAMED_COUNTRIES else ""
+        lines.append("Reported in " + ", ".join(known[:NAMED_COUNTRIES]) + more)
+    return lines
 
 
 def _plain_line(text: str, limit: int) -> str:
@@ -134,7 +172,13 @@ def render_alert_plain(alert: Alert) -> str:
     when = when_text(report.published) if report.published else ""
     head = " · ".join(filter(None, [_plain_line(report.publisher, MAX_OUTLET_LENGTH), when]))
     matched = f"🔎 {_plain_line(alert.keyword, MAX_KEYWORD_LENGTH)}" + _why(alert, _plain_line)
-    parts = [headline(report, report.published), report.url, head, matched]
+    parts = [
+        headline(report, report.published),
+        report.url,
+        head,
+        matched,
+        *_story(alert, _named_plain, _plain_line),
+    ]
     text = "\n".join(p for p in parts if p)
     room = MAX_MESSAGE_LENGTH - len(text.encode("utf-16-le")) // 2 - 1
     summary = _plain_line(alert.summary, min(MAX_SUMMARY_LENGTH, room // 2))

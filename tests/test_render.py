@@ -20,6 +20,7 @@ from bot.render import (
     MAX_OUTLET_LENGTH,
     MAX_SUMMARY_LENGTH,
     MAX_TITLE_LENGTH,
+    NAMED_OUTLETS,
     render_alert,
     render_alert_plain,
     render_report_line,
@@ -27,7 +28,7 @@ from bot.render import (
 from fakes import FakeTelegram, FeedServer, Item, make_rss, parse_html
 from tests.conftest import BotHarness
 from tests.test_jobs import _name, _polled
-from watchers.models import Alert, Report
+from watchers.models import Alert, Outlet, Report
 
 WHEN = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
 
@@ -57,6 +58,44 @@ def test_alert_is_valid_html_with_everything_escaped() -> None:
     ]
     [link] = [e for e in entities if e["type"] == "text_link"]
     assert link["url"] == "https://wire.test/a?x=1&y=<2>"
+
+
+def _storied(*others: Outlet, country: str | None = "AZ") -> Alert:
+    report = replace(_report(), story="https://wire.test/a", country=country)
+    return Alert(1, report, "Lachin", "Laçın", "Trucks crossed.", others=others)
+
+
+def test_an_alert_names_who_else_carried_its_story_and_their_countries() -> None:
+    others = [
+        Outlet("Report.az", "az", "AZ", "https://report.az/1"),
+        Outlet("TVN24", "pl", "PL", "https://tvn24.pl/2"),
+        Outlet("Armenpress", "hy", "AM", "https://armenpress.am/3"),
+        Outlet("TASS", "ru", "RU", "https://tass.ru/4"),
+        Outlet("BBC", "en", "GB", "https://bbc.co.uk/5"),
+        Outlet("Anon", None, None, "https://anon.test/6"),
+    ]
+    text, entities = parse_html(render_alert(_storied(*others)))
+    assert text.splitlines()[-2:] == [
+        "Also reported by: Report.az (az), TVN24 (pl), Armenpress (hy), TASS (ru), +2",
+        "Reported in AZ, PL, AM, RU, GB",
+    ]
+    links = [e["url"] for e in entities if e["type"] == "text_link"][1:]
+    assert links == [o.url for o in others[:NAMED_OUTLETS]]
+    plain = render_alert_plain(_storied(*others))
+    assert "Also reported by: Report.az (az), TVN24 (pl), Armenpress (hy), TASS (ru), +2" in plain
+
+
+def test_a_story_one_outlet_carries_is_marked_as_such() -> None:
+    text, _ = parse_html(render_alert(_storied()))
+    assert text.splitlines()[-1] == "Single source so far: only A&B <News>"
+    assert "Reported in" not in text
+    unstoried = Alert(1, _report(), "Lachin", "Laçın", "Trucks crossed.")
+    assert "Single source" not in render_alert(unstoried)  # stored before stories: unknown
+
+
+def test_one_country_is_not_named() -> None:
+    text, _ = parse_html(render_alert(_storied(Outlet("APA", "en", "az", "https://apa.az/1"))))
+    assert "Reported in" not in text
 
 
 def test_the_line_for_reports_past_the_cap_names_their_origin_escaped_and_bounded() -> None:
@@ -163,7 +202,7 @@ def _visible_units(text: str) -> int:
 
 def _title_link(text: str, entities: list[dict[str, Any]], url: str) -> None:
     """The first line is the title, linked to the report as a whole."""
-    [link] = [e for e in entities if e["type"] == "text_link"]
+    link = next(e for e in entities if e["type"] == "text_link")
     title = text.split("\n", 1)[0]
     assert title.strip()
     assert link["url"] == url
@@ -172,12 +211,29 @@ def _title_link(text: str, entities: list[dict[str, Any]], url: str) -> None:
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
-@given(title=FIELD, outlet=FIELD, summary=FIELD, keyword=FIELD, form=FIELD, url=URL)
+@given(
+    title=FIELD,
+    outlet=FIELD,
+    summary=FIELD,
+    keyword=FIELD,
+    form=FIELD,
+    url=URL,
+    others=st.lists(st.tuples(FIELD, FIELD, URL), max_size=12),
+)
 def test_any_alert_is_accepted_by_telegram_and_well_under_its_limit(
-    title: str, outlet: str, summary: str, keyword: str, form: str, url: str
+    title: str,
+    outlet: str,
+    summary: str,
+    keyword: str,
+    form: str,
+    url: str,
+    others: list[tuple[str, str, str]],
 ) -> None:
-    report = Report(id=url, url=url, canonical_url=url, title=title, outlet=outlet, published=WHEN)
-    text, entities = parse_html(render_alert(Alert(1, report, keyword, form, summary)))
+    report = Report(
+        id=url, url=url, canonical_url=url, title=title, outlet=outlet, published=WHEN, story=url
+    )
+    told = tuple(Outlet(name, code, code, link) for name, code, link in others)
+    text, entities = parse_html(render_alert(Alert(1, report, keyword, form, summary, others=told)))
     assert (
         _visible_units(text)
         <= 2
@@ -189,6 +245,7 @@ def test_any_alert_is_accepted_by_telegram_and_well_under_its_limit(
             + MAX_SUMMARY_LENGTH
             + 60
         )
+        + 2 * (NAMED_OUTLETS * (MAX_OUTLET_LENGTH + 12) + 8 * 10 + 60)
         < 4096
     )
     _title_link(text, entities, url)

@@ -252,3 +252,22 @@ def test_scan_keeps_an_exclusion_for_every_keyword_of_its_place(tmp_path: Path) 
     assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == [
         "https://wire.test/t"
     ]
+
+
+def test_scan_json_names_one_story_for_the_reports_of_one_event(tmp_path: Path) -> None:
+    from tests.test_stories_book import PARK, STRIKE
+
+    feeds = []
+    for report in [*STRIKE[1:], PARK]:  # one feed per outlet, each in its language
+        feed = tmp_path / f"{report.outlet}.xml"
+        body = make_rss([Item(report.title, report.url, report.text, report.published)])
+        feed.write_bytes(
+            body.replace(b"<channel>", f"<channel><language>{report.language}</language>".encode())
+        )
+        feeds += ["--feed", str(feed)]
+    result = run_newswatch("scan", "--keywords", "Ganja", *feeds, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    story = {row["url"]: row["story"] for row in rows}
+    assert story[STRIKE[1].url] == story[STRIKE[2].url] == STRIKE[1].url  # the first one's
+    assert story[PARK.url] == PARK.url

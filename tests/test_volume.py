@@ -74,6 +74,10 @@ def test_the_origin_is_the_shared_outlet_else_the_source() -> None:
 # Through the running bot --------------------------------------------------------------------
 
 
+CARGO = ["Trucks", "Flour", "Medicine", "Fuel", "Blankets", "Water", "Doctors", "Tents", "Seeds",
+         "Cables", "Books", "Cement"]  # fmt: skip
+
+
 async def test_a_burst_from_one_feed_gives_the_cap_and_one_more_line_once_and_stores_all(
     telegram: FakeTelegram, settings: Settings, feeds: FeedServer
 ) -> None:
@@ -93,10 +97,10 @@ async def test_a_burst_from_one_feed_gives_the_cap_and_one_more_line_once_and_st
             Item(
                 f"Lachin report {n}",
                 f"https://wire.test/{n}",
-                "Trucks. Flour.",
+                f"{cargo} arrived.",  # twelve reports of twelve events, not one story
                 now - timedelta(minutes=n),
             )
-            for n in range(12)
+            for n, cargo in enumerate(CARGO)
         ]
         mark = telegram.mark()
         feeds.set("/wire.xml", make_rss([*burst[6:], *burst[:6]]))  # not in date order

@@ -20,9 +20,11 @@ __all__ = [
     "FUTURE_TOLERANCE",
     "Alert",
     "Collected",
+    "Edit",
     "Hit",
     "Match",
     "Matched",
+    "Outlet",
     "Overflow",
     "Packed",
     "PollOutcome",
@@ -163,8 +165,22 @@ class Matched:
 
 
 @dataclass(frozen=True, slots=True)
+class Outlet:
+    """Who else carried a story, as an alert names them: the outlet's name, the language and
+    country of its report (where known), and a link to it."""
+
+    name: str
+    language: str | None
+    country: str | None
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """What a chat is told about one report: the report, why it matched, and a short summary.
+
+    `others`: the outlets that also carried the report's story when it was read to be sent, in
+    the order they did, the report's own outlet left out.
 
     With `more` above 0 it is instead the line that stands for that many reports of one poll past
     the chat's cap (`watchers.volume`): `report` is the newest of them, `origin` where they came
@@ -179,6 +195,23 @@ class Alert:
     context: str = ""  # see `Match.context`
     more: int = 0
     origin: str = ""
+    others: tuple[Outlet, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A story's alert in a chat, to be written again because more outlets carried the story:
+    the alert (its `others` read now) and the message it was sent as (None: not sent yet, so
+    the alert itself shows the story as it is). `entry` is the report whose arrival queued the
+    edit, which names the edit in the outbox."""
+
+    alert: Alert
+    message_id: int | None
+    entry: str
+
+    @property
+    def chat_id(self) -> int:
+        return self.alert.chat_id
 
 
 @dataclass(slots=True)

@@ -41,6 +41,7 @@ from watchers.models import (
     Subscription,
 )
 from watchers.sources import Source
+from watchers.telling import leads
 from watchers.volume import cap_matches
 
 __all__ = ["PollStore", "Poller", "collect"]
@@ -87,12 +88,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _no_language(chat_id: int) -> str | None:
+    return None
+
+
 @dataclass
 class Poller:
     """Polls sources against the store; one instance lives as long as the bot.
 
     `retention` is how long seen reports are remembered: a report published before that is
-    never alerted, since once forgotten it would otherwise look new again.
+    never alerted, since once forgotten it would otherwise look new again. `language` gives a
+    chat's language, whose report of a story leads its alert (`watchers.telling.leads`).
     """
 
     client: httpx.AsyncClient
@@ -101,6 +107,7 @@ class Poller:
     summariser_factory: Callable[[], Summariser]
     retention: timedelta = timedelta(days=30)
     now: Callable[[], datetime] = _now
+    language: Callable[[int], str | None] = _no_language
     matchers: MatcherCache = field(init=False)
     _caught_up: int = field(init=False, default=0)
     _catching_up: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
@@ -162,6 +169,7 @@ class Poller:
                 matches += ((report, match) for match in found)
                 await asyncio.sleep(0)  # one report to 10,000 chats is ~10 ms: others go between
             if matches:
+                matches = leads(matches, self.language)  # one per chat and story
                 matches, overflow = cap_matches(matches, source.name)
                 if overflow:
                     logger.info(

@@ -9,6 +9,8 @@ again otherwise, pause for an outage). It decides only; the sender acts.
 - 403 (`Forbidden`) and "chat not found": `Unreachable`, the chat's alerts are set aside.
 - "can't parse entities": `Resend.PLAIN`, the alert again as plain text (once).
 - "thread not found" (a deleted forum topic): `Resend.TO_CHAT`, the alert to the chat itself.
+- For an edit, "message is not modified": SENT (it already says that); "message to edit not
+  found" or "message can't be edited" (deleted, or too old): DROPPED.
 - Any other 400: an `Outcome` FAILED with Telegram's reason, not retried.
 - Timeouts, network errors, 5xx and any other `TelegramError`: `Outage`, all sending pauses.
 """
@@ -97,6 +99,10 @@ def read_answer(
             return Resend.PLAIN
         if "thread not found" in lowered and in_thread:
             return Resend.TO_CHAT
+        if "message is not modified" in lowered:
+            return Outcome(chat_id, report_id, OutboxStatus.SENT)
+        if "message to edit not found" in lowered or "message can't be edited" in lowered:
+            return Outcome(chat_id, report_id, OutboxStatus.DROPPED, reason)
         return Outcome(chat_id, report_id, OutboxStatus.FAILED, reason)
     return Outage(str(error))
 

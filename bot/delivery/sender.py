@@ -47,7 +47,7 @@ from bot.delivery.pacing import CHAT_GAP, GROUP_PER_MINUTE, MIN_BACKOFF, RATE, P
 from bot.delivery.recorder import Recorder
 from bot.render import render_alert, render_alert_plain
 from bot.store import OutboxStatus, Outcome, Store
-from watchers.models import Alert
+from watchers.models import Alert, Edit
 
 __all__ = [
     "BATCH",
@@ -166,28 +166,28 @@ class Sender:
         this_pass = self.passes
         due = await self._store.outbox.pending(BATCH + len(self._claimed), skip_chats=waiting)
         started = 0
-        for alert in due:
-            key = (alert.chat_id, alert.report.id)
-            if key in self._claimed or key in self._settled or alert.chat_id in waiting:
+        for entry in due:
+            key = _key(entry)
+            if key in self._claimed or key in self._settled or entry.chat_id in waiting:
                 continue
-            waiting.add(alert.chat_id)  # one message a chat per pass: CHAT_GAP applies
+            waiting.add(entry.chat_id)  # one message a chat per pass: CHAT_GAP applies
             if self._stopping.is_set() or pacing.paused():
                 break
-            if not pacing.group_has_room(alert.chat_id):
+            if not pacing.group_has_room(entry.chat_id):
                 continue
             await self._slots.acquire()
             if self._stopping.is_set() or pacing.paused():
                 self._slots.release()
                 break
             try:
-                delay = pacing.reserve(alert.chat_id)  # sends go `1/rate` apart
+                delay = pacing.reserve(entry.chat_id)  # sends go `1/rate` apart
                 if delay > 0:
                     await asyncio.sleep(delay)
             except asyncio.CancelledError:
                 self._slots.release()
                 raise
             self._claimed.add(key)
-            task = asyncio.create_task(self._send(alert, pacing.epoch))
+            task = asyncio.create_task(self._send(entry, pacing.epoch))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
             started += 1
@@ -209,11 +209,14 @@ class Sender:
 
     # One send ---------------------------------------------------------------------------------
 
-    async def _send(self, alert: Alert, epoch: int) -> None:
-        key = (alert.chat_id, alert.report.id)
+    async def _send(self, entry: Alert | Edit, epoch: int) -> None:
+        key = _key(entry)
         done = False
         try:
-            outcome = await self._deliver(alert, epoch)
+            if isinstance(entry, Edit):
+                outcome = await self._edit(entry, epoch)
+            else:
+                outcome = await self._deliver(entry, epoch)
             if outcome is not None:
                 self._recorder.add(outcome)
                 self.stats[outcome.status.value] += 1
@@ -221,7 +224,7 @@ class Sender:
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.exception("alert %s to chat %s: unexpected failure", key[1], key[0])
+            logger.exception("entry %s to chat %s: unexpected failure", key[1], key[0])
             self._pause(epoch, "an unexpected error")
         finally:
             self._slots.release()
@@ -240,7 +243,7 @@ class Sender:
         text, plain = render_alert(alert), False
         while True:
             try:
-                await self._bot.send_message(
+                sent = await self._bot.send_message(
                     chat_id,
                     text,
                     message_thread_id=thread,
@@ -285,7 +288,56 @@ class Sender:
                         return answer
                 return None
             self._pacing.answered()
-            return Outcome(chat_id, report_id, OutboxStatus.SENT)
+            return Outcome(chat_id, report_id, OutboxStatus.SENT, message_id=sent.message_id)
+
+    async def _edit(self, edit: Edit, epoch: int) -> Outcome | None:
+        """Write a story's alert again with the outlets that carry the story now; the outcome
+        to record, or None to leave the edit pending."""
+        alert, chat_id = edit.alert, edit.chat_id
+        if edit.message_id is None:
+            reason = "its alert was not sent: it shows the story as it is when sent"
+            return Outcome(chat_id, edit.entry, OutboxStatus.DROPPED, reason)
+        if self._store.chats.active_watch(chat_id, alert.keyword) is None:
+            reason = "the chat no longer watches it"
+            return Outcome(chat_id, edit.entry, OutboxStatus.DROPPED, reason)
+        text, plain = render_alert(alert), False
+        while True:
+            try:
+                await self._bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=edit.message_id,
+                    rate_limit_args=SENDER_TERMS,
+                    **({"parse_mode": None} if plain else {}),
+                )
+            except TelegramError as error:
+                answer = read_answer(error, chat_id, edit.entry, plain=plain, in_thread=False)
+                match answer:
+                    case Hold(seconds):
+                        self._rate_limited(chat_id, seconds)
+                    case Moved(_) | Unreachable(_):  # its next alert finds out and acts
+                        return Outcome(chat_id, edit.entry, OutboxStatus.DROPPED, str(error))
+                    case Resend.PLAIN:
+                        text, plain = render_alert_plain(alert), True
+                        continue
+                    case Outage(reason):
+                        self.stats["retried"] += 1
+                        self._pause(epoch, reason)
+                    case Outcome():
+                        if answer.status is OutboxStatus.FAILED:
+                            logger.warning(
+                                "edit %s in chat %s refused (%s)",
+                                edit.entry,
+                                chat_id,
+                                answer.reason,
+                            )
+                        return answer
+                    case Resend.TO_CHAT:  # not asked of an edit
+                        return Outcome(chat_id, edit.entry, OutboxStatus.FAILED, str(error))
+                return None
+            self._pacing.answered()
+            self.stats["edited"] += 1
+            return Outcome(chat_id, edit.entry, OutboxStatus.SENT)
 
     def _rate_limited(self, chat_id: int, seconds: float) -> None:
         """A 429 names its chat, so it is that chat's limit: this chat waits, the others not."""
@@ -321,6 +373,13 @@ class Sender:
             self._claimed.discard(key)
             self._settled.add(key)  # `due` read before this commit may still list it as pending
         self._wake.set()  # what was due but claimed may be looked at again
+
+
+def _key(entry: Alert | Edit) -> tuple[int, str]:
+    """An outbox entry's key: the chat, and the report that queued it."""
+    if isinstance(entry, Edit):
+        return entry.chat_id, entry.entry
+    return entry.chat_id, entry.report.id
 
 
 async def reopen(store: Store, chat_id: int, sender: Sender | None) -> int:

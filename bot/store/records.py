@@ -117,3 +117,4 @@ class Outcome:
     report_id: str
     status: OutboxStatus
     reason: str | None = None
+    message_id: int | None = None  # the message an alert was sent as

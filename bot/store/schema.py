@@ -2,11 +2,11 @@
 the schema version a file records, so a newer file is refused rather than misread.
 
 Tables: `meta` (what the store keeps about itself), `reports` (every report seen, bounded by
-retention), `source_state` (one JSON document per source), `outbox` (alerts to send and what
-became of them), and the match index (`bot.store.matches`): `watches` (an id for each raw
-watch, and from which matcher on it is covered) and one compact record of each report's hits:
-its watch ids in `report_hits` (small rows, walked newest first by `report_hits_newest`) and the
-forms found in `report_forms`. The
+retention, each with its story), `source_state` (one JSON document per source), `outbox` (alerts
+and edits of alerts to send, and what became of them), and the match index
+(`bot.store.matches`): `watches` (an id for each raw watch, and from which matcher on it is
+covered) and one compact record of each report's hits: its watch ids in `report_hits` (small
+rows, walked newest first by `report_hits_newest`) and the forms found in `report_forms`. The
 statements are standard SQL with `?` placeholders, so a PostgreSQL implementation can follow.
 """
 
@@ -36,7 +36,7 @@ REPORT_COLUMNS = (
 )
 OUTBOX_COLUMNS = (
     "chat_id, report_id, keyword, form, summary, created, status, attempts, next_attempt, "
-    "last_error, context, source, turn, more, origin"
+    "last_error, context, source, turn, more, origin, edits, message_id"
 )
 
 HEADLINE_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS reports_headline ON reports (headline_key)"
@@ -80,6 +80,8 @@ SCHEMA = (
         turn INTEGER NOT NULL DEFAULT 0,
         more INTEGER NOT NULL DEFAULT 0,
         origin TEXT NOT NULL DEFAULT '',
+        edits TEXT,
+        message_id BIGINT,
         PRIMARY KEY (chat_id, report_id)
     )""",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, next_attempt)",
@@ -107,9 +109,13 @@ ADDED_COLUMNS = {
     "turn": "INTEGER NOT NULL DEFAULT 0",
     "more": "INTEGER NOT NULL DEFAULT 0",
     "origin": "TEXT NOT NULL DEFAULT ''",
+    "edits": "TEXT",
+    "message_id": "BIGINT",
 }
 """Outbox columns a file from an older Newswatch lacks; what it had queued gets these defaults
-(no context, no source, all at turn 0, plain alerts) and goes out first."""
+(no context, no source, all at turn 0, plain alerts, no edits, no message known) and goes out
+first. `edits`: the report whose alert this entry writes again (an edit, `Edit`); `message_id`:
+the message an alert was sent as, which its edits change."""
 
 REPORT_COLUMNS_ADDED = {
     "regional": "INTEGER NOT NULL DEFAULT 0",

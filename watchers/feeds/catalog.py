@@ -1,12 +1,14 @@
 """The feeds shipped in `watchers/data`: the curated list of outlets and the dry run's sample.
 
 `sources.toml` lists the regional outlets polled by default (`NEWSWATCH_DEFAULT_SOURCES`), each
-a `[[feed]]` table with a name and a URL, and optionally its language, whether it was seen to
-answer with a feed (`verified`) and whether it is an outlet of the region (`regional`).
+a `[[feed]]` table with a name and a URL, and optionally its language, its country, whether it
+was seen to answer with a feed (`verified`) and whether it is an outlet of the region
+(`regional`).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
@@ -14,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from watchers.feeds.source import FeedSource
+
+CODE = re.compile(r"[A-Za-z]{2}")
+"""A country code as sources.toml writes it (ISO 3166 alpha-2)."""
 
 __all__ = ["SAMPLE_FEED", "load_sources"]
 
@@ -25,7 +30,11 @@ def _source_from_table(table: dict[str, Any], interval: float) -> FeedSource:
     name, url = table.get("name"), table.get("url")
     if not isinstance(name, str) or not isinstance(url, str) or not name or not url:
         raise ValueError(f"feed entry needs a name and a url: {table!r}")
-    language = table.get("language")
+    language, country = table.get("language"), table.get("country")
+    if country is not None and not (isinstance(country, str) and CODE.fullmatch(country)):
+        raise ValueError(
+            f"feed {name!r}: country must be a two-letter code such as AZ: {country!r}"
+        )
     return FeedSource(
         name=name,
         url=url,
@@ -33,6 +42,7 @@ def _source_from_table(table: dict[str, Any], interval: float) -> FeedSource:
         language=language if isinstance(language, str) and language else None,
         verified=bool(table.get("verified", False)),
         regional=table.get("regional") is True,
+        country=country.upper() if country else None,
     )
 
 

@@ -26,6 +26,7 @@ class FeedSource:
     language: str | None = None  # for reports whose feed does not say
     verified: bool = True  # False: a listed URL nobody has yet seen answer with a feed
     regional: bool = False  # an outlet of the region: see `Report.regional`
+    country: str | None = None  # the outlet's country (ISO 3166 alpha-2), shown with its reports
     kind = "feed"
     searches = False
 
@@ -46,7 +47,12 @@ class FeedSource:
         if not parsed.ok and not parsed.reports:
             return Collected(error=parsed.error or "not a feed")
         reports = [
-            replace(r, language=r.language or self.language, regional=self.regional)
+            replace(
+                r,
+                language=r.language or self.language,
+                country=r.country or self.country,
+                regional=self.regional,
+            )
             for r in parsed.reports
         ]
         return Collected(reports, ttl_minutes=parsed.ttl_minutes, response=result)

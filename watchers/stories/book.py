@@ -10,7 +10,8 @@ story that already has the report's outlet asks for more (`Tuning.same_outlet`).
 
 Only stories that share a rare key with the report are compared (an index of each story's
 rarest keys), so the cost of a report does not grow with the number of open stories. Memory is
-bounded: at most `Tuning.open` stories, each with at most `Tuning.kept` of its reports.
+bounded: at most `Tuning.open` stories, each with at most `Tuning.kept` of its reports, each of
+those as its `Tuning.keys` rarest keys.
 """
 
 from __future__ import annotations
@@ -32,13 +33,17 @@ _HOUR = 3600.0
 
 @dataclass(frozen=True, slots=True)
 class Tuning:
-    """The grouping's settings, chosen on the labelled reports of `bench/data/stories.toml`."""
+    """The grouping's settings, chosen on the labelled reports of `bench/data/stories.toml`
+    for precision first: a merge of two events hides one of them, a split only costs an alert
+    (see docs/performance.md for what these give)."""
 
     join: float = 0.30
-    across: float = 0.15
-    same_outlet: float = 0.15
+    across: float = 0.10
+    same_outlet: float = 0.10
     window: float = 36 * _HOUR
-    place: float = 2.0
+    place: float = 1.0
+    words: int = 2
+    keys: int = 40
     indexed: int = 16
     compared: int = 24
     kept: int = 6
@@ -70,11 +75,15 @@ class _Story:
     indexed: set[str] = field(default_factory=set)
 
 
-def similarity(a: _Vector, b: _Vector) -> float:
-    """The cosine of two reports' weighted keys."""
+def similarity(a: _Vector, b: _Vector, words: int = 0) -> float:
+    """The cosine of two reports' weighted keys; 0 when they share fewer than `words` keys
+    that are not places (a place and a day alone are not an event)."""
     small, large = (a, b) if len(a.weights) <= len(b.weights) else (b, a)
-    shared = sum(w * large.weights[k] for k, w in small.weights.items() if k in large.weights)
-    return shared / (a.norm * b.norm) if shared else 0.0
+    common = [k for k in small.weights if k in large.weights]
+    if sum(not k.startswith(PLACE) for k in common) < words:
+        return 0.0
+    shared = sum(small.weights[k] * large.weights[k] for k in common)
+    return shared / (a.norm * b.norm)
 
 
 class StoryBook:
@@ -106,7 +115,8 @@ class StoryBook:
         weight = self.frequencies.weight
         place = self.tuning.place
         weights = {k: weight(k) * (place if k.startswith(PLACE) else 1.0) for k in fp.keys}
-        weights = {k: w for k, w in weights.items() if w > 0}
+        kept = heapq.nlargest(self.tuning.keys, weights.items(), key=lambda kv: kv[1])
+        weights = {k: w for k, w in kept if w > 0}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return _Vector(fp, weights, norm)
 
@@ -132,7 +142,7 @@ class StoryBook:
             bar = tuning.join if kept.print.language == fp.language else tuning.across
             if fp.outlet in story.outlets:
                 bar += tuning.same_outlet
-            best = max(best, similarity(vector, kept) - bar)
+            best = max(best, similarity(vector, kept, tuning.words) - bar)
         return best
 
     def _place(self, vector: _Vector) -> str:

@@ -48,16 +48,20 @@ class PlaceFinder:
         names = [group.name for group in aliases.groups]
         self._matcher = Matcher.build(enumerate(names), aliases)
 
-    def places(self, report: Report) -> list[str]:
-        """The names of the alias groups `report` names, in the book's order."""
+    def places(self, report: Report) -> tuple[list[str], set[str]]:
+        """The names of the alias groups `report` names, in the book's order, and the keys of
+        the words it names them with."""
         found = self._matcher.match(report.title, report.text, regional=report.regional)
-        return [raw for f in found for _, raw in f.holders]
+        names = [raw for f in found for _, raw in f.holders]
+        return names, {k for f in found for k in word_keys(f.form)}
 
     def fingerprint(self, report: Report, first_seen: datetime) -> Fingerprint:
-        """`report` as story grouping reads it."""
+        """`report` as story grouping reads it: a place's spellings are its place key alone,
+        so that two reports that share only a place share no word."""
         when = report.published or first_seen
-        words = word_keys(report.title) + word_keys(report.text)
-        keys = dict.fromkeys([PLACE + name for name in self.places(report)] + words)
+        names, spelled = self.places(report)
+        words = [k for k in word_keys(report.title) + word_keys(report.text) if k not in spelled]
+        keys = dict.fromkeys([PLACE + name for name in names] + words)
         return Fingerprint(
             report_id=report.id,
             at=when.timestamp(),
