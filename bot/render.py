@@ -85,14 +85,18 @@ def when_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
 
 
-def render_report_line(report: Report, when: datetime, form: str | None = None) -> str:
-    """One entry of /latest: linked title, then outlet, time and the form that matched."""
+def render_report_line(
+    report: Report, when: datetime, form: str | None = None, outlets: int = 1
+) -> str:
+    """One entry of /latest: linked title, then outlet, time, how many outlets carried its
+    story (when more than one), and the form that matched."""
     details = " · ".join(
         filter(
             None,
             [
                 echo(report.publisher, MAX_OUTLET_LENGTH),
                 when_text(when),
+                f"{outlets:,} outlets" if outlets > 1 else "",
                 f"matched “{echo(form, MAX_FORM_LENGTH)}”" if form else "",
             ],
         )

@@ -1,4 +1,5 @@
-"""/latest: the newest stored reports that match the chat's watchlist or a keyword given.
+"""/latest: the newest stored stories that match the chat's watchlist or a keyword given, each
+once (by its newest matching report) with how many outlets carried it.
 
 They are read from the match index (`bot.store.matches`): what the matcher found in each report
 when it was stored, by watch id, with the context it had then (a regional outlet vouches for
@@ -68,13 +69,22 @@ async def _text_matches(
     return texts
 
 
-def _shown(candidates: _Found, audience: Audience, wanted: int) -> list[tuple[StoredReport, str]]:
+def _shown(
+    candidates: _Found, audience: Audience, wanted: int, stories: bool
+) -> list[tuple[StoredReport, str]]:
     """Newest first, the candidates the chat's watches match by the live alert's rules, each
-    with the form found (of its first watch in the chat's order), at most `wanted`."""
+    with the form found (of its first watch in the chat's order), at most `wanted`; with
+    `stories`, a story's newest report only."""
     order = {watch: n for n, watch in enumerate(audience.watches)}
     shown: list[tuple[StoredReport, str]] = []
+    told: set[str] = set()
     newest = sorted(candidates.values(), key=lambda c: (c[0].when, c[0].report.id), reverse=True)
     for item, hits in newest:
+        story = item.report.story
+        if stories and story:
+            if story in told:
+                continue
+            told.add(story)
         hits.sort(key=lambda hit: min(order.get(w, len(order)) for w in hit.watches))
         matches = fan_out(item.report, hits, audience)
         if matches:
@@ -85,9 +95,10 @@ def _shown(candidates: _Found, audience: Audience, wanted: int) -> list[tuple[St
 
 
 async def _newest_matches(
-    store: Store, aliases: AliasBook, keywords: Sequence[str], wanted: int
+    store: Store, aliases: AliasBook, keywords: Sequence[str], wanted: int, stories: bool
 ) -> list[tuple[StoredReport, str]]:
-    """The `wanted` newest reports that match any of the keywords, each with the form found."""
+    """The `wanted` newest reports that match any of the keywords, each with the form found;
+    with `stories`, one report (the newest) of each story."""
     audience = small_audience([Subscription(0, k, EVER) for k in keywords], aliases)
     texts = await _text_matches(store, aliases, audience.watches, SCANNED)
     limit = wanted
@@ -104,7 +115,7 @@ async def _newest_matches(
                 for key, (item, hits) in candidates.items()
                 if (item.when, key) >= (last.when, last.report.id)
             }
-        shown = _shown(candidates, audience, wanted)
+        shown = _shown(candidates, audience, wanted, stories)
         if len(shown) == wanted or not more:
             return shown
         limit *= 4  # a shared exclusion silenced some: read further
@@ -115,7 +126,7 @@ async def count_since(
 ) -> tuple[int, bool]:
     """How many reports first seen since `since` match the keywords, among the SCANNED newest
     matches; True when those were all that new, so more may lie beyond."""
-    found = await _newest_matches(store, aliases, keywords, SCANNED)
+    found = await _newest_matches(store, aliases, keywords, SCANNED, stories=False)
     fresh = sum(1 for item, _ in found if item.first_seen >= since)
     return fresh, fresh == len(found) == SCANNED
 
@@ -164,7 +175,8 @@ async def _page(
     """The lines of one page of matches after the first `skip`, and the button to the next
     older page when there is one."""
     shared = services(context)
-    found = (await _newest_matches(shared.store, shared.aliases, keywords, skip + SHOWN + 1))[skip:]
+    wanted = skip + SHOWN + 1
+    found = (await _newest_matches(shared.store, shared.aliases, keywords, wanted, True))[skip:]
     if not found:
         nothing = "Nothing older" if skip else "Nothing reported yet"
         return [f"{nothing} for {subject}. New reports will be alerted as they come."], None
@@ -172,7 +184,11 @@ async def _page(
     if skip:
         heading += f" ({skip + 1}\N{EN DASH}{skip + min(len(found), SHOWN)})"
     lines = [heading]
-    lines += [render_report_line(item.report, item.when, form) for item, form in found[:SHOWN]]
+    outlets = await shared.store.reports.outlets([item.report.story for item, _ in found[:SHOWN]])
+    lines += [
+        render_report_line(item.report, item.when, form, outlets.get(item.report.story, 1))
+        for item, form in found[:SHOWN]
+    ]
     if len(found) <= SHOWN:
         return lines, None
     button = InlineKeyboardButton("Older ▸", callback_data=f"{OLDER_PREFIX}{skip + SHOWN}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -226,3 +227,30 @@ async def test_latest_keeps_out_what_a_shared_exclusion_keeps_out_of_alerts(
     [answer] = await bot_harness.send(USER, "/latest")
     assert "Karabakh talks resume" in answer.text
     assert "Football" not in answer.text
+
+
+async def test_latest_shows_a_story_once_with_how_many_outlets_carried_it(
+    bot_harness: BotHarness,
+) -> None:
+    store = bot_harness.store
+    assert store is not None
+    story = _report(1, "Convoy reaches Laçın", hours_ago=3)
+    told = [
+        replace(story, story=story.id),
+        *(
+            replace(_report(n, f"Aid trucks arrive in Laçın ({outlet})", 3 - n, outlet),
+                    domain=f"{outlet}.test", story=story.id)
+            for n, outlet in [(2, "apa"), (3, "tass")]
+        ),
+        replace(_report(4, "Laçın school reopens", hours_ago=2), story="https://elsewhere.test/4"),
+    ]  # fmt: skip
+    await store.reports.add(told, NOW)
+    await bot_harness.send(USER, "/watch Lachin")
+    [answer] = await bot_harness.send(USER, "/latest")
+    lines = answer.text.splitlines()
+    assert [line for line in lines if "Laçın" in line and "matched" not in line] == [
+        "Aid trucks arrive in Laçın (tass)",  # the story's newest report stands for it
+        "Laçın school reopens",
+    ]
+    assert "3 outlets" in lines[lines.index("Aid trucks arrive in Laçın (tass)") + 1]
+    assert "outlets" not in lines[lines.index("Laçın school reopens") + 1]

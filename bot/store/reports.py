@@ -47,6 +47,10 @@ class ReportSQL:
         f"SELECT {REPORT_COLUMNS} FROM reports WHERE story IS NOT NULL "
         "AND (sort_time, id) > (?, ?) ORDER BY sort_time, id LIMIT ?"
     )
+    outlets = (
+        "SELECT story, COUNT(DISTINCT CASE WHEN domain != '' THEN domain ELSE outlet END) "
+        "FROM reports WHERE story IN ({ids}) GROUP BY story"
+    )
     # where the `most` newest grouped reports begin
     grouped_start = (
         "SELECT sort_time FROM reports WHERE story IS NOT NULL "
@@ -138,6 +142,19 @@ class Reports:
             return [stored_report(row) for row in connection.execute(ReportSQL.newest, (limit,))]
 
         return await self._db.read(newest)
+
+    async def outlets(self, stories: Sequence[str]) -> dict[str, int]:
+        """How many outlets carried each of these stories (by the stored reports)."""
+        wanted = list(dict.fromkeys(s for s in stories if s))
+
+        def count(connection: sqlite3.Connection) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for chunk in chunks(wanted):
+                sql = ReportSQL.outlets.format(ids=placeholders(len(chunk)))
+                counts.update(connection.execute(sql, chunk).fetchall())
+            return counts
+
+        return await self._db.read(count)
 
     async def prune(self, seen_before: datetime) -> int:
         """Forget reports no source has shown since the cut-off, with their outbox entries and

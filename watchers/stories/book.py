@@ -20,7 +20,7 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from watchers.stories.fingerprint import PLACE, Fingerprint
@@ -118,7 +118,7 @@ class StoryBook:
         kept = heapq.nlargest(self.tuning.keys, weights.items(), key=lambda kv: kv[1])
         weights = {k: w for k, w in kept if w > 0}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        return _Vector(fp, weights, norm)
+        return _Vector(replace(fp, keys=()), weights, norm)  # its keys are in `weights`
 
     def _candidates(self, vector: _Vector) -> list[_Story]:
         """The open stories that share the most weight of the report's rarest keys."""
@@ -148,20 +148,19 @@ class StoryBook:
     def _place(self, vector: _Vector) -> str:
         scored = [(self._score(vector, story), story) for story in self._candidates(vector)]
         score, story = max(scored, key=lambda pair: pair[0], default=(-1.0, None))
+        return self._grow(
+            vector.print.report_id if story is None or score < 0 else story.id, vector
+        )
+
+    def _grow(self, story_id: str, vector: _Vector) -> str:
+        """Add the report to the story `story_id` (opened if not open), which moves to the end:
+        the order is that of last growth. Its vector is kept with the story (the first ones and
+        the latest, at most `kept`), and the story indexed under the report's rarest keys."""
         fp = vector.print
-        if story is None or score < 0:
-            story = _Story(fp.report_id, fp.at, fp.at, set())
-        else:
-            del self._stories[story.id]  # to the end: the order is that of last growth
-        self._stories[story.id] = story
+        story = self._stories.pop(story_id, None) or _Story(story_id, fp.at, fp.at, set())
+        self._stories[story_id] = story
         story.first, story.last = min(story.first, fp.at), max(story.last, fp.at)
         story.outlets.add(fp.outlet)
-        self._keep(story, vector)
-        return story.id
-
-    def _keep(self, story: _Story, vector: _Vector) -> None:
-        """Keep the report's vector with its story (the first ones and the latest, at most
-        `kept`), and index the story under its rarest keys."""
         if len(story.kept) >= self.tuning.kept:
             story.kept.pop(1)  # the story's first report stays: it defines the story
         story.kept.append(vector)
@@ -170,6 +169,7 @@ class StoryBook:
             if key not in story.indexed:
                 story.indexed.add(key)
                 self._index[key].add(story.id)
+        return story_id
 
     def _evict(self) -> None:
         """Close the stories past the window of the newest report, and the least recently
@@ -200,10 +200,5 @@ class StoryBook:
         """Reopen stories from stored reports: (story id, fingerprint), oldest first."""
         for story_id, fp in groups:
             self.frequencies.add(fp.keys)
-            vector = self._vector(fp)
-            story = self._stories.pop(story_id, None) or _Story(story_id, fp.at, fp.at, set())
-            self._stories[story_id] = story
-            story.first, story.last = min(story.first, fp.at), max(story.last, fp.at)
-            story.outlets.add(fp.outlet)
-            self._keep(story, vector)
+            self._grow(story_id, self._vector(fp))
         self._evict()
