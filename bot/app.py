@@ -18,7 +18,17 @@ from bot.jobs import cancel_polls, start_watchers
 from bot.services import build_services
 from bot.store import Store
 from bot.updates import FairUpdates
-from handlers import admin, buttons, channel, fallback, help, latest, subscription, watchlist
+from handlers import (
+    admin,
+    buttons,
+    channel,
+    fallback,
+    help,
+    language,
+    latest,
+    subscription,
+    watchlist,
+)
 from handlers.commands import ADMIN_COMMANDS, COMMANDS
 from watchers.cpu import on_cpu
 
@@ -100,7 +110,7 @@ def build_application(settings: Settings, store: Store) -> Application:
     # One handler group: the first handler that matches wins. Taps on messages the bot cannot
     # see come first (no handler could act on them); the catch-alls come last.
     application.add_handler(buttons.DETACHED)
-    for module in (subscription, help, watchlist, latest, channel, admin, fallback):
+    for module in (subscription, help, watchlist, latest, language, channel, admin, fallback):
         application.add_handlers(module.HANDLERS)
     application.add_handler(buttons.CATCH_ALL)
     application.add_error_handler(fallback.on_error)

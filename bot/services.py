@@ -81,5 +81,6 @@ def build_services(settings: Settings, store: Store) -> Services:
         aliases,
         lambda: Summariser(http, llm=llm, slots=slots),
         retention=timedelta(days=settings.retention_days),
+        language=store.chats.language_of,
     )
     return Services(settings, store, aliases, http, sources_of(settings), poller)

@@ -33,6 +33,7 @@ COMMANDS: tuple[Command, ...] = (
         "Manage a channel's alerts from this private chat (off to stop)",
         "/channel @yourchannel",
     ),
+    Command("language", "Which language's report leads a story's alert", "/language en"),
     Command("help", "List the commands", "/help"),
 )
 

@@ -14,6 +14,7 @@ from bot.store import Chat
 from handlers.buttons import EXPIRED, issue_token, redeem_token
 from handlers.common import bulleted, can_manage, load_chat, reply, services
 from handlers.filters import command
+from handlers.language import client_language
 from handlers.latest import SCANNED, count_since
 from watchers.matching import MAX_KEYWORD_LENGTH
 
@@ -45,6 +46,8 @@ async def start(update: Update, context: Context) -> None:
     paused = await _while_paused(context, chat)
     chat.subscribed = True
     chat.paused, chat.paused_since = False, None
+    if not chat.language and chat.kind == "private":
+        chat.language = client_language(update)  # its user's client: /language changes it
     await services(context).store.chats.save(chat)
     if chat.unreachable:  # reachable again: the mark goes and what was set aside goes out
         await reopen(services(context).store, chat.chat_id, context.bot_data.sender)

@@ -47,6 +47,7 @@ COMMANDS = (
     "pause",
     "resume",
     "channel",
+    "language",
 )
 SORRY = "something went wrong"
 

@@ -28,6 +28,7 @@ EVERY_COMMAND = (
     "stop",
     "forget",
     "channel",
+    "language",
     "help",
 )
 

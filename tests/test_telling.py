@@ -34,7 +34,7 @@ def _report(n: int, story: str, language: str) -> Report:
 
 
 def test_one_match_per_chat_and_story_led_by_the_chats_language() -> None:
-    en, ru, az = _report(1, "s", "en"), _report(2, "s", "ru"), _report(3, "s", "az")
+    en, ru, az = _report(1, "s", "en"), _report(2, "s", "ru-RU"), _report(3, "s", "az")
     alone = _report(4, "", "en")
     matches = [
         (report, Match(chat, "Ganja", "Ganja"))

@@ -64,6 +64,11 @@ def leads(
             kept.append((report, match))
             continue
         wanted = language(match.chat_id)
-        if wanted and kept[at][0].language != wanted == report.language:
+        if wanted and _language(kept[at][0]) != wanted == _language(report):
             kept[at] = (report, match)
     return kept
+
+
+def _language(report: Report) -> str:
+    """The report's language as a chat sets it: "en" for "en-US"."""
+    return (report.language or "").split("-")[0].lower()

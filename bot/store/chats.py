@@ -75,6 +75,12 @@ class Chats:
             watch = chat.watch(keyword)
             return WatchEntry(watch.keyword, watch.since, watch.thread_id) if watch else None
 
+    def language_of(self, chat_id: int) -> str | None:
+        """The chat's language, whose report of a story leads its alerts (None: none set)."""
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            return chat.language if chat is not None and chat.language else None
+
     def subscriptions(self) -> tuple[Subscription, ...]:
         """Every keyword of every chat that wants alerts; rebuilt only after a watch changed."""
         with self._lock:

@@ -70,6 +70,8 @@ def chat_to_doc(chat: Chat) -> dict[str, Any]:
         doc["manages"] = chat.manages
     if chat.paused_since is not None:
         doc["paused_since"] = iso(chat.paused_since)
+    if chat.language:
+        doc["language"] = chat.language
     return doc
 
 
@@ -105,6 +107,7 @@ def chat_from_doc(doc: Any) -> Chat:
         watches=entries,
         unreachable=_expect(doc.get("unreachable", ""), str, "unreachable"),
         manages=_expect(doc.get("manages"), (int, type(None)), "manages"),
+        language=_expect(doc.get("language", ""), str, "language"),
         paused_since=parse_iso(_expect(doc.get("paused_since"), (str, type(None)), "paused_since")),
     )
 

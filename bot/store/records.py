@@ -43,6 +43,9 @@ class Chat:
     """A private chat's pointer (set by /channel) to the channel its commands apply to."""
     paused_since: datetime | None = None
     """When /pause came: /resume counts the reports first seen since then."""
+    language: str = ""
+    """The language (ISO 639-1) whose report of a story leads its alert, set by /language;
+    "" for none: the Telegram client's language of whoever sent the command, where known."""
 
     @property
     def alerts_on(self) -> bool:
@@ -64,6 +67,7 @@ class Chat:
             self.unreachable,
             self.manages,
             self.paused_since,
+            self.language,
         )
 
     def watch(self, keyword: str) -> WatchEntry | None:

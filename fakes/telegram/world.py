@@ -81,8 +81,10 @@ class World:
         first_name: str = "Ann",
         anonymous_admin: bool = False,
         thread_id: int | None = None,
+        language_code: str | None = None,
     ) -> dict[str, Any]:
         """Queue a user's text message; returns the update as PTB will receive it.
+        ``language_code`` is the language of the user's Telegram client, as Telegram sends it.
 
         With ``anonymous_admin`` the message comes, as in Telegram, from @GroupAnonymousBot with
         the group itself as ``sender_chat``. With ``thread_id`` it is posted in that topic of a
@@ -114,6 +116,8 @@ class World:
         user = make_user(sender, first_name, username)
         if anonymous_admin:
             user["is_bot"] = True
+        if language_code:
+            user["language_code"] = language_code
         with self._cond:
             self._chats[chat_id] = chat
             self._users[sender] = user
