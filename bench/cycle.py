@@ -101,6 +101,8 @@ def _instrument(stages: Stages, store: Store, poller: watchers.poll.Poller) -> N
         "clean_and_match": "clean+match",
         "install_matcher": "clean+match",
         "match_installed": "clean+match",
+        "open_stories": "clean+match",  # the story book, grouped in the same step
+        "group_stories": "clean+match",
     }
 
     async def lane(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

@@ -40,7 +40,7 @@ MAX_FORM_LENGTH = 100
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units
 MAX_STAND_IN_LENGTH = 100  # a headline made of the report's first words
 NAMED_OUTLETS = 4  # outlets an alert names as also carrying its story; the rest are counted
-NAMED_COUNTRIES = 8
+NAMED_COUNTRIES = 8  # countries a story's "Reported in" line names; more are "…"
 MAX_LINKED_URL = 300  # a longer link is left out rather than let it fill the message
 
 

@@ -2,13 +2,11 @@
 
 A story is often carried in several languages; its alert leads with the report in the chat's
 language where the story has one (`watchers.telling.leads`). The chat's setting is
-`/language xx` (ISO 639-1); until one is set, a private chat takes its user's Telegram client
-language when it subscribes. `/language off` prefers none.
+`/language xx` (ISO 639-1; "en-GB" is read as "en"); until one is set, a private chat takes its
+user's Telegram client language when it subscribes. `/language off` prefers none.
 """
 
 from __future__ import annotations
-
-import re
 
 from telegram import Update
 
@@ -16,19 +14,17 @@ from bot.context import Context
 from bot.render import echo
 from handlers.common import argument_text, can_manage, load_chat, reply, services
 from handlers.filters import command
+from watchers.feeds.fields import language_code
 
 __all__ = ["HANDLERS", "client_language"]
 
-CODE = re.compile(r"[a-z]{2}")
 OFF = "off"
 
 
 def client_language(update: Update) -> str:
-    """The two-letter language of the sender's Telegram client ("en" for "en-GB"), or ""."""
+    """The language of the sender's Telegram client ("en" for "en-GB"), or ""."""
     user = update.effective_user
-    code = (user.language_code or "") if user is not None else ""
-    head = code.split("-")[0].lower()
-    return head if CODE.fullmatch(head) else ""
+    return (language_code(user.language_code) if user is not None else None) or ""
 
 
 async def language(update: Update, context: Context) -> None:
@@ -49,14 +45,15 @@ async def language(update: Update, context: Context) -> None:
             "en, ru, az, hy), or /language off.",
         )
         return
-    if asked != OFF and not CODE.fullmatch(asked):
+    code = language_code(asked)
+    if asked != OFF and code is None:
         await reply(
             update,
-            f"“{echo(asked, 20)}” is not a language code: give two letters, such as "
+            f"“{echo(asked, 20)}” is not a language code: give one such as "
             "/language en or /language ru, or /language off.",
         )
         return
-    chat.language = "" if asked == OFF else asked
+    chat.language = "" if asked == OFF else code or ""
     await services(context).store.chats.save(chat)
     if chat.language:
         await reply(

@@ -49,7 +49,7 @@ class Report:
     an outlet of the region (`regional = true` in sources.toml), so names that are also common
     words elsewhere ("Ganja") count in it without more context. `headline_key`: the outlet and the
     headline (`watchers.identity.headline_key`), computed once when the report is made, or ""
-    when the headline is too short to tell stories apart; `dataclasses.replace` keeps it, so
+    when the headline is too short to tell reports apart; `dataclasses.replace` keeps it, so
     code that changes the title or the domain passes `headline_key=None` to have it made again.
     `story`: the id of the story it is in (`watchers.stories`), once grouped: the id of the
     story's first report.

@@ -17,6 +17,7 @@ import enum
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from watchers.feeds.fields import language_code
 from watchers.models import Match, Report
 
 __all__ = ["BIG_STORY", "COALESCE", "EDIT_FOR", "Told", "leads", "tell"]
@@ -64,11 +65,7 @@ def leads(
             kept.append((report, match))
             continue
         wanted = language(match.chat_id)
-        if wanted and _language(kept[at][0]) != wanted == _language(report):
+        held = language_code(kept[at][0].language)
+        if wanted and held != wanted == language_code(report.language):
             kept[at] = (report, match)
     return kept
-
-
-def _language(report: Report) -> str:
-    """The report's language as a chat sets it: "en" for "en-US"."""
-    return (report.language or "").split("-")[0].lower()

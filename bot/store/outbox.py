@@ -22,7 +22,7 @@ from typing import Any
 from bot.store.codec import iso, parse_iso, stored_report
 from bot.store.database import Database, chunks, placeholders
 from bot.store.records import OutboxStatus, Outcome
-from bot.store.schema import OUTBOX_COLUMNS, REPORT_COLUMNS
+from bot.store.schema import OUTBOX_COLUMNS, OUTLET, REPORT_COLUMNS
 from watchers.models import Alert, Edit, Outlet, Overflow, Report
 from watchers.telling import COALESCE, Told, tell
 
@@ -67,10 +67,7 @@ class OutboxSQL:
     pending_edit = (
         "SELECT 1 FROM outbox WHERE chat_id = ? AND edits = ? AND status = 'pending' LIMIT 1"
     )
-    story_outlets = (
-        "SELECT COUNT(DISTINCT CASE WHEN domain != '' THEN domain ELSE outlet END) "
-        "FROM reports WHERE story = ?"
-    )
+    story_outlets = f"SELECT COUNT(DISTINCT {OUTLET}) FROM reports WHERE story = ?"
     turns = (
         "SELECT chat_id, MIN(turn), MAX(CASE WHEN source = ? THEN turn END) FROM outbox "
         "WHERE status = 'pending' AND chat_id IN ({ids}) GROUP BY chat_id"
@@ -85,6 +82,9 @@ class OutboxSQL:
         "WHERE o.chat_id = ? AND o.status = 'pending' "
         "ORDER BY o.turn, o.next_attempt, o.created, o.report_id LIMIT ?"
     )
+    """A chat's next entries by turn. Not filtered on `next_attempt`: a pending entry is due from
+    the moment it is queued, and that filter would lead SQLite to `outbox_pending`, whose order
+    is not by chat, instead of `outbox_turns`."""
     entry = (
         f"SELECT {_ENTRY} FROM outbox o JOIN reports r ON r.id = o.report_id "
         "WHERE o.chat_id = ? AND o.report_id = ? AND o.status = 'sent'"
@@ -93,9 +93,6 @@ class OutboxSQL:
         "SELECT outlet, domain, language, country, url FROM reports WHERE story = ? "
         "ORDER BY sort_time, id LIMIT ?"
     )
-    """A chat's next entries by turn. Not filtered on `next_attempt`: a pending entry is due from
-    the moment it is queued, and that filter would lead SQLite to `outbox_pending`, whose order
-    is not by chat, instead of `outbox_turns`."""
     set_status = (
         "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
         "next_attempt = ?, message_id = COALESCE(?, message_id) "

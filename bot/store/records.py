@@ -44,8 +44,8 @@ class Chat:
     paused_since: datetime | None = None
     """When /pause came: /resume counts the reports first seen since then."""
     language: str = ""
-    """The language (ISO 639-1) whose report of a story leads its alert, set by /language;
-    "" for none: the Telegram client's language of whoever sent the command, where known."""
+    """The language (ISO 639-1) whose report of a story leads its alert: set by /language, or
+    at /start to the private chat's user's Telegram language; "" for none."""
 
     @property
     def alerts_on(self) -> bool:

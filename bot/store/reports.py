@@ -18,7 +18,7 @@ from bot.store.database import Database, chunks, column, placeholders
 from bot.store.matches import prune as forget_matches
 from bot.store.outbox import forget_reports
 from bot.store.records import StoredReport
-from bot.store.schema import REPORT_COLUMNS
+from bot.store.schema import OUTLET, REPORT_COLUMNS
 from watchers.models import Report
 
 __all__ = ["LAST_SEEN_GRANULARITY", "ReportSQL", "Reports", "insert", "refresh", "unseen"]
@@ -47,14 +47,14 @@ class ReportSQL:
         f"SELECT {REPORT_COLUMNS} FROM reports WHERE story IS NOT NULL "
         "AND (sort_time, id) > (?, ?) ORDER BY sort_time, id LIMIT ?"
     )
-    outlets = (
-        "SELECT story, COUNT(DISTINCT CASE WHEN domain != '' THEN domain ELSE outlet END) "
-        "FROM reports WHERE story IN ({ids}) GROUP BY story"
-    )
     # where the `most` newest grouped reports begin
     grouped_start = (
         "SELECT sort_time FROM reports WHERE story IS NOT NULL "
         "ORDER BY sort_time DESC LIMIT 1 OFFSET ?"
+    )
+    outlets = (
+        f"SELECT story, COUNT(DISTINCT {OUTLET}) FROM reports "
+        "WHERE story IN ({ids}) GROUP BY story"
     )
 
 

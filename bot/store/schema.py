@@ -19,6 +19,7 @@ from bot.store.codec import iso
 
 __all__ = [
     "OUTBOX_COLUMNS",
+    "OUTLET",
     "REPORT_COLUMNS",
     "SCHEMA",
     "SCHEMA_VERSION",
@@ -39,7 +40,8 @@ OUTBOX_COLUMNS = (
     "last_error, context, source, turn, more, origin, edits, message_id"
 )
 
-HEADLINE_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS reports_headline ON reports (headline_key)"
+OUTLET = "CASE WHEN domain != '' THEN domain ELSE outlet END"
+"""Who published a stored report, as the outlets of a story are counted."""
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -60,7 +62,7 @@ SCHEMA = (
         last_seen TEXT NOT NULL,
         sort_time TEXT NOT NULL
     )""",
-    HEADLINE_INDEX,
+    "CREATE UNIQUE INDEX IF NOT EXISTS reports_headline ON reports (headline_key)",
     "CREATE INDEX IF NOT EXISTS reports_sort_time ON reports (sort_time DESC)",
     "CREATE INDEX IF NOT EXISTS reports_last_seen ON reports (last_seen)",
     "CREATE TABLE IF NOT EXISTS source_state (name TEXT PRIMARY KEY, state TEXT NOT NULL)",

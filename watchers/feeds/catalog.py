@@ -8,17 +8,14 @@ was seen to answer with a feed (`verified`) and whether it is an outlet of the r
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from watchers.feeds.fields import CODE
 from watchers.feeds.source import FeedSource
-
-CODE = re.compile(r"[A-Za-z]{2}")
-"""A country code as sources.toml writes it (ISO 3166 alpha-2)."""
 
 __all__ = ["SAMPLE_FEED", "load_sources"]
 
@@ -32,9 +29,7 @@ def _source_from_table(table: dict[str, Any], interval: float) -> FeedSource:
         raise ValueError(f"feed entry needs a name and a url: {table!r}")
     language, country = table.get("language"), table.get("country")
     if country is not None and not (isinstance(country, str) and CODE.fullmatch(country)):
-        raise ValueError(
-            f"feed {name!r}: country must be a two-letter code such as AZ: {country!r}"
-        )
+        raise ValueError(f"feed {name!r}: country must be a country code such as AZ: {country!r}")
     return FeedSource(
         name=name,
         url=url,

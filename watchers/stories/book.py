@@ -137,11 +137,10 @@ class StoryBook:
         fp = vector.print
         if fp.at < story.first - tuning.window or fp.at > story.last + tuning.window:
             return -1.0
+        extra = tuning.same_outlet if fp.outlet in story.outlets else 0.0
         best = -1.0
         for kept in story.kept:
-            bar = tuning.join if kept.print.language == fp.language else tuning.across
-            if fp.outlet in story.outlets:
-                bar += tuning.same_outlet
+            bar = (tuning.join if kept.print.language == fp.language else tuning.across) + extra
             best = max(best, similarity(vector, kept, tuning.words) - bar)
         return best
 
@@ -172,8 +171,8 @@ class StoryBook:
         return story_id
 
     def _evict(self) -> None:
-        """Close the stories past the window of the newest report, and the least recently
-        grown beyond `Tuning.open`."""
+        """Close the stories that have not grown for twice the window (`OPEN_FOR` by default)
+        before the newest report, and the least recently grown beyond `Tuning.open`."""
         if not self._stories:
             return
         newest = max(story.last for story in self._stories.values())

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from watchers.feeds.fields import language_code
 from watchers.matching import AliasBook, Matcher
 from watchers.models import Report
 from watchers.stories.keys import word_keys
@@ -66,7 +67,7 @@ class PlaceFinder:
             report_id=report.id,
             at=when.timestamp(),
             outlet=report.domain or report.outlet or report.source,
-            language=(report.language or "").split("-")[0].lower(),
+            language=language_code(report.language) or "",
             keys=tuple(keys),
         )
 
